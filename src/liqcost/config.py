@@ -1,0 +1,428 @@
+"""YAML configuration: typed, validated, every problem reported by its dotted key.
+
+The config is a tree of frozen pydantic v2 models, one per section. Each option carries its own
+documentation (the field description), which is also what ``liqcost config init`` writes as comments and
+what ``configs/default.yaml`` holds, so the documentation and the defaults cannot drift apart.
+
+Precedence, lowest first: model defaults, the YAML file (``--config``), command-line flags. Flags
+default to ``None`` and a ``None`` override is ignored, so a flag never silently replaces a file value.
+
+Errors are collected, not raised one at a time: a bad file gives one :class:`~liqcost.errors.ConfigError`
+listing every problem as ``dotted.key: expected X, got Y``; an unknown key says which known key is
+closest; malformed YAML gives the line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from liqcost.errors import ConfigError
+
+__all__ = [
+    "Config",
+    "load_config",
+    "load_yaml",
+    "parse_model",
+    "render_yaml",
+    "format_validation_error",
+    "set_dotted",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SessionConfig(_Section):
+    """The trading session of the exchange whose data you analyse."""
+
+    timezone: str = Field(
+        "America/New_York", description="IANA time zone of the exchange; dates and sessions are local to it."
+    )
+    open: str = Field("09:30", description="Continuous session start, HH:MM local time.")
+    close: str = Field("16:00", description="Continuous session end, HH:MM local time.")
+    trading_days: list[int] = Field(
+        [0, 1, 2, 3, 4], description="Weekdays the exchange trades (0 = Monday); used for the regular day grid."
+    )
+
+    @field_validator("open", "close", mode="before")
+    @classmethod
+    def _sexagesimal(cls, v):
+        # YAML 1.1 reads an unquoted 9:30 as the base-60 integer 570: turn it back into "09:30"
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 24 * 60:
+            return f"{v // 60:02d}:{v % 60:02d}"
+        return v
+
+    @field_validator("open", "close")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM.match(v):
+            raise ValueError(f"a time as HH:MM, e.g. 09:30, got {v!r}")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"an IANA time zone such as America/New_York or UTC, got {v!r}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.close <= self.open:
+            raise ValueError(f"close ({self.close}) must be after open ({self.open})")
+        return self
+
+    @property
+    def open_minutes(self) -> int:
+        h, m = self.open.split(":")
+        return int(h) * 60 + int(m)
+
+    @property
+    def close_minutes(self) -> int:
+        h, m = self.close.split(":")
+        return int(h) * 60 + int(m)
+
+
+class IngestConfig(_Section):
+    """Validation rules applied when files are ingested; failing rows go to the quarantine file."""
+
+    duplicates: Literal["quarantine", "keep"] = Field(
+        "quarantine", description="Exact duplicate rows (every column equal): quarantine or keep."
+    )
+    unsorted: Literal["sort", "error"] = Field(
+        "sort", description="Rows out of time order: sort them (and count them in the report) or stop with an error."
+    )
+    locked_quotes: Literal["flag", "quarantine"] = Field(
+        "flag", description="Quotes with bid == ask: keep with locked=true, or quarantine."
+    )
+    bad_print_max_deviation_frac: float | None = Field(
+        0.25,
+        gt=0,
+        description=(
+            "A trade whose price is further than this fraction from the rolling median of its neighbours "
+            "(same symbol-day) is a bad print; null disables the check."
+        ),
+    )
+    bad_print_window: int = Field(
+        21, ge=3, description="Trades in the centred rolling-median window used by the bad-print check (odd)."
+    )
+    max_quote_spread_frac: float | None = Field(
+        0.5, gt=0, description="Quotes whose spread exceeds this fraction of the mid are quarantined; null disables."
+    )
+
+
+class MeasuresConfig(_Section):
+    """Tick measures: quote matching, trade signing, horizons, profiles."""
+
+    quote_lag_s: float = Field(
+        0.0, ge=0, description="Match each trade with the quote in force this many seconds earlier (1 or 5 for old TAQ)."
+    )
+    signing: Literal["lee_ready", "emo", "clnv", "tick", "quote"] = Field(
+        "lee_ready", description="Trade-signing rule when the feed has no aggressor flag."
+    )
+    use_feed_aggressor: bool = Field(True, description="Use the feed's aggressor flag when present.")
+    horizons_s: list[float] = Field(
+        [5.0, 60.0, 300.0, 1800.0], description="Clock horizons in seconds for realized spread, impact and markouts."
+    )
+    horizons_trades: list[int] = Field(
+        [1, 5, 20], description="Trade-count horizons (the n-th later trade) for thin names with empty clock windows."
+    )
+    profile_interval_min: int = Field(30, ge=1, le=390, description="Width in minutes of the intraday volume-profile bins.")
+    odd_lot_shares: float = Field(100.0, gt=0, description="Trades below this size count as odd lots.")
+    lookback_days: int = Field(20, ge=1, description="Trading days in the short liquidity-profile window.")
+    lookback_days_long: int = Field(60, ge=1, description="Trading days in the long liquidity-profile window.")
+    kyle_min_trades: int = Field(
+        10, ge=3, description="Fewest trades in a day for a per-day Kyle's lambda regression (NaN below)."
+    )
+
+    @field_validator("horizons_s", "horizons_trades")
+    @classmethod
+    def _positive(cls, v):
+        if any(x <= 0 for x in v):
+            raise ValueError("positive horizons")
+        return sorted(v)
+
+
+class BarsConfig(_Section):
+    """Bar-based estimators and size bands."""
+
+    window: int = Field(21, ge=2, description="Rolling window in bars for the bar-based spread estimators.")
+    min_periods: int = Field(
+        10, ge=2, description="Fewest valid bars in a window for an estimate (NaN below, with a reason)."
+    )
+    penny_price_px: float = Field(5.0, gt=0, description="Prices below this are flagged as penny stocks.")
+    market_cap_bands_usd: dict[str, float] = Field(
+        {"mega": 200e9, "large": 10e9, "mid": 2e9, "small": 250e6},
+        description="Lower market-cap bound of each band in currency; anything below the smallest is 'micro'.",
+    )
+
+
+class ImpactConfig(_Section):
+    """Market-impact models and their parameters (a calibrated parameter file plugs in here)."""
+
+    models: list[str] = Field(
+        ["sqrt", "almgren2005", "istar", "crossover"], description="Models computed for every estimate."
+    )
+    central: str = Field("sqrt", description="Model whose value is the central estimate of the band.")
+    sqrt_y: float = Field(0.8, gt=0, description="Y of the square-root law: cost = half-spread + Y sigma sqrt(Q/V).")
+    params_file: str | None = Field(
+        None, description="YAML file of calibrated parameters (from `liqcost calibrate`), overriding these."
+    )
+
+
+class PretradeConfig(_Section):
+    """Pre-trade sizing check: participation, days to complete, flags."""
+
+    participation_cap_frac: float = Field(
+        0.10, gt=0, le=1, description="Largest share of each day's volume the order may take."
+    )
+    adv_flag_frac: float = Field(0.10, gt=0, description="Flag orders larger than this fraction of ADV.")
+    mdv_flag_frac: float = Field(0.20, gt=0, description="Flag orders larger than this fraction of the median daily volume.")
+    spread_flag_bps: float = Field(200.0, gt=0, description="Flag names whose spread exceeds this many bps.")
+    zero_volume_flag_frac: float = Field(
+        0.10, ge=0, le=1, description="Flag names with more than this fraction of zero-volume days in the lookback."
+    )
+    stale_days: int = Field(5, ge=0, description="Flag profiles whose last data are older than this many trading days.")
+
+
+class PlannerConfig(_Section):
+    """Tranche planner defaults."""
+
+    schedule: Literal["ac", "twap", "vwap", "pov"] = Field("vwap", description="Trajectory of the parent order.")
+    risk_aversion: float = Field(1e-6, ge=0, description="Almgren-Chriss lambda (per currency of variance).")
+    horizon_days: int = Field(5, ge=1, description="Most trading days the plan may span.")
+    round_lot_shares: int = Field(100, ge=1, description="Tranche sizes are multiples of this (the last absorbs the rest).")
+    min_tranche_shares: float = Field(100.0, ge=0, description="Smallest tranche.")
+    unfilled: Literal["carry", "cross_at_end"] = Field(
+        "carry", description="What happens to the unfilled part of a tranche: carry to later tranches or cross at the end."
+    )
+
+
+class EngineConfig(_Section):
+    """How batch work over symbol-days is run."""
+
+    workers: int = Field(0, ge=0, description="Threads for local runs; 0 means one per core.")
+    scheduler: str | None = Field(None, description="Dask scheduler address tcp://host:port; null runs in-process.")
+
+
+class Config(_Section):
+    """The whole liqcost configuration."""
+
+    session: SessionConfig = Field(default_factory=SessionConfig, description="Exchange session and calendar.")
+    ingest: IngestConfig = Field(default_factory=IngestConfig, description="Ingest validation and quarantine rules.")
+    measures: MeasuresConfig = Field(default_factory=MeasuresConfig, description="Tick liquidity measures.")
+    bars: BarsConfig = Field(default_factory=BarsConfig, description="Bar-based estimators and size bands.")
+    impact: ImpactConfig = Field(default_factory=ImpactConfig, description="Market-impact models.")
+    pretrade: PretradeConfig = Field(default_factory=PretradeConfig, description="Pre-trade sizing check.")
+    planner: PlannerConfig = Field(default_factory=PlannerConfig, description="Tranche planner.")
+    engine: EngineConfig = Field(default_factory=EngineConfig, description="Batch execution.")
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file with ``yaml.safe_load``; malformed YAML becomes a ConfigError with line/column."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: file not found; check the path (or run `liqcost config init` to create one).") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot be read as a text YAML file ({exc.__class__.__name__}).") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{p}: malformed YAML{where}: {problem}; fix the syntax and retry.") from None
+
+
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the (nested) model at ``loc`` (for did-you-mean on unknown keys)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        ann = fields[part].annotation
+        current = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}).keys())
+
+
+def format_validation_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Turn a pydantic ValidationError into ``dotted.key: expected X, got Y`` lines."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        if prefix:
+            key = f"{prefix}.{key}" if loc else prefix
+        etype = err["type"]
+        got = err.get("input")
+        if etype == "extra_forbidden":
+            known = _known_keys(model, loc[:-1])
+            match = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
+            hint = f" (did you mean '{match[0]}'?)" if match else (f"; known keys: {', '.join(known)}" if known else "")
+            lines.append(f"{key}: unknown key{hint}")
+        elif etype == "missing":
+            lines.append(f"{key}: required key is missing")
+        else:
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            elif msg.startswith("Input should be "):
+                msg = msg[len("Input should be ") :]
+            elif msg.startswith("Assertion failed, "):
+                msg = msg[len("Assertion failed, ") :]
+            msg = msg[0].lower() + msg[1:] if msg else msg
+            if " got " in msg:
+                lines.append(f"{key}: expected {msg}")
+            else:
+                lines.append(f"{key}: expected {msg}, got {_short(got)}")
+    return lines
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_model(model: type[BaseModel], data: Any, source: str, prefix: str = "") -> Any:
+    """Validate ``data`` into ``model``; every problem is collected into one ConfigError naming ``source``."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{source}: expected a mapping of keys to values at the top level, got {type(data).__name__}."
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = format_validation_error(exc, model, prefix)
+        raise ConfigError(
+            f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the config:\n  "
+            + "\n  ".join(problems),
+            problems,
+        ) from None
+
+
+def set_dotted(data: dict, dotted: str, value: Any) -> None:
+    """Set ``data['a']['b'] = value`` for ``dotted='a.b'``, creating the path."""
+    parts = dotted.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"{dotted}: cannot set a key under a non-mapping value.")
+    node[parts[-1]] = value
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Build the effective configuration.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A YAML config file. ``None`` uses the defaults only.
+    overrides : dict, optional
+        Dotted keys to values from command-line flags (``{"measures.quote_lag_s": 1.0}``). ``None``
+        values are ignored, so an unset flag never overrides the file.
+
+    Returns
+    -------
+    Config
+        The frozen, validated configuration.
+
+    Raises
+    ------
+    liqcost.errors.ConfigError
+        With every problem listed as ``dotted.key: expected X, got Y``.
+    """
+    data: Any = {}
+    source = "defaults"
+    if path is not None:
+        data = load_yaml(path)
+        source = str(path)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: expected a mapping of sections (session:, measures: ...), got {type(data).__name__}.")
+    data = _deep_copy(data)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            set_dotted(data, key, value)
+    return parse_model(Config, data, source)
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data
+
+
+# ------------------------------------------------------------------------------------------- rendering
+
+
+def _yaml_scalar(value: Any) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, width=1000, sort_keys=False).strip()
+    if text.endswith("\n..."):
+        text = text[: -len("\n...")]
+    if text.endswith("..."):
+        text = text[:-3].strip()
+    return text
+
+
+def render_yaml(config: BaseModel | None = None, comments: bool = True) -> str:
+    """Render a config as YAML, each option preceded by its description as a comment.
+
+    ``render_yaml()`` is the documented default config (``configs/default.yaml``).
+    """
+    config = config if config is not None else Config()
+    lines: list[str] = []
+    if comments:
+        lines += [
+            "# liqcost configuration. Every option is shown with its default and its meaning.",
+            "# Keep only what you change; unknown keys are errors. Check a file with `liqcost config check FILE`.",
+            "",
+        ]
+    _render(config, lines, 0, comments)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _render(model: BaseModel, lines: list[str], indent: int, comments: bool) -> None:
+    pad = "  " * indent
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            if comments and field.description:
+                lines.append(f"{pad}# {field.description}")
+            lines.append(f"{pad}{name}:")
+            _render(value, lines, indent + 1, comments)
+            if indent == 0:
+                lines.append("")
+        else:
+            if comments and field.description:
+                lines.append(f"{pad}# {field.description}")
+            lines.append(f"{pad}{name}: {_yaml_scalar(value)}")

@@ -1,0 +1,115 @@
+"""Every user-facing error and warning of liqcost.
+
+User mistakes (a bad file, a missing column, a bad config key, an impossible order) raise a subclass
+of :class:`LiqcostError`, which is a :class:`click.ClickException`: the command line prints one clear
+sentence and exits with the class's ``exit_code`` (2 for usage/config errors, 1 for data errors), never a
+traceback. From Python they are ordinary exceptions with a ``message`` attribute.
+
+Warnings follow the same rule: one class per condition, and the text says what to do about it.
+"""
+
+from __future__ import annotations
+
+import click
+
+__all__ = [
+    "LiqcostError",
+    "UsageError",
+    "ConfigError",
+    "DataError",
+    "SchemaError",
+    "EmptyDataError",
+    "FileFormatError",
+    "OrderError",
+    "NoDataError",
+    "CalibrationError",
+    "LiqcostWarning",
+    "ConvergenceWarning",
+    "DataQualityWarning",
+    "FewObservationsWarning",
+    "StaleDataWarning",
+]
+
+
+class LiqcostError(click.ClickException):
+    """Base class of every error liqcost reports to a user (exit code 1 unless a subclass says)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    def __reduce__(self):  # picklable across Dask workers
+        return (self.__class__, (self.message,))
+
+
+class UsageError(LiqcostError):
+    """The command was called wrongly: conflicting or missing options (exit code 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(LiqcostError):
+    """A config or mapping file is malformed or holds invalid values (exit code 2).
+
+    The message lists every problem as ``dotted.key: expected X, got Y``.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (self.__class__, (self.message, self.problems))
+
+
+class DataError(LiqcostError):
+    """Input data cannot be used as given (exit code 1)."""
+
+    exit_code = 1
+
+
+class SchemaError(DataError):
+    """A frame or file lacks a required column or has a column of the wrong type."""
+
+
+class EmptyDataError(DataError):
+    """A file or selection holds no rows."""
+
+
+class FileFormatError(DataError):
+    """A file cannot be read in the format it claims (truncated, wrong column count, wrong magic)."""
+
+
+class NoDataError(DataError):
+    """No data for the requested symbol or dates (unknown symbol, empty lookback)."""
+
+
+class OrderError(DataError):
+    """An order that cannot be priced or planned: zero/negative size, unknown side, impossible constraints."""
+
+
+class CalibrationError(DataError):
+    """A model could not be fitted to the data given (too few observations, degenerate inputs)."""
+
+
+class LiqcostWarning(UserWarning):
+    """Base class of liqcost warnings."""
+
+
+class ConvergenceWarning(LiqcostWarning):
+    """An optimizer stopped without converging; the message carries the optimizer's own reason."""
+
+
+class DataQualityWarning(LiqcostWarning):
+    """Data were usable but suspicious (many quarantined rows, crossed quotes, stale quotes)."""
+
+
+class FewObservationsWarning(LiqcostWarning):
+    """An estimate rests on few observations; treat it as indicative and widen the band."""
+
+
+class StaleDataWarning(LiqcostWarning):
+    """The newest data are older than the staleness limit; refresh the dataset before trading on it."""

@@ -1,0 +1,332 @@
+"""Column contracts of liqcost's canonical frames: names, polars dtypes, units, sign conventions.
+
+This module is the single source of truth for what a ``trades``, ``quotes``, ``bars``, ``fills`` or
+``orders`` frame looks like once it has been ingested, and for the two summary tables the rest of the
+package reads (``daily`` liquidity metrics and the per-symbol liquidity ``profile``). It does no I/O.
+
+Conventions (see ``DESIGN.md``):
+
+* time is UTC, ``Datetime("ns", "UTC")`` in frames and int64 nanoseconds inside kernels;
+* ``side`` and ``aggressor`` are +1 buy, -1 sell (0 = unknown for ``aggressor``);
+* prices are in the quote currency per share (``_px``), sizes in shares;
+* spreads and costs are in basis points of the reference midpoint unless the name says otherwise,
+  and a cost is positive when it hurts the trader.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # polars is imported lazily: this module is imported by the CLI's --help path
+    import polars as pl
+
+__all__ = [
+    "Column",
+    "Contract",
+    "CONTRACTS",
+    "TRADES",
+    "QUOTES",
+    "BARS",
+    "FILLS",
+    "ORDERS",
+    "DAILY",
+    "PROFILE",
+    "KINDS",
+    "check_frame",
+    "polars_dtype",
+]
+
+# dtype names are strings here so that importing schema does not import polars
+_TS = "datetime_ns_utc"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a contract.
+
+    Parameters
+    ----------
+    name : str
+        Canonical column name (carries its unit suffix where it has one).
+    dtype : str
+        One of ``str``, ``f64``, ``i64``, ``i8``, ``bool``, ``date``, ``datetime_ns_utc``, ``list_f64``.
+    unit : str
+        Unit in words (``"USD per share"``, ``"shares"``, ``"bps of mid"``); ``""`` when unitless.
+    required : bool
+        Whether an ingested frame must have the column.
+    doc : str
+        One sentence of meaning, including the sign convention where there is one.
+    """
+
+    name: str
+    dtype: str
+    unit: str = ""
+    required: bool = True
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A named set of columns; ``sort_by`` is the order rows are kept in after ingest."""
+
+    kind: str
+    columns: tuple[Column, ...]
+    sort_by: tuple[str, ...] = ()
+    doc: str = ""
+    # groups of columns of which at least one must be present (e.g. bars need ts or date)
+    one_of: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def optional(self) -> list[str]:
+        return [c.name for c in self.columns if not c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def polars_schema(self, names: list[str] | None = None) -> dict[str, Any]:
+        """Polars dtypes of the named columns (all columns by default)."""
+        cols = self.columns if names is None else [self.column(n) for n in names]
+        return {c.name: polars_dtype(c.dtype) for c in cols}
+
+
+def polars_dtype(name: str):
+    """The polars dtype for one of the dtype names used in contracts."""
+    import polars as pl
+
+    return {
+        "str": pl.String,
+        "f64": pl.Float64,
+        "i64": pl.Int64,
+        "i32": pl.Int32,
+        "i8": pl.Int8,
+        "bool": pl.Boolean,
+        "date": pl.Date,
+        _TS: pl.Datetime("ns", "UTC"),
+        "list_f64": pl.List(pl.Float64),
+    }[name]
+
+
+_SYMBOL = Column("symbol", "str", "", True, "Instrument identifier as the user knows it (ticker).")
+_TS_COL = Column("ts", _TS, "ns since epoch, UTC", True, "Event time (exchange time where the feed has it).")
+
+TRADES = Contract(
+    "trades",
+    (
+        _SYMBOL,
+        _TS_COL,
+        Column("price", "f64", "currency per share", True, "Trade price, > 0."),
+        Column("size", "f64", "shares", True, "Trade size, > 0 (odd lots allowed)."),
+        Column("venue", "str", "", False, "Exchange or venue code."),
+        Column("cond", "str", "", False, "Sale-condition codes as given by the feed."),
+        Column("aggressor", "i8", "", False, "+1 buyer-initiated, -1 seller-initiated, 0 unknown (feed flag)."),
+        Column("auction", "i8", "", False, "0 continuous, 1 opening auction, 2 closing auction (when marked)."),
+    ),
+    sort_by=("symbol", "ts"),
+    doc="Time and sales: one row per print.",
+)
+
+QUOTES = Contract(
+    "quotes",
+    (
+        _SYMBOL,
+        _TS_COL,
+        Column("bid", "f64", "currency per share", True, "Best bid price, > 0."),
+        Column("ask", "f64", "currency per share", True, "Best ask (offer) price, >= bid."),
+        Column("bid_size", "f64", "shares", True, "Size at the best bid, >= 0."),
+        Column("ask_size", "f64", "shares", True, "Size at the best ask, >= 0."),
+        Column("venue", "str", "", False, "Quoting venue (absent for NBBO)."),
+        Column("locked", "bool", "", False, "True when bid == ask (kept, flagged at ingest)."),
+    ),
+    sort_by=("symbol", "ts"),
+    doc="Top of book or NBBO: one row per update.",
+)
+
+BARS = Contract(
+    "bars",
+    (
+        _SYMBOL,
+        Column("ts", _TS, "ns since epoch, UTC", False, "Bar start time (intraday bars)."),
+        Column("date", "date", "exchange-local date", False, "Trading date (daily bars)."),
+        Column("open", "f64", "currency per share", True, "First trade price of the bar, > 0."),
+        Column("high", "f64", "currency per share", True, "Highest trade price, >= open, close, low."),
+        Column("low", "f64", "currency per share", True, "Lowest trade price, > 0."),
+        Column("close", "f64", "currency per share", True, "Last trade price of the bar, > 0."),
+        Column("volume", "f64", "shares", True, "Shares traded, >= 0 (zero-volume bars are kept)."),
+        Column("vwap", "f64", "currency per share", False, "Volume-weighted average price."),
+        Column("n_trades", "i64", "trades", False, "Number of prints in the bar."),
+        Column("shares_outstanding", "f64", "shares", False, "Shares outstanding (for turnover, market cap)."),
+    ),
+    sort_by=("symbol", "date", "ts"),
+    one_of=(("ts", "date"),),
+    doc="OHLCV bars, intraday (ts) or daily (date).",
+)
+
+FILLS = Contract(
+    "fills",
+    (
+        Column("order_id", "str", "", True, "Parent order the fill belongs to."),
+        _SYMBOL,
+        Column("side", "i8", "", True, "+1 buy, -1 sell."),
+        _TS_COL,
+        Column("price", "f64", "currency per share", True, "Execution price, > 0."),
+        Column("qty", "f64", "shares", True, "Executed quantity, > 0."),
+        Column("decision_ts", _TS, "ns since epoch, UTC", False, "When the decision to trade was taken."),
+        Column("decision_price", "f64", "currency per share", False, "Price at the decision (arrival)."),
+        Column("limit_price", "f64", "currency per share", False, "Limit price of the child order."),
+        Column("venue", "str", "", False, "Execution venue."),
+        Column("fee", "f64", "currency", False, "Fees and commissions paid on the fill (positive = paid)."),
+    ),
+    sort_by=("order_id", "ts"),
+    doc="The user's own executions.",
+)
+
+ORDERS = Contract(
+    "orders",
+    (
+        Column("order_id", "str", "", True, "Order identifier (unique within the file)."),
+        _SYMBOL,
+        Column("side", "i8", "", True, "+1 buy, -1 sell."),
+        Column("qty", "f64", "shares", True, "Order quantity, > 0."),
+        Column("start", _TS, "ns since epoch, UTC", False, "Earliest start of trading."),
+        Column("end", _TS, "ns since epoch, UTC", False, "Latest end of trading."),
+        Column("max_participation", "f64", "fraction of volume", False, "Participation cap, in (0, 1]."),
+        Column("urgency", "f64", "", False, "Risk aversion / urgency (planner's lambda)."),
+        Column("limit_price", "f64", "currency per share", False, "Hard limit on the parent order."),
+    ),
+    sort_by=("order_id",),
+    doc="Parent orders for pre-trade, planning and TCA.",
+)
+
+# --- output tables read by pre-trade and the planner ------------------------------------------------
+
+DAILY = Contract(
+    "daily",
+    (
+        _SYMBOL,
+        Column("date", "date", "exchange-local date", True, "Trading date."),
+        Column("volume_shares", "f64", "shares", True, "Shares traded in the session (0 on a no-trade day)."),
+        Column("dollar_volume_usd", "f64", "currency", True, "Sum of price x size."),
+        Column("n_trades", "i64", "trades", True, "Number of prints."),
+        Column("vwap_px", "f64", "currency per share", True, "Volume-weighted average price (NaN on no-trade days)."),
+        Column("close_px", "f64", "currency per share", True, "Last trade price (or close of the bar)."),
+        Column("quoted_spread_bps", "f64", "bps of mid", False, "Time-weighted quoted spread over the session."),
+        Column("effective_spread_bps", "f64", "bps of mid", False, "Share-weighted mean effective spread 2 d (p-m)/m."),
+        Column("volatility_daily_frac", "f64", "fraction per day", False, "Daily return volatility estimate."),
+    ),
+    sort_by=("symbol", "date"),
+    doc="Per symbol-day liquidity metrics (the measures modules add many more columns).",
+)
+
+PROFILE = Contract(
+    "profile",
+    (
+        _SYMBOL,
+        Column("asof_date", "date", "exchange-local date", True, "Last trading date in the lookback window."),
+        Column("lookback_days", "i64", "trading days", True, "Trading days in the window (zero-volume days included)."),
+        Column("source", "str", "", True, "'ticks', 'bars' or 'ticks+bars': what the profile was built from."),
+        Column("price_px", "f64", "currency per share", True, "Last close / last trade price."),
+        Column("adv_shares", "f64", "shares per day", True, "Mean daily volume over the window, zero days included."),
+        Column("mdv_shares", "f64", "shares per day", True, "Median daily volume over the window, zero days included."),
+        Column("adv_usd", "f64", "currency per day", True, "Mean daily dollar volume."),
+        Column("zero_volume_days", "i64", "days", True, "Days in the window with no trade."),
+        Column("daily_volume_shares", "list_f64", "shares", True, "Each day's volume, oldest first (empirical distribution)."),
+        Column("spread_bps", "f64", "bps of mid", True, "Best available full spread: effective (ticks) else bar estimate."),
+        Column("quoted_spread_bps", "f64", "bps of mid", False, "Median daily time-weighted quoted spread."),
+        Column("effective_spread_bps", "f64", "bps of mid", False, "Median daily effective spread."),
+        Column("volatility_daily_frac", "f64", "fraction per day", True, "Daily volatility of returns."),
+        Column("kyle_lambda_bps_per_pct_adv", "f64", "bps per 1% of ADV", False, "Kyle's lambda, rescaled."),
+        Column("trade_size_median_shares", "f64", "shares", False, "Median print size."),
+        Column("trades_per_day", "f64", "trades per day", False, "Mean number of prints per day."),
+        Column("volume_profile_frac", "list_f64", "fraction of daily volume", False, "Intraday volume share per interval."),
+        Column("profile_interval_min", "i64", "minutes", False, "Width of each volume-profile interval."),
+        Column("shares_outstanding", "f64", "shares", False, "Shares outstanding when known."),
+        Column("market_cap_usd", "f64", "currency", False, "Price x shares outstanding when known."),
+    ),
+    sort_by=("symbol",),
+    doc="Per-symbol liquidity profile over a lookback window: the one table pre-trade and the planner read.",
+)
+
+CONTRACTS: dict[str, Contract] = {c.kind: c for c in (TRADES, QUOTES, BARS, FILLS, ORDERS, DAILY, PROFILE)}
+KINDS = ("trades", "quotes", "bars", "fills", "orders")
+
+_COMPATIBLE = {
+    "f64": {"Float64", "Float32", "Int64", "Int32", "Int16", "Int8", "UInt64", "UInt32", "UInt16", "UInt8"},
+    "i64": {"Int64", "Int32", "Int16", "Int8", "UInt32", "UInt16", "UInt8"},
+    "i32": {"Int32", "Int16", "Int8", "UInt16", "UInt8"},
+    "i8": {"Int8", "Int16", "Int32", "Int64"},
+    "str": {"String", "Utf8", "Categorical", "Enum"},
+    "bool": {"Boolean"},
+    "date": {"Date"},
+    "list_f64": {"List"},
+}
+
+
+def _dtype_ok(expected: str, actual) -> bool:
+    import polars as pl
+
+    if expected == _TS:
+        return isinstance(actual, pl.Datetime) and actual.time_zone == "UTC"
+    base = actual.base_type() if hasattr(actual, "base_type") else actual
+    return str(base).split("(")[0] in _COMPATIBLE[expected] or repr(base).split("(")[0] in _COMPATIBLE[expected]
+
+
+def suggest(name: str, candidates) -> str:
+    """A ``" (did you mean 'x'?)"`` suffix, or ``""`` when nothing is close."""
+    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def check_frame(frame: pl.DataFrame | pl.LazyFrame, contract: Contract | str, source: str = "frame") -> None:
+    """Check that a frame satisfies a contract; raise :class:`~liqcost.errors.SchemaError` if not.
+
+    Only the schema is inspected (a LazyFrame is not collected). Extra columns are allowed.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame or polars.LazyFrame
+        The frame to check.
+    contract : Contract or str
+        The contract, or its kind name (``"trades"``, ``"quotes"`` ...).
+    source : str
+        Where the frame came from (a file name), used in the message.
+
+    Raises
+    ------
+    liqcost.errors.SchemaError
+        Naming every missing column (with a close match among the columns present) and every column
+        whose dtype cannot hold the contract's type.
+    """
+    from liqcost.errors import SchemaError
+
+    if isinstance(contract, str):
+        contract = CONTRACTS[contract]
+    schema = frame.collect_schema() if hasattr(frame, "collect_schema") else frame.schema
+    present = list(schema.names())
+    problems: list[str] = []
+    for name in contract.required:
+        if name not in schema:
+            problems.append(f"missing column '{name}'{suggest(name, present)}")
+    for group in contract.one_of:
+        if not any(g in schema for g in group):
+            problems.append("needs one of the columns " + " or ".join(f"'{g}'" for g in group))
+    for col in contract.columns:
+        if col.name in schema and not _dtype_ok(col.dtype, schema[col.name]):
+            problems.append(f"column '{col.name}' has type {schema[col.name]}, expected {col.dtype}")
+    if problems:
+        raise SchemaError(
+            f"{source}: {contract.kind} data {'; '.join(problems)}. Columns present: {', '.join(present) or 'none'}."
+            " Map the columns with a mapping file (--mapping) or rename them."
+        )

@@ -1,0 +1,51 @@
+"""Shared fixtures: paths to the real public data in ../shared/data and to the committed sample data.
+
+Tests that use real data take the ``shared_data`` fixture (or call :func:`require_shared`). They skip when
+the data are absent, except when the environment says ``CI=true``: then a missing folder is a failure,
+so a CI run can never pass by silently skipping its real-data checks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DATA = ROOT / "sample_data"
+
+
+def _shared_root() -> Path:
+    env = os.environ.get("LIQCOST_SHARED_DATA")
+    if env:
+        return Path(env)
+    for cand in (ROOT.parent / "shared" / "data", Path("/work/shared/data")):
+        if cand.is_dir():
+            return cand
+    return ROOT.parent / "shared" / "data"
+
+
+SHARED = _shared_root()
+
+
+def require_shared(*parts: str) -> Path:
+    """Path to ``../shared/data/<parts>``; skip if absent, fail if absent and CI=true."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        msg = f"real data not found at {path} (set LIQCOST_SHARED_DATA to the shared/data folder)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg + "; CI=true requires it")
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return require_shared()
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> Path:
+    assert SAMPLE_DATA.is_dir(), f"committed sample data missing at {SAMPLE_DATA}"
+    return SAMPLE_DATA
