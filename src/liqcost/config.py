@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -160,15 +161,108 @@ class MeasuresConfig(_Section):
 class BarsConfig(_Section):
     """Bar-based estimators and size bands."""
 
-    window: int = Field(21, ge=2, description="Rolling window in bars for the bar-based spread estimators.")
+    window: int = Field(
+        21, ge=2, description="Rolling window in bars for the bar-based estimators (spreads, volatility, volume)."
+    )
     min_periods: int = Field(
         10, ge=2, description="Fewest valid bars in a window for an estimate (NaN below, with a reason)."
+    )
+    min_periods_volume: int = Field(
+        1, ge=1, description="Fewest non-missing days in a window for ADV, median volume, turnover and Amihud."
     )
     penny_price_px: float = Field(5.0, gt=0, description="Prices below this are flagged as penny stocks.")
     market_cap_bands_usd: dict[str, float] = Field(
         {"mega": 200e9, "large": 10e9, "mid": 2e9, "small": 250e6},
         description="Lower market-cap bound of each band in currency; anything below the smallest is 'micro'.",
     )
+    calendar: Literal["weekdays", "observed"] = Field(
+        "weekdays",
+        description=(
+            "Day grid of each symbol: every session.trading_days weekday between its first and last bar "
+            "(minus holidays), or only the dates on which some symbol of the input has a bar (drops market "
+            "holidays when the input holds many symbols)."
+        ),
+    )
+    holidays: list[date] = Field(
+        [],
+        description="Exchange holidays removed from the day grid (YYYY-MM-DD); other missing weekdays are gaps.",
+    )
+    missing_bar: Literal["missing", "no_trade"] = Field(
+        "missing",
+        description=(
+            "A grid day without a bar: 'missing' (unknown: excluded from every statistic) or 'no_trade' (the feed "
+            "omits days without trades: volume 0, prices missing)."
+        ),
+    )
+    zero_volume_prices: Literal["keep", "missing"] = Field(
+        "keep",
+        description=(
+            "Prices of zero-volume bars (often the previous close): keep them for the estimators, or treat as missing."
+        ),
+    )
+    cs_method: Literal["two_day", "mean"] = Field(
+        "two_day",
+        description=(
+            "Corwin-Schultz: set negative two-day estimates to zero before averaging (the paper), or average the "
+            "signed two-day estimates."
+        ),
+    )
+    cs_overnight: bool = Field(True, description="Corwin-Schultz overnight adjustment of the next day's high and low.")
+    ar_method: Literal["mean", "two_day"] = Field(
+        "mean",
+        description=(
+            "Abdi-Ranaldo: root of the window mean of the two-day products (the paper), or mean of two-day roots."
+        ),
+    )
+    signed: bool = Field(
+        False,
+        description=(
+            "Return negative spread estimates where the moment condition is negative (Roll, CS 'mean', AR 'mean', "
+            "EDGE 'sign') instead of NaN (EDGE: the root of the absolute value, as the bidask package)."
+        ),
+    )
+    lot_market: Literal["panel", "none"] = Field(
+        "panel",
+        description=(
+            "Market return of the LOT model: equal-weighted mean return of the other symbols of the input, or none "
+            "(beta fixed at 0)."
+        ),
+    )
+    lot_min_market_symbols: int = Field(
+        10,
+        ge=1,
+        description="Fewest other symbols with a return on a day for the panel market return (else no beta).",
+    )
+    lot_rolling: bool = Field(
+        False,
+        description="Also fit LOT on every rolling/expanding window (one maximum-likelihood fit per row: slow).",
+    )
+    spread_estimators: list[Literal["edge", "ar", "cs", "roll", "fht", "lot"]] = Field(
+        ["edge", "ar", "cs", "roll"],
+        description="Order of preference of the bar estimates for a profile's spread_bps (first defined one wins).",
+    )
+    volatility_estimators: list[Literal["cc", "yz", "rs", "gk", "parkinson"]] = Field(
+        ["cc", "yz"],
+        description="Order of preference of the bar volatility estimates for a profile's volatility_daily_frac.",
+    )
+    estimator_lookback_days: int | None = Field(
+        None,
+        ge=3,
+        description=(
+            "Trading days for the spread and volatility estimators of a bars profile; null uses the profile "
+            "lookback (volume statistics always use the profile lookback)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _periods(self):
+        if self.min_periods > self.window:
+            raise ValueError(f"min_periods ({self.min_periods}) must not exceed window ({self.window})")
+        if not self.spread_estimators:
+            raise ValueError("spread_estimators needs at least one estimator")
+        if not self.volatility_estimators:
+            raise ValueError("volatility_estimators needs at least one estimator")
+        return self
 
 
 class ImpactConfig(_Section):
