@@ -26,8 +26,7 @@ from reference.bar_estimators import logs, ohlc_panels, panel  # noqa: E402
 TOL = 1e-12
 
 # bidask 2.1 calls DataFrame.rename(inplace=False), deprecated in pandas 3.1: not ours to fix
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning", "ignore::FutureWarning",
-                                        "ignore:The inplace keyword")
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
 
 
 def _frame(s: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ own package (``bidask``), used directly in the tests.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from hypothesis import strategies as st
@@ -202,8 +203,10 @@ def lot_fit(r, m, use_beta=True):
     for scale in (0.25, 0.5, 1.0, 2.0):
         x0 = [-scale * sd, scale * sd, 0.0, math.log(sd)]
         bounds = [(None, 0.0), (0.0, None), (None, None) if use_beta else (0.0, 0.0), (None, None)]
-        res = optimize.minimize(lambda p: -lot_loglik(p, r, m), x0, method="L-BFGS-B", bounds=bounds,
-                                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
+        with warnings.catch_warnings():  # finite differences across log(0) while exploring
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = optimize.minimize(lambda p: -lot_loglik(p, r, m), x0, method="L-BFGS-B", bounds=bounds,
+                                    options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
         if best is None or res.fun < best.fun:
             best = res
     a1, a2, beta, ls = best.x

@@ -1,0 +1,1 @@
+"""Polars orchestration of the kernels: tick measures, bar estimators, daily metrics, profiles."""
