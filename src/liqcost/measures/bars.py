@@ -180,15 +180,19 @@ def daily_bars(bars: pl.DataFrame | pl.LazyFrame, config: Config | None = None, 
         "n_trades": pl.Int64,
         "shares_outstanding": pl.Float64,
     }
-    out = out.with_columns([pl.col(c).cast(casts[c]) for c in out.columns])
-    dup = out.group_by("symbol", "date").len().filter(pl.col("len") > 1)
+    out = out.with_columns([pl.col(c).cast(casts[c]) for c in out.columns]).sort("symbol", "date")
+    same = (pl.col("symbol") == pl.col("symbol").shift(1)) & (pl.col("date") == pl.col("date").shift(1))
+    dup = out.filter(same | same.shift(-1).fill_null(False))
     if dup.height:
-        first = dup.sort("symbol", "date").row(0, named=True)
+        n_days = dup.select("symbol", "date").unique().height
+        first = dup.row(0, named=True)
         raise DataError(
-            f"{source}: {dup.height} symbol-day(s) have more than one daily bar (first: {first['symbol']} on "
-            f"{first['date']}, {first['len']} bars); remove the duplicates (`liqcost ingest` quarantines them)."
+            f"{source}: {n_days} symbol-day(s) have more than one daily bar (first: {first['symbol']} on "
+            f"{first['date']}); remove the duplicates (`liqcost ingest` quarantines them)."
         )
-    return out.sort("symbol", "date")
+    if out["symbol"].null_count() or out["date"].null_count():
+        raise DataError(f"{source}: some bars have no symbol or no date; fix or drop those rows.")
+    return out
 
 
 # ----------------------------------------------------------------------------------- regular grid
@@ -210,10 +214,13 @@ def regular_grid(
     config : Config, optional
         ``session.trading_days``, ``bars.calendar``, ``bars.holidays``, ``bars.missing_bar`` and
         ``bars.zero_volume_prices`` (defaults when None).
-    start, end : date or ISO string, optional
-        Grid bounds for every symbol. By default a symbol's grid runs from its first to its last bar;
-        ``end`` later than the last bar adds trailing missing days (a stale symbol shows as missing
-        days), ``start``/``end`` inside the data trim it.
+    start : date or ISO string, optional
+        First grid day: a symbol's grid starts at the later of ``start`` and its first bar. With ``end``
+        given, a symbol whose bars all precede ``start`` keeps an all-missing grid from ``start`` to
+        ``end`` (it stays visible as stale); a symbol whose first bar is after ``end`` is left out.
+    end : date or ISO string, optional
+        Last grid day of every symbol. By default a symbol's grid ends at its last bar; an ``end`` after
+        it adds trailing missing days (a stale symbol shows as missing days), an earlier one trims.
     source : str
         Name of the input used in error messages.
 
@@ -235,93 +242,129 @@ def regular_grid(
     daily = daily_bars(bars, cfg, source)
     start_d = _as_date(start, "start")
     end_d = _as_date(end, "end")
-    weekdays = [d + 1 for d in cfg.session.trading_days]  # polars: Monday = 1
-    holidays = pl.Series("h", list(bc.holidays), dtype=pl.Date)
+    epoch = dt.date(1970, 1, 1)
 
-    bounds = daily.group_by("symbol").agg(pl.col("date").min().alias("first"), pl.col("date").max().alias("last"))
+    # symbols and their bar ranges (daily is sorted by symbol, date)
+    sym_col = daily["symbol"]
+    b_date = daily["date"].to_physical().to_numpy().astype(np.int64)  # days since 1970-01-01
+    new_sym = np.ones(daily.height, dtype=bool)
+    new_sym[1:] = (sym_col[1:] != sym_col[:-1]).to_numpy()
+    seg_start = np.flatnonzero(new_sym)
+    seg_end = np.r_[seg_start[1:], daily.height]
+    symbols = sym_col.gather(seg_start)
+    b_sym = np.cumsum(new_sym) - 1
+    first = b_date[seg_start].copy()
+    last = b_date[seg_end - 1].copy()
     if start_d is not None:
-        bounds = bounds.with_columns(pl.lit(start_d).alias("first"))
+        first = np.maximum(first, (start_d - epoch).days)
     if end_d is not None:
-        bounds = bounds.with_columns(pl.lit(end_d).alias("last"))
-    bounds = bounds.filter(pl.col("first") <= pl.col("last"))
+        last[:] = (end_d - epoch).days
+    keep_sym = first <= last
 
-    if bc.calendar == "weekdays":
-        cal = (
-            bounds.select("symbol", pl.date_ranges("first", "last", "1d").alias("date"))
-            .explode("date")
-            .filter(pl.col("date").dt.weekday().is_in(weekdays) & ~pl.col("date").is_in(holidays.implode()))
-        )
-    else:
-        observed = (
-            daily.select("date")
-            .unique()
-            .filter(pl.col("date").dt.weekday().is_in(weekdays) & ~pl.col("date").is_in(holidays.implode()))
-        )
-        if end_d is not None and observed.filter(pl.col("date") >= end_d).height == 0:
-            # an end past the data: extend with weekdays (no bar of any symbol can tell holidays there)
-            last_obs = observed["date"].max()
-            tail = pl.DataFrame({"date": pl.date_range(last_obs, end_d, "1d", eager=True)}).filter(
-                pl.col("date").dt.weekday().is_in(weekdays) & ~pl.col("date").is_in(holidays.implode())
-            )
-            observed = pl.concat([observed, tail]).unique()
-        cal = bounds.join(observed, how="cross").filter(
-            (pl.col("date") >= pl.col("first")) & (pl.col("date") <= pl.col("last"))
-        ).select("symbol", "date")
-    # never drop a bar: its own date joins the grid even off-calendar
-    own = daily.join(bounds, on="symbol").filter(
-        (pl.col("date") >= pl.col("first")) & (pl.col("date") <= pl.col("last"))
-    ).select("symbol", "date")
-    cal = pl.concat([cal.select("symbol", "date"), own]).unique().sort("symbol", "date")
+    lo_all = int(first[keep_sym].min()) if keep_sym.any() else 0
+    hi_all = int(last[keep_sym].max()) if keep_sym.any() else -1
+    cal = _calendar(lo_all, hi_all, cfg, b_date)
 
-    g = cal.join(daily.with_columns(pl.lit(True).alias("_bar")), on=["symbol", "date"], how="left")
-    has_bar = pl.col("_bar").fill_null(False)
-    o, h, lw, c, v = (pl.col(x) for x in ("open", "high", "low", "close", "volume"))
-    bad_px = (
-        o.is_null() | h.is_null() | lw.is_null() | c.is_null()
-        | o.is_nan() | h.is_nan() | lw.is_nan() | c.is_nan()
-        | (o <= 0) | (h <= 0) | (lw <= 0) | (c <= 0)
-        | (h < lw) | (o > h) | (o < lw) | (c > h) | (c < lw)
-    )
-    bad_vol = v.is_null() | v.is_nan() | (v < 0)
-    no_bar_status = "no_trade" if bc.missing_bar == "no_trade" else "missing"
-    status = (
-        pl.when(~has_bar)
-        .then(pl.lit(no_bar_status))
-        .when(bad_px)
-        .then(pl.lit("invalid_prices"))
-        .when(bad_vol)
-        .then(pl.lit("invalid_volume"))
-        .when(v == 0)
-        .then(pl.lit("zero_volume"))
-        .otherwise(pl.lit("ok"))
-        .cast(_STATUS_ENUM)
-        .alias("bar_status")
-    )
-    g = g.with_columns(status)
-    st = pl.col("bar_status")
-    price_ok = st.is_in(["ok", "invalid_volume"]) | (
-        (st == "zero_volume") if bc.zero_volume_prices == "keep" else pl.lit(False)
-    )
-    nan = pl.lit(float("nan"))
-    price_cols = [pl.when(price_ok).then(pl.col(x)).otherwise(nan).alias(x) for x in ("open", "high", "low", "close")]
-    vol_expr = (
-        pl.when(st == "no_trade")
-        .then(pl.lit(0.0))
-        .when(st.is_in(["missing", "invalid_volume"]))
-        .then(nan)
-        .otherwise(v)
-        .alias("volume")
-    )
-    cols = [*price_cols, vol_expr]
+    # grid rows: the calendar inside each symbol's bounds, plus its own off-calendar bar dates
+    lo = np.searchsorted(cal, first, side="left")
+    hi = np.searchsorted(cal, last, side="right")
+    lens = np.where(keep_sym, hi - lo, 0)
+    total = int(lens.sum())
+    g_sym = np.repeat(np.arange(len(first)), lens)
+    starts = np.cumsum(lens) - lens
+    g_date = cal[np.arange(total) - np.repeat(starts - lo, lens)] if total else np.empty(0, dtype=np.int64)
+    in_bounds = keep_sym[b_sym] & (b_date >= first[b_sym]) & (b_date <= last[b_sym])
+    pos_cal = np.searchsorted(cal, b_date)
+    on_cal = (pos_cal < cal.size) & (cal[np.minimum(pos_cal, max(cal.size - 1, 0))] == b_date) if cal.size else (
+        np.zeros(b_date.size, dtype=bool))
+    extra = in_bounds & ~on_cal
+    if extra.any():
+        g_sym = np.r_[g_sym, b_sym[extra]]
+        g_date = np.r_[g_date, b_date[extra]]
+        order = np.lexsort((g_date, g_sym))
+        g_sym, g_date = g_sym[order], g_date[order]
+    n = g_sym.size
+    g_key = (g_sym.astype(np.int64) << 32) + g_date
+    b_key = (b_sym.astype(np.int64) << 32) + b_date
+    take = np.flatnonzero(in_bounds)
+    pos = np.searchsorted(g_key, b_key[take])
+
+    def scatter(name, fill=np.nan):
+        out = np.full(n, fill, dtype=np.float64)
+        vals = daily[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        out[pos] = vals[take]
+        return out
+
+    o, h, lw, c, v = (scatter(x) for x in ("open", "high", "low", "close", "volume"))
+    has_bar = np.zeros(n, dtype=bool)
+    has_bar[pos] = True
+    with np.errstate(invalid="ignore"):
+        bad_px = ~(
+            (o > 0) & (h > 0) & (lw > 0) & (c > 0) & (h >= lw) & (o <= h) & (o >= lw) & (c <= h) & (c >= lw)
+        )
+        bad_vol = ~(v >= 0)
+    codes = np.where(
+        ~has_bar,
+        BAR_STATUS.index("no_trade" if bc.missing_bar == "no_trade" else "missing"),
+        np.where(bad_px, BAR_STATUS.index("invalid_prices"),
+                 np.where(bad_vol, BAR_STATUS.index("invalid_volume"),
+                          np.where(v == 0, BAR_STATUS.index("zero_volume"), BAR_STATUS.index("ok")))),
+    ).astype(np.uint32)
+    zero_vol = codes == BAR_STATUS.index("zero_volume")
+    price_ok = (codes == BAR_STATUS.index("ok")) | (codes == BAR_STATUS.index("invalid_volume"))
+    if bc.zero_volume_prices == "keep":
+        price_ok |= zero_vol
+    for arr in (o, h, lw, c):
+        arr[~price_ok] = np.nan
+    v[~has_bar] = 0.0 if bc.missing_bar == "no_trade" else np.nan
+    v[codes == BAR_STATUS.index("invalid_volume")] = np.nan
+
+    cols: dict[str, pl.Series] = {
+        "symbol": symbols.gather(pl.Series(g_sym, dtype=pl.UInt32)),
+        "date": pl.Series(g_date.astype(np.int32)).cast(pl.Date),
+        "open": pl.Series(o),
+        "high": pl.Series(h),
+        "low": pl.Series(lw),
+        "close": pl.Series(c),
+        "volume": pl.Series(v),
+    }
     names = daily.columns
     if "vwap" in names:
-        cols.append(pl.when(price_ok & pl.col("vwap").is_not_null()).then(pl.col("vwap")).otherwise(nan).alias("vwap"))
+        vw = scatter("vwap")
+        vw[~price_ok] = np.nan
+        cols["vwap"] = pl.Series(vw)
+    if "n_trades" in names:
+        nt = pl.Series([None], dtype=pl.Int64).gather(pl.Series(np.zeros(n, dtype=np.uint32)))
+        nt = nt.scatter(pos, daily["n_trades"].gather(pl.Series(take, dtype=pl.UInt32))) if pos.size else nt
+        cols["n_trades"] = nt
     if "shares_outstanding" in names:
-        cols.append(pl.col("shares_outstanding").fill_nan(None).forward_fill().over("symbol"))
-    g = g.with_columns(cols).drop("_bar")
-    order = ["symbol", "date", "open", "high", "low", "close", "volume"]
-    order += [x for x in ("vwap", "n_trades", "shares_outstanding") if x in names] + ["bar_status"]
-    return g.select(order).sort("symbol", "date")
+        so = scatter("shares_outstanding")
+        # carry forward within the symbol: index of the last known value, reset at each symbol's start
+        idx = np.where(np.isfinite(so), np.arange(n), -1)
+        np.maximum.accumulate(idx, out=idx)
+        g_start = np.flatnonzero(np.r_[True, g_sym[1:] != g_sym[:-1]]) if n else np.empty(0, dtype=np.int64)
+        row_start = np.repeat(g_start, np.diff(np.r_[g_start, n]))
+        cols["shares_outstanding"] = pl.Series(np.where(idx >= row_start, so[np.maximum(idx, 0)], np.nan))
+    lut = pl.Series(list(BAR_STATUS), dtype=_STATUS_ENUM)
+    cols["bar_status"] = lut.gather(pl.Series(codes))
+    return pl.DataFrame({k: s.alias(k) for k, s in cols.items()})
+
+
+def _calendar(lo: int, hi: int, cfg: Config, bar_days: np.ndarray) -> np.ndarray:
+    """Grid days (days since 1970-01-01) between ``lo`` and ``hi``: trading weekdays minus holidays, and
+    with ``bars.calendar = 'observed'`` only the days some bar falls on (weekdays after the last bar)."""
+    epoch = dt.date(1970, 1, 1)
+    days = np.arange(lo, hi + 1, dtype=np.int64)
+    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    cal = days[np.isin(weekday, np.asarray(cfg.session.trading_days, dtype=np.int64))]
+    if cfg.bars.holidays:
+        cal = cal[~np.isin(cal, np.asarray([(h - epoch).days for h in cfg.bars.holidays], dtype=np.int64))]
+    if cfg.bars.calendar == "observed":
+        seen = np.unique(bar_days)
+        last_seen = seen.max() if seen.size else lo
+        # past the last observed date no bar can tell a holiday from a missing day: keep the weekdays
+        cal = cal[np.isin(cal, seen) | (cal > last_seen)]
+    return cal
 
 
 def _as_date(value, name: str) -> dt.date | None:
@@ -389,10 +432,11 @@ def _market_returns(panel: _Panel, cfg: Config) -> tuple[np.ndarray, bool]:
 
 
 def _reasons(status: np.ndarray) -> pl.Series:
+    """Status codes -> reason (Enum), null for a defined value."""
     from liqcost.kernels.bar_estimators import REASONS
 
-    mapping = {i: REASONS[i] for i in range(1, len(REASONS))}
-    return pl.Series(status).replace_strict(mapping, default=None, return_dtype=_reason_enum())
+    lut = pl.Series([None, *REASONS[1:]], dtype=_reason_enum())
+    return lut.gather(pl.Series(status.astype(np.uint32)))
 
 
 def _estimate_arrays(
@@ -496,13 +540,21 @@ def _frame_from_arrays(panel: _Panel, res: dict[str, np.ndarray], cfg: Config, w
     # NaN (not null) in the value columns: NaN means "undefined, see the reason"
     base = g.select("symbol", "date", "bar_status", "close", *(["shares_outstanding"] if "shares_outstanding" in g.columns else []))
     frame = pl.concat([base, est], how="horizontal")
-    valid = pl.col("close").is_not_nan()
+    # valid-price bars in the window and the last valid close, per symbol (numpy over the segments)
+    n = panel.n
+    valid = np.isfinite(panel.close)
+    seg = np.repeat(panel.offsets[:-1], np.diff(panel.offsets))
+    csum = np.cumsum(valid, dtype=np.int64)
+    before = np.where(seg > 0, csum[np.maximum(seg - 1, 0)], 0)
+    nvb = csum - before
     if mode == "rolling":
-        nvb = valid.cast(pl.Int64).rolling_sum(window, min_samples=1).over("symbol")
-    else:
-        nvb = valid.cast(pl.Int64).cum_sum().over("symbol")
-    price = pl.when(valid).then(pl.col("close")).otherwise(None).forward_fill().over("symbol").fill_null(float("nan"))
-    frame = frame.with_columns(nvb.alias("n_valid_bars"), price.alias("price_px"))
+        back = np.arange(n) - window
+        prior = np.where(back >= seg, csum[np.maximum(back, 0)], before)
+        nvb = csum - prior
+    idx = np.where(valid, np.arange(n), -1)
+    np.maximum.accumulate(idx, out=idx)
+    price = np.where(idx >= seg, panel.close[np.maximum(idx, 0)], np.nan)
+    frame = frame.with_columns(pl.Series("n_valid_bars", nvb), pl.Series("price_px", price))
     frame = _size_columns(frame, cfg)
     return frame.drop("close")
 
@@ -695,8 +747,13 @@ def bar_profile(
         if daily.height == 0:
             raise NoDataError(f"{source}: no bar on or before {asof_d}; choose a later --asof date.")
     end = asof_d if asof_d is not None else daily["date"].max()
-    grid = regular_grid(daily, cfg, end=end, source=source)
     keep = max(lb, le)
+    # the first day of the window on the calendar, so that only the window is put on the grid
+    epoch = dt.date(1970, 1, 1)
+    bar_days = daily["date"].to_physical().to_numpy().astype(np.int64)
+    cal = _calendar(int(bar_days.min()), (end - epoch).days, cfg, bar_days)
+    start = epoch + dt.timedelta(days=int(cal[-keep] if cal.size >= keep else cal[0]))
+    grid = regular_grid(daily, cfg, start=start, end=end, source=source)
     idx = pl.int_range(pl.len()).over("symbol")
     grid = grid.filter(idx >= pl.len().over("symbol") - keep)
 
