@@ -302,11 +302,18 @@ def test_profile_satisfies_the_contract():
 
 def test_profile_window_matches_panel_full_mode_on_the_tail():
     b = random_bars(n=100, seed=5, drop=0.0)
-    p = bar_profile(b, cfg(min_periods=5), lookback_days=30).sort("symbol")
+    p = bar_profile(b, cfg(min_periods=5, estimator_lookback_days=30), lookback_days=30).sort("symbol")
     tail = b.sort("date").group_by("symbol").tail(30)
     full = bar_panel_estimates(tail, cfg(min_periods=5), mode="full").sort("symbol")
     for col in ("edge_spread_bps", "cs_spread_bps", "volatility_cc_frac", "adv_shares"):
         np.testing.assert_allclose(p[col].to_numpy(), full[col].to_numpy(), rtol=1e-12, equal_nan=True, err_msg=col)
+    # by default the estimators look back measures.lookback_days_long (60) days, the volumes 30
+    p = bar_profile(b, cfg(min_periods=5), lookback_days=30).sort("symbol")
+    tail60 = b.sort("date").group_by("symbol").tail(60)
+    full60 = bar_panel_estimates(tail60, cfg(min_periods=5), mode="full").sort("symbol")
+    np.testing.assert_allclose(p["edge_spread_bps"].to_numpy(), full60["edge_spread_bps"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(p["adv_shares"].to_numpy(), full["adv_shares"].to_numpy(), rtol=1e-12)
+    assert (p["n_valid_bars"] == 60).all()
 
 
 def test_profile_asof_and_stale_symbols():
@@ -346,3 +353,27 @@ def test_volume_only_window_reports_zero_volume():
 def test_reason_codes_are_the_kernels():
     assert be.REASONS[be.TOO_FEW] == "too_few_bars"
     assert set(be.REASONS[1:]) >= {"no_price_variation", "negative_estimate", "no_zero_returns"}
+
+
+# ------------------------------------------------------------------------------ committed sample data
+
+
+def test_profile_of_the_committed_sample_against_its_truth(sample_data):
+    import json
+
+    bars = pl.read_csv(sample_data / "raw" / "bars.csv", try_parse_dates=True)
+    truth = json.loads((sample_data / "truth" / "ground_truth.json").read_text())["symbols"]
+    p = bar_profile(bars, lookback_days=20)
+    check_frame(p, PROFILE, "sample bars profile")
+    assert sorted(p["symbol"]) == sorted(truth)
+    for row in p.iter_rows(named=True):
+        t = truth[row["symbol"]]
+        # volume statistics are exact: the simulator's bars keep zero-volume days
+        assert row["adv_shares"] == pytest.approx(t["adv_shares"], rel=1e-12)
+        assert row["mdv_shares"] == pytest.approx(t["mdv_shares"], rel=1e-12)
+        assert row["zero_volume_days"] / row["lookback_days"] == pytest.approx(t["zero_volume_frac"])
+        assert row["shares_outstanding"] == t["shares_outstanding"]
+        # 20 days of bars: EDGE is noisy but within a factor 2.5 of the true effective spread
+        assert row["spread_estimator"] == "edge"
+        assert t["true_effective_spread_bps"] / 2.5 < row["spread_bps"] < 2.5 * t["true_effective_spread_bps"]
+        assert row["volatility_daily_frac"] == pytest.approx(t["volatility_daily_frac"], rel=0.35)

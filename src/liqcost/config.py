@@ -238,8 +238,11 @@ class BarsConfig(_Section):
         description="Also fit LOT on every rolling/expanding window (one maximum-likelihood fit per row: slow).",
     )
     spread_estimators: list[Literal["edge", "ar", "cs", "roll", "fht", "lot"]] = Field(
-        ["edge", "ar", "cs", "roll"],
-        description="Order of preference of the bar estimates for a profile's spread_bps (first defined one wins).",
+        ["edge", "ar", "roll", "cs"],
+        description=(
+            "Order of preference of the bar estimates for a profile's spread_bps (first defined one wins); EDGE is the "
+            "least biased at every trading frequency (docs/bar_estimators.md)."
+        ),
     )
     volatility_estimators: list[Literal["cc", "yz", "rs", "gk", "parkinson"]] = Field(
         ["cc", "yz"],
@@ -249,8 +252,8 @@ class BarsConfig(_Section):
         None,
         ge=3,
         description=(
-            "Trading days for the spread and volatility estimators of a bars profile; null uses the profile "
-            "lookback (volume statistics always use the profile lookback)."
+            "Trading days for the spread and volatility estimators of a bars profile; null uses the longer of the "
+            "profile lookback and measures.lookback_days_long (volume statistics always use the profile lookback)."
         ),
     )
 

@@ -704,8 +704,11 @@ def bar_profile(
     config : Config, optional
         ``bars``, ``session`` and ``measures.lookback_days`` (defaults when None).
     lookback_days : int, optional
-        Trading days in the window (``measures.lookback_days`` when None). Spread and volatility
-        estimators use ``bars.estimator_lookback_days`` days when set (ending on the same day).
+        Trading days in the window (``measures.lookback_days`` when None) for the volume statistics.
+        Spread and volatility estimators use ``bars.estimator_lookback_days`` days ending on the same
+        day, by default the longer of ``lookback_days`` and ``measures.lookback_days_long`` (60): a
+        20-day window is too short for a thin name's spread (see the bias table in
+        ``docs/bar_estimators.md``).
     asof : date or ISO string, optional
         Last day of the window (default: the last date in the input). Bars after it are ignored; a
         symbol whose bars stop earlier gets trailing missing days (``missing_days``, ``last_bar_date``).
@@ -739,7 +742,7 @@ def bar_profile(
     lb = cfg.measures.lookback_days if lookback_days is None else int(lookback_days)
     if lb < 1:
         raise UsageError(f"lookback_days: expected at least 1 trading day, got {lb}.")
-    le = cfg.bars.estimator_lookback_days or lb
+    le = cfg.bars.estimator_lookback_days or max(lb, cfg.measures.lookback_days_long)
     daily = daily_bars(bars, cfg, source)
     asof_d = _as_date(asof, "asof")
     if asof_d is not None:
@@ -754,11 +757,12 @@ def bar_profile(
     cal = _calendar(int(bar_days.min()), (end - epoch).days, cfg, bar_days)
     start = epoch + dt.timedelta(days=int(cal[-keep] if cal.size >= keep else cal[0]))
     grid = regular_grid(daily, cfg, start=start, end=end, source=source)
-    idx = pl.int_range(pl.len()).over("symbol")
-    grid = grid.filter(idx >= pl.len().over("symbol") - keep)
-
     def tail(frame, k):
-        return frame.filter(pl.int_range(pl.len()).over("symbol") >= pl.len().over("symbol") - k)
+        # the last k rows of each symbol (Int64: pl.len() is unsigned and k may exceed it)
+        n_sym = pl.len().over("symbol").cast(pl.Int64)
+        return frame.filter(pl.int_range(pl.len(), dtype=pl.Int64).over("symbol") >= n_sym - k)
+
+    grid = tail(grid, keep)
 
     g_vol = tail(grid, lb)
     g_est = tail(grid, le)
