@@ -679,11 +679,12 @@ def _ind(x, y):
 
 
 @njit(cache=True, nogil=True)
-def _edge_fill_rows(lo, lh, ll, lc, a, b, X):
+def _edge_fill_rows(lo, lh, ll, lc, a, b, X, rowok):
     """The 34 per-period products of ``bidask.edge_rolling`` (row 0 of a symbol is all NaN)."""
     n = b - a
     for j in range(_EDGE_K):
         X[0, j] = np.nan
+    rowok[0] = False
     for k in range(1, n):
         t = a + k
         o = lo[t]
@@ -749,10 +750,16 @@ def _edge_fill_rows(lo, lh, ll, lc, a, b, X):
         X[k, 31] = po2
         X[k, 32] = pc1
         X[k, 33] = pc2
-        # pandas turns +-inf into NaN before rolling
-        for j in range(_EDGE_K):
-            if not math.isfinite(X[k, j]):
-                X[k, j] = np.nan
+        # pandas turns +-inf into NaN before rolling; finite inputs give finite products
+        if math.isfinite(o + h + l + c1 + h1 + l1):
+            rowok[k] = True
+        else:
+            ok = True
+            for j in range(_EDGE_K):
+                if not math.isfinite(X[k, j]):
+                    X[k, j] = np.nan
+                    ok = False
+            rowok[k] = ok
 
 
 @njit(cache=True, nogil=True)
@@ -799,6 +806,67 @@ def _edge_from_means(mm, sign):
     return s, s2
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _pd_add(X, r, sum_x, comp_add, nobs, neg, consec, prev):
+    """pandas' add_mean for every column of row ``r`` (Kahan sum, sign count, repeated-value run)."""
+    for j in range(_EDGE_K):
+        v = X[r, j]
+        if v == v:
+            nobs[j] += 1
+            y = v - comp_add[j]
+            tt = sum_x[j] + y
+            comp_add[j] = tt - sum_x[j] - y
+            sum_x[j] = tt
+            if _signbit(v):
+                neg[j] += 1
+            if v == prev[j]:
+                consec[j] += 1
+            else:
+                consec[j] = 1
+            prev[j] = v
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pd_add_dense(X, r, sum_x, comp_add, nobs, neg, consec, prev):
+    """:func:`_pd_add` for a row without NaN: branch-free, so the 34 columns vectorize."""
+    for j in range(_EDGE_K):
+        v = X[r, j]
+        y = v - comp_add[j]
+        tt = sum_x[j] + y
+        comp_add[j] = tt - sum_x[j] - y
+        sum_x[j] = tt
+        nobs[j] += 1
+        neg[j] += 1 if math.copysign(1.0, v) < 0.0 else 0
+        same = v == prev[j]
+        consec[j] = consec[j] + 1 if same else 1
+        prev[j] = v
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pd_remove(X, r, sum_x, comp_rem, nobs, neg, dense):
+    """pandas' remove_mean for every column of row ``r`` (its own Kahan compensation)."""
+    if dense:
+        for j in range(_EDGE_K):
+            v = X[r, j]
+            nobs[j] -= 1
+            y = -v - comp_rem[j]
+            tt = sum_x[j] + y
+            comp_rem[j] = tt - sum_x[j] - y
+            sum_x[j] = tt
+            neg[j] -= 1 if math.copysign(1.0, v) < 0.0 else 0
+    else:
+        for j in range(_EDGE_K):
+            v = X[r, j]
+            if v == v:
+                nobs[j] -= 1
+                y = -v - comp_rem[j]
+                tt = sum_x[j] + y
+                comp_rem[j] = tt - sum_x[j] - y
+                sum_x[j] = tt
+                if _signbit(v):
+                    neg[j] -= 1
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _edge_rolling_segment(lo, lh, ll, lc, a, b, window, min_periods, sign, out, status):
     n = b - a
@@ -811,7 +879,8 @@ def _edge_rolling_segment(lo, lh, ll, lc, a, b, window, min_periods, sign, out, 
     else:
         minp = min_periods - 1 if min_periods > 1 else 0
     X = np.empty((n, _EDGE_K))
-    _edge_fill_rows(lo, lh, ll, lc, a, b, X)
+    rowok = np.empty(n, dtype=np.bool_)
+    _edge_fill_rows(lo, lh, ll, lc, a, b, X, rowok)
     sum_x = np.zeros(_EDGE_K)
     comp_add = np.zeros(_EDGE_K)
     comp_rem = np.zeros(_EDGE_K)
@@ -839,54 +908,19 @@ def _edge_rolling_segment(lo, lh, ll, lc, a, b, window, min_periods, sign, out, 
                 consec[j] = 0
                 prev[j] = X[s, j] if s < n else np.nan
             for r in range(s, e):
-                for j in range(_EDGE_K):
-                    v = X[r, j]
-                    if v == v:
-                        nobs[j] += 1
-                        y = v - comp_add[j]
-                        tt = sum_x[j] + y
-                        comp_add[j] = tt - sum_x[j] - y
-                        sum_x[j] = tt
-                        if _signbit(v):
-                            neg[j] += 1
-                        if v == prev[j]:
-                            consec[j] += 1
-                        else:
-                            consec[j] = 1
-                        prev[j] = v
+                _pd_add(X, r, sum_x, comp_add, nobs, neg, consec, prev)
                 if X[r, 4] == 1.0:
                     ones += 1
         else:
             for r in range(prev_s, s):
-                for j in range(_EDGE_K):
-                    v = X[r, j]
-                    if v == v:
-                        nobs[j] -= 1
-                        y = -v - comp_rem[j]
-                        tt = sum_x[j] + y
-                        comp_rem[j] = tt - sum_x[j] - y
-                        sum_x[j] = tt
-                        if _signbit(v):
-                            neg[j] -= 1
+                _pd_remove(X, r, sum_x, comp_rem, nobs, neg, rowok[r])
                 if X[r, 4] == 1.0:
                     ones -= 1
-            r = k
-            for j in range(_EDGE_K):
-                v = X[r, j]
-                if v == v:
-                    nobs[j] += 1
-                    y = v - comp_add[j]
-                    tt = sum_x[j] + y
-                    comp_add[j] = tt - sum_x[j] - y
-                    sum_x[j] = tt
-                    if _signbit(v):
-                        neg[j] += 1
-                    if v == prev[j]:
-                        consec[j] += 1
-                    else:
-                        consec[j] = 1
-                    prev[j] = v
-            if X[r, 4] == 1.0:
+            if rowok[k]:
+                _pd_add_dense(X, k, sum_x, comp_add, nobs, neg, consec, prev)
+            else:
+                _pd_add(X, k, sum_x, comp_add, nobs, neg, consec, prev)
+            if X[k, 4] == 1.0:
                 ones += 1
         prev_s = s
         # window means (pandas calc_mean)
