@@ -82,7 +82,7 @@ def test_boundary_solution_is_feasible():
     seed=st.integers(0, 10_000),
     use_beta=st.booleans(),
 )
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_newton_reaches_scipys_maximum(n, a1, a2, sigma, beta, seed, use_beta):
     r, m = simulate_lot(n, a1, a2, beta, sigma, seed)
     status, res = kernel_fit(r, m, use_beta)

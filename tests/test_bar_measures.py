@@ -377,3 +377,75 @@ def test_profile_of_the_committed_sample_against_its_truth(sample_data):
         assert row["spread_estimator"] == "edge"
         assert t["true_effective_spread_bps"] / 2.5 < row["spread_bps"] < 2.5 * t["true_effective_spread_bps"]
         assert row["volatility_daily_frac"] == pytest.approx(t["volatility_daily_frac"], rel=0.35)
+
+
+# ------------------------------------------------------------------------------------ grid properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def sparse_bars(draw):
+    n_sym = draw(st.integers(1, 4))
+    rows = []
+    for k in range(n_sym):
+        days = draw(st.lists(st.integers(0, 60), min_size=1, max_size=25, unique=True))
+        for d in days:
+            day = D(2024, 3, 1) + dt.timedelta(days=d)  # weekends included on purpose
+            px = draw(st.sampled_from([1.0, 2.5, 10.0]))
+            vol = draw(st.sampled_from([0.0, 100.0, 5000.0]))
+            rows.append((f"S{k}", day, px, px * 1.01, px * 0.99, px, vol))
+    return bars_frame(rows)
+
+
+@given(b=sparse_bars(), calendar=st.sampled_from(["weekdays", "observed"]), seed=st.integers(0, 99))
+@settings(max_examples=60, deadline=None)
+def test_grid_keeps_every_bar_and_skips_no_trading_day(b, calendar, seed):
+    c = cfg(calendar=calendar)
+    g = regular_grid(b, c)
+    # every bar is on the grid with its values
+    joined = b.join(g, on=["symbol", "date"], how="left", suffix="_g")
+    assert joined["bar_status"].null_count() == 0
+    assert (joined["close"] == joined["close_g"]).all() and (joined["volume"] == joined["volume_g"]).all()
+    # rows without a bar are missing, with NaN prices and volume
+    extra = g.join(b.select("symbol", "date"), on=["symbol", "date"], how="anti")
+    assert (extra["bar_status"] == "missing").all() and extra["close"].is_nan().all() and extra["volume"].is_nan().all()
+    # between a symbol's first and last bar, every weekday (every observed date) is on the grid
+    observed = set(b["date"].to_list())
+    for sym, part in g.group_by("symbol"):
+        dates = part["date"].to_list()
+        assert dates == sorted(set(dates))
+        first, last = dates[0], dates[-1]
+        day = first
+        while day <= last:
+            wanted = day.weekday() < 5 and (calendar == "weekdays" or day in observed)
+            if wanted:
+                assert day in dates
+            day += dt.timedelta(days=1)
+    # the result does not depend on the order of the input rows
+    shuffled = b.sample(fraction=1.0, shuffle=True, seed=seed)
+    assert regular_grid(shuffled, c).equals(g)
+
+
+def test_estimates_do_not_depend_on_input_row_order():
+    b = random_bars(n=60, seed=12)
+    a = bar_panel_estimates(b, cfg(min_periods=5))
+    s = bar_panel_estimates(b.sample(fraction=1.0, shuffle=True, seed=3), cfg(min_periods=5))
+    assert a.equals(s)
+
+
+def test_rolling_lot_when_enabled():
+    # closes on a coarse grid: many zero returns, as LOT needs
+    b = random_bars(symbols=("AAA",), n=80, seed=13, drop=0.0).with_columns(
+        ((pl.col("close") / 0.25).round() * 0.25).alias("close"))
+    b = b.with_columns(pl.max_horizontal("high", "close").alias("high"), pl.min_horizontal("low", "close").alias("low"))
+    est = bar_panel_estimates(b, cfg(min_periods=10, lot_rolling=True, lot_market="none"), window=30)
+    assert (est["lot_spread_bps"].is_nan() == est["lot_spread_reason"].is_not_null()).all()
+    defined = est.filter(pl.col("lot_spread_reason").is_null())
+    assert defined.height > 20 and (defined["lot_spread_bps"] > 0).all()
+    # the last row's value is the ML fit of the window's 29 returns
+    lc = np.log(regular_grid(b)["close"].to_numpy()[-30:])
+    res = np.empty(5)
+    assert be.lot_fit(np.diff(lc), np.zeros(29), 29, False, res) == be.OK
+    assert est["lot_spread_bps"][-1] == pytest.approx((res[1] - res[0]) * 1e4, rel=1e-12)

@@ -401,6 +401,10 @@ def roll_panel(lc, offsets, window, min_periods, signed, out, status):
     a large share of windows for liquid names; in short windows the square root of a noisy covariance
     is biased (Jensen); zero-return days of thin names shrink the covariance toward zero and bias ``S``
     down; the estimator measures the effective spread of the closing prints only.
+
+    Measured bias (thin-name simulator, 97 bps true spread, docs/bar_estimators.md): full sample of
+    250 days -25% to +126% from 0.5 to 400 trades a day, defined for 54-96% of the symbols; 21-day
+    windows +29% to +263%, defined in 63-73% of them.
     """
     for s in prange(offsets.shape[0] - 1):
         _roll_segment(lc, offsets[s], offsets[s + 1], window, min_periods, signed, out, status)
@@ -545,6 +549,9 @@ def cs_panel(h, l, c, offsets, window, min_periods, two_day, overnight, signed, 
     so zeroing them biases thin names down (or, averaged, makes the mean negative); the two-day
     estimates are noisy and the zero floor makes the average biased up for liquid names; the
     estimator is undefined (NaN) when every price in the window is equal.
+
+    Measured bias (thin-name simulator, docs/bar_estimators.md): -100% at 0.5 trade a day, -71% at 5,
+    -18% at 25, +29% at 100, +100% at 400 trades a day (full sample of 250 days).
     """
     for s in prange(offsets.shape[0] - 1):
         _cs_segment(h, l, c, offsets[s], offsets[s + 1], window, min_periods, two_day, overnight, signed,
@@ -660,6 +667,10 @@ def ar_panel(lh, ll, lc, offsets, window, min_periods, two_day, signed, out, sta
     on days with one or no trade the mid-range equals the close, the product is zero and the estimate
     shrinks toward zero (thin names are biased down); the root of a noisy mean is biased in short
     windows and is undefined (NaN) when the mean is negative.
+
+    Measured bias (thin-name simulator, docs/bar_estimators.md): -81% at 0.5 trade a day, -28% at 5,
+    +4% at 25, +27% at 400 trades a day (full sample of 250 days); defined in only 27-75% of 21-day
+    windows.
     """
     for s in prange(offsets.shape[0] - 1):
         _ar_segment(lh, ll, lc, offsets[s], offsets[s + 1], window, min_periods, two_day, signed, out, status)
@@ -998,6 +1009,10 @@ def edge_rolling_panel(lo, lh, ll, lc, offsets, window, min_periods, sign, out, 
     any trading frequency (this is what makes it the best bar estimator for thin names), but the square
     root of a noisy ``s2`` is biased up in short windows (the absolute value folds the negative
     estimates onto the positive side), and a window without price changes is undefined.
+
+    Measured bias (thin-name simulator, docs/bar_estimators.md): within -16% to +0% of the true
+    spread from 0.5 to 400 trades a day over 250 days (the only estimator here that holds across the
+    range); over 21 days +83% at 0.5 trade a day, +23% at 2, within 5% from 5 to 100, +18% at 400.
     """
     for s in prange(offsets.shape[0] - 1):
         _edge_rolling_segment(lo, lh, ll, lc, offsets[s], offsets[s + 1], window, min_periods, sign, out,
@@ -1238,6 +1253,10 @@ def zero_return_panel(lc, offsets, window, min_periods, zr_out, zr_status, fht_o
     price) and from stale quotes, so the estimator confounds tick size with spread; it is undefined
     (NaN, ``NO_ZERO_RETURNS``) when there is no zero return, which is the normal case for liquid names,
     and when every return is zero.
+
+    Measured bias (thin-name simulator, where trades arrive regardless of information, so zero returns
+    only come from no-trade days): +281% at 0.5 trade a day, +20% at 2, -69% at 5, -94% at 25 trades a
+    day (docs/bar_estimators.md).
     """
     for s in prange(offsets.shape[0] - 1):
         _zero_segment(lc, offsets[s], offsets[s + 1], window, min_periods, zr_out, zr_status, fht_out,
@@ -1586,6 +1605,10 @@ def lot_panel(lc, mkt, offsets, window, min_periods, use_beta, last_only, out, s
     noisy; zero returns caused by price discreteness are read as trading costs; the model assumes the
     marginal trader's cost is constant in the window and returns are normal (fat tails inflate
     ``sigma`` and the cost).
+
+    Measured bias (thin-name simulator, docs/bar_estimators.md): +801% at 0.5 trade a day, +52% at 2,
+    -66% at 5, -94% at 25 trades a day: a different notion of cost than the quoted spread when trades
+    arrive regardless of information.
     """
     for s in prange(offsets.shape[0] - 1):
         _lot_segment(lc, mkt, offsets[s], offsets[s + 1], window, min_periods, use_beta, last_only, out,
