@@ -449,3 +449,32 @@ def test_rolling_lot_when_enabled():
     res = np.empty(5)
     assert be.lot_fit(np.diff(lc), np.zeros(29), 29, False, res) == be.OK
     assert est["lot_spread_bps"][-1] == pytest.approx((res[1] - res[0]) * 1e4, rel=1e-12)
+
+
+def test_merge_tick_and_bar_profiles():
+    from liqcost.measures.bars import merge_tick_and_bar_profiles
+
+    bars = bar_profile(random_bars(symbols=("AAA", "BBB"), n=80, seed=21), cfg(min_periods=5))
+    ticks = pl.DataFrame({
+        "symbol": ["AAA", "CCC"], "asof_date": [bars["asof_date"][0]] * 2, "lookback_days": [20, 20],
+        "source": ["ticks", "ticks"], "price_px": [10.0, 3.0], "adv_shares": [1000.0, 50.0],
+        "mdv_shares": [900.0, 40.0], "adv_usd": [1e4, 150.0], "zero_volume_days": [0, 3],
+        "daily_volume_shares": [[1000.0] * 20, [50.0] * 20], "spread_bps": [float("nan"), 80.0],
+        "effective_spread_bps": [float("nan"), 80.0], "volatility_daily_frac": [0.02, 0.03],
+    })
+    m = merge_tick_and_bar_profiles(ticks, bars)
+    assert m["symbol"].to_list() == ["AAA", "BBB", "CCC"]
+    a, b, c = (m.row(i, named=True) for i in range(3))
+    assert (a["source"], b["source"], c["source"]) == ("ticks+bars", "bars", "ticks")
+    bar_a = bars.filter(pl.col("symbol") == "AAA").row(0, named=True)
+    # tick values win; a NaN tick spread falls back to the bar estimate, which names itself
+    assert a["adv_shares"] == 1000.0 and a["volatility_daily_frac"] == 0.02 and a["volatility_estimator"] == "ticks"
+    assert a["spread_bps"] == bar_a["spread_bps"] and a["spread_estimator"] == bar_a["spread_estimator"]
+    assert a["edge_spread_bps"] == bar_a["edge_spread_bps"]  # bar-only columns are added
+    assert c["spread_bps"] == 80.0 and c["spread_estimator"] == "ticks" and c["edge_spread_bps"] is None
+    assert b == {**b, **{k: v for k, v in bars.filter(pl.col("symbol") == "BBB").row(0, named=True).items()
+                         if k in b and not (isinstance(v, float) and math.isnan(v))}}
+    check_frame(m, PROFILE, "merged profile")
+    assert merge_tick_and_bar_profiles(None, bars).equals(bars.sort("symbol"))
+    with pytest.raises(UsageError):
+        merge_tick_and_bar_profiles(None, None)

@@ -63,6 +63,7 @@ __all__ = [
     "regular_grid",
     "bar_panel_estimates",
     "bar_profile",
+    "merge_tick_and_bar_profiles",
     "market_cap_band",
 ]
 
@@ -466,9 +467,10 @@ def _estimate_arrays(
     out, st = pair()
     be.ar_panel(panel.lh, panel.ll, panel.lc, off, w, minp, bc.ar_method == "two_day", bc.signed, out, st)
     res["ar"], res["ar_st"] = out, st
-    out, st = pair()
-    be.edge_rolling_panel(panel.lo, panel.lh, panel.ll, panel.lc, off, w, minp, bc.signed, out, st)
     if mode == "full":
+        # only the last row of each symbol is kept: the full-sample kernel (bidask.edge) fills it
+        out = np.full(n, np.nan)
+        st = np.full(n, be.TOO_FEW, dtype=np.int8)
         ns = len(panel.symbols)
         fo, fs = np.empty(ns), np.empty(ns, dtype=np.int8)
         be.edge_full_panel(panel.lo, panel.lh, panel.ll, panel.lc, off, minp, bc.signed, 2.0, fo, fs)
@@ -476,6 +478,9 @@ def _estimate_arrays(
         nonempty = off[1:] > off[:-1]
         out[last[nonempty]] = fo[nonempty]
         st[last[nonempty]] = fs[nonempty]
+    else:
+        out, st = pair()
+        be.edge_rolling_panel(panel.lo, panel.lh, panel.ll, panel.lc, off, w, minp, bc.signed, out, st)
     res["edge"], res["edge_st"] = out, st
     zr, zs = pair()
     fo, fs = pair()
@@ -847,3 +852,65 @@ def _first_defined(columns: list[str], names: list[str], value: str, which: str)
         val = pl.when(defined).then(pl.col(col)).otherwise(val)
         src = pl.when(defined).then(pl.lit(name)).otherwise(src)
     return [val.alias(value), src.alias(which)]
+
+
+def merge_tick_and_bar_profiles(ticks: pl.DataFrame | None, bars: pl.DataFrame | None) -> pl.DataFrame:
+    """One profile per symbol from a tick-based profile and a bars profile (either may be None).
+
+    A symbol in both gets ``source = 'ticks+bars'``: every column the tick profile defines wins (a null
+    or NaN tick value falls back to the bars value), and the bar-only columns (the bar estimates with
+    their reasons, ``market_cap_band``, ``penny``, ...) are added. ``spread_bps`` is thus the tick
+    effective spread when there is one (``spread_estimator = 'ticks'`` unless the tick profile names
+    it), else the bar estimate (and ``spread_estimator`` names it); likewise ``volatility_daily_frac`` /
+    ``volatility_estimator``. Symbols in only one input keep that input's row and ``source``.
+
+    Parameters
+    ----------
+    ticks : polars.DataFrame or None
+        Rows of :data:`liqcost.schema.PROFILE` built from ticks (``source = 'ticks'``).
+    bars : polars.DataFrame or None
+        Rows from :func:`bar_profile`.
+
+    Returns
+    -------
+    polars.DataFrame
+        The merged profile, sorted by symbol: the tick profile's columns first, then the bar-only ones.
+    """
+    if ticks is None and bars is None:
+        raise UsageError("merge_tick_and_bar_profiles: give a tick profile, a bars profile or both.")
+    if ticks is None:
+        return bars.sort("symbol")
+    if bars is None:
+        return ticks.sort("symbol")
+    sfx = "__bars"
+    joined = ticks.with_columns(pl.lit(True).alias("_in_t")).join(
+        bars.with_columns(pl.lit(True).alias("_in_b")), on="symbol", how="full", coalesce=True, suffix=sfx
+    )
+    in_t = pl.col("_in_t").fill_null(False)
+    in_b = pl.col("_in_b").fill_null(False)
+
+    def defined(name: str) -> pl.Expr:
+        col = pl.col(name)
+        return col.is_not_null() & ~col.is_nan() if joined.schema[name].is_float() else col.is_not_null()
+
+    labels = {"spread_estimator": "spread_bps", "volatility_estimator": "volatility_daily_frac"}
+    exprs = []
+    for c in ticks.columns:
+        if c == "symbol" or c not in bars.columns or c in labels:
+            continue
+        if c == "source":
+            exprs.append(pl.when(in_t & in_b).then(pl.lit("ticks+bars")).when(in_t).then(pl.col(c))
+                         .otherwise(pl.col(c + sfx)).alias(c))
+        else:
+            exprs.append(pl.when(defined(c)).then(pl.col(c)).otherwise(pl.col(c + sfx)).alias(c))
+    for which, value in labels.items():
+        if value not in ticks.columns:
+            continue
+        tick_label = pl.col(which).fill_null(pl.lit("ticks")) if which in ticks.columns else pl.lit("ticks")
+        bar_label = pl.col(which + sfx) if which in ticks.columns else pl.col(which)
+        exprs.append(pl.when(defined(value)).then(tick_label).otherwise(bar_label).alias(which))
+    # every expression reads the joined frame as it was, so the tick-defined tests see the tick values
+    out = joined.with_columns(exprs)
+    out = out.drop([c for c in out.columns if c.endswith(sfx)] + ["_in_t", "_in_b"])
+    lead = [c for c in ticks.columns if c in out.columns]
+    return out.select(lead + [c for c in out.columns if c not in lead]).sort("symbol")
