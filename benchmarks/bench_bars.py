@@ -168,9 +168,12 @@ def bench_speed(args) -> dict:
         for s in range(k):
             sl = slice(off[s], off[s + 1])
             df = pd.DataFrame({c: p[c][sl] for c in ("open", "high", "low", "close")})
-            t = time.perf_counter()
-            ref = bidask.edge_rolling(df, window=window, min_periods=min_periods).to_numpy()
-            t_b += time.perf_counter() - t
+            best = float("inf")
+            for _ in range(2):  # best of two per symbol, like the kernels' best-of-N
+                t = time.perf_counter()
+                ref = bidask.edge_rolling(df, window=window, min_periods=min_periods).to_numpy()
+                best = min(best, time.perf_counter() - t)
+            t_b += best
             got = out["edge"][sl]
             nan_mismatch += int((np.isnan(ref) != np.isnan(got)).sum())
             ok = np.isfinite(ref)
@@ -197,12 +200,15 @@ def bench_speed(args) -> dict:
     t_api, _ = best_of(lambda: bar_panel_estimates(frame, cfg), max(1, args.repeat - 1))
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load = os.getloadavg()
     res = {
         "benchmark": "bar estimators, rolling window",
         "panel": {"symbols": args.symbols, "days": args.days, "rows": int(n), "window": window,
                   "min_periods": min_periods, "missing_day_frac": 0.02, "no_trade_day_frac": 0.05},
         "machine": {"cpus": os.cpu_count(), "numba_threads": threads, "python": platform.python_version(),
-                    "numba": numba.__version__, "pandas": pd.__version__, "bidask": getattr(bidask, "__version__", "2.x")},
+                    "numba": numba.__version__, "pandas": pd.__version__, "bidask": getattr(bidask, "__version__", "2.x"),
+                    "load_average_1_5_15min": [round(x, 2) for x in load],
+                    "note": "shared 2-core machine: other processes compete for the cores; best-of-N timings"},
         "warmup_compile_or_cache_load_s": round(warmup_s, 3),
         "edge_rolling_s": round(t_edge, 4),
         "edge_rolling_1thread_s": round(t_edge_1, 4),
@@ -216,7 +222,8 @@ def bench_speed(args) -> dict:
             "symbols_timed": k,
             "seconds_on_subset": round(t_b, 3),
             "extrapolated_panel_s": round(t_bidask_panel, 2),
-            "note": "bidask timed on the first symbols of the same panel and scaled linearly (a per-symbol loop)",
+            "note": "bidask timed (best of 2 per symbol) on the first symbols of the same panel and scaled "
+                    "linearly to the panel (bidask is called once per symbol)",
             "max_abs_diff_vs_liqcost": max_diff,
             "nan_pattern_mismatches": nan_mismatch,
         },
