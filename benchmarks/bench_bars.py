@@ -100,12 +100,24 @@ def alloc(n):
 
 
 def best_of(fn, repeat):
+    """Best wall time and the list of wall times over ``repeat`` runs."""
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
     return min(times), times
+
+
+def best_cpu(fn, repeat):
+    """Best process CPU time (all threads) over ``repeat`` runs: insensitive to other processes on the
+    machine, it measures the work done; for a one-thread run it is the time on an idle core."""
+    times = []
+    for _ in range(repeat):
+        t = time.process_time()
+        fn()
+        times.append(time.process_time() - t)
+    return min(times)
 
 
 def bench_speed(args) -> dict:
@@ -152,8 +164,10 @@ def bench_speed(args) -> dict:
     t_all, all_runs = best_of(everything, args.repeat)
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
-    t_edge_1, _ = best_of(edge, 1)
-    t_all_1, _ = best_of(everything, 1)
+    t_edge_1, _ = best_of(edge, 2)
+    t_all_1, _ = best_of(everything, 2)
+    cpu_edge_1 = best_cpu(edge, args.repeat)
+    cpu_all_1 = best_cpu(everything, args.repeat)
     numba.set_num_threads(threads)
 
     # bidask on a subset of symbols (same data), extrapolated
@@ -161,6 +175,7 @@ def bench_speed(args) -> dict:
 
     k = args.bidask_symbols
     t_b = 0.0
+    cpu_b = 0.0
     max_diff = 0.0
     nan_mismatch = 0
     with warnings.catch_warnings():
@@ -168,18 +183,22 @@ def bench_speed(args) -> dict:
         for s in range(k):
             sl = slice(off[s], off[s + 1])
             df = pd.DataFrame({c: p[c][sl] for c in ("open", "high", "low", "close")})
-            best = float("inf")
+            best = best_c = float("inf")
             for _ in range(2):  # best of two per symbol, like the kernels' best-of-N
                 t = time.perf_counter()
+                c = time.process_time()
                 ref = bidask.edge_rolling(df, window=window, min_periods=min_periods).to_numpy()
+                best_c = min(best_c, time.process_time() - c)
                 best = min(best, time.perf_counter() - t)
             t_b += best
+            cpu_b += best_c
             got = out["edge"][sl]
             nan_mismatch += int((np.isnan(ref) != np.isnan(got)).sum())
             ok = np.isfinite(ref)
             if ok.any():
                 max_diff = max(max_diff, float(np.max(np.abs(ref[ok] - got[ok]))))
     t_bidask_panel = t_b / k * args.symbols
+    cpu_bidask_panel = cpu_b / k * args.symbols
     t_edge_subset = t_edge / args.symbols * k
 
     # end-to-end API on a polars frame of the same panel
@@ -229,14 +248,23 @@ def bench_speed(args) -> dict:
         },
         "speedup_edge_vs_bidask": round(t_bidask_panel / t_edge, 1),
         "speedup_edge_vs_bidask_1thread": round(t_bidask_panel / t_edge_1, 1),
+        "cpu_time": {
+            "note": "process CPU time (work done, insensitive to other processes); bidask is single-threaded",
+            "edge_rolling_1thread_s": round(cpu_edge_1, 4),
+            "all_estimators_1thread_s": round(cpu_all_1, 4),
+            "bidask_extrapolated_panel_s": round(cpu_bidask_panel, 2),
+            "speedup_edge_vs_bidask_same_core": round(cpu_bidask_panel / cpu_edge_1, 1),
+            "expected_wall_all_estimators_2_idle_cores_s": round(cpu_all_1 / 2, 3),
+        },
         "edge_subset_equiv_s": round(t_edge_subset, 5),
         "api_bar_panel_estimates_s": round(t_api, 3),
         "api_note": "grid build + every kernel + polars frame assembly, from a polars frame of daily bars",
         "peak_rss_mb": round(rss_mb, 1),
         "targets": {"edge_speedup_min": 50, "all_estimators_max_s": 2.0},
     }
-    res["targets_met"] = {"edge_speedup": res["speedup_edge_vs_bidask"] >= 50,
-                          "all_estimators_under_2s": res["all_estimators_s"] < 2.0}
+    res["targets_met"] = {"edge_speedup_wall": res["speedup_edge_vs_bidask"] >= 50,
+                          "edge_speedup_cpu_same_core": res["cpu_time"]["speedup_edge_vs_bidask_same_core"] >= 50,
+                          "all_estimators_under_2s_wall": res["all_estimators_s"] < 2.0}
     return res
 
 

@@ -456,13 +456,22 @@ def _cs_segment(h, l, c, a, b, window, min_periods, two_day, overnight, signed, 
     lag = 1
     wc = _window_start(window, lag, n)
     need = _need(min_periods, lag, 1)
+    # the two-day estimates, computed once (each enters and leaves the window once)
+    pair_sp = np.empty(n)
+    pair_flag = np.zeros(n, dtype=np.int8)  # bit 0: defined, bit 1: informative
+    for t in range(a + 1, b):
+        ok, sp, inf_ = _cs_pair(h, l, c, t, overnight)
+        pair_sp[t - a] = sp
+        pair_flag[t - a] = (1 if ok else 0) + (2 if inf_ else 0)
     s = cs = sa = ca = 0.0
     cnt = 0
     informative = 0
     positive = 0
     for t in range(a, b):
         if t - a >= lag and wc > 0:
-            ok, sp, inf_ = _cs_pair(h, l, c, t, overnight)
+            ok = (pair_flag[t - a] & 1) != 0
+            sp = pair_sp[t - a]
+            inf_ = (pair_flag[t - a] & 2) != 0
             if ok:
                 v = sp if (not two_day or sp > 0.0) else 0.0
                 s, cs = _nadd(s, cs, v)
@@ -474,7 +483,9 @@ def _cs_segment(h, l, c, a, b, window, min_periods, two_day, overnight, signed, 
                     positive += 1
         j = t - wc
         if wc > 0 and j - a >= lag:
-            ok, sp, inf_ = _cs_pair(h, l, c, j, overnight)
+            ok = (pair_flag[j - a] & 1) != 0
+            sp = pair_sp[j - a]
+            inf_ = (pair_flag[j - a] & 2) != 0
             if ok:
                 v = sp if (not two_day or sp > 0.0) else 0.0
                 s, cs = _nadd(s, cs, -v)
@@ -1174,6 +1185,9 @@ def _zero_segment(lc, a, b, window, min_periods, zr_out, zr_status, fht_out, fht
     s1 = c1 = s2 = c2 = 0.0
     cnt = 0
     zeros = 0
+    q_zeros = -1  # the quantile depends on (zeros, cnt) only: recompute when they change
+    q_cnt = -1
+    q = np.nan
     for t in range(a, b):
         if t - a >= lag and wc > 0:
             r = lc[t] - lc[t - 1]
@@ -1214,9 +1228,12 @@ def _zero_segment(lc, a, b, window, min_periods, zr_out, zr_status, fht_out, fht
             var = ((s2 + c2) - f1 * f1 / cnt) / (cnt - 1)
             if var < 0.0:
                 var = 0.0
-            z = zeros / cnt
-            # Phi^-1((1 + z) / 2) computed as -Phi^-1((1 - z) / 2) to keep precision near z = 1
-            q = -ndtri((1.0 - z) / 2.0)
+            if zeros != q_zeros or cnt != q_cnt:
+                z = zeros / cnt
+                # Phi^-1((1 + z) / 2) computed as -Phi^-1((1 - z) / 2) to keep precision near z = 1
+                q = -ndtri((1.0 - z) / 2.0)
+                q_zeros = zeros
+                q_cnt = cnt
             fht_out[t] = 2.0 * math.sqrt(var) * q
             fht_status[t] = OK
 
@@ -1813,16 +1830,28 @@ def _median_segment(x, a, b, window, min_periods, out, status):
         m = 0
         for t in range(a, b):
             v = x[t]
-            if v == v:
-                pos = m
+            j = t - window
+            u = x[j] if j >= a else np.nan
+            if v == v and u == u:
+                # one value leaves and one enters: overwrite the leaving one and move it into place
+                pos = 0
+                while buf[pos] != u:
+                    pos += 1
                 while pos > 0 and buf[pos - 1] > v:
                     buf[pos] = buf[pos - 1]
                     pos -= 1
+                while pos < m - 1 and buf[pos + 1] < v:
+                    buf[pos] = buf[pos + 1]
+                    pos += 1
                 buf[pos] = v
-                m += 1
-            j = t - window
-            if j >= a:
-                u = x[j]
+            else:
+                if v == v:
+                    pos = m
+                    while pos > 0 and buf[pos - 1] > v:
+                        buf[pos] = buf[pos - 1]
+                        pos -= 1
+                    buf[pos] = v
+                    m += 1
                 if u == u:
                     pos = 0
                     while buf[pos] != u:

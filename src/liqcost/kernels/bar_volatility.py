@@ -29,6 +29,7 @@ NAMES = ("cc", "parkinson", "gk", "rs", "yz")
 
 _LN2 = math.log(2.0)
 _GK_C = 2.0 * math.log(2.0) - 1.0
+_INV_4LN2 = 1.0 / (4.0 * math.log(2.0))
 
 
 @njit(cache=True, nogil=True)
@@ -171,7 +172,7 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
             status[CC, t] = NO_VARIATION
         else:
             f = s_r + c_r
-            var = ((s_rr + c_rr) - f * f / n_r) / (n_r - 1)
+            var = ((s_rr + c_rr) - f * f * (1.0 / n_r)) * (1.0 / (n_r - 1))
             out[CC, t] = math.sqrt(var) if var > 0.0 else 0.0
             status[CC, t] = OK
         # ---- Parkinson, Garman-Klass, Rogers-Satchell
@@ -184,17 +185,18 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
                 out[k, t] = np.nan
                 status[k, t] = NO_VARIATION
         else:
-            mu = (s_u + c_u) / n_b
-            out[PARKINSON, t] = math.sqrt(mu / (4.0 * _LN2))
+            inv_b = 1.0 / n_b
+            mu = (s_u + c_u) * inv_b
+            out[PARKINSON, t] = math.sqrt(mu * _INV_4LN2)
             status[PARKINSON, t] = OK
-            mg = (s_gk + c_gk) / n_b
+            mg = (s_gk + c_gk) * inv_b
             if mg >= 0.0:
                 out[GK, t] = math.sqrt(mg)
                 status[GK, t] = OK
             else:
                 out[GK, t] = np.nan
                 status[GK, t] = NEGATIVE
-            mr = (s_rs + c_rs) / n_b
+            mr = (s_rs + c_rs) * inv_b
             if mr >= 0.0:
                 out[RS, t] = math.sqrt(mr)
                 status[RS, t] = OK
@@ -209,16 +211,18 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
             out[YZ, t] = np.nan
             status[YZ, t] = NO_VARIATION
         else:
+            inv_y = 1.0 / n_y
+            inv_y1 = 1.0 / (n_y - 1)
             f = s_on + c_on
-            v_on = ((s_on2 + c_on2) - f * f / n_y) / (n_y - 1)
+            v_on = ((s_on2 + c_on2) - f * f * inv_y) * inv_y1
             f = s_oc + c_oc
-            v_oc = ((s_oc2 + c_oc2) - f * f / n_y) / (n_y - 1)
+            v_oc = ((s_oc2 + c_oc2) - f * f * inv_y) * inv_y1
             if v_on < 0.0:
                 v_on = 0.0
             if v_oc < 0.0:
                 v_oc = 0.0
-            v_rs = (s_y + c_y) / n_y
-            k = 0.34 / (1.34 + (n_y + 1.0) / (n_y - 1.0))
+            v_rs = (s_y + c_y) * inv_y
+            k = 0.34 / (1.34 + (n_y + 1.0) * inv_y1)
             var = v_on + k * v_oc + (1.0 - k) * v_rs
             if var >= 0.0:
                 out[YZ, t] = math.sqrt(var)
