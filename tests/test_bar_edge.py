@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 bidask = pytest.importorskip("bidask")
 
-from conftest import require_shared  # noqa: E402
-from liqcost.kernels import bar_estimators as be  # noqa: E402
-from reference.bar_estimators import logs, ohlc_panels, panel  # noqa: E402
+from conftest import require_shared
+from reference.bar_estimators import logs, ohlc_panels, panel
+
+from liqcost.kernels import bar_estimators as be
 
 TOL = 1e-12
 

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference import bar_estimators as ref
+from reference.bar_estimators import logs, ohlc_panels, panel
 from scipy import special
 
 from liqcost.kernels import bar_estimators as be
 from liqcost.kernels import bar_volatility as bv
-from reference import bar_estimators as ref
-from reference.bar_estimators import logs, ohlc_panels, panel
 
 RTOL = 1e-9
 ATOL = 1e-13
@@ -192,14 +192,14 @@ def test_constant_prices_have_no_variation_reason():
     vols = run_vol([s], 21, 5)
     for name, (out, stt) in vols.items():
         assert np.isnan(out[0][-1]) and stt[0][-1] == be.NO_VARIATION, name
-    zr, zs, fo, fs = run_zero([s], 21, 5)
+    zr, _, _, fs = run_zero([s], 21, 5)
     assert zr[0][-1] == 1.0 and fs[0][-1] == be.NO_VARIATION
 
 
 def test_fht_hand_checked():
     close = np.array([10.0, 10.0, 10.2, 10.2, 10.0, 10.0, 10.1])
     s = {"close": close, "open": close, "high": close, "low": close}
-    zr, zs, fo, fs = run_zero([s], 0, 2)
+    zr, _, fo, _ = run_zero([s], 0, 2)
     r = np.diff(np.log(close))
     z = 3 / 6
     assert zr[0][-1] == pytest.approx(z)
@@ -228,7 +228,7 @@ def test_volume_hand_checked():
     close = np.array([10.0, 10.0, np.nan, 11.0])
     s = {"close": close, "open": close, "high": close, "low": close, "volume": vol,
          "shares": np.array([1e4, 1e4, np.nan, 2e4])}
-    out, stt, med, mst = run_volume([s], 0, 1)
+    out, stt, med, _ = run_volume([s], 0, 1)
     assert out["adv"][0][-1] == pytest.approx(400 / 3)
     assert out["zvf"][0][-1] == pytest.approx(1 / 3)
     assert out["adv_usd"][0][-1] == pytest.approx((1000 + 0 + 3300) / 3)

@@ -8,6 +8,9 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference import bar_estimators as ref
 
 from liqcost.config import Config, load_config
 from liqcost.errors import ConfigError, DataError, EmptyDataError, NoDataError, SchemaError, UsageError
@@ -21,7 +24,6 @@ from liqcost.measures.bars import (
     regular_grid,
 )
 from liqcost.schema import PROFILE, check_frame
-from reference import bar_estimators as ref
 
 D = dt.date
 
@@ -37,8 +39,9 @@ def bars_frame(rows):
     ).with_columns(pl.col("date").cast(pl.Date))
 
 
-def random_bars(symbols=("AAA", "BBB", "CCC"), n=120, seed=0, start=D(2024, 1, 1), drop=0.05, shares=None):
+def random_bars(symbols=("AAA", "BBB", "CCC"), n=120, seed=0, start=None, drop=0.05, shares=None):
     rng = np.random.default_rng(seed)
+    start = start or D(2024, 1, 1)
     dates = pl.date_range(start, start + dt.timedelta(days=int(n * 1.5)), "1d", eager=True)
     dates = dates.filter(dates.dt.weekday() <= 5)[:n]
     frames = []
@@ -135,10 +138,10 @@ def test_grid_errors():
 def test_intraday_bars_aggregate_to_local_days():
     ts = pl.Series(
         [
-            dt.datetime(2024, 3, 1, 14, 30, tzinfo=dt.timezone.utc),  # 09:30 New York
-            dt.datetime(2024, 3, 1, 20, 59, tzinfo=dt.timezone.utc),  # 15:59
-            dt.datetime(2024, 3, 2, 0, 30, tzinfo=dt.timezone.utc),  # 19:30 New York, still March 1st
-            dt.datetime(2024, 3, 4, 14, 30, tzinfo=dt.timezone.utc),
+            dt.datetime(2024, 3, 1, 14, 30, tzinfo=dt.UTC),  # 09:30 New York
+            dt.datetime(2024, 3, 1, 20, 59, tzinfo=dt.UTC),  # 15:59
+            dt.datetime(2024, 3, 2, 0, 30, tzinfo=dt.UTC),  # 19:30 New York, still March 1st
+            dt.datetime(2024, 3, 4, 14, 30, tzinfo=dt.UTC),
         ]
     ).dt.cast_time_unit("ns")
     b = pl.DataFrame({"symbol": "X", "ts": ts, "open": [10.0, 10.5, 10.2, 11.0], "high": [10.6, 10.9, 10.3, 11.1],
@@ -380,9 +383,6 @@ def test_profile_of_the_committed_sample_against_its_truth(sample_data):
 
 
 # ------------------------------------------------------------------------------------ grid properties
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 
 @st.composite

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from conftest import require_shared
 from scipy import stats
 
-from conftest import require_shared
 from liqcost.config import Config
 from liqcost.measures.bars import SPREAD_ESTIMATORS, VOLATILITY_ESTIMATORS, bar_panel_estimates, bar_profile
 

@@ -43,28 +43,28 @@ import numpy as np
 from numba import njit, prange
 
 __all__ = [
-    "OK",
-    "TOO_FEW",
-    "NO_VARIATION",
     "NEGATIVE",
-    "NO_ZERO_RETURNS",
-    "NO_VOLUME",
-    "NO_SHARES",
+    "NEGATIVE_SQUARE",
     "NOT_CONVERGED",
     "NOT_IDENTIFIED",
-    "NEGATIVE_SQUARE",
+    "NO_SHARES",
+    "NO_VARIATION",
+    "NO_VOLUME",
+    "NO_ZERO_RETURNS",
+    "OK",
     "REASONS",
-    "roll_panel",
-    "cs_panel",
+    "TOO_FEW",
     "ar_panel",
-    "edge_rolling_panel",
+    "cs_panel",
     "edge_full_panel",
-    "zero_return_panel",
+    "edge_rolling_panel",
     "lot_panel",
-    "volume_panel",
     "median_panel",
     "ndtri",
     "pairwise_sum",
+    "roll_panel",
+    "volume_panel",
+    "zero_return_panel",
 ]
 
 # ------------------------------------------------------------------------------------ status codes
@@ -129,7 +129,7 @@ def _window_start(window, lag, n):
 @njit(cache=True, nogil=True)
 def _need(min_periods, lag, floor):
     k = min_periods - lag
-    return k if k > floor else floor
+    return max(floor, k)
 
 
 @njit(cache=True, nogil=True)
@@ -227,7 +227,7 @@ def _np_nanmean(x, tmp):
     cnt = 0
     for i in range(n):
         v = x[i]
-        if v != v:
+        if math.isnan(v):
             tmp[i] = 0.0
         else:
             tmp[i] = v
@@ -437,8 +437,8 @@ def _cs_pair(h, l, c, t, overnight):
     b1 = math.log(h1 / l1)
     b2 = math.log(h2 / l2)
     beta = b1 * b1 + b2 * b2
-    hh = h1 if h1 > h2 else h2
-    ll = l1 if l1 < l2 else l2
+    hh = max(h2, h1)
+    ll = min(l2, l1)
     g = math.log(hh / ll)
     gamma = g * g
     alpha = (math.sqrt(2.0 * beta) - math.sqrt(beta)) / _CS_K - math.sqrt(gamma / _CS_K)
@@ -695,7 +695,7 @@ _EDGE_K = 34
 @njit(cache=True, nogil=True)
 def _ind(x, y):
     """bidask's indicator ``np.where(isnan(x) | isnan(y), nan, x != y)``."""
-    if x != x or y != y:
+    if math.isnan(x) or math.isnan(y):
         return np.nan
     return 1.0 if x != y else 0.0
 
@@ -722,7 +722,7 @@ def _edge_fill_rows(lo, lh, ll, lc, a, b, X, rowok):
         r3 = m - c1
         r4 = c1 - m1
         r5 = o - c1
-        if h != h or l != l or c1 != c1:
+        if math.isnan(h) or math.isnan(l) or math.isnan(c1):
             tau = np.nan
         else:
             tau = 1.0 if (h != l) or (l != c1) else 0.0
@@ -833,7 +833,7 @@ def _pd_add(X, r, sum_x, comp_add, nobs, neg, consec, prev):
     """pandas' add_mean for every column of row ``r`` (Kahan sum, sign count, repeated-value run)."""
     for j in range(_EDGE_K):
         v = X[r, j]
-        if v == v:
+        if not math.isnan(v):
             nobs[j] += 1
             y = v - comp_add[j]
             tt = sum_x[j] + y
@@ -879,7 +879,7 @@ def _pd_remove(X, r, sum_x, comp_rem, nobs, neg, dense):
     else:
         for j in range(_EDGE_K):
             v = X[r, j]
-            if v == v:
+            if not math.isnan(v):
                 nobs[j] -= 1
                 y = -v - comp_rem[j]
                 tt = sum_x[j] + y
@@ -915,8 +915,7 @@ def _edge_rolling_segment(lo, lh, ll, lc, a, b, window, min_periods, sign, out, 
     prev_s = 0
     for k in range(n):
         s = k + 1 - wp
-        if s < 0:
-            s = 0
+        s = max(s, 0)
         e = k + 1
         if k == 0 or s >= k:
             # pandas' "setup" branch: start afresh
@@ -952,9 +951,7 @@ def _edge_rolling_segment(lo, lh, ll, lc, a, b, window, min_periods, sign, out, 
                 res = sum_x[j] / nb
                 if consec[j] >= nb:
                     res = prev[j]
-                elif neg[j] == 0 and res < 0.0:
-                    res = 0.0
-                elif neg[j] == nb and res > 0.0:
+                elif (neg[j] == 0 and res < 0.0) or (neg[j] == nb and res > 0.0):
                     res = 0.0
                 mm[j] = res
             else:
@@ -966,11 +963,11 @@ def _edge_rolling_segment(lo, lh, ll, lc, a, b, window, min_periods, sign, out, 
         pc = mm[32] + mm[33]
         if (nt_defined and ones < 2) or po == 0.0 or pc == 0.0:
             out[t] = np.nan
-            status[t] = TOO_FEW if nvalid < (minp if minp > 1 else 1) else NO_VARIATION
+            status[t] = TOO_FEW if nvalid < max(1, minp) else NO_VARIATION
             continue
         sv, s2 = _edge_from_means(mm, sign)
         out[t] = sv
-        if sv != sv:
+        if math.isnan(sv):
             status[t] = TOO_FEW
         elif s2 < 0.0 and not sign:
             status[t] = NEGATIVE_SQUARE
@@ -1062,7 +1059,7 @@ def _edge_full_segment(lo, lh, ll, lc, a, b, min_periods, sign, sq_pow):
         r3[i] = m - c1
         r4[i] = c1 - m1
         r5[i] = o - c1
-        if h != h or l != l or c1 != c1:
+        if math.isnan(h) or math.isnan(l) or math.isnan(c1):
             tv = np.nan
         else:
             tv = 1.0 if (h != l) or (l != c1) else 0.0
@@ -1121,7 +1118,7 @@ def _edge_full_segment(lo, lh, ll, lc, a, b, min_periods, sign, sq_pow):
             s = -s
         elif s2 == 0.0:
             s = s * 0.0
-    if s != s:
+    if math.isnan(s):
         return np.nan, TOO_FEW
     if s2 < 0.0 and not sign:
         return s, NEGATIVE_SQUARE
@@ -1181,7 +1178,7 @@ def _zero_segment(lc, a, b, window, min_periods, zr_out, zr_status, fht_out, fht
             break
     wc = _window_start(window, lag, n)
     need = _need(min_periods, lag, 1)
-    need_fht = need if need > 2 else 2
+    need_fht = max(2, need)
     s1 = c1 = s2 = c2 = 0.0
     cnt = 0
     zeros = 0
@@ -1226,8 +1223,7 @@ def _zero_segment(lc, a, b, window, min_periods, zr_out, zr_status, fht_out, fht
         else:
             f1 = s1 + c1
             var = ((s2 + c2) - f1 * f1 / cnt) / (cnt - 1)
-            if var < 0.0:
-                var = 0.0
+            var = max(var, 0.0)
             if zeros != q_zeros or cnt != q_cnt:
                 z = zeros / cnt
                 # Phi^-1((1 + z) / 2) computed as -Phi^-1((1 - z) / 2) to keep precision near z = 1
@@ -1568,8 +1564,7 @@ def _lot_segment(lc, mkt, a, b, window, min_periods, use_beta, last_only, out, s
         lo_row = a + lag
         if window > 0:
             start = t - wc + 1
-            if start > lo_row:
-                lo_row = start
+            lo_row = max(lo_row, start)
         m = 0
         for j in range(lo_row, t + 1):
             v = lc[j] - lc[j - 1]
@@ -1643,7 +1638,7 @@ def _volume_segment(vol, dv, shares, lc, a, b, window, min_periods, adv, adv_usd
         return
     wc0 = _window_start(window, 0, n)
     wc1 = _window_start(window, 1, n)
-    need = min_periods if min_periods > 1 else 1
+    need = max(1, min_periods)
     need1 = min_periods - 1 if min_periods > 2 else 1
     sv = cv = sd = cd = st = ct = sa = ca = 0.0
     cnt = 0
@@ -1654,13 +1649,13 @@ def _volume_segment(vol, dv, shares, lc, a, b, window, min_periods, adv, adv_usd
     for t in range(a, b):
         # add row t (lag 0 quantities)
         v = vol[t]
-        if v == v:
+        if not math.isnan(v):
             sv, cv = _nadd(sv, cv, v)
             cnt += 1
             if v == 0.0:
                 zeros += 1
             d = dv[t]
-            if d == d:
+            if not math.isnan(d):
                 sd, cd = _nadd(sd, cd, d)
                 cnt_dv += 1
             so = shares[t]
@@ -1678,13 +1673,13 @@ def _volume_segment(vol, dv, shares, lc, a, b, window, min_periods, adv, adv_usd
         j = t - wc0
         if window > 0 and j >= a:
             v = vol[j]
-            if v == v:
+            if not math.isnan(v):
                 sv, cv = _nadd(sv, cv, -v)
                 cnt -= 1
                 if v == 0.0:
                     zeros -= 1
                 d = dv[j]
-                if d == d:
+                if not math.isnan(d):
                     sd, cd = _nadd(sd, cd, -d)
                     cnt_dv -= 1
                 so = shares[j]
@@ -1823,7 +1818,7 @@ def _median_segment(x, a, b, window, min_periods, out, status):
     n = b - a
     if n <= 0:
         return
-    need = min_periods if min_periods > 1 else 1
+    need = max(1, min_periods)
     if window > 0:
         # sorted buffer of the valid values in the window: O(window) per step
         buf = np.empty(window)
@@ -1832,7 +1827,7 @@ def _median_segment(x, a, b, window, min_periods, out, status):
             v = x[t]
             j = t - window
             u = x[j] if j >= a else np.nan
-            if v == v and u == u:
+            if not math.isnan(v) and not math.isnan(u):
                 # one value leaves and one enters: overwrite the leaving one and move it into place
                 pos = 0
                 while buf[pos] != u:
@@ -1845,14 +1840,14 @@ def _median_segment(x, a, b, window, min_periods, out, status):
                     pos += 1
                 buf[pos] = v
             else:
-                if v == v:
+                if not math.isnan(v):
                     pos = m
                     while pos > 0 and buf[pos - 1] > v:
                         buf[pos] = buf[pos - 1]
                         pos -= 1
                     buf[pos] = v
                     m += 1
-                if u == u:
+                if not math.isnan(u):
                     pos = 0
                     while buf[pos] != u:
                         pos += 1
@@ -1876,7 +1871,7 @@ def _median_segment(x, a, b, window, min_periods, out, status):
         nh = 0
         for t in range(a, b):
             v = x[t]
-            if v == v:
+            if not math.isnan(v):
                 if nl == 0 or v <= -low[0]:
                     nl = _heap_push(low, nl, v, -1.0)
                 else:

@@ -17,7 +17,7 @@ from numba import njit, prange
 
 from liqcost.kernels.bar_estimators import NEGATIVE, NO_VARIATION, OK, TOO_FEW, _nadd
 
-__all__ = ["CC", "PARKINSON", "GK", "RS", "YZ", "NAMES", "volatility_panel"]
+__all__ = ["CC", "GK", "NAMES", "PARKINSON", "RS", "YZ", "volatility_panel"]
 
 CC = 0
 PARKINSON = 1
@@ -85,8 +85,8 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
     big = n + 1
     wc0 = window if window > 0 else big
     wc1 = window - 1 if window > 0 else big
-    need0 = min_periods if min_periods > 1 else 1
-    need_cc = min_periods - 1 if min_periods - 1 > 2 else 2
+    need0 = max(1, min_periods)
+    need_cc = max(2, min_periods - 1)
     # close to close
     s_r = c_r = s_rr = c_rr = 0.0
     n_r = 0
@@ -217,10 +217,8 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
             v_on = ((s_on2 + c_on2) - f * f * inv_y) * inv_y1
             f = s_oc + c_oc
             v_oc = ((s_oc2 + c_oc2) - f * f * inv_y) * inv_y1
-            if v_on < 0.0:
-                v_on = 0.0
-            if v_oc < 0.0:
-                v_oc = 0.0
+            v_on = max(v_on, 0.0)
+            v_oc = max(v_oc, 0.0)
             v_rs = (s_y + c_y) * inv_y
             k = 0.34 / (1.34 + (n_y + 1.0) * inv_y1)
             var = v_on + k * v_oc + (1.0 - k) * v_rs

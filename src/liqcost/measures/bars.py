@@ -59,12 +59,12 @@ __all__ = [
     "BAR_STATUS",
     "SPREAD_ESTIMATORS",
     "VOLATILITY_ESTIMATORS",
-    "daily_bars",
-    "regular_grid",
     "bar_panel_estimates",
     "bar_profile",
-    "merge_tick_and_bar_profiles",
+    "daily_bars",
     "market_cap_band",
+    "merge_tick_and_bar_profiles",
+    "regular_grid",
 ]
 
 #: values of ``bar_status`` in a grid
