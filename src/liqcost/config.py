@@ -251,8 +251,12 @@ class PlannerConfig(_Section):
     overnight_variance_frac: float = Field(
         0.2, ge=0, lt=1, description="Share of a day's return variance that falls overnight (timing risk of multi-day plans)."
     )
-    fill_method: Literal["km", "weibull"] = Field(
-        "km", description="Probability of a fill within a window: Kaplan-Meier by time of day, or the Weibull fit with covariates."
+    fill_method: Literal["km", "hazard"] = Field(
+        "km",
+        description=(
+            "Probability of a fill within a window: Kaplan-Meier by time of day (km), or the piecewise-constant "
+            "proportional-hazards fit with spread and time-of-day covariates (hazard)."
+        ),
     )
     fill_lookback_days: int = Field(20, ge=1, description="Trading days of ticks the fill-probability model is fitted on.")
     fill_placement_interval_s: float = Field(
