@@ -44,6 +44,9 @@ __all__ = ["PlanResult", "plan", "PLAN_COLUMNS", "SUMMARY_COLUMNS"]
 
 NS = 1_000_000_000
 MAX_SEARCH_DAYS = 252
+# when the finest windows cannot hold an order: longer regular windows (in profile intervals), then the
+# windows that lose the least capacity to lot rounding
+_COARSER = (2, 3, 4, 6, 1000, "max_lots")
 
 PLAN_COLUMNS = [
     "order_id", "symbol", "side", "tranche", "day", "date", "window_start", "window_end", "qty_shares",
@@ -393,10 +396,14 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
         if _feasible(g, qty, cap_frac, day_cap_frac, pc, used):
             grid = g
             break
-        c = (build_grid(prof, config, start_ns, end_ns=end_ns, coarse=coarse) if end_ns is not None
-             else build_grid(prof, config, start_ns, n_days=d, coarse=coarse))
-        if _feasible(c, qty, cap_frac, day_cap_frac, pc, used):
-            grid = c
+        for option in _COARSER:
+            kw = {"coarse": coarse} if option == "max_lots" else {"group": option}
+            c = (build_grid(prof, config, start_ns, end_ns=end_ns, **kw) if end_ns is not None
+                 else build_grid(prof, config, start_ns, n_days=d, **kw))
+            if _feasible(c, qty, cap_frac, day_cap_frac, pc, used):
+                grid = c
+                break
+        if grid is not None:
             break
     if grid is None:
         min_days, min_cap, capacity, _ = _remedies(prof, config, start_ns, qty, days, cap_frac, day_cap_frac, pc, used, end_ns)

@@ -8,8 +8,8 @@ expected volume is below ``planner.min_interval_volume_frac`` of the day's mean 
 tranche where nothing trades); adjacent remaining intervals are merged into one window until it expects
 at least ``planner.min_window_trades`` trades (thin names get longer windows). When those windows cannot
 hold the order (each window's cap is floored to whole lots, which wastes capacity in thin names), the
-planner rebuilds the grid with windows chosen to lose the least capacity to the rounding (longer windows)
-before it asks for more days. The opening and closing
+planner tries longer regular windows (2, 3, 4, 6 intervals, the whole session), then windows chosen to lose
+the least capacity to the rounding, before it asks for more days. The opening and closing
 auctions are windows of their own only when ``planner.auctions`` is on and the profile gives their volume
 (``open_auction_frac``, ``close_auction_frac``).
 
@@ -167,12 +167,13 @@ def _variance(start_ns, end_ns, day, day_open_ns, day_close_ns, overnight_frac):
     return out
 
 
-def _partition_greedy(trades: np.ndarray, min_trades: float) -> list[tuple[int, int]]:
-    """Consecutive windows ``[a, b)`` closed as soon as they expect ``min_trades``; a short tail joins the last."""
+def _partition_greedy(trades: np.ndarray, min_trades: float, group: int = 1) -> list[tuple[int, int]]:
+    """Consecutive windows ``[a, b)`` of at least ``group`` intervals, closed as soon as they expect
+    ``min_trades``; a short tail joins the last window."""
     parts, a, acc = [], 0, 0.0
     for j in range(trades.size):
         acc += trades[j]
-        if acc >= min_trades:
+        if acc >= min_trades and j + 1 - a >= group:
             parts.append((a, j + 1))
             a, acc = j + 1, 0.0
     if a < trades.size:
@@ -215,7 +216,7 @@ def _partition_max_lots(vol: np.ndarray, trades: np.ndarray, min_trades: float, 
 
 
 def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, end_ns: int | None = None,
-               coarse: tuple[float, int, float] | None = None) -> Grid:
+               coarse: tuple[float, int, float] | None = None, group: int = 1) -> Grid:
     """Windows of a plan for one symbol (see the module docstring).
 
     Parameters
@@ -231,9 +232,12 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
         Trading days from the start's day.
     end_ns : int, optional
         Latest end, ns UTC (windows are cut there).
+    group : int
+        Smallest number of profile intervals in a window (longer regular windows: 2 = hours for half-hour
+        intervals).
     coarse : (cap_frac, lot, min_tranche), optional
-        Form windows that lose the least capacity to lot rounding at this participation cap (used when the
-        finest windows cannot hold the order: fewer, longer windows rather than more days).
+        Form windows that lose the least capacity to lot rounding at this participation cap (the last
+        resort when regular windows cannot hold the order: fewer, longer windows rather than more days).
     """
     from zoneinfo import ZoneInfo
 
@@ -316,7 +320,7 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
             if coarse is not None:
                 parts = _partition_max_lots(vol[k:j], exp_tr[k:j], pc.min_window_trades, coarse[0], coarse[1], coarse[2])
             else:
-                parts = _partition_greedy(exp_tr[k:j], pc.min_window_trades)
+                parts = _partition_greedy(exp_tr[k:j], pc.min_window_trades, group)
             for a, b in parts:
                 rows_start.append(s[k + a]), rows_end.append(e[k + b - 1]), rows_vol.append(float(vol[k + a:k + b].sum()))
                 rows_day.append(i), rows_clock.append((e[k + b - 1] - s[k + a]) / NS / 60.0), rows_kind.append("continuous")
