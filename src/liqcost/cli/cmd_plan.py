@@ -36,7 +36,7 @@ _TABLE_COLUMNS = ["order_id", "tranche", "day", "window", "qty_shares", "limit_r
                   "expected_cost_bps"]
 _SUMMARY_TABLE = ["order_id", "symbol", "side", "qty_shares", "pct_of_daily_volume_frac", "schedule", "n_tranches",
                   "expected_days", "expected_cost_bps", "cost_p05_bps", "cost_p95_bps", "risk_bps", "impact_bps",
-                  "spread_cost_bps", "cross_now_cost_bps", "expected_cross_at_end_shares"]
+                  "spread_cost_bps", "cross_now_cost_bps", "expected_cross_at_end_shares", "status"]
 
 
 @click.command("plan")
@@ -84,7 +84,9 @@ def plan(state, dataset, profile_file, symbol, side, qty, orders_file, schedule,
     (join the near side, improve by k ticks, mid, or cross), its expected fill probability and
     participation, and its expected cost in bps of the arrival mid. The limit rule minimises the expected
     cost including the unfilled remainder, from a fill-probability model fitted on the name's own ticks.
-    The summary gives the expected total cost with a 90% band, the expected days and the risk.
+    The summary gives the expected total cost with a 90% band, the expected days and the risk. With
+    --orders, an order that cannot be planned is reported (summary status and a note) and the others are
+    planned; a single order that cannot be planned is an error.
 
     \b
     Examples:
@@ -196,7 +198,8 @@ def plan(state, dataset, profile_file, symbol, side, qty, orders_file, schedule,
 
     from liqcost.planner.plan import plan as make_plan
 
-    result = make_plan(orders_list, profile, models, config, start=start, quotes=quotes)
+    result = make_plan(orders_list, profile, models, config, start=start, quotes=quotes,
+                       errors="raise" if single else "report")
     for n in list(notes) + list(result.notes):
         note(state, f"note: {n}")
 

@@ -555,24 +555,36 @@ class FillModel:
                 out[m] = curve.prob_fill(w[m])
         return out
 
-    def _interp(self, table: np.ndarray, r: int, window_s: np.ndarray, participation: np.ndarray) -> np.ndarray:
-        """Bilinear interpolation of a [rule, horizon, p] table: log horizon, log participation (clamped)."""
+    def tranche_rows(self, rule: str, window_s) -> np.ndarray:
+        """The size/drift tables of ``rule`` at each window length, interpolated in log horizon (clamped).
+
+        Returns
+        -------
+        ndarray [5, K, P]
+            For each of ``K`` windows, on :attr:`p_grid`: conditional fill fraction, complete-fill
+            probability given a fill, fill cost (bps), unfilled drift (bps), cost standard deviation (bps).
+        """
+        r = self._rule_index(rule)
+        w = np.atleast_1d(np.asarray(window_s, dtype=np.float64))
         lh = np.log(self.horizons_s)
-        lw = np.clip(np.log(np.maximum(window_s, 1e-9)), lh[0], lh[-1])
-        lp_grid = np.log(self.p_grid)
-        lp = np.clip(np.log(np.maximum(participation, 1e-12)), lp_grid[0], lp_grid[-1])
+        lw = np.minimum(np.maximum(np.log(np.maximum(w, 1e-9)), lh[0]), lh[-1])
+        stack = np.stack([self.cond_fill_frac[r], self.full_fill_prob[r], self.fill_cost_bps[r],
+                          self.drift_unfilled_bps[r], self.cost_sd_bps[r]])  # [5, H, P]
         if lh.size == 1:
-            ih, fh = np.zeros(lw.shape, dtype=np.int64), np.zeros(lw.shape)
-        else:
-            ih = np.clip(np.searchsorted(lh, lw, side="right") - 1, 0, lh.size - 2)
-            fh = (lw - lh[ih]) / (lh[ih + 1] - lh[ih])
-        ip = np.clip(np.searchsorted(lp_grid, lp, side="right") - 1, 0, lp_grid.size - 2)
-        fp = (lp - lp_grid[ip]) / (lp_grid[ip + 1] - lp_grid[ip])
-        t = table[r]
-        ih1 = np.minimum(ih + 1, lh.size - 1)
-        a = t[ih, ip] * (1 - fp) + t[ih, ip + 1] * fp
-        b = t[ih1, ip] * (1 - fp) + t[ih1, ip + 1] * fp
-        return a * (1 - fh) + b * fh
+            return np.repeat(stack[:, :1, :], w.size, axis=1)
+        ih = np.minimum(np.maximum(np.searchsorted(lh, lw, side="right") - 1, 0), lh.size - 2)
+        fh = ((lw - lh[ih]) / (lh[ih + 1] - lh[ih]))[None, :, None]
+        return stack[:, ih, :] * (1 - fh) + stack[:, ih + 1, :] * fh
+
+    def eval_rows(self, rows: np.ndarray, participation) -> np.ndarray:
+        """Rows from :meth:`tranche_rows` at each window's participation (interpolated in log p, clamped) [5, K]."""
+        lpg = np.log(self.p_grid)
+        p = np.broadcast_to(np.asarray(participation, dtype=np.float64), (rows.shape[1],))
+        lp = np.minimum(np.maximum(np.log(np.maximum(p, 1e-12)), lpg[0]), lpg[-1])
+        ip = np.minimum(np.maximum(np.searchsorted(lpg, lp, side="right") - 1, 0), lpg.size - 2)
+        fp = (lp - lpg[ip]) / (lpg[ip + 1] - lpg[ip])
+        k = np.arange(rows.shape[1])
+        return rows[:, k, ip] * (1 - fp) + rows[:, k, ip + 1] * fp
 
     def tranche_stats(self, rule: str, window_s, participation, tod=None, spread_ticks=None, method: str = "km") -> dict:
         """Expected outcome of tranches worked passively at ``rule`` (vectorized over tranches).
@@ -595,20 +607,23 @@ class FillModel:
             fills), ``any_fill_prob`` (one virtual order fills), ``fill_cost_bps`` (limit vs mid for filled
             shares), ``drift_unfilled_bps`` (drift against the order suffered by the unfilled shares),
             ``cost_sd_bps`` (standard deviation of the realized cost per share).
+
+        Notes
+        -----
+        The tables are interpolated linearly in log window length between the horizons and in log
+        participation on the grid, and clamped at both ends (a window longer than the longest horizon
+        uses the longest horizon's values: conservative).
         """
-        r = self._rule_index(rule)
         w = np.atleast_1d(np.asarray(window_s, dtype=np.float64))
-        p = np.broadcast_to(np.asarray(participation, dtype=np.float64), w.shape)
         any_p = self.prob_fill(rule, w, tod, spread_ticks, method)
-        cond = self._interp(self.cond_fill_frac, r, w, p)
-        full = self._interp(self.full_fill_prob, r, w, p)
+        v = self.eval_rows(self.tranche_rows(rule, w), participation)
         return {
-            "fill_frac": np.clip(any_p * cond, 0.0, 1.0),
-            "full_fill_prob": np.clip(any_p * full, 0.0, 1.0),
+            "fill_frac": np.clip(any_p * v[0], 0.0, 1.0),
+            "full_fill_prob": np.clip(any_p * v[1], 0.0, 1.0),
             "any_fill_prob": any_p,
-            "fill_cost_bps": self._interp(self.fill_cost_bps, r, w, p),
-            "drift_unfilled_bps": self._interp(self.drift_unfilled_bps, r, w, p),
-            "cost_sd_bps": self._interp(self.cost_sd_bps, r, w, p),
+            "fill_cost_bps": v[2],
+            "drift_unfilled_bps": v[3],
+            "cost_sd_bps": v[4],
         }
 
     # ------------------------------------------------------------------------------------ reports

@@ -134,23 +134,28 @@ def choose_rules(rules, q, volume, window_s, tod, auction, impact_bps, hs_bps, f
     R = len(cands)
     is_auction = np.array([a != "" for a in auction], dtype=bool)
 
+    live = (~is_auction) & (window_s > 0)
+    w_eval = np.where(live, window_s, 60.0)
+    rows, anyp = {}, {}
+    for r in cands:
+        if r != "cross":
+            rows[r] = fill_model.tranche_rows(r, w_eval)  # [5, K, P]
+            anyp[r] = np.where(live, fill_model.prob_fill(r, w_eval, tod, spread_ticks, method), 0.0)
+
     def stats_for(p):
         """Per rule [R, K] arrays of fill fraction, full-fill probability, fill cost, drift, sd."""
         f = np.ones((R, K))
         full = np.ones((R, K))
-        fc = np.tile(hs_bps, (R, K)).astype(float)
+        fc = np.full((R, K), float(hs_bps))
         du = np.zeros((R, K))
         sd = np.zeros((R, K))
-        live = (~is_auction) & (window_s > 0)
         for i, r in enumerate(cands):
             if r == "cross":
                 continue
-            st = fill_model.tranche_stats(r, np.where(live, window_s, 60.0), p, tod, spread_ticks, method)
-            f[i] = np.where(live, st["fill_frac"], 0.0)
-            full[i] = np.where(live, st["full_fill_prob"], 0.0)
-            fc[i] = st["fill_cost_bps"]
-            du[i] = st["drift_unfilled_bps"]
-            sd[i] = st["cost_sd_bps"]
+            v = fill_model.eval_rows(rows[r], p)
+            f[i] = np.clip(anyp[r] * v[0], 0.0, 1.0)
+            full[i] = np.clip(anyp[r] * v[1], 0.0, 1.0)
+            fc[i], du[i], sd[i] = v[2], v[3], v[4]
         return f, full, fc, du, sd
 
     def backward(f, fc, du):
@@ -175,6 +180,7 @@ def choose_rules(rules, q, volume, window_s, tod, auction, impact_bps, hs_bps, f
 
     p0 = q / np.maximum(volume, 1e-9)
     f, full, fc, du, sd = stats_for(p0)
+    lpg = np.log(fill_model.p_grid) if fill_model is not None else None
     best, _, _ = backward(f, fc, du)
 
     # forward pass: carried shares join later tranches within their caps
@@ -199,11 +205,15 @@ def choose_rules(rules, q, volume, window_s, tod, auction, impact_bps, hs_bps, f
             r = best[k]
             if cands[r] == "cross":
                 fk, fullk, fck, duk, sdk = 1.0, 1.0, hs_bps, 0.0, 0.0
+            elif carry_in[k] == 0:  # as planned
+                fk, fullk, fck, duk, sdk = f[r, k], full[r, k], fc[r, k], du[r, k], sd[r, k]
             else:
-                st = fill_model.tranche_stats(cands[r], np.array([window_s[k]]), np.array([q_eff / max(volume[k], 1e-9)]),
-                                              np.array([tod[k]], dtype=object), spread_ticks, method)
-                fk, fullk = float(st["fill_frac"][0]), float(st["full_fill_prob"][0])
-                fck, duk, sdk = float(st["fill_cost_bps"][0]), float(st["drift_unfilled_bps"][0]), float(st["cost_sd_bps"][0])
+                row = rows[cands[r]][:, k, :]  # [5, P]
+                lp = math.log(max(q_eff / max(volume[k], 1e-9), 1e-12))
+                v = [float(np.interp(lp, lpg, row[j])) for j in range(5)]
+                a = float(anyp[cands[r]][k])
+                fk, fullk = min(max(a * v[0], 0.0), 1.0), min(max(a * v[1], 0.0), 1.0)
+                fck, duk, sdk = v[2], v[3], v[4]
         f_eff[k], full_eff[k], fc_eff[k], du_eff[k], sd_eff[k] = fk, fullk, fck, duk, sdk
         executed[k] = fk * q_eff
         unfilled_sh[k] = q_eff - executed[k]

@@ -36,7 +36,7 @@ import numpy as np
 
 from liqcost.errors import DataQualityWarning, NoDataError, OrderError
 from liqcost.planner import costs as _costs
-from liqcost.planner.limits import choose_rules, reference_quote, rule_price
+from liqcost.planner.limits import choose_rules, limit_ticks_np, reference_quote, rule_code
 from liqcost.planner.schedule import Infeasible, allocate, build_grid, infeasible_message
 from liqcost.planner.trajectory import target_schedule
 
@@ -59,6 +59,7 @@ SUMMARY_COLUMNS = [
     "expected_days", "expected_cost_bps", "cost_p05_bps", "cost_p95_bps", "risk_bps", "timing_risk_bps",
     "fill_risk_bps", "impact_bps", "spread_cost_bps", "cross_now_cost_bps", "expected_cross_at_end_shares",
     "max_participation_frac", "daily_volume_shares", "half_spread_bps", "ac_half_life_days", "unfilled", "fill_model",
+    "status",
 ]
 
 
@@ -77,7 +78,8 @@ class PlanResult:
         its window, ``expected_fill_frac`` its expected filled fraction; ``expected_cost_bps`` is per planned
         share, impact included.
     summary : polars.DataFrame
-        Columns :data:`SUMMARY_COLUMNS`, one row per order.
+        Columns :data:`SUMMARY_COLUMNS`, one row per order; ``status`` is ``planned`` or, with
+        ``errors="report"``, why the order could not be planned.
     fill_models : dict
         The fill models used, by symbol.
     notes : tuple of str
@@ -97,6 +99,9 @@ class PlanResult:
         """One paragraph per order, for a human."""
         out = []
         for r in self.summary.iter_rows(named=True):
+            if r["status"] != "planned":
+                out.append(f"{r['order_id']}: not planned: {r['status']}")
+                continue
             out.append(
                 f"{r['order_id']}: {r['side']} {r['qty_shares']:,.0f} {r['symbol']} ({r['pct_of_daily_volume_frac']:.0%} of a day's "
                 f"volume) in {r['n_tranches']} tranches over {r['expected_days']} day(s), {r['schedule']}: expected cost "
@@ -177,7 +182,7 @@ def _fmt_local(ns: int, tz) -> dt.datetime:
 
 
 def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: dict | None = None,
-         schedule: str | None = None) -> PlanResult:
+         schedule: str | None = None, errors: str = "raise") -> PlanResult:
     """Plan limit-order tranches for one or more orders.
 
     Parameters
@@ -200,6 +205,10 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         ``symbol -> (bid, ask)`` prevailing at plan time (default: the profile's price and quoted spread).
     schedule : str, optional
         Overrides ``planner.schedule``.
+    errors : ``"raise"`` or ``"report"``
+        What an order that cannot be planned does: raise its :class:`~liqcost.errors.OrderError`, or get
+        a summary row whose ``status`` is the error's message (and no tranche) while the other orders are
+        planned (a basket).
 
     Returns
     -------
@@ -228,8 +237,18 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
 
     tz = ZoneInfo(config.session.timezone)
     seen_sides: dict[str, set] = {}
+    if errors not in ("raise", "report"):
+        raise ValueError("errors must be 'raise' or 'report'")
+    cache: dict = {}
     for order in _orders_list(orders):
-        res = _plan_one(order, profiles, models, config, kind, start, quotes or {}, used, tz, notes)
+        try:
+            res = _plan_one(order, profiles, models, config, kind, start, quotes or {}, used, tz, notes, cache)
+        except (OrderError, NoDataError) as exc:
+            if errors == "raise":
+                raise
+            notes.append(exc.message)
+            summaries.append(_failed_row(order, kind, pc, exc.message))
+            continue
         sym = order["symbol"]
         seen_sides.setdefault(sym, set()).add(int(order["side"]))
         rows.extend(res[0])
@@ -258,21 +277,55 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         "impact_bps": pl.Float64, "spread_cost_bps": pl.Float64, "cross_now_cost_bps": pl.Float64,
         "expected_cross_at_end_shares": pl.Float64, "max_participation_frac": pl.Float64, "daily_volume_shares": pl.Float64,
         "half_spread_bps": pl.Float64, "ac_half_life_days": pl.Float64, "unfilled": pl.String, "fill_model": pl.String,
+        "status": pl.String,
     }
     summary = pl.DataFrame(summaries, schema=sum_schema, orient="row")
     return PlanResult(tranches, summary, {s: models[s] for s in seen_sides if s in models}, tuple(dict.fromkeys(notes)))
 
 
+def _failed_row(order: dict, kind: str, pc, message: str) -> tuple:
+    side = order.get("side")
+    qty = order.get("qty")
+    try:
+        qty_i = int(round(float(qty)))
+    except (TypeError, ValueError):
+        qty_i = None
+    nan = float("nan")
+    return (str(order.get("order_id")), order.get("symbol"), "buy" if side == 1 else ("sell" if side == -1 else None), qty_i,
+            nan, kind, None, None, 0, 0, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, pc.unfilled,
+            None, message)
+
+
+def _grid(cache: dict, prof, config, start_ns, n_days=None, end_ns=None, coarse=None, group=1):
+    """build_grid memoised within one plan() call (orders in the same name share their grids; grids are
+    never modified)."""
+    key = (prof.get("symbol"), id(prof), start_ns, n_days, end_ns, coarse, group)
+    g = cache.get(key)
+    if g is None:
+        g = cache[key] = build_grid(prof, config, start_ns, n_days=n_days, end_ns=end_ns, coarse=coarse, group=group)
+    return g
+
+
+def _build_option(cache, prof, config, start_ns, end_ns, n_days, option, coarse):
+    kw = {"coarse": coarse} if option == "max_lots" else {"group": option}
+    if end_ns is not None:
+        return _grid(cache, prof, config, start_ns, end_ns=end_ns, **kw)
+    return _grid(cache, prof, config, start_ns, n_days=n_days, **kw)
+
+
 def _used_shares(used: list, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
     """Shares other orders of the name already take in each window (pro rata to time overlap)."""
-    out = np.zeros(start_ns.size)
-    for s, e, q in used:
-        if e <= s:  # an auction: same instant only
-            out += np.where((start_ns == s) & (end_ns == e), q, 0.0)
-            continue
-        ov = np.clip(np.minimum(end_ns, e) - np.maximum(start_ns, s), 0, None)
-        out += q * ov / (e - s)
-    return out
+    if not used:
+        return np.zeros(start_ns.size)
+    u = np.asarray(used, dtype=np.float64)  # [U, 3]: start, end, shares
+    us, ue, uq = u[:, 0], u[:, 1], u[:, 2]
+    s = start_ns.astype(np.float64)[:, None]
+    e = end_ns.astype(np.float64)[:, None]
+    length = ue - us
+    ov = np.clip(np.minimum(e, ue[None, :]) - np.maximum(s, us[None, :]), 0.0, None)
+    timed = np.where(length[None, :] > 0, uq[None, :] * ov / np.where(length > 0, length, 1.0)[None, :], 0.0)
+    instant = np.where((length[None, :] <= 0) & (s == us[None, :]) & (e == ue[None, :]), uq[None, :], 0.0)
+    return (timed + instant).sum(axis=1)
 
 
 def _caps(grid, cap_frac: float, day_cap_frac: float, max_tranche, used: list):
@@ -286,15 +339,26 @@ def _caps(grid, cap_frac: float, day_cap_frac: float, max_tranche, used: list):
     return np.maximum(cap, 0.0), np.maximum(day_cap, 0.0)
 
 
-def _feasible(grid, qty, cap_frac, day_cap_frac, pc, used) -> bool:
-    from liqcost.planner.schedule import capacity_lots
+def _day_capacity(grid, cap_frac, day_cap_frac, pc, used) -> np.ndarray:
+    """Round lots each day of the grid can take (additive over days)."""
+    from liqcost.planner.schedule import capacity_by_day
 
     if grid.size == 0:
-        return False
+        return np.zeros(len(grid.dates), dtype=np.int64)
     cap, dcap = _caps(grid, cap_frac, day_cap_frac, pc.max_tranche_shares, used)
-    lots = capacity_lots(cap, grid.day, dcap, pc.round_lot_shares, max(pc.min_tranche_shares, 1.0))
+    return capacity_by_day(cap, grid.day, dcap, pc.round_lot_shares, max(pc.min_tranche_shares, 1.0))
+
+
+def _days_needed(grid, qty, cap_frac, day_cap_frac, pc, used) -> int | None:
+    """Fewest leading days of the grid whose caps hold the order (None: not within the grid)."""
     need = math.ceil(qty / pc.round_lot_shares)
-    return lots >= need
+    cum = np.cumsum(_day_capacity(grid, cap_frac, day_cap_frac, pc, used))
+    idx = np.flatnonzero(cum >= need)
+    return int(idx[0]) + 1 if idx.size else None
+
+
+def _feasible(grid, qty, cap_frac, day_cap_frac, pc, used) -> bool:
+    return _days_needed(grid, qty, cap_frac, day_cap_frac, pc, used) is not None
 
 
 def _remedies(prof, config, start_ns, qty, days, cap_frac, day_cap_frac, pc, used, end_ns):
@@ -312,15 +376,7 @@ def _remedies(prof, config, start_ns, qty, days, cap_frac, day_cap_frac, pc, use
     min_days = None
     if end_ns is None:
         long = grid_for(cap_frac, MAX_SEARCH_DAYS)
-        lo, hi = days + 1, len(long.dates)
-        if hi >= lo and _feasible(long, qty, cap_frac, day_cap_frac, pc, used):
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if _feasible(long.head_days(mid), qty, cap_frac, day_cap_frac, pc, used):
-                    hi = mid
-                else:
-                    lo = mid + 1
-            min_days = lo
+        min_days = _days_needed(long, qty, cap_frac, day_cap_frac, pc, used)
     scale = max(day_cap_frac / cap_frac, 1e-9)
     min_cap = None
     if _feasible(grid_for(1.0, days), qty, 1.0, min(1.0, scale), pc, used):
@@ -338,7 +394,7 @@ def _remedies(prof, config, start_ns, qty, days, cap_frac, day_cap_frac, pc, use
     return min_days, min_cap, float(capacity), grid
 
 
-def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symbol, tz, notes):
+def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symbol, tz, notes, cache):
     pc = config.planner
     oid = str(order.get("order_id"))
     sym = order.get("symbol")
@@ -373,7 +429,12 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
             raise OrderError(f"order {oid}: the pov rate {rate:.0%} exceeds the participation cap {cap_frac:.0%}.")
         cap_frac = min(cap_frac, rate)
         day_cap_frac = min(day_cap_frac, rate)
-    start_ns = _ts_ns(order.get("start")) or _default_start_ns(prof, config, start)
+    start_ns = _ts_ns(order.get("start"))
+    if start_ns is None:
+        key = ("start", id(prof), start.isoformat() if isinstance(start, dt.date) else start)
+        if key not in cache:
+            cache[key] = _default_start_ns(prof, config, start)
+        start_ns = cache[key]
     end_ns = _ts_ns(order.get("end"))
     if end_ns is not None and end_ns <= start_ns:
         raise OrderError(f"order {oid}: end is not after start.")
@@ -383,28 +444,42 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
     # first, then windows that lose the least capacity to lot rounding
     coarse = (cap_frac, pc.round_lot_shares, max(pc.min_tranche_shares, 1.0))
     if end_ns is not None:
-        fine = build_grid(prof, config, start_ns, end_ns=end_ns)
+        fine = _grid(cache, prof, config, start_ns, end_ns=end_ns)
         days = len(fine.dates)
         fixed = True
     else:
         days = pc.days or pc.horizon_days
-        fine = build_grid(prof, config, start_ns, n_days=days)
+        fine = _grid(cache, prof, config, start_ns, n_days=days)
         fixed = pc.days is not None
+    # fewest days (at most the horizon) first, then the finest windows that achieve them
     grid = None
-    for d in ([days] if fixed else range(1, days + 1)):
-        g = fine if fixed else fine.head_days(d)
-        if _feasible(g, qty, cap_frac, day_cap_frac, pc, used):
-            grid = g
-            break
+    if fixed:
+        if _feasible(fine, qty, cap_frac, day_cap_frac, pc, used):
+            grid = fine
+        else:
+            for option in _COARSER:
+                c = _build_option(cache, prof, config, start_ns, end_ns, days, option, coarse)
+                if _feasible(c, qty, cap_frac, day_cap_frac, pc, used):
+                    grid = c
+                    break
+    else:
+        best_d = _days_needed(fine, qty, cap_frac, day_cap_frac, pc, used)
+        best = fine
+        # no window layout beats the day caps: stop when the fine windows already reach them
+        _, dcap = _caps(fine, cap_frac, day_cap_frac, pc.max_tranche_shares, used)
+        upper = np.cumsum(np.floor(dcap / pc.round_lot_shares + 1e-9))
+        hit = np.flatnonzero(upper >= math.ceil(qty / pc.round_lot_shares))
+        d_upper = int(hit[0]) + 1 if hit.size else None
         for option in _COARSER:
-            kw = {"coarse": coarse} if option == "max_lots" else {"group": option}
-            c = (build_grid(prof, config, start_ns, end_ns=end_ns, **kw) if end_ns is not None
-                 else build_grid(prof, config, start_ns, n_days=d, **kw))
-            if _feasible(c, qty, cap_frac, day_cap_frac, pc, used):
-                grid = c
+            if best_d == 1 or (best_d is not None and best_d == d_upper):
                 break
-        if grid is not None:
-            break
+            span = days if best_d is None else best_d - 1
+            c = _build_option(cache, prof, config, start_ns, None, span, option, coarse)
+            d = _days_needed(c, qty, cap_frac, day_cap_frac, pc, used)
+            if d is not None and (best_d is None or d < best_d):
+                best_d, best = d, c
+        if best_d is not None:
+            grid = best.head_days(best_d) if len(best.dates) > best_d else best
     if grid is None:
         min_days, min_cap, capacity, _ = _remedies(prof, config, start_ns, qty, days, cap_frac, day_cap_frac, pc, used, end_ns)
         extra = ""
@@ -457,8 +532,13 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
     out = choose_rules(rules, q, vol, window_s, grid.tod[sel], auction, imp, hs_ref, fm, pc.unfilled, room,
                        pc.fill_method, spread_ticks)
     limit = order.get("limit_price")
-    prices = np.array([rule_price(r, side, bid, ask, tick) if r in ("join", "mid", "cross") or r.startswith("improve_")
-                       else float("nan") for r in out["rule"]])
+    priced = np.array([not r.startswith("auction") for r in out["rule"]], dtype=bool)
+    codes = np.array([rule_code(r) if ok else 0 for r, ok in zip(out["rule"], priced)], dtype=np.int64)
+    if math.isfinite(bid) and math.isfinite(ask):
+        ticks = limit_ticks_np(side, int(round(bid / tick)), int(round(ask / tick)), codes)
+        prices = np.where(priced, np.round(ticks * tick, 10), np.nan)
+    else:
+        prices = np.full(codes.size, np.nan)
     if limit is not None and math.isfinite(limit):
         capped = (prices > limit) if side > 0 else (prices < limit)
         if capped.any():
@@ -497,6 +577,6 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
         _fmt_local(int(grid.end_ns[sel[-1]]), tz), int(sel.size), int(grid.day[sel[-1]]) + 1, expected,
         expected - 1.645 * risk, expected + 1.645 * risk, risk, timing, fill_risk, float(impact_total), spread_cost,
         float(hs_ref + impact_total), float(out["crossed_at_end"]), float(np.max(q / vol)), day_vol, float(hs_ref),
-        half_life, pc.unfilled, fm_desc,
+        half_life, pc.unfilled, fm_desc, "planned",
     )
     return rows, summary

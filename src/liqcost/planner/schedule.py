@@ -42,7 +42,7 @@ import numpy as np
 
 from liqcost.errors import OrderError
 
-__all__ = ["Grid", "build_grid", "trading_days", "allocate", "capacity_lots", "Infeasible", "NS"]
+__all__ = ["Grid", "build_grid", "trading_days", "allocate", "capacity_lots", "capacity_by_day", "Infeasible", "NS"]
 
 NS = 1_000_000_000
 
@@ -119,6 +119,27 @@ class Grid:
                     self.day_open_ns[:n], self.day_close_ns[:n], self.overnight_frac)
 
 
+_HOLIDAYS_FN: list = []
+
+
+def _holidays(config, first: dt.date, last: dt.date) -> set:
+    """Closed dates from the measures' calendar (``measures.holiday_calendar``), when that module is present."""
+    if not _HOLIDAYS_FN:
+        try:  # the NYSE calendar lives with the daily measures
+            from liqcost.measures.daily import holidays_for
+
+            _HOLIDAYS_FN.append(holidays_for)
+        except ImportError:
+            _HOLIDAYS_FN.append(None)
+    fn = _HOLIDAYS_FN[0]
+    if fn is None:
+        return set()
+    try:
+        return set(fn(config, first, last))
+    except (AttributeError, KeyError):  # a config without the calendar keys
+        return set()
+
+
 def trading_days(first: dt.date, n: int, config, until: dt.date | None = None) -> list[dt.date]:
     """``n`` trading days from ``first`` (or all up to ``until``): the session's weekdays less holidays.
 
@@ -126,13 +147,7 @@ def trading_days(first: dt.date, n: int, config, until: dt.date | None = None) -
     """
     weekdays = set(config.session.trading_days)
     last = until or first + dt.timedelta(days=int(n * 7 / max(len(weekdays), 1)) + 14)
-    holidays: set = set()
-    try:  # the NYSE calendar lives with the daily measures
-        from liqcost.measures.daily import holidays_for
-
-        holidays = set(holidays_for(config, first, last))
-    except (ImportError, AttributeError):
-        holidays = set()
+    holidays = _holidays(config, first, last)
     out, d = [], first
     while (until is None and len(out) < n) or (until is not None and d <= until):
         if d.weekday() in weekdays and d not in holidays:
@@ -140,12 +155,7 @@ def trading_days(first: dt.date, n: int, config, until: dt.date | None = None) -
         d += dt.timedelta(days=1)
         if until is None and d > last:  # the estimate of the span was short: extend
             last = d + dt.timedelta(days=30)
-            try:
-                from liqcost.measures.daily import holidays_for
-
-                holidays = set(holidays_for(config, first, last))
-            except (ImportError, AttributeError):
-                pass
+            holidays = _holidays(config, first, last)
     return out
 
 
@@ -358,10 +368,15 @@ def _lot_caps(cap_shares: np.ndarray, lot: int, min_tranche: float) -> np.ndarra
 
 def capacity_lots(cap_shares, day, day_cap_shares, lot: int, min_tranche: float) -> int:
     """Largest number of round lots the windows can take under the window and day caps."""
+    return int(capacity_by_day(cap_shares, day, day_cap_shares, lot, min_tranche).sum())
+
+
+def capacity_by_day(cap_shares, day, day_cap_shares, lot: int, min_tranche: float) -> np.ndarray:
+    """Round lots each trading day can take under the window and day caps (capacity is additive over days)."""
     u = _lot_caps(np.asarray(cap_shares, dtype=np.float64), lot, min_tranche)
     dcap = np.floor(np.maximum(np.asarray(day_cap_shares, dtype=np.float64), 0.0) / lot + 1e-9).astype(np.int64)
-    per_day = np.bincount(day, weights=u, minlength=dcap.size).astype(np.int64)
-    return int(np.minimum(per_day, dcap).sum())
+    per_day = np.bincount(np.asarray(day, dtype=np.int64), weights=u, minlength=dcap.size).astype(np.int64)
+    return np.minimum(per_day, dcap)
 
 
 def _capped_continuous(target: np.ndarray, u: np.ndarray, day: np.ndarray, dcap: np.ndarray, total: float) -> np.ndarray:
