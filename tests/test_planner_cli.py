@@ -160,3 +160,14 @@ def test_real_subprocess(profile_file):
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
     assert sum(t["qty_shares"] for t in data["plan"]) == 2500
+
+
+def test_orders_file_reports_an_impossible_order(profile_file, tmp_path):
+    orders = tmp_path / "orders.yaml"
+    orders.write_text("- {order_id: small, symbol: THNA, side: buy, qty: 1500}\n- {order_id: big, symbol: THNE, side: sell, qty: 90000}\n")
+    r = run("--format", "json", "plan", "--data", DATA, "--profile", profile_file, "--orders", str(orders))
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    status = {s["order_id"]: s["status"] for s in data["summary"]}
+    assert status["small"] == "planned" and "do not fit" in status["big"]
+    assert "order big" in r.stderr

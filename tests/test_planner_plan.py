@@ -324,3 +324,18 @@ def test_summary_columns_and_text():
     assert s["impact_bps"] == pytest.approx(0.8 * prof_row("THNB")["volatility_daily_frac"] * math.sqrt(2500 / prof_row("THNB")["adv_shares"]) * 1e4)
     assert "z: buy 2,500 THNB" in r.summary_text()
     assert set(r.tables()) == {"plan", "summary"}
+
+
+def test_basket_reports_the_orders_it_cannot_plan():
+    orders = [{"order_id": "ok", "symbol": "THNA", "side": 1, "qty": 2000},
+              {"order_id": "huge", "symbol": "THNE", "side": 1, "qty": 50_000},
+              {"order_id": "ghost", "symbol": "NOPE", "side": 1, "qty": 10}]
+    r = plan(orders, sample_profiles(), None, Config(), start=START, errors="report")
+    status = dict(zip(r.summary["order_id"], r.summary["status"]))
+    assert status["ok"] == "planned" and "do not fit" in status["huge"] and "no liquidity profile" in status["ghost"]
+    assert set(r.tranches["order_id"]) == {"ok"}
+    assert "huge: not planned" in r.summary_text()
+    with pytest.raises(OrderError):
+        plan(orders, sample_profiles(), None, Config(), start=START)
+    with pytest.raises(ValueError):
+        plan(orders, sample_profiles(), None, Config(), start=START, errors="ignore")

@@ -77,7 +77,8 @@ def rule_price(rule: str, side: int, bid: float, ask: float, tick: float) -> flo
 
 
 def reference_quote(profile: dict, config, quote: tuple[float, float] | None = None) -> tuple[float, float, float]:
-    """``(bid, ask, tick)`` at plan time: the given quote, else the profile's price and quoted spread on the tick grid."""
+    """``(bid, ask, tick)`` at plan time: the given quote, else a quote around the profile's price whose spread is
+    the profile's quoted spread in whole ticks (at least one)."""
     from liqcost.planner.costs import half_spread_bps
 
     if quote is not None:
@@ -89,12 +90,10 @@ def reference_quote(profile: dict, config, quote: tuple[float, float] | None = N
         return float("nan"), float("nan"), config.planner.tick_px
     tick = tick_for(mid, config)
     hs = half_spread_bps(profile)
-    half = mid * (hs if math.isfinite(hs) else 0.0) * 1e-4
-    bid = math.floor((mid - half) / tick + 1e-9) * tick
-    ask = math.ceil((mid + half) / tick - 1e-9) * tick
-    if ask - bid < tick - 1e-12:
-        ask = bid + tick
-    return round(bid, 10), round(ask, 10), tick
+    # the spread in whole ticks (at least one), placed around the price
+    n = max(1, int(round(2 * mid * (hs if math.isfinite(hs) else 0.0) * 1e-4 / tick)))
+    bid_t = math.floor(mid / tick - n / 2 + 0.5 + 1e-9)
+    return round(bid_t * tick, 10), round((bid_t + n) * tick, 10), tick
 
 
 def choose_rules(rules, q, volume, window_s, tod, auction, impact_bps, hs_bps, fill_model, unfilled: str,
