@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from liqcost.config import Config
@@ -52,6 +52,8 @@ def problems(draw):
 
 @settings(max_examples=600, deadline=None)
 @given(problems())
+@example((np.eye(1, 15, 4)[0], np.where(np.isin(np.arange(15), [4, 14]), 730.0, 0.0), np.repeat(np.arange(3), 5),
+          np.array([1000.0, 0.0, 350.0]), 800, 100, 300.0))  # a small tranche topped up across days (found by hypothesis)
 def test_allocation_sums_exactly_within_caps(problem):
     target, cap, day, day_cap, qty, lot, min_tranche = problem
     try:

@@ -505,41 +505,45 @@ def allocate(target, cap_shares, day, day_cap_shares, qty: float, lot: int, min_
 
 
 def _merge_small(lots, u, day, dcap, lot, min_tranche):
-    """Tranches below the minimum move into the nearest tranche with room (later first)."""
+    """Tranches below the minimum move into the nearest tranche with room (later first), or are topped up
+    to the minimum from the largest tranche that stays above it."""
     need = int(math.ceil(min_tranche / lot)) if min_tranche > 0 else 1
     if need <= 1:
         return lots
     lots = lots.copy()
-    for _ in range(lots.size + 1):
+    idx = np.arange(lots.size)
+    for _ in range(2 * lots.size + 2):
         small = np.flatnonzero((lots > 0) & (lots < need))
         if small.size == 0:
             return lots
         k = int(small[0])
-        per_day = np.bincount(day, weights=lots, minlength=dcap.size).astype(np.int64)
         q = int(lots[k])
-        room = np.minimum(u - lots, np.where(day == day[k], u - lots, dcap[day] - per_day[day]))
-        ok = (lots > 0) & (room >= q)
-        ok[k] = False
-        cand = np.flatnonzero(ok)
+        per_day = np.bincount(day, weights=lots, minlength=dcap.size).astype(np.int64)
+        day_room = dcap - per_day
+        # 1. move it whole into another tranche with room (window cap, and the day cap when the day changes)
+        fits = (lots > 0) & (idx != k) & (u - lots >= q) & ((day == day[k]) | (day_room[day] >= q))
+        cand = np.flatnonzero(fits)
         if cand.size:
             later = cand[cand > k]
             dst = int(later[0]) if later.size else int(cand[-1])
             lots[dst] += q
             lots[k] = 0
             continue
-        # no tranche can absorb it: top it up to the minimum from the largest tranche that stays above it
-        donors = np.flatnonzero((lots - (need - q) >= need) & (np.arange(lots.size) != k))
-        if donors.size and u[k] >= need:
-            same_day = donors[day[donors] == day[k]]
-            pool = same_day if same_day.size else donors[per_day[day[k]] + (need - q) <= dcap[day[k]]] if donors.size else donors
+        # 2. top it up to the minimum from a tranche that stays at or above it
+        extra = need - q
+        if u[k] >= need:
+            donors = (idx != k) & (lots - extra >= need) & ((day == day[k]) | (day_room[day[k]] >= extra))
+            pool = np.flatnonzero(donors)
             if pool.size:
-                dst = int(pool[np.argmax(lots[pool])])
-                lots[dst] -= need - q
-                lots[k] = need
+                same = pool[day[pool] == day[k]]
+                pick = same if same.size else pool
+                src = int(pick[np.argmax(lots[pick])])
+                lots[src] -= extra
+                lots[k] += extra
                 continue
         raise Infeasible(f"a tranche of {q * lot} shares cannot reach the minimum tranche of {min_tranche:g} within the caps",
                          float(lots.sum() * lot))
-    return lots
+    raise Infeasible("the minimum tranche could not be met within the caps", float(lots.sum() * lot))
 
 
 def _place_remainder(shares, rem, cap, day, dcap_sh, min_tranche, qty):
