@@ -3,8 +3,8 @@
 Usage::
 
     python benchmarks/bench_planner.py            # fill model: one name, 60 days at 1,000 trades a day;
-                                                  # plans: 1,000 orders over 50 names
-    python benchmarks/bench_planner.py --small    # 300 trades a day, 200 orders (a quick run)
+                                                  # plans: 1,000 orders over 100 names
+    python benchmarks/bench_planner.py --small    # 300 trades a day, 200 orders over 20 names (a quick run)
 
 Data come from the sample generator (``liqcost.io.synth``, no dirt). Each measurement runs in its own
 subprocess (its peak memory, ``ru_maxrss``, is its own), compilation excluded (numba kernels warmed up on a
@@ -19,7 +19,9 @@ Fill model (one name, 60 trading days of trades and quotes in memory):
 * ``reference``  the pure-Python twin of the replay kernel (``tests/reference/fills.py``) on one day of the
                  same data, scaled to the 60 days per virtual order: the peer of the kernel.
 
-Plans (profiles and fill models precomputed, one :func:`liqcost.planner.plan.plan` call over all orders):
+Plans (profiles and fill models precomputed, one :func:`liqcost.planner.plan.plan` call over all orders;
+order sizes log-uniform from 0.2% to 15% of ADV, random sides; orders are drawn until 1,000 of them fit in
+the shared caps within the default 5 days, the same set for every method):
 
 * ``plan``       VWAP schedule, caps, lots, limit rules by expected cost from the fill models, carry;
 * ``plan_ac``    the Almgren-Chriss schedule;
@@ -125,7 +127,7 @@ def orders_for(profile, n_orders: int, seed: int = 9):
     out = []
     for i in range(n_orders):
         s = syms[int(rng.integers(len(syms)))]
-        frac = float(np.exp(rng.uniform(np.log(0.005), np.log(0.30))))
+        frac = float(np.exp(rng.uniform(np.log(0.002), np.log(0.15))))
         qty = max(int(frac * adv[s]) // 100 * 100 + int(rng.integers(0, 100)), 1)
         out.append({"order_id": f"o{i:04d}", "symbol": s, "side": int(rng.choice([-1, 1])), "qty": qty})
     return out
@@ -181,7 +183,9 @@ def run_fill(method: str, trades_per_day: float) -> dict:
             "peak_rss_mb": _rss_mb()}
 
 
-def run_plan(method: str, n_orders: int, n_symbols: int) -> dict:
+def prepared(n_orders: int, n_symbols: int, data_dir: Path):
+    """Profiles, fill models and the orders the caps can hold, computed once and kept in ``data_dir``."""
+    import pickle
     import warnings
 
     import polars as pl
@@ -191,21 +195,39 @@ def run_plan(method: str, n_orders: int, n_symbols: int) -> dict:
     from liqcost.models.fill_prob import fit_fill_model
     from liqcost.planner.plan import plan
 
+    path = data_dir / f"plan_inputs_{n_orders}_{n_symbols}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
     warnings.simplefilter("ignore")
     s = universe(n_symbols)
     days = trading_days(dt.date(2025, 3, 3), 20)
     prof = profiles_of(s, days)
-    orders = orders_for(prof, n_orders)
-    cfg = Config().model_copy(update={"planner": Config().planner.model_copy(update={"horizon_days": 10})})
+    cfg = Config()  # the defaults: 10% caps, at most 5 days, VWAP, carry
     models = {}
-    if method in ("plan", "plan_ac"):
-        for sym in prof["symbol"]:
-            models[sym] = fit_fill_model(s.trades.filter(pl.col("symbol") == sym), s.quotes.filter(pl.col("symbol") == sym), cfg)
-    # keep the orders the caps can hold, planned together (the same set for every method)
+    for sym in prof["symbol"]:
+        models[sym] = fit_fill_model(s.trades.filter(pl.col("symbol") == sym), s.quotes.filter(pl.col("symbol") == sym), cfg)
+        object.__setattr__(models[sym], "sample", None)  # the tables and curves are what plans use
+    orders = orders_for(prof, 2 * n_orders)
+    # the first n orders the caps can hold when planned together (the same set for every method); dropping
+    # an order that could not be planned frees no capacity, so the kept ones stay feasible in this order
     r0 = plan(orders, prof, None, cfg, start=dt.date(2025, 3, 31), errors="report")
     ok = set(r0.summary.filter(pl.col("status") == "planned")["order_id"].to_list())
-    feasible = [o for o in orders if o["order_id"] in ok]
-    base = {"orders": len(feasible), "orders_generated": n_orders, "symbols": n_symbols}
+    kept = [o for o in orders if o["order_id"] in ok][:n_orders]
+    out = (prof, kept, len(orders), models, cfg)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(out))
+    return out
+
+
+def run_plan(method: str, n_orders: int, n_symbols: int, data_dir: Path) -> dict:
+    import warnings
+
+    from liqcost.planner.plan import plan
+
+    warnings.simplefilter("ignore")
+    prof, feasible, generated, models, cfg = prepared(n_orders, n_symbols, data_dir)
+    base = {"orders": len(feasible), "orders_generated": generated, "symbols": n_symbols,
+            "tranches_note": "one plan() call over all orders (names shared by several orders share their caps)"}
     if method == "naive":
         sec, out = _best(lambda: naive_vwap(feasible, prof))
         return {**base, "method": method, "seconds": sec, "tranches": out, "ms_per_order": sec / len(feasible) * 1e3,
@@ -214,8 +236,9 @@ def run_plan(method: str, n_orders: int, n_symbols: int) -> dict:
     fm = models if method in ("plan", "plan_ac") else None
     orders_ac = [dict(o, urgency=1e-5) for o in feasible] if kind == "ac" else feasible
     plan(orders_ac[:5], prof, fm, cfg, start=dt.date(2025, 3, 31), schedule=kind)  # warm up
-    sec, r = _best(lambda: plan(orders_ac, prof, fm, cfg, start=dt.date(2025, 3, 31), schedule=kind))
-    return {**base, "method": method, "seconds": sec, "tranches": r.tranches.height,
+    sec, r = _best(lambda: plan(orders_ac, prof, fm, cfg, start=dt.date(2025, 3, 31), schedule=kind, errors="report"))
+    planned = int((r.summary["status"] == "planned").sum())
+    return {**base, "method": method, "seconds": sec, "planned": planned, "tranches": r.tranches.height,
             "ms_per_order": sec / len(feasible) * 1e3, "mean_expected_cost_bps": float(r.summary["expected_cost_bps"].mean()),
             "mean_cross_now_cost_bps": float(r.summary["cross_now_cost_bps"].mean()), "peak_rss_mb": _rss_mb()}
 
@@ -246,7 +269,7 @@ def naive_vwap(orders, prof) -> int:
 
 def _sub(kind: str, method: str, args) -> dict:
     cmd = [sys.executable, __file__, "--worker", kind, method, "--tpd", str(args.tpd), "--orders", str(args.orders),
-           "--symbols", str(args.symbols)]
+           "--symbols", str(args.symbols), "--data-dir", str(args.data_dir)]
     env = dict(os.environ, POLARS_MAX_THREADS="1", NUMBA_NUM_THREADS="1")
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
@@ -259,19 +282,24 @@ def main():
     ap.add_argument("--small", action="store_true")
     ap.add_argument("--tpd", type=float, default=None, help="trades per day of the fill-model name")
     ap.add_argument("--orders", type=int, default=None)
-    ap.add_argument("--symbols", type=int, default=50)
+    ap.add_argument("--symbols", type=int, default=None)
+    ap.add_argument("--data-dir", type=Path, default=Path("/tmp/liqcost_bench_planner"),
+                    help="where the generated inputs of the plan runs are kept between runs")
     ap.add_argument("--worker", nargs=2, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.tpd is None:
         args.tpd = 300.0 if args.small else 1000.0
     if args.orders is None:
         args.orders = 200 if args.small else 1000
+    if args.symbols is None:
+        args.symbols = 20 if args.small else 100
     if args.worker:
         kind, method = args.worker
-        res = run_fill(method, args.tpd) if kind == "fill" else run_plan(method, args.orders, args.symbols)
+        res = run_fill(method, args.tpd) if kind == "fill" else run_plan(method, args.orders, args.symbols, args.data_dir)
         print(json.dumps(res))
         return
     results = {"fill": {}, "plan": {}}
+    prepared(args.orders, args.symbols, args.data_dir)  # generate and fit once, outside the timed runs
     for m in ("fit", "fit_hazard", "reference"):
         results["fill"][m] = _sub("fill", m, args)
         print(m, json.dumps(results["fill"][m]), flush=True)

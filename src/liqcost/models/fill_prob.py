@@ -273,7 +273,8 @@ def fit_hazard(durations_s, events, knots_s, z=None, names=(), rule: str = "", s
     observation ``i`` spends in interval ``j`` and ``d_ij`` its fill indicator there, the log-likelihood
     ``sum_ij [d_ij (alpha_j + beta'z_i) - e_ij exp(alpha_j + beta'z_i)]`` is that of a Poisson regression
     and is concave; it is maximised by Newton's method with step halving. Intervals without a fill get a
-    zero hazard (``alpha_j = -inf``) and are left out of the optimisation.
+    zero hazard (``alpha_j = -inf``) and are left out of the optimisation. Observations sharing a covariate
+    pattern are summed first (exposure and fills are sufficient statistics), which is exact.
     """
     t = np.asarray(durations_s, dtype=np.float64)
     e = np.asarray(events, dtype=bool)
@@ -289,6 +290,22 @@ def fit_hazard(durations_s, events, knots_s, z=None, names=(), rule: str = "", s
     J = knots.size - 1
     d = np.zeros((t.size, J))
     d[np.flatnonzero(e), j_of[e]] = 1.0
+    n_obs = int(t.size)
+    # the likelihood depends on the data only through exposure and fills per covariate pattern and interval:
+    # collapse identical covariate rows (exact; the spread in ticks and the time of day take few values)
+    if zz.shape[1] and zz.shape[0]:
+        pattern, inv = np.unique(zz, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+        if pattern.shape[0] < zz.shape[0]:
+            ex_g = np.zeros((pattern.shape[0], J))
+            d_g = np.zeros((pattern.shape[0], J))
+            np.add.at(ex_g, inv, expo)
+            np.add.at(d_g, inv, d)
+            expo, d, zz = ex_g, d_g, pattern
+    elif zz.shape[0]:
+        expo, d = expo.sum(axis=0, keepdims=True), d.sum(axis=0, keepdims=True)
+        zz = np.zeros((1, 0))
+    n_rows = expo.shape[0]
     events_j = d.sum(axis=0)
     act = np.flatnonzero(events_j > 0)
     expo_a, d_a = expo[:, act], d[:, act]
@@ -297,15 +314,15 @@ def fit_hazard(durations_s, events, knots_s, z=None, names=(), rule: str = "", s
     beta = np.zeros(p)
 
     def loglik(al, be):
-        lin = zz @ be if p else np.zeros(t.size)
+        lin = zz @ be if p else np.zeros(n_rows)
         mu = expo_a * np.exp(al[None, :] + lin[:, None])
         return float((d_a * (al[None, :] + lin[:, None])).sum() - mu.sum())
 
     ll = loglik(alpha, beta)
     converged, message = False, "iteration limit reached"
     for _ in range(max_iter):
-        lin = zz @ beta if p else np.zeros(t.size)
-        mu = expo_a * np.exp(alpha[None, :] + lin[:, None])  # [n, A]
+        lin = zz @ beta if p else np.zeros(n_rows)
+        mu = expo_a * np.exp(alpha[None, :] + lin[:, None])  # [rows, A]
         g_a = d_a.sum(axis=0) - mu.sum(axis=0)
         m_i = mu.sum(axis=1)
         g_b = zz.T @ (d_a.sum(axis=1) - m_i) if p else np.zeros(0)
@@ -356,7 +373,7 @@ def fit_hazard(durations_s, events, knots_s, z=None, names=(), rule: str = "", s
             ConvergenceWarning,
             stacklevel=2,
         )
-    return HazardFit(rule, knots, log_h, se_h, tuple(names), beta, se[act.size:], ll, int(t.size), int(e.sum()),
+    return HazardFit(rule, knots, log_h, se_h, tuple(names), beta, se[act.size:], ll, n_obs, int(e.sum()),
                      converged, message, float(spread_center_ticks))
 
 
@@ -555,6 +572,16 @@ class FillModel:
                 out[m] = curve.prob_fill(w[m])
         return out
 
+    @cached_property
+    def _stacked(self) -> np.ndarray:
+        """[rule, 5, horizon, p]: the five size/drift tables side by side."""
+        return np.stack([self.cond_fill_frac, self.full_fill_prob, self.fill_cost_bps, self.drift_unfilled_bps,
+                         self.cost_sd_bps], axis=1)
+
+    @cached_property
+    def _log_horizons(self) -> np.ndarray:
+        return np.log(self.horizons_s)
+
     def tranche_rows(self, rule: str, window_s) -> np.ndarray:
         """The size/drift tables of ``rule`` at each window length, interpolated in log horizon (clamped).
 
@@ -566,10 +593,9 @@ class FillModel:
         """
         r = self._rule_index(rule)
         w = np.atleast_1d(np.asarray(window_s, dtype=np.float64))
-        lh = np.log(self.horizons_s)
+        lh = self._log_horizons
         lw = np.minimum(np.maximum(np.log(np.maximum(w, 1e-9)), lh[0]), lh[-1])
-        stack = np.stack([self.cond_fill_frac[r], self.full_fill_prob[r], self.fill_cost_bps[r],
-                          self.drift_unfilled_bps[r], self.cost_sd_bps[r]])  # [5, H, P]
+        stack = self._stacked[r]  # [5, H, P]
         if lh.size == 1:
             return np.repeat(stack[:, :1, :], w.size, axis=1)
         ih = np.minimum(np.maximum(np.searchsorted(lh, lw, side="right") - 1, 0), lh.size - 2)

@@ -240,6 +240,7 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
     if errors not in ("raise", "report"):
         raise ValueError("errors must be 'raise' or 'report'")
     cache: dict = {}
+    _USED_MEMO.clear()
     for order in _orders_list(orders):
         try:
             res = _plan_one(order, profiles, models, config, kind, start, quotes or {}, used, tz, notes, cache)
@@ -313,6 +314,24 @@ def _build_option(cache, prof, config, start_ns, end_ns, n_days, option, coarse)
     return _grid(cache, prof, config, start_ns, n_days=n_days, **kw)
 
 
+_USED_MEMO: dict = {}
+
+
+def _used_on(grid, used: list) -> np.ndarray:
+    """``_used_shares`` for a grid, updated incrementally as orders in the name add tranches (memoised
+    within one plan call; grids are cached and never modified)."""
+    if not used:
+        return np.zeros(grid.size)
+    key = (id(grid), id(used))
+    entry = _USED_MEMO.get(key)
+    if entry is None or entry[2] is not grid:
+        entry = _USED_MEMO[key] = [0, np.zeros(grid.size), grid]
+    if entry[0] < len(used):
+        entry[1] = entry[1] + _used_shares(used[entry[0]:], grid.start_ns, grid.end_ns)
+        entry[0] = len(used)
+    return entry[1]
+
+
 def _used_shares(used: list, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
     """Shares other orders of the name already take in each window (pro rata to time overlap)."""
     if not used:
@@ -330,7 +349,7 @@ def _used_shares(used: list, start_ns: np.ndarray, end_ns: np.ndarray) -> np.nda
 
 def _caps(grid, cap_frac: float, day_cap_frac: float, max_tranche, used: list):
     volume = grid.volume
-    u = _used_shares(used, grid.start_ns, grid.end_ns) if used else np.zeros(grid.size)
+    u = _used_on(grid, used)
     cap = cap_frac * volume - u
     if max_tranche is not None:
         cap = np.minimum(cap, max_tranche)
@@ -473,13 +492,15 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
         for option in _COARSER:
             if best_d == 1 or (best_d is not None and best_d == d_upper):
                 break
-            span = days if best_d is None else best_d - 1
-            c = _build_option(cache, prof, config, start_ns, None, span, option, coarse)
+            c = _build_option(cache, prof, config, start_ns, None, days, option, coarse)
             d = _days_needed(c, qty, cap_frac, day_cap_frac, pc, used)
             if d is not None and (best_d is None or d < best_d):
                 best_d, best = d, c
         if best_d is not None:
-            grid = best.head_days(best_d) if len(best.dates) > best_d else best
+            grid = best
+            n_keep = best_d
+    if grid is not None and fixed:
+        n_keep = len(grid.dates)
     if grid is None:
         min_days, min_cap, capacity, _ = _remedies(prof, config, start_ns, qty, days, cap_frac, day_cap_frac, pc, used, end_ns)
         extra = ""
@@ -487,6 +508,13 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
             extra = "Earlier orders in the same name already use part of the capacity."
         raise OrderError(infeasible_message(oid, sym, qty, days, cap_frac, day_cap_frac, capacity, day_vol, min_days, min_cap,
                                             extra))
+
+    # caps on the chosen grid (memoised), then its first n_keep days
+    cap, dcap = _caps(grid, cap_frac, day_cap_frac, pc.max_tranche_shares, used)
+    if n_keep < len(grid.dates):
+        keep = grid.day < n_keep
+        grid = grid.head_days(n_keep)
+        cap, dcap = cap[keep], dcap[:n_keep]
 
     # ---- trajectory
     price = float(prof.get("price_px") or float("nan"))
@@ -504,7 +532,6 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
             half_life = math.inf
     target = target_schedule(kind, float(qty), grid.volume, grid.clock_min, grid.variance_days,
                              kappa_tilde_sq=k2, rate=rate)
-    cap, dcap = _caps(grid, cap_frac, day_cap_frac, pc.max_tranche_shares, used)
     try:
         shares = allocate(target, cap, grid.day, dcap, qty, pc.round_lot_shares, pc.min_tranche_shares)
     except Infeasible as exc:  # pragma: no cover - capacity was checked; kept for the odd-lot corner case

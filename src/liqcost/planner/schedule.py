@@ -303,22 +303,16 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
     day_volume = np.zeros(n_d)
     lo_all = start_ns
     hi_all = end_ns if end_ns is not None else np.iinfo(np.int64).max
-    for i in range(n_d):
-        b0 = opens[i] + (bin_edges[:-1] * NS).astype(np.int64)
-        b1 = opens[i] + (bin_edges[1:] * NS).astype(np.int64)
-        s = np.maximum(b0, lo_all)
-        e = np.minimum(b1, hi_all)
-        cover = np.clip((e - s) / np.maximum(b1 - b0, 1), 0.0, 1.0)
+    rel0 = (bin_edges[:-1] * NS).astype(np.int64)
+    rel1 = (bin_edges[1:] * NS).astype(np.int64)
+    mean_bin = day_vol * cont_share / max(n_bins, 1)
+
+    def day_windows(s, e, cover):
+        """Windows ``(start, end, volume)`` of one day's bins cut to ``[s, e]`` (ns), and the day's volume."""
         vol = day_vol * fr * cover
-        day_volume[i] = vol.sum()
-        mean_bin = day_vol * cont_share / max(n_bins, 1)
         live = (cover > 0) & (vol >= pc.min_interval_volume_frac * mean_bin) & (vol > 0)
-        if pc.auctions and oa > 0 and lo_all <= opens[i] <= hi_all:
-            rows_start.append(opens[i]), rows_end.append(opens[i]), rows_vol.append(day_vol * oa)
-            rows_day.append(i), rows_clock.append(0.0), rows_kind.append("open_auction")
-            day_volume[i] += day_vol * oa
-        # merge runs of live bins into windows of at least min_window_trades expected trades
         exp_tr = tpd * vol / day_vol if day_vol > 0 and np.isfinite(tpd) else np.full(n_bins, np.inf)
+        out = []
         k = 0
         while k < n_bins:
             if not live[k]:
@@ -332,9 +326,29 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
             else:
                 parts = _partition_greedy(exp_tr[k:j], pc.min_window_trades, group)
             for a, b in parts:
-                rows_start.append(s[k + a]), rows_end.append(e[k + b - 1]), rows_vol.append(float(vol[k + a:k + b].sum()))
-                rows_day.append(i), rows_clock.append((e[k + b - 1] - s[k + a]) / NS / 60.0), rows_kind.append("continuous")
+                out.append((int(s[k + a]), int(e[k + b - 1]), float(vol[k + a:k + b].sum())))
             k = j
+        return out, float(vol.sum())
+
+    # a whole session is the same every day: its windows are computed once, relative to the open
+    template, template_vol = day_windows(rel0, rel1, np.ones(n_bins))
+    for i in range(n_d):
+        if opens[i] >= lo_all and closes[i] <= hi_all:
+            wins = [(opens[i] + a, opens[i] + b, v) for a, b, v in template]
+            day_volume[i] = template_vol
+        else:
+            b0, b1 = opens[i] + rel0, opens[i] + rel1
+            s = np.maximum(b0, lo_all)
+            e = np.minimum(b1, hi_all)
+            cover = np.clip((e - s) / np.maximum(b1 - b0, 1), 0.0, 1.0)
+            wins, day_volume[i] = day_windows(s, e, cover)
+        if pc.auctions and oa > 0 and lo_all <= opens[i] <= hi_all:
+            rows_start.append(opens[i]), rows_end.append(opens[i]), rows_vol.append(day_vol * oa)
+            rows_day.append(i), rows_clock.append(0.0), rows_kind.append("open_auction")
+            day_volume[i] += day_vol * oa
+        for a, b, v in wins:
+            rows_start.append(a), rows_end.append(b), rows_vol.append(v)
+            rows_day.append(i), rows_clock.append((b - a) / NS / 60.0), rows_kind.append("continuous")
         if pc.auctions and ca > 0 and lo_all <= closes[i] <= hi_all:
             rows_start.append(closes[i]), rows_end.append(closes[i]), rows_vol.append(day_vol * ca)
             rows_day.append(i), rows_clock.append(0.0), rows_kind.append("close_auction")
