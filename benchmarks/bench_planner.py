@@ -179,8 +179,9 @@ def run_fill(method: str, trades_per_day: float) -> dict:
     else:
         raise SystemExit(f"unknown method {method}")
     return {**base, "method": method, "seconds": sec, "placements": m.n_placements,
-            "virtual_orders": m.n_placements * len(m.rules), "ns_per_trade": sec / trades.height * 1e9,
-            "peak_rss_mb": _rss_mb()}
+            "virtual_orders": m.n_placements * len(m.rules),
+            "ns_per_virtual_order": sec / (m.n_placements * len(m.rules)) * 1e9,
+            "ticks_per_s": (trades.height + quotes.height) / sec, "peak_rss_mb": _rss_mb()}
 
 
 def prepared(n_orders: int, n_symbols: int, data_dir: Path):
@@ -295,11 +296,17 @@ def main():
         args.symbols = 20 if args.small else 100
     if args.worker:
         kind, method = args.worker
-        res = run_fill(method, args.tpd) if kind == "fill" else run_plan(method, args.orders, args.symbols, args.data_dir)
+        if kind == "prepare":
+            prepared(args.orders, args.symbols, args.data_dir)
+            res = {"prepared": True}
+        elif kind == "fill":
+            res = run_fill(method, args.tpd)
+        else:
+            res = run_plan(method, args.orders, args.symbols, args.data_dir)
         print(json.dumps(res))
         return
     results = {"fill": {}, "plan": {}}
-    prepared(args.orders, args.symbols, args.data_dir)  # generate and fit once, outside the timed runs
+    _sub("prepare", "-", args)  # generate and fit once, outside the timed runs (and outside this process)
     for m in ("fit", "fit_hazard", "reference"):
         results["fill"][m] = _sub("fill", m, args)
         print(m, json.dumps(results["fill"][m]), flush=True)
@@ -325,7 +332,9 @@ def main():
     out = {
         "benchmark": "bench_planner",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+                    "load_average_at_end": list(os.getloadavg()),
+                    "note": "a shared 2-core machine: other jobs ran at the same time; timings are best of three"},
         "args": {"small": args.small, "trades_per_day": args.tpd, "orders": args.orders, "symbols": args.symbols},
         "summary": summary,
         "results": results,

@@ -7,7 +7,8 @@ at the limit first consumes the queue ahead of it (``planner.fill_queue_ahead_fr
 From what the replay returns this module fits:
 
 1. **Time to fill** of one virtual order of ``planner.fill_order_shares`` shares (default one round lot),
-   censored at the session close and at the longest horizon: a Kaplan-Meier curve per limit rule, pooled
+   censored at the session close and at the longest horizon (fill times rounded up to whole seconds): a
+   Kaplan-Meier curve per limit rule, pooled
    and per time-of-day stratum (first hour, midday, last hour), with Greenwood standard errors; and a
    parametric proportional-hazards fit per rule (hazard piecewise constant between the horizons) with
    covariates log spread (ticks) and time of day.
@@ -935,7 +936,8 @@ def fit_fill_model(trades, quotes, config, *, symbol: str | None = None, rules=N
         v_exp[:, h] = adv * (c1 - c0)
 
     end = np.minimum(censor, place_ts + h_ns[-1])
-    dur = np.where(fill >= 0, fill / NS, ((end - place_ts) / NS)[:, None])
+    # fill times rounded up to whole seconds (ties merge: the curves stay small; never overstates a fill)
+    dur = np.where(fill >= 0, np.ceil(fill / NS), ((end - place_ts) / NS)[:, None])
     event = fill >= 0
     minutes_before_close = (censor - place_ts) / (60.0 * NS)
     tod = tod_stratum(m0, minutes_before_close, pc.fill_tod_edge_min)
