@@ -22,14 +22,15 @@ hazards ``sum f / sum S`` over the placements still at risk.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import warnings
 
 import numpy as np
 import polars as pl
 import pytest
-
 from conftest import require_shared
+
 from liqcost.config import Config
 from liqcost.errors import CalibrationError, FewObservationsWarning
 from liqcost.io.dataset import Dataset
@@ -156,7 +157,7 @@ def _truth_km(rule, u0, n_day, windows_s, step=20.0):
     out, cum = {}, 0.0
     taus = np.arange(0.0, max(windows_s) + step / 2, step)
     s_prev = _survival(terms, u0, 0.0, n_day)
-    for a, b in zip(taus[:-1], taus[1:]):
+    for a, b in itertools.pairwise(taus):
         s_next = _survival(terms, u0, b, n_day)
         risk = u0 * SESSION_S + b <= SESSION_S
         cum += (s_prev[:, risk] - s_next[:, risk]).sum() / s_prev[:, risk].sum()
@@ -196,11 +197,11 @@ def test_fill_curves_agree_with_generator_truth(flat):
 
 def test_unconditional_truth_within_day_sampling_error(flat):
     # the same check against the truth averaged over the Gamma(3, 1/3) day factor (not the realized counts)
-    s, model, n_day = flat
+    _, model, _ = flat
     u0 = np.unique(model.sample.minutes_after_open) * 60 / SESSION_S
     c, d = _chain_terms(NO_HIT["improve_1"])
     w = 15 * 60.0
-    lap = lambda a: (1 + a / 3.0) ** -3  # noqa: E731 - E[exp(-a G)], G ~ Gamma(3, 1/3)
+    lap = lambda a: (1 + a / 3.0) ** -3
     lam = LAM * (_F(u0 + w / SESSION_S) - _F(u0))
     surv = lap(lam) + sum(ci / di * (lap(lam * (1 - di)) - lap(lam)) for ci, di in zip(c, d) if abs(di) > 1e-12)
     ok = u0 * SESSION_S + w <= SESSION_S
@@ -249,7 +250,7 @@ def _assert_monotone(model, tol=1e-12):
 
 
 def test_sample_curves_monotone_and_plausible(sample_models):
-    for sym, m in sample_models.items():
+    for m in sample_models.values():
         _assert_monotone(m)
         assert m.n_days == 20
     a, e = sample_models["THNA"], sample_models["THNE"]

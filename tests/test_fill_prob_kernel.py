@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import fills as ref
 
 from liqcost.kernels.fills import (
     CODE_MID,
@@ -18,7 +19,6 @@ from liqcost.kernels.fills import (
     limit_ticks,
     virtual_fills,
 )
-from reference import fills as ref
 
 S = 1_000_000_000
 
@@ -85,19 +85,19 @@ def test_queue_ahead_and_censoring_sell():
     # a sell joining the ask has 500 ahead; 300 trade (200 left), the 4 s quote shows 150 (cap), then 200
     # trade: 50 executable -> not filled (order size 100); the 10.03 print would trade through the limit
     # but the censor at 8 s stops the walk before it.
-    status, lim, spr, fill, ex, dr = run(trades, quotes, [(1 * S, -1, 8 * S)], [0, 1], [3, 6, 10])
+    status, lim, _, fill, ex, _ = run(trades, quotes, [(1 * S, -1, 8 * S)], [0, 1], [3, 6, 10])
     assert status == STATUS_OK
     assert np.allclose(lim[0], [10.02, 10.01])
     assert list(fill[0]) == [-1, 1 * S]
     assert np.allclose(ex[0, 0, :2], [0, 50]) and math.isnan(ex[0, 0, 2])
     # improve_1 sells at 10.01: prints at 10.02 are above it, through: 300 at 2 s -> filled 1 s after
-    status, lim, spr, fill, ex, dr = run(trades, quotes, [(1 * S, -1, 8 * S)], [1], [3, 6, 10])
+    status, lim, _, fill, ex, _ = run(trades, quotes, [(1 * S, -1, 8 * S)], [1], [3, 6, 10])
     assert list(fill[0]) == [1 * S] and np.allclose(ex[0, 0, :2], [300, 500])
 
 
 def test_no_quote_before_placement_and_bad_inputs():
     quotes = [(5 * S, 10.0, 10.02, 100.0, 100.0)]
-    status, lim, spr, fill, ex, dr = run([(6 * S, 9.0, 100.0)], quotes, [(1 * S, 1, 100 * S)], [0], [10])
+    status, lim, _, fill, _, dr = run([(6 * S, 9.0, 100.0)], quotes, [(1 * S, 1, 100 * S)], [0], [10])
     assert status == STATUS_OK and math.isnan(lim[0, 0]) and fill[0, 0] == -1 and math.isnan(dr[0, 0])
     status, *_ = run([(6 * S, 9.0, 1.0), (5 * S, 9.0, 1.0)], quotes, [(1 * S, 1, 100 * S)], [0], [10])
     assert status == STATUS_UNSORTED
@@ -113,7 +113,7 @@ def test_no_quote_before_placement_and_bad_inputs():
 
 
 def test_empty_inputs():
-    status, lim, spr, fill, ex, dr = run([], [(0, 10.0, 10.02, 100.0, 100.0)], [(1 * S, 1, 100 * S)], [0, 1], [10])
+    status, _, _, fill, ex, _ = run([], [(0, 10.0, 10.02, 100.0, 100.0)], [(1 * S, 1, 100 * S)], [0, 1], [10])
     assert status == STATUS_OK and list(fill[0]) == [-1, -1] and np.allclose(ex[0, :, 0], 0)
 
 
@@ -162,7 +162,7 @@ def test_more_aggressive_fills_no_later(market):
     # pathwise nesting: a higher buy (lower sell) limit fills no later and executes at least as much,
     # with no queue ahead (queue_frac 0) so that only the price matters
     trades, quotes, placements = market
-    status, lim, spr, fill, ex, dr = run(trades, quotes, placements, [0, 1, 2, 3], [5, 30], 0.01, 0.0, 1.0)
+    _, lim, _, fill, ex, _ = run(trades, quotes, placements, [0, 1, 2, 3], [5, 30], 0.01, 0.0, 1.0)
     for i in range(len(placements)):
         if math.isnan(lim[i, 0]):
             continue

@@ -8,13 +8,20 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_planner_support import sample_fill_model, sample_profiles
 
 from liqcost.config import Config
 from liqcost.kernels.fills import limit_ticks
 from liqcost.planner.costs import _impact_bps, half_spread_bps, tranche_impact_bps
-from liqcost.planner.limits import choose_rules, limit_ticks_np, reference_quote, rule_code, rule_price, tick_for
+from liqcost.planner.limits import (
+    choose_rules,
+    limit_ticks_np,
+    reference_quote,
+    rule_code,
+    rule_price,
+    tick_for,
+)
 from liqcost.planner.plan import plan
-from test_planner_support import sample_fill_model, sample_profiles
 
 
 @settings(max_examples=300, deadline=None)

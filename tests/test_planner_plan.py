@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_planner_support import sample_fill_model, sample_fill_models, sample_profiles
 
 from liqcost.config import Config
 from liqcost.errors import DataQualityWarning, NoDataError, OrderError
 from liqcost.planner.plan import PLAN_COLUMNS, SUMMARY_COLUMNS, plan
-from test_planner_support import sample_fill_model, sample_fill_models, sample_profiles
 
 START = dt.date(2025, 3, 31)
 
@@ -182,7 +182,7 @@ def test_ac_front_loads_and_tends_to_vwap():
     cv = dict(zip(w_v, c_v))
     w_h, c_h = _cum(ac_hi)
     assert all(c >= cv.get(w, 0) for w, c in zip(w_h, c_h) if w in cv)
-    day1 = lambda r: int(r.tranches.filter(pl.col("day") == 1)["qty_shares"].sum())  # noqa: E731
+    day1 = lambda r: int(r.tranches.filter(pl.col("day") == 1)["qty_shares"].sum())
     assert day1(ac_hi) > day1(vwap)
     assert ac_hi.summary["timing_risk_bps"][0] < vwap.summary["timing_risk_bps"][0]
     assert ac_hi.summary["ac_half_life_days"][0] < ac0.summary["ac_half_life_days"][0]

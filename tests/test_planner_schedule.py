@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
+from test_planner_support import sample_profiles
 
 from liqcost.config import Config
 from liqcost.models.fill_prob import session_bounds_ns
 from liqcost.planner.schedule import Infeasible, allocate, build_grid, capacity_lots, trading_days
-from test_planner_support import sample_profiles
 
 NS = 1_000_000_000
 
@@ -194,6 +194,6 @@ def test_coarse_windows_lose_less_capacity_to_lots():
     start = open_ns(dt.date(2025, 3, 31))
     fine = build_grid(p, Config(), start, n_days=1)
     coarse = build_grid(p, Config(), start, n_days=1, coarse=(0.10, 100, 100.0))
-    lots = lambda g: capacity_lots(0.10 * g.volume, g.day, 0.10 * g.day_volume, 100, 100.0)  # noqa: E731
+    lots = lambda g: capacity_lots(0.10 * g.volume, g.day, 0.10 * g.day_volume, 100, 100.0)
     assert lots(coarse) >= lots(fine)
     assert lots(coarse) == int(0.10 * p["adv_shares"] // 100)  # nothing lost beyond the day cap's own rounding

@@ -10,15 +10,16 @@ aversion lambda = 1e-6 (Figure 1's point on the frontier) and 2e-6 (Figure 2's t
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import trajectory as ref
 
 from liqcost.planner.trajectory import ac_kappa, almgren_chriss, optimal_holdings, target_schedule
-from reference import trajectory as ref
 
 PAPER = {"X": 1e6, "T": 5.0, "N": 5, "sigma": 0.95, "eta": 2.5e-6, "gamma": 2.5e-7, "epsilon": 0.0625}
 
@@ -106,7 +107,7 @@ def test_large_lambda_front_loads_on_a_real_grid():
     var[5::6] += 0.2  # overnight
     shares = [target_schedule("ac", 30_000, vol, None, var, kappa_tilde_sq=k2) for k2 in (0.0, 1e-4, 1e-3, 1e-2)]
     held = [30_000 - np.cumsum(s) for s in shares]
-    for a, b in zip(held, held[1:]):
+    for a, b in itertools.pairwise(held):
         assert np.all(b <= a + 1e-6)
     assert shares[-1][0] > 3 * shares[0][0]
     assert all(abs(s.sum() - 30_000) < 1e-6 for s in shares)

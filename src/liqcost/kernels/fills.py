@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["CODE_MID", "STATUS_OK", "STATUS_UNSORTED", "STATUS_SHAPE", "STATUS_PARAM", "limit_ticks", "virtual_fills"]
+__all__ = ["CODE_MID", "STATUS_OK", "STATUS_PARAM", "STATUS_SHAPE", "STATUS_UNSORTED", "limit_ticks", "virtual_fills"]
 
 CODE_MID = -1
 STATUS_OK = 0
@@ -65,7 +65,7 @@ def limit_ticks(side, bid_ticks, ask_ticks, code):
     if code == CODE_MID:
         k = spread // 2 if spread > 1 else 0
     else:
-        k = code if code < room else room
+        k = min(room, code)
     if side > 0:
         return bid_ticks + k
     return ask_ticks - k
@@ -243,8 +243,7 @@ def virtual_fills(
             out_fill_ns[p, c] = -1
 
         end = censor_ts[p]
-        if t0 + hmax < end:
-            end = t0 + hmax
+        end = min(end, t0 + hmax)
         j = _last_at_or_before(trade_ts, t0) + 1  # first trade strictly after t0
         k = qi + 1
         hi = 0

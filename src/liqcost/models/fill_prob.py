@@ -50,6 +50,7 @@ of the placement midpoint (positive = against the order), sizes in shares, ratio
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -60,16 +61,16 @@ import numpy as np
 from liqcost.errors import CalibrationError, ConvergenceWarning, FewObservationsWarning
 
 __all__ = [
-    "RULE_CODES",
     "PASSIVE_RULES",
+    "RULE_CODES",
     "STRATA",
-    "KaplanMeier",
-    "HazardFit",
-    "FillSample",
     "FillModel",
-    "kaplan_meier",
-    "fit_hazard",
+    "FillSample",
+    "HazardFit",
+    "KaplanMeier",
     "fit_fill_model",
+    "fit_hazard",
+    "kaplan_meier",
     "session_bounds_ns",
     "tod_stratum",
 ]
@@ -705,10 +706,10 @@ class FillModel:
         lines = [
             f"Fill-probability model: {self.symbol}",
             "=" * 72,
-            f"Days: {self.n_days} ({self.first_date} .. {self.last_date})   virtual orders: {self.n_placements} placements x "
-            f"{len(self.rules)} rules",
-            f"Order size: {self.order_shares:g} shares   queue ahead when joining: {self.queue_ahead_frac:.0%} of displayed   "
-            f"tick: {self.tick_px:g}",
+            (f"Days: {self.n_days} ({self.first_date} .. {self.last_date})   virtual orders: {self.n_placements} "
+             f"placements x {len(self.rules)} rules"),
+            (f"Order size: {self.order_shares:g} shares   queue ahead when joining: {self.queue_ahead_frac:.0%} of "
+             f"displayed   tick: {self.tick_px:g}"),
             f"Median spread: {self.spread_ticks_median:g} ticks   median half-spread: {self.half_spread_bps:.1f} bps",
             "",
             "P(fill within window), Kaplan-Meier (Greenwood s.e.), all times of day:",
@@ -723,7 +724,7 @@ class FillModel:
         lines.append("cross".ljust(11) + "".join(f"{1.0:>12.3f}" for _ in wins))
         lines += ["", "Piecewise-constant proportional hazards (s.e.): fills per hour at baseline by window, then covariates"]
         knots = np.concatenate([[0.0], self.horizons_s]) / 60.0
-        lines.append("rule".ljust(11) + "".join(f"{f'{a:g}-{b:g}m':>12}" for a, b in zip(knots[:-1], knots[1:])))
+        lines.append("rule".ljust(11) + "".join(f"{f'{a:g}-{b:g}m':>12}" for a, b in itertools.pairwise(knots)))
         for rule in self.rules:
             fit = self.hazard.get(rule)
             if fit is None:
@@ -864,7 +865,7 @@ def fit_fill_model(trades, quotes, config, *, symbol: str | None = None, rules=N
                   | set(trades["ts"].dt.convert_time_zone(tz).dt.date().unique().to_list() if trades.height else []))
     days = [d for d in days if d.weekday() in config.session.trading_days]
     opens, closes = session_bounds_ns(days, config.session)
-    step = int(round(pc.fill_placement_interval_s * NS))
+    step = round(pc.fill_placement_interval_s * NS)
     per_day = [np.arange(o + step, c, step, dtype=np.int64) for o, c in zip(opens, closes)]
     counts = np.array([x.size for x in per_day])
     if counts.sum() == 0:
@@ -916,7 +917,7 @@ def fit_fill_model(trades, quotes, config, *, symbol: str | None = None, rules=N
 
     # expected market volume in each placement's window: ADV of the fit days x intraday profile
     bin_ns = 60 * NS
-    n_bins = int(math.ceil((config.session.close_minutes - config.session.open_minutes)))
+    n_bins = math.ceil(config.session.close_minutes - config.session.open_minutes)
     vol_bins = np.zeros(n_bins)
     if t_ts.size:
         d_of_trade = np.searchsorted(opens, t_ts, side="right") - 1

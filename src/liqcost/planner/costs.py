@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-__all__ = ["_impact_bps", "tranche_impact_bps", "half_spread_bps", "daily_volume"]
+__all__ = ["_impact_bps", "daily_volume", "half_spread_bps", "tranche_impact_bps"]
 
 
 def daily_volume(profile: dict, config) -> float:

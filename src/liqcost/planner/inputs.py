@@ -10,7 +10,7 @@ from pathlib import Path
 
 from liqcost.errors import CalibrationError, FewObservationsWarning, FileFormatError, NoDataError, UsageError
 
-__all__ = ["read_profile", "profile_from_dataset", "fill_models_from_dataset", "reference_quotes", "fit_window"]
+__all__ = ["fill_models_from_dataset", "fit_window", "profile_from_dataset", "read_profile", "reference_quotes"]
 
 _LISTS = ("daily_volume_shares", "volume_profile_frac")
 
@@ -47,7 +47,7 @@ def read_profile(path: str | Path):
             raise FileFormatError(f"{p}: unknown profile format {suffix!r}; use .parquet, .csv or .json.")
     except FileFormatError:
         raise
-    except Exception as exc:  # polars raises several exception types for malformed files
+    except (pl.exceptions.PolarsError, OSError, ValueError, TypeError) as exc:  # malformed or truncated files
         raise FileFormatError(f"{p}: cannot be read as a profile table ({exc.__class__.__name__}: {str(exc).splitlines()[0]}).") from None
     fixes = []
     for col in _LISTS:

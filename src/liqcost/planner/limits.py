@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-__all__ = ["RULES", "rule_code", "limit_ticks_np", "rule_price", "reference_quote", "tick_for", "choose_rules"]
+__all__ = ["RULES", "choose_rules", "limit_ticks_np", "reference_quote", "rule_code", "rule_price", "tick_for"]
 
 RULES = ("join", "improve_1", "improve_2", "improve_3", "mid", "cross")
 _MID = -1
@@ -71,8 +71,8 @@ def limit_ticks_np(side, bid_ticks, ask_ticks, code):
 
 def rule_price(rule: str, side: int, bid: float, ask: float, tick: float) -> float:
     """Limit price of ``rule`` for ``side`` against the quote ``bid`` / ``ask`` (currency per share)."""
-    bt = int(round(bid / tick))
-    at = int(round(ask / tick))
+    bt = round(bid / tick)
+    at = round(ask / tick)
     return float(limit_ticks_np(side, bt, at, rule_code(rule))) * tick
 
 
@@ -91,7 +91,7 @@ def reference_quote(profile: dict, config, quote: tuple[float, float] | None = N
     tick = tick_for(mid, config)
     hs = half_spread_bps(profile)
     # the spread in whole ticks (at least one), placed around the price
-    n = max(1, int(round(2 * mid * (hs if math.isfinite(hs) else 0.0) * 1e-4 / tick)))
+    n = max(1, round(2 * mid * (hs if math.isfinite(hs) else 0.0) * 1e-4 / tick))
     bid_t = math.floor(mid / tick - n / 2 + 0.5 + 1e-9)
     return round(bid_t * tick, 10), round((bid_t + n) * tick, 10), tick
 

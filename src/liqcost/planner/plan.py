@@ -40,7 +40,7 @@ from liqcost.planner.limits import choose_rules, limit_ticks_np, reference_quote
 from liqcost.planner.schedule import Infeasible, allocate, build_grid, infeasible_message
 from liqcost.planner.trajectory import target_schedule
 
-__all__ = ["PlanResult", "plan", "PLAN_COLUMNS", "SUMMARY_COLUMNS"]
+__all__ = ["PLAN_COLUMNS", "SUMMARY_COLUMNS", "PlanResult", "plan"]
 
 NS = 1_000_000_000
 MAX_SEARCH_DAYS = 252
@@ -151,7 +151,7 @@ def _ts_ns(value) -> int | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise OrderError(f"start/end {value.isoformat()} has no time zone; give it in UTC or with an offset.")
-        return int(round(value.timestamp() * NS)) if value.microsecond else int(value.timestamp()) * NS
+        return round(value.timestamp() * NS) if value.microsecond else int(value.timestamp()) * NS
     raise OrderError(f"cannot read the time {value!r}; give a datetime with a time zone.")
 
 
@@ -288,7 +288,7 @@ def _failed_row(order: dict, kind: str, pc, message: str) -> tuple:
     side = order.get("side")
     qty = order.get("qty")
     try:
-        qty_i = int(round(float(qty)))
+        qty_i = round(float(qty))
     except (TypeError, ValueError):
         qty_i = None
     nan = float("nan")
@@ -427,7 +427,7 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
     qty_raw = order.get("qty")
     if qty_raw is None or not (float(qty_raw) > 0) or not math.isfinite(float(qty_raw)):
         raise OrderError(f"order {oid}: quantity must be a positive number of shares, got {qty_raw!r}.")
-    qty = int(round(float(qty_raw)))
+    qty = round(float(qty_raw))
     if abs(qty - float(qty_raw)) > 1e-6:
         raise OrderError(f"order {oid}: quantity {qty_raw} is not a whole number of shares.")
     day_vol = _costs.daily_volume(prof, config)
@@ -562,7 +562,7 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
     priced = np.array([not r.startswith("auction") for r in out["rule"]], dtype=bool)
     codes = np.array([rule_code(r) if ok else 0 for r, ok in zip(out["rule"], priced)], dtype=np.int64)
     if math.isfinite(bid) and math.isfinite(ask):
-        ticks = limit_ticks_np(side, int(round(bid / tick)), int(round(ask / tick)), codes)
+        ticks = limit_ticks_np(side, round(bid / tick), round(ask / tick), codes)
         prices = np.where(priced, np.round(ticks * tick, 10), np.nan)
     else:
         prices = np.full(codes.size, np.nan)

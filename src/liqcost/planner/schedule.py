@@ -42,7 +42,7 @@ import numpy as np
 
 from liqcost.errors import OrderError
 
-__all__ = ["Grid", "build_grid", "trading_days", "allocate", "capacity_lots", "capacity_by_day", "Infeasible", "NS"]
+__all__ = ["NS", "Grid", "Infeasible", "allocate", "build_grid", "capacity_by_day", "capacity_lots", "trading_days"]
 
 NS = 1_000_000_000
 
@@ -264,7 +264,7 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
     day_vol = float(basis or 0.0)
     width = int(profile.get("profile_interval_min") or config.measures.profile_interval_min)
     fracs = profile.get("volume_profile_frac")
-    n_bins = int(math.ceil(session_min / width))
+    n_bins = math.ceil(session_min / width)
     oa = float(profile.get("open_auction_frac") or 0.0)
     ca = float(profile.get("close_auction_frac") or 0.0)
     oa = oa if np.isfinite(oa) else 0.0
@@ -495,7 +495,7 @@ def allocate(target, cap_shares, day, day_cap_shares, qty: float, lot: int, min_
     cap = np.asarray(cap_shares, dtype=np.float64)
     day = np.asarray(day, dtype=np.int64)
     dcap_sh = np.asarray(day_cap_shares, dtype=np.float64)
-    qty_i = int(round(qty))
+    qty_i = round(qty)
     lots_total = qty_i // lot
     rem = qty_i - lots_total * lot
     u = _lot_caps(cap, lot, max(min_tranche, 1.0))
@@ -521,7 +521,7 @@ def allocate(target, cap_shares, day, day_cap_shares, qty: float, lot: int, min_
 def _merge_small(lots, u, day, dcap, lot, min_tranche):
     """Tranches below the minimum move into the nearest tranche with room (later first), or are topped up
     to the minimum from the largest tranche that stays above it."""
-    need = int(math.ceil(min_tranche / lot)) if min_tranche > 0 else 1
+    need = math.ceil(min_tranche / lot) if min_tranche > 0 else 1
     if need <= 1:
         return lots
     lots = lots.copy()

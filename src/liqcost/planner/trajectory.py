@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ACSolution", "almgren_chriss", "ac_kappa", "optimal_holdings", "target_schedule", "SCHEDULES"]
+__all__ = ["SCHEDULES", "ACSolution", "ac_kappa", "almgren_chriss", "optimal_holdings", "target_schedule"]
 
 SCHEDULES = ("ac", "twap", "vwap", "pov")
 
