@@ -112,6 +112,21 @@ def test_no_quote_before_placement_and_bad_inputs():
     assert bad == STATUS_SHAPE
 
 
+def test_nan_trades_and_quotes():
+    # a NaN print never executes; a NaN quote is no quote (at placement) and is skipped (queue updates)
+    quotes = [(0, 10.00, 10.04, 300.0, 200.0), (3 * S, np.nan, 10.04, 10.0, 200.0), (6 * S, np.nan, np.nan, 0.0, 0.0)]
+    trades = [(2 * S, np.nan, 100.0), (4 * S, 10.00, 350.0), (5 * S, 9.99, np.nan)]
+    placements = [(1 * S, 1, 100 * S), (7 * S, 1, 100 * S)]
+    status, lim, spr, fill, ex, dr = run(trades, quotes, placements, [0, 1], [2, 10])
+    assert status == STATUS_OK
+    # 350 at the bid: 300 ahead, then 50 for us (short of the 100-share order); improve_1 is traded through
+    assert list(fill[0]) == [-1, 3 * S]
+    assert np.allclose(ex[0, :, 1], [50, 350])
+    assert math.isnan(lim[1, 0]) and fill[1, 0] == -1 and math.isnan(dr[1, 0])
+    assert math.isnan(dr[0, 1])  # the quote prevailing at 11 s is unusable
+    _compare(trades, quotes, placements, [0, 1, CODE_MID], [2, 10], 1.0, 50.0)
+
+
 def test_empty_inputs():
     status, _, _, fill, ex, _ = run([], [(0, 10.0, 10.02, 100.0, 100.0)], [(1 * S, 1, 100 * S)], [0, 1], [10])
     assert status == STATUS_OK and list(fill[0]) == [-1, -1] and np.allclose(ex[0, :, 0], 0)

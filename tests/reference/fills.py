@@ -30,6 +30,8 @@ def virtual_fills(trades, quotes, placements, codes, horizons_ns, tick, queue_fr
     out = []
     for t0, side, censor in placements:
         qi = bisect.bisect_right(q_times, t0) - 1
+        if qi >= 0 and not (math.isfinite(quotes[qi][1]) and math.isfinite(quotes[qi][2])):
+            qi = -1
         if qi < 0:
             out.append({
                 "limit_px": [math.nan] * len(codes), "spread_ticks": math.nan, "fill_ns": [-1] * len(codes),
@@ -54,7 +56,7 @@ def virtual_fills(trades, quotes, placements, codes, horizons_ns, tick, queue_fr
             marks = []  # (time, executable volume after the event)
             for t, kind, payload in events:
                 if kind == 1:
-                    if queue > 0:
+                    if queue > 0 and math.isfinite(payload[1]) and math.isfinite(payload[2]):
                         _, qb, qa, qbs, qas = payload
                         level = round((qb if side > 0 else qa) / tick)
                         size = qbs if side > 0 else qas

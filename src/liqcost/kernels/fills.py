@@ -130,8 +130,9 @@ def virtual_fills(
     bid, ask, bid_sz, ask_sz : float64[m]
         Best bid and ask (currency per share) and their displayed sizes (shares).
     place_ts : int64[p]
-        Placement times, ns (any order). The prevailing quote is the last one at or before it; only
-        trades strictly after it can fill the order.
+        Placement times, ns (any order). The prevailing quote is the last one at or before it (a NaN bid
+        or ask counts as no quote); only trades strictly after it can fill the order. Trades with a NaN
+        price or size never execute against an order.
     place_side : int8[p]
         +1 buy, -1 sell.
     censor_ts : int64[p]
@@ -209,6 +210,8 @@ def virtual_fills(
         t0 = place_ts[p]
         side = place_side[p]
         qi = _last_at_or_before(quote_ts, t0)
+        if qi >= 0 and not (np.isfinite(bid[qi]) and np.isfinite(ask[qi])):
+            qi = -1  # an unusable prevailing quote: like no quote
         if qi < 0:
             out_spread_ticks[p] = np.nan
             for c in range(n_c):
@@ -251,6 +254,9 @@ def virtual_fills(
             tt = trade_ts[j]
             # quotes strictly before this trade update the queues (a trade goes first on equal stamps)
             while any_queue and k < n_q and quote_ts[k] < tt:
+                if not (np.isfinite(bid[k]) and np.isfinite(ask[k])):
+                    k += 1
+                    continue
                 any_queue = False
                 for c in range(n_c):
                     if queue[c] > 0.0:
@@ -313,6 +319,6 @@ def virtual_fills(
                 out_drift_bps[p, h] = np.nan
                 continue
             qh = _last_at_or_before(quote_ts, th)
-            mid_h = 0.5 * (bid[qh] + ask[qh])
+            mid_h = 0.5 * (bid[qh] + ask[qh])  # NaN when that quote is unusable
             out_drift_bps[p, h] = side * (mid_h / mid0 - 1.0) * 1e4
     return STATUS_OK
