@@ -42,7 +42,7 @@ def virtual_fills(trades, quotes, placements, codes, horizons_ns, tick, queue_fr
         bt, at = round(b0 / tick), round(a0 / tick)
         end = min(censor, t0 + horizons_ns[-1])
         # the events after the placement up to the end, trades before quotes on equal stamps
-        events = [(t, 0, (p, s)) for t, p, s in trades if t0 < t <= end]
+        events = [(t, 0, (p, s)) for t, p, s in trades if t0 < t <= end and math.isfinite(p) and math.isfinite(s)]
         events += [(q[0], 1, q) for q in quotes[qi + 1:] if q[0] <= end]
         events.sort(key=lambda e: (e[0], e[1]))
         row = {"limit_px": [], "spread_ticks": at - bt, "fill_ns": [], "exec": [], "drift": []}

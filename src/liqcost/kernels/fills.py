@@ -286,6 +286,9 @@ def virtual_fills(
                 hi += 1
             px = trade_px[j]
             sz = trade_sz[j]
+            if not (np.isfinite(px) and np.isfinite(sz)):
+                j += 1
+                continue
             for c in range(n_c):
                 lp = lim_px[c]
                 if side > 0:
