@@ -202,6 +202,8 @@ def plan(state, dataset, profile_file, symbol, side, qty, orders_file, schedule,
                        errors="raise" if single else "report")
     for n in list(notes) + list(result.notes):
         note(state, f"note: {n}")
+    if state.format == "table" and not state.output:
+        note(state, result.summary_text())
 
     tables = {}
     if table in ("both", "plan", "all"):
