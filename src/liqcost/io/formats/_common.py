@@ -46,6 +46,7 @@ __all__ = [
     "read_bytes",
     "empty_frame",
     "local_ns_to_utc",
+    "exact_divide",
 ]
 
 ROW = "_row"
@@ -137,6 +138,27 @@ def local_ns_to_utc(date_col: pl.Expr, ns_col: pl.Expr, tz: str) -> pl.Expr:
 
     local = date_col.cast(pl.Datetime("ns")) + pl.duration(nanoseconds=ns_col)
     return local.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+
+
+def exact_divide(expr, divisor: float) -> pl.Expr:
+    """``expr / divisor`` as Float64, correctly rounded (IEEE division, element by element).
+
+    Vendor prices are integers in fixed-point units (LOBSTER: 1/10,000 dollar; DBN: 1e-9). Dividing by the
+    exact power of ten gives the double nearest to the decimal price (``2238200 / 10000 -> 223.82``).
+    polars' vectorized division by a scalar multiplies by the reciprocal instead, which is off by one
+    unit in the last place for about a third of such prices (``223.82000000000002``), so this divides in
+    numpy.
+    """
+    import numpy as np
+    import polars as pl
+
+    def _div(s: pl.Series) -> pl.Series:
+        mask = s.is_null().to_numpy()
+        values = np.true_divide(s.cast(pl.Float64).fill_null(0.0).to_numpy(), float(divisor))
+        out = pl.Series(s.name, values, dtype=pl.Float64)
+        return out.scatter(np.flatnonzero(mask), None) if mask.any() else out
+
+    return expr.map_batches(_div, return_dtype=pl.Float64)
 
 
 def empty_frame(kind: str, extra: dict | None = None) -> pl.DataFrame:

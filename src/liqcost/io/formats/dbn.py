@@ -39,7 +39,17 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from liqcost.errors import FileFormatError, UsageError
-from liqcost.io.formats._common import REASON, ROW, UID, FormatOptions, check_file, check_kind, finalize, first_reason
+from liqcost.io.formats._common import (
+    REASON,
+    ROW,
+    UID,
+    FormatOptions,
+    check_file,
+    check_kind,
+    exact_divide,
+    finalize,
+    first_reason,
+)
 
 __all__ = ["KINDS", "Options", "read", "decode", "SCHEMA_KINDS"]
 
@@ -402,15 +412,16 @@ def _ts(frame, column: str):
 def _price(col: str, scale: float):
     """Fixed-point integer -> float price; UNDEF_PRICE -> null.
 
-    With the DBN scale 1e-9 the integer is divided by 1e9 (exact in binary), which gives the double
-    nearest to the decimal price (``307920000000 -> 307.92``); multiplying by 1e-9 would not always.
+    With the DBN scale 1e-9 the integer is divided by 1e9 (IEEE division, see
+    :func:`~liqcost.io.formats._common.exact_divide`), giving the double nearest to the decimal price
+    (``307920000000 -> 307.92``); multiplying by 1e-9 would not always.
     """
     import polars as pl
 
     c = pl.col(col)
     inverse = 1.0 / scale
     if abs(inverse - round(inverse)) < 1e-6 * inverse:
-        value = c.cast(pl.Float64) / float(round(inverse))
+        value = exact_divide(c, float(round(inverse)))
     else:
         value = c.cast(pl.Float64) * scale
     return pl.when(c == UNDEF_PRICE).then(None).otherwise(value)

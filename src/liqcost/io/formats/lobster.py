@@ -56,6 +56,7 @@ from liqcost.io.formats._common import (
     check_kind,
     finalize,
     first_reason,
+    exact_divide,
     local_ns_to_utc,
     open_zip,
     zip_member_bytes,
@@ -302,7 +303,7 @@ def _trades(msgs, symbol: str, date: dt.date, options: Options):
     noon_ns = 12 * 3600 * 1_000_000_000
     f = msgs.filter(keep).with_columns(
         local_ns_to_utc(pl.lit(date), pl.col("ns"), options.timezone).alias("ts"),
-        (pl.col("price") / div).alias("price_f"),
+        exact_divide(pl.col("price"), div).alias("price_f"),
         pl.col("size").cast(pl.Float64).alias("size_f"),
     )
     reason = first_reason(
@@ -362,8 +363,8 @@ def _quotes(msgs, book, symbol: str, date: dt.date, options: Options):
     return out.select(
         pl.lit(symbol, pl.String).alias("symbol"),
         pl.col("ts"),
-        pl.when(empty_bid).then(None).otherwise(pl.col("bid_px_i") / div).alias("bid"),
-        pl.when(empty_ask).then(None).otherwise(pl.col("ask_px_i") / div).alias("ask"),
+        pl.when(empty_bid).then(None).otherwise(exact_divide(pl.col("bid_px_i"), div)).alias("bid"),
+        pl.when(empty_ask).then(None).otherwise(exact_divide(pl.col("ask_px_i"), div)).alias("ask"),
         pl.col("bid_sz_i").cast(pl.Float64).alias("bid_size"),
         pl.col("ask_sz_i").cast(pl.Float64).alias("ask_size"),
         pl.lit("XNAS", pl.String).alias("venue"),
