@@ -261,9 +261,12 @@ def _time_expr(schema, cols: dict[str, str], tz: str, path: Path):
         t = pl.col(cols["time"]).cast(pl.String).str.strip_chars()
         parts = t.str.extract_groups(r"^(\d{1,2}):(\d{2}):(\d{2}(?:\.\d*)?)$")
         secs, _ = decimal_to_int(parts.struct.field("3"), 9)
-        ns = (parts.struct.field("1").cast(pl.Int64) * 3600 + parts.struct.field("2").cast(pl.Int64) * 60) * 1_000_000_000 + secs
+        hh = parts.struct.field("1").cast(pl.Int64)
+        mm = parts.struct.field("2").cast(pl.Int64)
+        ns = (hh * 3600 + mm * 60) * 1_000_000_000 + secs
+        valid = (hh < 24) & (mm < 60) & (secs < 60 * 1_000_000_000)
         raw = pl.concat_str([d.cast(pl.String), t], separator=" ")
-        return local_ns_to_utc(date, ns, tz), raw
+        return pl.when(valid).then(local_ns_to_utc(date, ns, tz)), raw
     raise SchemaError(
         f"{path}: no time column: TAQ-style files need DT, or DATE and TIME_M; columns present: {', '.join(schema.names())}."
     )
