@@ -513,7 +513,7 @@ def read(path, kind: str, options: Options, session_tz: str):
     p = check_file(path)
     with open(p, "rb") as fh:
         head = fh.read(4)
-    if head == b"\x1f\x8b":
+    if head[:2] == b"\x1f\x8b":
         out = _raw_log(p, kind, options)
     elif head == b"PAR1":
         try:
