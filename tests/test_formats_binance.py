@@ -45,7 +45,7 @@ def test_trade_counts_and_values(capture):
     assert t.height == COUNTS[capture][0] == raw.height
     assert t.get_column("_reason").null_count() == t.height
     assert (t.get_column("ts").dt.epoch("ms") == raw.get_column("trade_time_ms")).all()
-    assert (t.get_column("_uid") == raw.get_column("trade_id")).all()
+    assert (t.get_column("trade_id") == raw.get_column("trade_id").cast(pl.String)).all()
     # buyer is maker -> the seller took liquidity -> aggressor -1
     assert t.get_column("aggressor").to_list() == [-1 if m else 1 for m in raw.get_column("buyer_is_maker")]
     # prices are the exact decimal strings
@@ -62,7 +62,7 @@ def test_first_spot_trade_by_hand():
     t = read_format(_p("spot_btcusdt_20240808_trades.parquet"), "trades", "binance")
     first = t.row(0, named=True)
     # trade 3735683259: T=1723161255342, price "61837.63000000", qty "0.02000000", buyer_is_maker true
-    assert (first["symbol"], first["price"], first["size"], first["aggressor"], first["_uid"]) == ("BTCUSDT", 61837.63, 0.02, -1, 3_735_683_259)
+    assert (first["symbol"], first["price"], first["size"], first["aggressor"], first["trade_id"]) == ("BTCUSDT", 61837.63, 0.02, -1, "3735683259")
     assert str(first["ts"]) == "2024-08-08 23:54:15.342000+00:00"
     assert first["venue"] == "BINANCE"
 
@@ -149,7 +149,7 @@ def test_websocket_log_matches_parquet(tmp_path):
     log.parent.mkdir()
     log.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
     assert detect(log) == "binance"
-    cols = ["symbol", "ts", "price", "size", "aggressor", "_uid"]
+    cols = ["symbol", "ts", "price", "size", "aggressor", "trade_id"]
     t = read_format(log, "trades", "binance")
     ref = read_format(_p("usdm_btcusdt_20240808_trades.parquet"), "trades", "binance")
     good = t.filter(pl.col("_reason").is_null())
@@ -158,7 +158,7 @@ def test_websocket_log_matches_parquet(tmp_path):
     assert bad.get_column("_row").to_list() == [101] and bad.get_column("_reason")[0].startswith("unparseable capture line '1723161255000000000 {not json")
     q = read_format(log, "quotes", "binance").filter(pl.col("_reason").is_null())
     qref = read_format(_p("usdm_btcusdt_20240808_bookticker.parquet"), "quotes", "binance")
-    qcols = ["symbol", "ts", "bid", "ask", "bid_size", "ask_size", "_uid"]
+    qcols = ["symbol", "ts", "bid", "ask", "bid_size", "ask_size"]
     assert q.select(qcols).equals(qref.select(qcols))
 
 
@@ -191,7 +191,7 @@ def test_binance_vision_csv(tmp_path):
     f.write_text("\n".join(body) + "\n")
     t = read_format(f, "trades", "binance", {"market": "spot"})
     ref = read_format(_p("spot_btcusdt_20240808_trades.parquet"), "trades", "binance").head(200)
-    cols = ["symbol", "ts", "price", "size", "aggressor", "_uid"]
+    cols = ["symbol", "ts", "price", "size", "aggressor", "trade_id"]
     assert t.select(cols).equals(ref.select(cols))
     # the same with a header and microsecond times (Binance's format since 2025)
     g = tmp_path / "BTCUSDT-trades-2025-01-02.csv"
@@ -211,7 +211,7 @@ def test_nautilus_fixture():
     t = read_format(path, "trades", "binance")
     assert t.height == 2_001 and set(t.get_column("symbol")) == {"BTCUSDT"}
     first, last = t.row(0, named=True), t.row(t.height - 1, named=True)
-    assert (first["price"], first["size"], first["aggressor"], first["_uid"]) == (39432.48, 0.000263, -1, 553_287_559)
+    assert (first["price"], first["size"], first["aggressor"], first["trade_id"]) == (39432.48, 0.000263, -1, "553287559")
     assert str(first["ts"]) == "2021-01-08 00:00:00.278000+00:00" and str(last["ts"]) == "2021-01-08 00:00:46.355000+00:00"
 
 

@@ -37,7 +37,7 @@ def test_mtgox_file():
     assert dict(t.group_by("aggressor").len().iter_rows()) == {1: 812, -1: 1_519}
     first = t.row(0, named=True)
     # 1356998659486096,13.51001,36.87430786,ask: the id is the time in microseconds
-    assert (first["price"], first["size"], first["aggressor"], first["_uid"]) == (13.51001, 36.87430786, -1, 1_356_998_659_486_096)
+    assert (first["price"], first["size"], first["aggressor"], first["trade_id"]) == (13.51001, 36.87430786, -1, "1356998659486096")
     assert t.get_column("ts").dt.epoch("us")[0] == 1_356_998_659_486_096
     # the taker-side reading agrees with the tick rule on most price-changing trades
     chg = t.with_columns(pl.col("price").diff().sign().alias("tick")).filter(pl.col("tick") != 0)

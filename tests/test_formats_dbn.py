@@ -89,7 +89,7 @@ def test_nvda_tbbo_exact_values():
     # record 1: ts_event 1609146312576690768, price 521000000000, size 36, side 'B'
     assert t.get_column("ts").dt.epoch("ns")[0] == 1_609_146_312_576_690_768
     assert str(first["ts"]) == "2020-12-28 09:05:12.576690+00:00"
-    assert (first["price"], first["size"], first["aggressor"], first["_uid"]) == (521.0, 36.0, 1, 362_933)
+    assert (first["price"], first["size"], first["aggressor"], first["trade_id"]) == (521.0, 36.0, 1, "362933")
     assert t.get_column("aggressor").to_list() == [1, 1, -1, 0]  # B, B, A, N
     assert t.get_column("price").to_list() == [521.0, 521.0, 521.0, 521.01]
     q = read_format(f, "quotes", "dbn")
@@ -109,7 +109,7 @@ def test_nautilus_futures_window():
     assert trades.row(0, named=True)["price"] == 5528.75
     # the trades inside the mbp-1 file (action T) are the same prints as the trades file
     from_mbp = read_format(_root() / NAUT / FUT_MBP1, "trades", "dbn")
-    cols = ["symbol", "ts", "price", "size", "aggressor", "_uid"]
+    cols = ["symbol", "ts", "price", "size", "aggressor", "trade_id"]
     assert from_mbp.select(cols).equals(trades.select(cols))
     quotes = read_format(_root() / NAUT / FUT_MBP1, "quotes", "dbn")
     assert quotes.height == 2_167  # of 2,288 book events: one state per time stamp, changes only

@@ -181,10 +181,7 @@ def validate(frame, kind: str, source: str, config, session_tz: str) -> Validati
         # only good rows count as originals
         good = frame.filter(pl.col(REASON).is_null())
         if good.height:
-            # vendor readers add _uid (trade id, sequence number, source row) to tell apart distinct events
-            # with equal canonical columns (two 100-share prints in the same millisecond are not duplicates)
-            key = canon + (["_uid"] if "_uid" in good.columns else [])
-            dups = good.with_columns(pl.col(ROW).min().over(key).alias("_first")).filter(pl.col(ROW) != pl.col("_first"))
+            dups = good.with_columns(pl.col(ROW).min().over(canon).alias("_first")).filter(pl.col(ROW) != pl.col("_first"))
             if dups.height:
                 frame = frame.join(dups.select(ROW, "_first"), on=ROW, how="left").with_columns(
                     pl.when(pl.col("_first").is_not_null() & pl.col(REASON).is_null())

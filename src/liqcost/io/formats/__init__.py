@@ -8,8 +8,11 @@ imported on use, so importing this package costs nothing. Each module exposes
 ``Options``
     a frozen pydantic model of its options (the ``options:`` key of a mapping file);
 ``read(path, kind, options, session_tz) -> polars.DataFrame``
-    the canonical columns of ``kind`` plus ``_row``, ``_reason`` and ``_uid`` (see
-    :mod:`liqcost.io.formats._common`).
+    the canonical columns of ``kind`` (``trade_id`` when the feed has trade ids) plus ``_row`` and
+    ``_reason`` (see :mod:`liqcost.io.formats._common`);
+``DUPLICATES`` (optional)
+    ``"keep"`` for formats whose records are events by construction but carry no id, so that two
+    equal prints are not quarantined as duplicates by ingest.
 
 :func:`detect` looks at a file's name, its first bytes, or its Parquet schema (never its data) and
 returns a format name, or ``None`` when the file looks like an ordinary CSV/Parquet file for the generic
@@ -144,8 +147,10 @@ def _by_columns(names: list[str]) -> str | None:
         {"PRICE", "SIZE"} <= upper or ({"BID", "BIDSIZ"} <= upper and ({"OFR", "OFRSIZ"} <= upper or {"ASK", "ASKSIZ"} <= upper))
     ):
         return "taq"
-    ohlcv = {"date", "open", "high", "low", "close", "volume"}
-    if ohlcv <= lower and lower - ohlcv <= {"openint", "ticker", "symbol", "dv_decile", "adj close", "adj_close"}:
+    # the vendor spelling only (capitalised, symbol in the file name or a 'ticker' column): a file with
+    # liqcost's own lower-case names (symbol,date,open,...) is for the generic reader
+    vendor_ohlcv = {"Date", "Open", "High", "Low", "Close", "Volume"}
+    if vendor_ohlcv <= cols and cols - vendor_ohlcv <= {"OpenInt", "Adj Close", "ticker", "dv_decile"}:
         return "daily_csv"
     if lower == {"id", "price", "amount", "type"}:
         return "bitstamp"

@@ -12,10 +12,11 @@ plus three bookkeeping columns the ingest pipeline understands:
     the quarantine file and counts it by the reason's leading words (the part before the first
     ``(`` or quote), so reasons are written *category first, particulars after*:
     ``out-of-sequence sale condition 'Z'``, ``corrected trade (CORR=01)``.
-``_uid``
-    Int64 identifier that tells apart two genuine events whose canonical columns are equal (two
-    prints of the same size and price in the same millisecond are common in tick data): a trade id,
-    a DBN sequence number, or the source row. Ingest must not treat such rows as duplicates.
+``trade_id`` (trades, when the feed has one)
+    the feed's trade id or sequence number, kept in the dataset: it tells apart two genuine prints
+    whose other columns are equal (two 100-share prints in the same millisecond are common), so the
+    ingest's exact-duplicate rule does not take them for duplicates. Readers of feeds without ids set
+    the module constant ``DUPLICATES = "keep"`` instead (every record of such a file is an event).
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def empty_frame(kind: str, extra: dict | None = None) -> pl.DataFrame:
     contract = CONTRACTS[kind]
     schema = contract.polars_schema(contract.required)
     schema.update(extra or {})
-    schema.update({ROW: pl.Int64, REASON: pl.String, UID: pl.Int64})
+    schema.update({ROW: pl.Int64, REASON: pl.String})
     return pl.DataFrame(schema=schema)
 
 
@@ -176,7 +177,8 @@ def finalize(frame, kind: str, source) -> pl.DataFrame:
     """Cast a reader's frame to the contract of ``kind`` and put the columns in contract order.
 
     Canonical columns present in ``frame`` are kept (required ones must be there), cast to the
-    contract's dtype; ``_row``, ``_reason`` and ``_uid`` follow. Anything else is dropped.
+    contract's dtype; an internal ``_uid`` (the feed's trade id) becomes ``trade_id`` for trades;
+    ``_row`` and ``_reason`` follow. Anything else is dropped.
     """
     import polars as pl
 
@@ -190,8 +192,10 @@ def finalize(frame, kind: str, source) -> pl.DataFrame:
     for col in contract.columns:
         if col.name in names:
             cols.append(pl.col(col.name).cast(contract.polars_schema([col.name])[col.name]))
+    if kind == "trades" and UID in names and "trade_id" not in names:
+        pos = [c.name for c in contract.columns if c.name in names or c.name == "trade_id"].index("trade_id")
+        cols.insert(pos, pl.col(UID).cast(pl.String).alias("trade_id"))
     cols.append(pl.col(ROW).cast(pl.Int64))
     cols.append((pl.col(REASON) if REASON in names else pl.lit(None)).cast(pl.String).alias(REASON))
-    cols.append((pl.col(UID) if UID in names else pl.col(ROW)).cast(pl.Int64).alias(UID))
     out = lf.select(cols)
     return out.collect() if isinstance(out, pl.LazyFrame) else out

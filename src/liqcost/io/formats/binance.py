@@ -284,7 +284,6 @@ def _hft_quotes(df, path: Path, options: Options):
         (pl.lit(options.symbol) if options.symbol else pl.col("symbol")).cast(pl.String).alias("symbol"),
         t.alias("_t"),
         *[pl.col(c).cast(pl.String).alias(f"_{c}") for c in ("bid_px", "bid_qty", "ask_px", "ask_qty")],
-        pl.col("update_id").cast(pl.Int64).alias(UID),
     )
     return _quote_rows(f, market, options, tname)
 
@@ -320,7 +319,6 @@ def _quote_rows(f, market: str, options: Options, tname: str):
         pl.lit("BINANCE", pl.String).alias("venue"),
         pl.col(ROW),
         pl.col(REASON),
-        pl.col(UID),
     )
 
 
@@ -408,7 +406,7 @@ def _raw_log(path: Path, kind: str, options: Options):
             field("p").alias("_p"),
             field("q").alias("_q"),
             field("m").str.to_lowercase().alias("_m"),
-            pl.coalesce(field("t").cast(pl.Int64, strict=False), field("a").cast(pl.Int64, strict=False), pl.col(ROW)).alias(UID),
+            pl.coalesce(field("t").cast(pl.Int64, strict=False), field("a").cast(pl.Int64, strict=False)).alias(UID),
             pl.when(unparsed).then(bad_reason).otherwise(None).alias(REASON),
         )
         symbols = sub.get_column("symbol").drop_nulls().unique().to_list()
@@ -434,7 +432,6 @@ def _raw_log(path: Path, kind: str, options: Options):
         field("B").alias("_bid_qty"),
         field("a").alias("_ask_px"),
         field("A").alias("_ask_qty"),
-        pl.coalesce(field("u").cast(pl.Int64, strict=False), pl.col(ROW)).alias(UID),
         pl.when(unparsed).then(bad_reason).otherwise(None).alias(REASON),
     )
     symbols = sub.get_column("symbol").drop_nulls().unique().to_list()
@@ -469,7 +466,7 @@ def _vision_csv(path: Path, kind: str, options: Options):
             pl.col(ROW), pl.lit(symbol, pl.String).alias("symbol"), _ms_or_us(pl.col("time").str.strip_chars()).alias("_t"),
             pl.col("price").alias("_p"), pl.col("qty").alias("_q"), pl.col("is_buyer_maker").str.strip_chars().str.to_lowercase().alias("_m"),
             pl.col("id").str.strip_chars().cast(pl.Int64, strict=False).alias(UID),
-        ).with_columns(pl.coalesce(UID, ROW).alias(UID))
+        )
         return _trade_rows(f, market, options, "time")
     if "best_bid_price" not in names:
         raise SchemaError(f"{path}: not a Binance bookTicker CSV (update_id,best_bid_price,...); it has {n} fields.")
@@ -478,8 +475,7 @@ def _vision_csv(path: Path, kind: str, options: Options):
         pl.col(ROW), pl.lit(symbol, pl.String).alias("symbol"), _ms_or_us(pl.col(tcol).str.strip_chars()).alias("_t"),
         pl.col("best_bid_price").alias("_bid_px"), pl.col("best_bid_qty").alias("_bid_qty"),
         pl.col("best_ask_price").alias("_ask_px"), pl.col("best_ask_qty").alias("_ask_qty"),
-        pl.col("update_id").str.strip_chars().cast(pl.Int64, strict=False).alias(UID),
-    ).with_columns(pl.coalesce(UID, ROW).alias(UID))
+    )
     return _quote_rows(f, market, options, tcol.replace("_", " "))
 
 
@@ -504,8 +500,9 @@ def read(path, kind: str, options: Options, session_tz: str):
     Returns
     -------
     polars.DataFrame
-        Trades with ``aggressor`` (from ``buyer_is_maker``) and ``_uid`` = the trade id, or quotes
-        (``_uid`` = the book update id); ``_row`` is the record (Parquet) or line (text) number.
+        Trades with ``aggressor`` (from ``buyer_is_maker``) and ``trade_id``, or quotes; ``_row`` is the
+        record (Parquet) or line (text) number. A trade id seen twice (a websocket replay after a
+        reconnect) is an exact duplicate for ingest.
     """
     import polars as pl
 

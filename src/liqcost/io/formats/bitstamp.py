@@ -25,9 +25,11 @@ from liqcost.errors import SchemaError, UsageError
 from liqcost.io.formats._common import REASON, ROW, UID, FormatOptions, check_file, check_kind, finalize, first_reason
 from liqcost.io.formats._text import LINE, check_field_count, decimal_to_int, read_lines, split_fields
 
-__all__ = ["KINDS", "Options", "read"]
+__all__ = ["KINDS", "Options", "read", "DUPLICATES"]
 
 KINDS = ("trades",)
+#: Bitstamp's file has no trade id and several equal prints often share a second: they are all trades
+DUPLICATES = "keep"
 
 _CURRENCY = re.compile(r"(usd|eur|gbp|jpy|cad|aud|chf|cny|pln|rub|sek|nzd|hkd|sgd|thb|dkk|nok|czk|brl|krw)", re.I)
 
@@ -70,7 +72,7 @@ def read(path, kind: str, options: Options, session_tz: str):
     Returns
     -------
     polars.DataFrame
-        Trades (``aggressor`` for Mt.Gox), ``_row`` = line number, ``_reason``; ``_uid`` = Mt.Gox id or the line.
+        Trades (``aggressor`` for Mt.Gox), ``_row`` = line number, ``_reason``; ``trade_id`` = the Mt.Gox id.
     """
     import polars as pl
 
@@ -94,7 +96,7 @@ def read(path, kind: str, options: Options, session_tz: str):
         aggressor = (
             pl.when(pl.lit(options.mtgox_type == "ignore")).then(0).when(side == "bid").then(1).when(side == "ask").then(-1).otherwise(0)
         )
-        uid = pl.coalesce(tid, pl.col(ROW))
+        uid = tid
         extra = [(~side.is_in(["bid", "ask"]), pl.lit("unknown Mt.Gox trade type '") + side.fill_null("") + pl.lit("'"))]
         raw_t = pl.col("id")
     else:
@@ -103,7 +105,7 @@ def read(path, kind: str, options: Options, session_tz: str):
         t_ns, ok = decimal_to_int(pl.col("time"), 9)
         t = pl.when(ok).then(t_ns)
         aggressor = pl.lit(0)
-        uid = pl.col(ROW)
+        uid = pl.lit(None, pl.Int64)
         extra = []
         raw_t = pl.col("time")
     price = pl.col("price").str.strip_chars().cast(pl.Float64, strict=False)
@@ -126,5 +128,5 @@ def read(path, kind: str, options: Options, session_tz: str):
         uid.alias(UID),
     )
     if layout == "bitstamp":
-        out = out.drop("aggressor")
+        out = out.drop("aggressor", UID)
     return finalize(out, kind, p)

@@ -51,9 +51,11 @@ from liqcost.io.formats._common import (
     first_reason,
 )
 
-__all__ = ["KINDS", "Options", "read", "decode", "SCHEMA_KINDS"]
+__all__ = ["KINDS", "Options", "read", "decode", "SCHEMA_KINDS", "DUPLICATES"]
 
 KINDS = ("trades", "quotes", "bars")
+#: every DBN record is an event; equal tbbo pre-trade books of two trades at one time stamp are kept
+DUPLICATES = "keep"
 
 UNDEF_PRICE = 2**63 - 1
 UNDEF_TS = 2**64 - 1
@@ -509,7 +511,6 @@ def _quotes(dec: Decoded, options: Options, venue: str):
         pl.lit(venue, pl.String).alias("venue"),
         pl.col(ROW),
         reason.alias(REASON),
-        pl.col("sequence").cast(pl.Int64).alias(UID),
     )
 
 
@@ -551,7 +552,7 @@ def read(path, kind: str, options: Options, session_tz: str):
     -------
     polars.DataFrame
         Canonical columns with ``_row`` the 1-based record number in the file (records of other types
-        counted out), ``_reason`` and ``_uid`` (the venue sequence number).
+        counted out), ``_reason``; trades carry ``trade_id`` = the venue's sequence number.
     """
     check_kind("dbn", KINDS, kind, path)
     dec = decode(path, options.schema_)

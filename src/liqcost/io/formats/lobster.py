@@ -63,9 +63,12 @@ from liqcost.io.formats._common import (
 )
 from liqcost.io.formats._text import LINE, check_field_count, decimal_to_int, read_lines, split_fields
 
-__all__ = ["KINDS", "Options", "read"]
+__all__ = ["KINDS", "Options", "read", "DUPLICATES"]
 
 KINDS = ("trades", "quotes")
+#: every LOBSTER message is an event: two executions of equal size and price at one time stamp
+#: (an order walking several resting orders) are distinct prints
+DUPLICATES = "keep"
 
 MESSAGE_FIELDS = ["time", "type", "order_id", "size", "price", "direction"]
 DUMMY_ASK = 9_999_999_999

@@ -57,9 +57,11 @@ from liqcost.io.formats._common import (
 )
 from liqcost.io.formats._text import decimal_to_int
 
-__all__ = ["KINDS", "Options", "read", "CONDITIONS", "CORRECTIONS"]
+__all__ = ["KINDS", "Options", "read", "DUPLICATES", "CONDITIONS", "CORRECTIONS"]
 
 KINDS = ("trades", "quotes")
+#: TAQ prints carry no id; equal prints in the same millisecond are distinct trades
+DUPLICATES = "keep"
 
 #: code -> (default action, category used in the reason, meaning)
 CONDITIONS: dict[str, tuple[str, str, str]] = {
