@@ -87,10 +87,14 @@ def test_quote_counts(capture):
     assert raw.height == COUNTS[capture][1]
     spot = capture.startswith("spot")
     assert bool([w for w in caught if issubclass(w.category, DataQualityWarning)]) == spot
-    # consecutive identical book states are not repeated
-    state = raw.select("bid_px", "bid_qty", "ask_px", "ask_qty")
-    repeats = state.select(pl.all_horizontal([pl.col(c) == pl.col(c).shift(1) for c in state.columns]).fill_null(False).sum()).item()
-    assert q.height == raw.height - repeats
+    # one state per time stamp (the last), then only changes
+    t = "local_recv_ts_ns" if spot else "transaction_time_ms"
+    last = raw.filter((pl.col(t) != pl.col(t).shift(-1)).fill_null(True))
+    cols = ["bid_px", "bid_qty", "ask_px", "ask_qty"]
+    changed = last.filter(pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in cols]).fill_null(True))
+    assert q.height == changed.height
+    assert q.get_column("bid").to_list() == [float(x) for x in changed.get_column("bid_px")]
+    assert q.select(pl.struct("symbol", "ts").is_duplicated().any()).item() is False  # nothing for ingest to call a duplicate
     if spot:  # no exchange time: the receive clock
         assert q.get_column("ts").dt.epoch("ns")[0] == raw.get_column("local_recv_ts_ns")[0]
     else:

@@ -19,6 +19,10 @@ Binance public data (data.binance.vision) CSV
 nautilus_trader fixtures
     trades ``timestamp, trade_id, price, quantity, buyer_maker``; quotes are read by the generic reader.
 
+Quotes are emitted when the best bid/offer (price or size) changes, one state per time stamp (the
+last update of a millisecond: futures bookTicker times are milliseconds and several updates often
+share one).
+
 Fields and units
 ----------------
 ``buyer_is_maker`` true means the seller was the taker: ``aggressor = -1``; false: ``+1``.
@@ -80,6 +84,13 @@ class Options(FormatOptions):
         "base", description="COIN-M sizes: converted to the base asset (qty x contract_size / price) or left in contracts."
     )
     quotes_on_change: bool = Field(True, description="Emit a quote only when the best bid/ask price or size changes.")
+    last_state_per_timestamp: bool = Field(
+        True,
+        description=(
+            "When several bookTicker updates share a time stamp (futures times are milliseconds), keep only the last:"
+            " the intermediate states cannot be placed in time."
+        ),
+    )
     symbol: str | None = Field(None, description="Symbol for every row, instead of the one in the data.")
 
 
@@ -304,11 +315,15 @@ def _quote_rows(f, market: str, options: Options, tname: str):
     if REASON in f.columns:
         reason = pl.coalesce(pl.col(REASON), reason)
     f = f.with_columns(reason.alias(REASON))
+    good = f.filter(pl.col(REASON).is_null()).sort(ROW)
+    bad = f.filter(pl.col(REASON).is_not_null())
+    if options.last_state_per_timestamp:
+        good = good.filter((pl.col("_t") != pl.col("_t").shift(-1).over("symbol")).fill_null(True))
     if options.quotes_on_change:
         state = ["bid", "ask", "bid_size", "ask_size"]
-        good = f.filter(pl.col(REASON).is_null()).sort(ROW)
         changed = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1).over("symbol") for c in state]).fill_null(True)
-        f = pl.concat([good.filter(changed), f.filter(pl.col(REASON).is_not_null())]).sort(ROW)
+        good = good.filter(changed)
+    f = pl.concat([good, bad]).sort(ROW)
     return f.select(
         pl.col("symbol"),
         pl.col("_t").cast(pl.Datetime("ns", "UTC")).alias("ts"),
