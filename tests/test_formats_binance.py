@@ -219,6 +219,18 @@ def test_nautilus_fixture():
     assert str(first["ts"]) == "2021-01-08 00:00:00.278000+00:00" and str(last["ts"]) == "2021-01-08 00:00:46.355000+00:00"
 
 
+def test_nautilus_quotes_fixture():
+    path = require_shared("databento", "nautilus_trader", "btcusdt-quotes.parquet")
+    raw = pl.read_parquet(path)
+    q = read_format(path, "quotes", "binance")
+    assert raw.height == 451 and set(q.get_column("symbol")) == {"BTCUSDT"}
+    first = q.row(0, named=True)
+    # 2021-01-08 00:00:01.076, bid 39432.99 x 0.0031, ask 39433.62 x 0.066851
+    assert (first["bid"], first["bid_size"], first["ask"], first["ask_size"]) == (39432.99, 0.0031, 39433.62, 0.066851)
+    assert str(first["ts"]) == "2021-01-08 00:00:01.076000+00:00"
+    assert q.get_column("_reason").null_count() == q.height and q.height == 428  # one state per ms, changes only
+
+
 def test_empty_log(tmp_path):
     log = tmp_path / "btcusdt_20240808.gz"
     log.write_bytes(gzip.compress(b'1723161254087891268 {"lastUpdateId":1,"bids":[],"asks":[]}\n'))

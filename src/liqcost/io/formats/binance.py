@@ -17,7 +17,8 @@ Binance public data (data.binance.vision) CSV
     bookTicker ``update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,transaction_time,event_time``.
     The symbol is the file name's first part (``BTCUSDT-trades-2024-08-08.csv``); times in ms or µs.
 nautilus_trader fixtures
-    trades ``timestamp, trade_id, price, quantity, buyer_maker``; quotes are read by the generic reader.
+    trades ``timestamp, trade_id, price, quantity, buyer_maker``; quotes ``timestamp, symbol, ask_size, ask,
+    bid_size, bid`` (``BTC/USDT`` -> ``BTCUSDT``).
 
 Quotes are emitted when the best bid/offer (price or size) changes, one state per time stamp (the
 last update of a millisecond: futures bookTicker times are milliseconds and several updates often
@@ -363,6 +364,29 @@ def _nautilus_trades(df, path: Path, options: Options):
     return _trade_rows(f, _market(path, [symbol], options), options, "timestamp")
 
 
+def _nautilus_quotes(df, path: Path, options: Options):
+    import polars as pl
+
+    ts = df.schema["timestamp"]
+    t = pl.col("timestamp")
+    t = t.cast(pl.Datetime("ns", ts.time_zone or "UTC")).dt.convert_time_zone("UTC").dt.epoch("ns") if isinstance(ts, pl.Datetime) else _ms_or_us(t)
+    if options.symbol:
+        sym = pl.lit(options.symbol, pl.String)
+    elif "symbol" in df.columns:
+        sym = pl.col("symbol").cast(pl.String).str.replace_all("/", "", literal=True)
+    else:
+        sym = pl.lit(path.name.split("-")[0].upper(), pl.String)
+    f = df.with_row_index(ROW, offset=1).select(
+        pl.col(ROW).cast(pl.Int64),
+        sym.alias("symbol"),
+        t.alias("_t"),
+        *[pl.col(src).cast(pl.String).alias(f"_{dst}") for src, dst in
+          (("bid", "bid_px"), ("bid_size", "bid_qty"), ("ask", "ask_px"), ("ask_size", "ask_qty"))],
+    )
+    symbols = f.get_column("symbol").unique().to_list()
+    return _quote_rows(f, _market(path, symbols, options), options, "timestamp")
+
+
 # ------------------------------------------------------------------------------------------ raw logs
 
 
@@ -534,7 +558,8 @@ def read(path, kind: str, options: Options, session_tz: str):
             raise FileFormatError(f"{p}: cannot be read as Parquet ({str(exc).splitlines()[0]}).") from None
         cols = set(df.columns)
         is_trades = "buyer_is_maker" in cols or "buyer_maker" in cols
-        is_book = "bid_px" in cols and "ask_px" in cols
+        nautilus_book = {"timestamp", "bid", "ask", "bid_size", "ask_size"} <= cols
+        is_book = ("bid_px" in cols and "ask_px" in cols) or nautilus_book
         if kind == "trades" and not is_trades:
             raise UsageError(f"{p}: this Binance file holds {'bookTicker quotes' if is_book else 'no trades'}; pass --kind quotes.")
         if kind == "quotes" and not is_book:
@@ -543,7 +568,7 @@ def read(path, kind: str, options: Options, session_tz: str):
         if kind == "trades":
             out = _hft_trades(df, p, options) if "buyer_is_maker" in cols else _nautilus_trades(df, p, options)
         else:
-            out = _hft_quotes(df, p, options)
+            out = _nautilus_quotes(df, p, options) if nautilus_book else _hft_quotes(df, p, options)
     else:
         out = _vision_csv(p, kind, options)
     if out.height == 0:
