@@ -8,7 +8,6 @@ from types import SimpleNamespace as NS
 
 import databento_dbn as dbn
 import numpy as np
-import polars as pl
 import pytest
 import zstandard
 from conftest import require_shared
@@ -33,7 +32,7 @@ def _files() -> list[Path]:
 
 def _objects(path: Path):
     dec = dbn.DBNDecoder()
-    dec.write(zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_across_frames=True).read())
+    dec.write(_plain(path))
     recs = dec.decode()
     return recs[0], recs[1:]
 
@@ -207,7 +206,7 @@ def test_symbology_unmapped_and_by_date(tmp_path):
     assert set(read_format(bare, "trades", "dbn", {"unmapped": "instrument_id"}).get_column("symbol")) == {"118"}
     assert set(read_format(bare, "trades", "dbn", {"symbol": "ES"}).get_column("symbol")) == {"ES"}
     # instrument 118 is 'OLD' on 2024-07-01 and 'NEW' from 2024-07-02 (UTC dates)
-    iv = lambda a, b: NS(start_date=a, end_date=b, symbol="118")  # noqa: E731
+    iv = lambda a, b: NS(start_date=a, end_date=b, symbol="118")
     maps = [NS(raw_symbol="OLD", intervals=[iv(dt.date(2024, 7, 1), dt.date(2024, 7, 2))]),
             NS(raw_symbol="NEW", intervals=[iv(dt.date(2024, 7, 2), dt.date(2024, 7, 3))])]
     rolled = tmp_path / "rolled.dbn"

@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 from conftest import require_shared
+from pydantic import ValidationError
 
 from liqcost.errors import ConfigError, EmptyDataError, FileFormatError, UsageError
 from liqcost.io.formats import detect, get_reader, parse_options
@@ -353,8 +354,8 @@ def test_module_contract():
     mod = get_reader("lobster")
     assert mod.KINDS == ("trades", "quotes")
     opts = mod.Options()
-    with pytest.raises(Exception):
-        opts.include_hidden = False  # frozen
+    with pytest.raises(ValidationError, match="frozen"):
+        opts.include_hidden = False
     assert all(f.description for f in mod.Options.model_fields.values())
 
 
@@ -370,4 +371,4 @@ def test_ingest_end_to_end(tmp_path):
     assert (rq.rows_read, rq.rows_kept) == (51_701, 51_701)
     data = Dataset(ds).read("trades", "AMZN", dt.date(2012, 6, 21))
     assert data.height == 11_419 and data.get_column("aggressor").abs().min() == 1
-    _ = io  # noqa: F841
+    _ = io

@@ -98,4 +98,5 @@ def test_ties_add_sizes(n):
     # n+1 exchanges at the same bid: sizes add up
     exch = list(range(n + 1))
     status, (b, bs, a, as_) = run([0] * (n + 1), list(range(n + 1)), exch, [5.0] * (n + 1), [100.0] * (n + 1), [6.0] * (n + 1), [50.0] * (n + 1))
+    assert status == STATUS_OK and b[-1] == 5.0 and a[-1] == 6.0
     assert bs[-1] == 100.0 * (n + 1) and as_[-1] == 50.0 * (n + 1)

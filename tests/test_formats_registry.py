@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 from conftest import require_shared
+from pydantic import ValidationError
 
 from liqcost.config import ConfigError, load_yaml
 from liqcost.errors import UsageError
@@ -25,7 +26,7 @@ def test_registry_names_and_lazy_import():
     assert list(FORMATS) == ["dbn", "lobster", "taq", "binance", "daily_csv", "bitstamp"]
     import sys
 
-    for name, module in FORMATS.items():
+    for module in FORMATS.values():
         assert module.startswith("liqcost.io.formats.")
     mod = get_reader("taq")
     assert mod is sys.modules["liqcost.io.formats.taq"]
@@ -42,7 +43,7 @@ def test_reader_contract(name):
     assert mod.Options.model_config["extra"] == "forbid" and mod.Options.model_config["frozen"]
     for field_name, field in mod.Options.model_fields.items():
         assert field.description, f"{name}.{field_name} has no description"
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         setattr(opts, next(iter(mod.Options.model_fields)), None)
     assert getattr(mod, "DUPLICATES", "quarantine") in ("keep", "quarantine")
 

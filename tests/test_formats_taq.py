@@ -146,7 +146,7 @@ def test_wrds_layout_and_reasons(tmp_path):
     assert t.get_column("_row").to_list() == [2, 3, 4, 5, 6, 7]
     kept = read_format(f, "trades", "taq", {"unknown_conditions": "keep", "timezone": "UTC"})
     assert kept.get_column("_reason")[2] is None
-    assert kept.get_column("ts").dt.epoch("ns")[0] == int(dt.datetime(2018, 1, 2, 9, 30, tzinfo=dt.timezone.utc).timestamp()) * 10**9 + 123_456_789
+    assert kept.get_column("ts").dt.epoch("ns")[0] == int(dt.datetime(2018, 1, 2, 9, 30, tzinfo=dt.UTC).timestamp()) * 10**9 + 123_456_789
     only_n = read_format(f, "trades", "taq", {"exchanges": ["n"]})
     assert only_n.get_column("_reason")[1] == "exchange not selected 'D' (options.exchanges)"
 

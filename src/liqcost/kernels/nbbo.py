@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["nbbo_from_exchanges", "STATUS_OK", "STATUS_BAD_EXCHANGE"]
+__all__ = ["STATUS_BAD_EXCHANGE", "STATUS_OK", "nbbo_from_exchanges"]
 
 STATUS_OK = 0
 STATUS_BAD_EXCHANGE = 1
@@ -95,18 +95,18 @@ def nbbo_from_exchanges(
         for k in range(n_exch):
             if max_age_ns >= 0 and ts[i] - cur_t[k] > max_age_ns:
                 continue
-            if cur_bid[k] == cur_bid[k] and (best_b != best_b or cur_bid[k] > best_b):
+            if not np.isnan(cur_bid[k]) and (np.isnan(best_b) or cur_bid[k] > best_b):
                 best_b = cur_bid[k]
-            if cur_ask[k] == cur_ask[k] and (best_a != best_a or cur_ask[k] < best_a):
+            if not np.isnan(cur_ask[k]) and (np.isnan(best_a) or cur_ask[k] < best_a):
                 best_a = cur_ask[k]
         sb = 0.0
         sa = 0.0
         for k in range(n_exch):
             if max_age_ns >= 0 and ts[i] - cur_t[k] > max_age_ns:
                 continue
-            if best_b == best_b and cur_bid[k] == best_b:
+            if not np.isnan(best_b) and cur_bid[k] == best_b:
                 sb += cur_bsz[k]
-            if best_a == best_a and cur_ask[k] == best_a:
+            if not np.isnan(best_a) and cur_ask[k] == best_a:
                 sa += cur_asz[k]
         out_bid[i] = best_b
         out_bid_size[i] = sb

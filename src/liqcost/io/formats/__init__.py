@@ -36,7 +36,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["FORMATS", "get_reader", "detect", "parse_options", "read"]
+__all__ = ["FORMATS", "detect", "get_reader", "parse_options", "read"]
 
 FORMATS: dict[str, str] = {
     "dbn": "liqcost.io.formats.dbn",

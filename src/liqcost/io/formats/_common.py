@@ -36,18 +36,18 @@ if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
 __all__ = [
-    "FormatOptions",
-    "ROW",
     "REASON",
+    "ROW",
     "UID",
+    "FormatOptions",
+    "check_file",
+    "check_kind",
+    "empty_frame",
+    "exact_divide",
     "finalize",
     "first_reason",
-    "check_kind",
-    "check_file",
-    "read_bytes",
-    "empty_frame",
     "local_ns_to_utc",
-    "exact_divide",
+    "read_bytes",
 ]
 
 ROW = "_row"

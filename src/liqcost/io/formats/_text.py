@@ -11,7 +11,7 @@ from pathlib import Path
 
 from liqcost.errors import EmptyDataError, FileFormatError
 
-__all__ = ["read_lines", "split_fields", "check_field_count", "decimal_to_int"]
+__all__ = ["check_field_count", "decimal_to_int", "read_lines", "split_fields"]
 
 LINE = "_line"
 

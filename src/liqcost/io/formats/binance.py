@@ -52,13 +52,22 @@ from typing import Literal
 from pydantic import Field
 
 from liqcost.errors import DataQualityWarning, FileFormatError, SchemaError, UsageError
-from liqcost.io.formats._common import REASON, ROW, UID, FormatOptions, check_file, check_kind, finalize, first_reason
+from liqcost.io.formats._common import (
+    REASON,
+    ROW,
+    UID,
+    FormatOptions,
+    check_file,
+    check_kind,
+    finalize,
+    first_reason,
+)
 
 __all__ = ["KINDS", "Options", "read"]
 
 KINDS = ("trades", "quotes")
 
-_HFT_NAME = re.compile(r"^(?P<market>spot|usdm|cm|coinm)_(?P<symbol>[a-z0-9_]+?)_(?P<date>\d{8})_(?P<what>trades|bookticker)\.parquet$", re.I)
+_HFT_NAME = re.compile(r"^(?P<market>spot|usdm|cm|coinm)_(?P<symbol>[a-z0-9_]+?)_(?P<date>\d{8})_(?P<what>trades|bookticker)\.parquet$", re.IGNORECASE)
 
 
 class Options(FormatOptions):
@@ -186,7 +195,7 @@ def _warn_receive_time(path, market: str, offset_ns: int) -> None:
 def _offset_ns(options: Options, estimate) -> int:
     if options.recv_offset_ms == "auto":
         return estimate()
-    return int(round(float(options.recv_offset_ms) * 1_000_000))
+    return round(float(options.recv_offset_ms) * 1_000_000)
 
 
 # ------------------------------------------------------------------------------------------- parquet
@@ -196,7 +205,7 @@ def _sibling_trades(path: Path) -> Path | None:
     m = _HFT_NAME.match(path.name)
     if not m:
         return None
-    cand = path.with_name(re.sub("bookticker", "trades", path.name, flags=re.I))
+    cand = path.with_name(re.sub("bookticker", "trades", path.name, flags=re.IGNORECASE))
     return cand if cand.exists() else None
 
 

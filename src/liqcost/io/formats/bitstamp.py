@@ -22,16 +22,25 @@ from typing import Literal
 from pydantic import Field
 
 from liqcost.errors import SchemaError, UsageError
-from liqcost.io.formats._common import REASON, ROW, UID, FormatOptions, check_file, check_kind, finalize, first_reason
+from liqcost.io.formats._common import (
+    REASON,
+    ROW,
+    UID,
+    FormatOptions,
+    check_file,
+    check_kind,
+    finalize,
+    first_reason,
+)
 from liqcost.io.formats._text import LINE, check_field_count, decimal_to_int, read_lines, split_fields
 
-__all__ = ["KINDS", "Options", "read", "DUPLICATES"]
+__all__ = ["DUPLICATES", "KINDS", "Options", "read"]
 
 KINDS = ("trades",)
 #: Bitstamp's file has no trade id and several equal prints often share a second: they are all trades
 DUPLICATES = "keep"
 
-_CURRENCY = re.compile(r"(usd|eur|gbp|jpy|cad|aud|chf|cny|pln|rub|sek|nzd|hkd|sgd|thb|dkk|nok|czk|brl|krw)", re.I)
+_CURRENCY = re.compile(r"(usd|eur|gbp|jpy|cad|aud|chf|cny|pln|rub|sek|nzd|hkd|sgd|thb|dkk|nok|czk|brl|krw)", re.IGNORECASE)
 
 
 class Options(FormatOptions):

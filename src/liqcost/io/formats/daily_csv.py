@@ -20,7 +20,15 @@ from pathlib import Path
 from pydantic import Field
 
 from liqcost.errors import EmptyDataError, FileFormatError, SchemaError
-from liqcost.io.formats._common import REASON, ROW, FormatOptions, check_file, check_kind, finalize, first_reason
+from liqcost.io.formats._common import (
+    REASON,
+    ROW,
+    FormatOptions,
+    check_file,
+    check_kind,
+    finalize,
+    first_reason,
+)
 
 __all__ = ["KINDS", "Options", "read", "symbol_from_name"]
 

@@ -51,7 +51,7 @@ from liqcost.io.formats._common import (
     first_reason,
 )
 
-__all__ = ["KINDS", "Options", "read", "decode", "SCHEMA_KINDS", "DUPLICATES"]
+__all__ = ["DUPLICATES", "KINDS", "SCHEMA_KINDS", "Options", "decode", "read"]
 
 KINDS = ("trades", "quotes", "bars")
 #: every DBN record is an event; equal tbbo pre-trade books of two trades at one time stamp are kept
@@ -258,7 +258,7 @@ def decode(path, schema: str = "auto") -> Decoded:
         dec = dbn.DBNDecoder()
         dec.write(data[: 8 + mlen])
         metadata = dec.decode()[0]
-    except Exception as exc:  # databento_dbn raises DBNError / ValueError on bad metadata
+    except (dbn.DBNError, ValueError, RuntimeError) as exc:  # databento_dbn's errors on bad metadata
         raise FileFormatError(f"{p}: the DBN metadata cannot be decoded ({exc}).") from None
     body = memoryview(data)[8 + mlen :]
     meta_schema = str(metadata.schema) if metadata.schema is not None else None
@@ -335,8 +335,8 @@ def _metadata_symbols(metadata) -> dict[int, list]:
     stype_out = str(metadata.stype_out)
     for requested, intervals in (metadata.mappings or {}).items():
         for iv in intervals:
-            start = dt.datetime.combine(iv["start_date"], dt.time(), dt.timezone.utc)
-            end = dt.datetime.combine(iv["end_date"], dt.time(), dt.timezone.utc)
+            start = dt.datetime.combine(iv["start_date"], dt.time(), dt.UTC)
+            end = dt.datetime.combine(iv["end_date"], dt.time(), dt.UTC)
             s_ns, e_ns = int(start.timestamp()) * 10**9, int(end.timestamp()) * 10**9
             if stype_out == "instrument_id":
                 try:

@@ -54,16 +54,16 @@ from liqcost.io.formats._common import (
     FormatOptions,
     check_file,
     check_kind,
+    exact_divide,
     finalize,
     first_reason,
-    exact_divide,
     local_ns_to_utc,
     open_zip,
     zip_member_bytes,
 )
 from liqcost.io.formats._text import LINE, check_field_count, decimal_to_int, read_lines, split_fields
 
-__all__ = ["KINDS", "Options", "read", "DUPLICATES"]
+__all__ = ["DUPLICATES", "KINDS", "Options", "read"]
 
 KINDS = ("trades", "quotes")
 #: every LOBSTER message is an event: two executions of equal size and price at one time stamp

@@ -57,7 +57,7 @@ from liqcost.io.formats._common import (
 )
 from liqcost.io.formats._text import decimal_to_int
 
-__all__ = ["KINDS", "Options", "read", "DUPLICATES", "CONDITIONS", "CORRECTIONS"]
+__all__ = ["CONDITIONS", "CORRECTIONS", "DUPLICATES", "KINDS", "Options", "read"]
 
 KINDS = ("trades", "quotes")
 #: TAQ prints carry no id; equal prints in the same millisecond are distinct trades
@@ -472,7 +472,7 @@ def _quotes(lf, cols: dict, options: Options, tz: str, path: Path, names: list[s
         def arr(name, dtype):
             return np.ascontiguousarray(feed.get_column(name).to_numpy(), dtype=dtype)
 
-        max_age = -1 if options.max_quote_age_s is None else int(round(options.max_quote_age_s * 1e9))
+        max_age = -1 if options.max_quote_age_s is None else round(options.max_quote_age_s * 1e9)
         ts_ns = np.ascontiguousarray(feed.get_column("ts").dt.epoch("ns").to_numpy(), dtype=np.int64)
         status = nbbo_from_exchanges(
             arr("_g", np.int64), ts_ns, arr("_e", np.int64), arr("bid", np.float64), arr("bid_size", np.float64),
