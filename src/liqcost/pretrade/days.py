@@ -1,0 +1,346 @@
+"""Days to complete an order at a participation cap, from the empirical distribution of daily volume.
+
+Model
+-----
+An order of ``Q`` shares worked at a cap ``p`` (fraction of each day's market volume) trades
+``p * v_d`` shares on day ``d``, where ``v_d`` is that day's market volume. It is complete on the first
+day ``D`` at which the cumulative volume ``S_D = v_1 + ... + v_D`` reaches ``x = Q / p``. Days are drawn
+independently from the name's empirical daily volumes over the lookback, **zero-volume days included**
+(the iid bootstrap of the volume list). Then
+
+* ``P(D <= k) = P(S_k >= x)``, the probability of finishing within ``k`` trading days;
+* ``E[D] = sum_{k >= 0} P(S_k < x)``, the expected number of trading days (the renewal function).
+
+Computation
+-----------
+``P(D <= 1)`` is the exact empirical survival ``#{v_i >= x} / n``. For ``k >= 2`` and for ``E[D]`` the
+daily-volume distribution is put on a grid of step ``delta = ADV / 32`` (finer steps cost more, coarser
+ones lose accuracy on spiky names), each day's mass split between its two neighbouring grid points so
+the mean is exact, and its ``k``-fold convolution taken by FFT. Aliasing of the circular convolution is
+removed by exponential tilting (multiply the mass function by ``exp(-a j)`` before the FFT and divide
+after; the wrapped-around mass is damped by ``exp(-a L) = exp(-30)``). The tilt also makes the renewal
+series converge in Fourier space, ``sum_k phi^k = 1 / (1 - phi)``, so ``E[D]`` is computed over all
+``k`` at once, with no horizon cut. Grid values are interpolated linearly at ``x``, which keeps every
+output monotone in ``x``: non-decreasing days and non-increasing probabilities as the order grows or the
+cap falls. For orders larger than ``~128 * ADV / p`` the step doubles until the grid (at most 4,096
+points) covers the order. Compared with a 100,000-path bootstrap on lognormal, gamma, spiky and
+zero-heavy volume lists the probabilities agree within about 0.02 and ``E[D]`` within 2 %
+(``tests/test_pretrade_days.py``).
+
+The iid assumption ignores volume persistence (a quiet week tends to be followed by another); the
+stressed-volume measure (:func:`stressed_daily_volume`, rolling windows over the actual sequence) is the
+complement that sees it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["VolumeLists", "DaysResult", "days_to_complete", "stressed_daily_volume"]
+
+BINS_PER_ADV = 32
+MAX_GRID = 4096
+TILT = 30.0
+_CHUNK_ELEMENTS = 1 << 21
+
+
+@dataclass(frozen=True)
+class VolumeLists:
+    """Each symbol's daily volumes (shares, zero days included) in CSR form.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        All volumes, symbol after symbol, each symbol's days oldest first.
+    offsets : numpy.ndarray
+        ``offsets[s]:offsets[s+1]`` are symbol ``s``'s days (length ``n_symbols + 1``).
+    """
+
+    values: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def from_lists(cls, lists) -> VolumeLists:
+        """From a sequence of 1-d arrays (NaN entries dropped)."""
+        arrs = [np.asarray(a, dtype=np.float64) for a in lists]
+        arrs = [a[np.isfinite(a)] for a in arrs]
+        lengths = np.array([a.size for a in arrs], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        values = np.concatenate(arrs) if arrs else np.zeros(0)
+        return cls(values, offsets)
+
+    @classmethod
+    def from_series(cls, series) -> VolumeLists:
+        """From a polars ``List(Float64)`` series (nulls and NaN entries dropped)."""
+        import polars as pl
+
+        s = series.cast(pl.List(pl.Float64)).fill_null([])
+        s = s.list.eval(pl.element().filter(pl.element().is_not_null() & pl.element().is_not_nan()))
+        lengths = s.list.len().fill_null(0).to_numpy().astype(np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        values = s.explode().drop_nulls().cast(pl.Float64).to_numpy() if offsets[-1] else np.zeros(0)
+        return cls(np.ascontiguousarray(values, dtype=np.float64), offsets)
+
+    @property
+    def n_symbols(self) -> int:
+        return self.offsets.size - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def means(self) -> np.ndarray:
+        """Mean daily volume of each symbol (NaN for an empty list)."""
+        sums = np.add.reduceat(self.values, self.offsets[:-1]) if self.values.size else np.zeros(self.n_symbols)
+        n = self.lengths
+        sums = np.where(n > 0, sums, 0.0)  # reduceat on an empty segment returns the next value
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, sums / n, np.nan)
+
+
+@dataclass(frozen=True)
+class DaysResult:
+    """Days to complete each order.
+
+    Attributes
+    ----------
+    expected_days : numpy.ndarray
+        ``E[D]``, trading days (``inf`` when the name had no volume at all in the lookback).
+    p_within : dict of int to numpy.ndarray
+        ``P(D <= k)`` for each requested ``k``.
+    """
+
+    expected_days: np.ndarray
+    p_within: dict
+
+
+def _empirical_survival(vols: VolumeLists, sym: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """P(v >= x) for each order from its symbol's sorted volumes (exact)."""
+    n_sym = vols.n_symbols
+    lengths = vols.lengths
+    width = int(lengths.max()) if n_sym else 0
+    if width == 0:
+        return np.zeros(x.shape)
+    mat = np.full((n_sym, width), -np.inf)
+    rows = np.repeat(np.arange(n_sym), lengths)
+    cols = np.arange(vols.values.size) - np.repeat(vols.offsets[:-1], lengths)
+    mat[rows, cols] = vols.values
+    out = np.empty(x.shape)
+    step = max(1, _CHUNK_ELEMENTS // max(width, 1))
+    for i in range(0, x.size, step):
+        sl = slice(i, i + step)
+        counts = (mat[sym[sl]] >= x[sl, None]).sum(axis=1)
+        out[sl] = counts / np.maximum(lengths[sym[sl]], 1)
+    return out
+
+
+def _interp(table: np.ndarray, rows: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``table[row, :]`` at position ``y`` (``y <= 1`` reads column 1)."""
+    H = table.shape[1]
+    y = np.clip(y, 1.0, H - 2.0)
+    j0 = np.floor(y).astype(np.int64)
+    f = y - j0
+    return table[rows, j0] * (1.0 - f) + table[rows, j0 + 1] * f
+
+
+def days_to_complete(
+    vols: VolumeLists,
+    sym: np.ndarray,
+    qty_shares: np.ndarray,
+    cap_frac: np.ndarray,
+    prob_days=(1, 5, 10, 20),
+) -> DaysResult:
+    """Expected days and completion probabilities for orders worked at a participation cap.
+
+    Parameters
+    ----------
+    vols : VolumeLists
+        Daily volumes (shares, zero days included) of each symbol.
+    sym : numpy.ndarray of int
+        Index of each order's symbol in ``vols``.
+    qty_shares : numpy.ndarray
+        Order sizes in shares (> 0).
+    cap_frac : numpy.ndarray or float
+        Participation cap of each order, fraction of each day's volume, in (0, 1].
+    prob_days : sequence of int
+        Report ``P(D <= k)`` for these ``k`` (trading days).
+
+    Returns
+    -------
+    DaysResult
+        See the module docstring for the model and the computation.
+    """
+    sym = np.asarray(sym, dtype=np.int64)
+    q = np.asarray(qty_shares, dtype=np.float64)
+    cap = np.broadcast_to(np.asarray(cap_frac, dtype=np.float64), q.shape)
+    n = q.size
+    prob_days = tuple(sorted(set(int(k) for k in prob_days)))
+    x = q / cap  # market volume the order needs, shares
+    mu = vols.means()
+    mu_o = mu[sym] if n else np.zeros(0)
+    novol = ~(mu_o > 0)
+    expected = np.full(n, np.inf)
+    p_within = {k: np.zeros(n) for k in prob_days}
+    if n == 0:
+        return DaysResult(expected, p_within)
+    surv1 = _empirical_survival(vols, sym, x)
+    if 1 in p_within:
+        p_within[1] = np.where(novol, 0.0, surv1)
+    ok = np.flatnonzero(~novol & (x > 0))
+    if ok.size:
+        _fft_part(vols, mu, sym[ok], x[ok], 1.0 - surv1[ok], [k for k in prob_days if k >= 2], expected, p_within, ok)
+    zero_x = ~novol & ~(x > 0)
+    if zero_x.any():  # a zero order is complete before it starts
+        expected[zero_x] = 0.0
+        for k in prob_days:
+            p_within[k][zero_x] = 1.0
+    return DaysResult(expected, p_within)
+
+
+def _fft_part(vols, mu, sym, x, cdf1_exact, ks, expected, p_within, out_idx):
+    """The FFT grid computation for orders with volume (see the module docstring)."""
+    delta0 = mu[sym] / BINS_PER_ADV
+    # coarsen the grid (powers of two) for orders beyond MAX_GRID steps: depends on the order alone
+    m = np.maximum(0, np.ceil(np.log2(np.maximum(x / (delta0 * (MAX_GRID - 4)), 1e-300)))).astype(np.int64)
+    delta = delta0 * np.exp2(m)
+    y = x / delta
+    key = sym * 64 + m  # one grid row per (symbol, coarsening)
+    rows_key, row_of = np.unique(key, return_inverse=True)
+    row_sym = rows_key // 64
+    row_m = rows_key % 64
+    row_delta = mu[row_sym] / BINS_PER_ADV * np.exp2(row_m)
+    row_ymax = np.zeros(rows_key.size)
+    np.maximum.at(row_ymax, row_of, y)
+    row_L = np.maximum(64, 1 << np.ceil(np.log2(2.0 * (np.ceil(row_ymax) + 3.0))).astype(np.int64))
+    lengths = vols.lengths
+    for L in np.unique(row_L):
+        L = int(L)
+        grp = np.flatnonzero(row_L == L)
+        step = max(1, _CHUNK_ELEMENTS // L)
+        for i in range(0, grp.size, step):
+            rows = grp[i : i + step]
+            _grid_rows(vols, lengths, rows, row_sym, row_delta, L, row_of, y, cdf1_exact, ks, expected, p_within, out_idx)
+
+
+def _grid_rows(vols, lengths, rows, row_sym, row_delta, L, row_of, y, cdf1_exact, ks, expected, p_within, out_idx):
+    r = rows.size
+    local = np.full(row_sym.size, -1, dtype=np.int64)
+    local[rows] = np.arange(r)
+    # mass functions: each day's volume split between its two neighbouring grid points
+    syms = row_sym[rows]
+    cnt = lengths[syms]
+    day_row = np.repeat(np.arange(r), cnt)
+    starts = vols.offsets[syms]
+    day_idx = np.repeat(starts - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt) + np.arange(cnt.sum())
+    v = vols.values[day_idx]
+    yy = v / row_delta[rows][day_row]
+    yy = np.where(v > 0, np.clip(yy, 1.0, L - 1.0), 0.0)
+    j0 = np.floor(yy).astype(np.int64)
+    f = yy - j0
+    j1 = np.minimum(j0 + 1, L - 1)
+    w = 1.0 / cnt[day_row]
+    pmf = np.bincount(day_row * L + j0, weights=(1.0 - f) * w, minlength=r * L)
+    pmf += np.bincount(day_row * L + j1, weights=f * w, minlength=r * L)
+    pmf = pmf.reshape(r, L)
+    a = TILT / L
+    tilt = np.exp(-a * np.arange(L))
+    untilt = np.exp(a * np.arange(L))
+    phi = np.fft.rfft(pmf * tilt, axis=1)
+    # orders on these rows
+    sel = np.flatnonzero(local[row_of] >= 0)
+    lr = local[row_of[sel]]
+    ys = y[sel]
+    # only the first half of each row is read (L >= 2 (max y + 3)); the rest only absorbs the wrap-around
+    H = L // 2
+    untilt = untilt[:H]
+    # E[D]: renewal function R_j = sum_{i<j} U_i with U = sum_k pmf^{*k}; day 1 replaced by the exact term
+    U = np.fft.irfft(1.0 / (1.0 - phi), n=L, axis=1)[:, :H] * untilt
+    excess = np.empty((r, H))
+    excess[:, 0] = 0.0
+    np.cumsum(U[:, :-1] - pmf[:, : H - 1], axis=1, out=excess[:, 1:])
+    np.maximum(excess, 0.0, out=excess)
+    np.maximum.accumulate(excess, axis=1, out=excess)
+    del U
+    expected[out_idx[sel]] = _interp(excess, lr, ys) + cdf1_exact[sel]
+    # P(D <= k) = P(S_k >= x) for k >= 2
+    if ks:
+        power = {1: phi}
+        surv = np.empty((r, H))
+        for k in ks:
+            pk = np.fft.irfft(_power(phi, k, power), n=L, axis=1)[:, : H - 1] * untilt[: H - 1]
+            surv[:, 0] = 0.0
+            np.cumsum(pk, axis=1, out=surv[:, 1:])
+            np.subtract(1.0, surv, out=surv)
+            np.minimum.accumulate(surv, axis=1, out=surv)
+            np.clip(surv, 0.0, 1.0, out=surv)
+            p_within[k][out_idx[sel]] = _interp(surv, lr, ys)
+
+
+def _power(phi, k, cache):
+    """phi**k by repeated squaring, reusing earlier powers."""
+    if k in cache:
+        return cache[k]
+    if k % 2 == 0:
+        half = _power(phi, k // 2, cache)
+        out = half * half
+    else:
+        out = _power(phi, k - 1, cache) * phi
+    cache[k] = out
+    return out
+
+
+def stressed_daily_volume(vols: VolumeLists, window_days: int, quantile_frac: float) -> np.ndarray:
+    """Stressed daily volume of each symbol: a low quantile of its rolling-window mean daily volume.
+
+    Parameters
+    ----------
+    vols : VolumeLists
+        Daily volumes in time order (oldest first), zero days included.
+    window_days : int
+        Rolling window length in trading days (a symbol with fewer days uses its whole list).
+    quantile_frac : float
+        Quantile of the window means taken as the stressed level (0 = the worst window observed).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shares per day, one per symbol (NaN for an empty list).
+
+    Notes
+    -----
+    Rolling windows over the actual sequence keep the persistence of volume (a quiet week is quiet on
+    every day), which the iid days-to-complete model does not see.
+    """
+    n_sym = vols.n_symbols
+    out = np.full(n_sym, np.nan)
+    if n_sym == 0 or vols.values.size == 0:
+        return out
+    lengths = vols.lengths
+    cs = np.concatenate([[0.0], np.cumsum(vols.values)])
+    means_all = vols.means()
+    W = int(window_days)
+    # window ends: positions i (global) with at least W days of the same symbol up to i
+    pos = np.arange(vols.values.size)
+    sym_of = np.repeat(np.arange(n_sym), lengths)
+    in_sym = pos - vols.offsets[sym_of]
+    ends = pos[in_sym >= W - 1]
+    if ends.size:
+        wmean = (cs[ends + 1] - cs[ends + 1 - W]) / W
+        wsym = sym_of[ends]
+        order = np.lexsort((wmean, wsym))
+        wmean, wsym = wmean[order], wsym[order]
+        counts = np.bincount(wsym, minlength=n_sym)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        has = counts > 0
+        # linear-interpolated quantile within each symbol's sorted window means
+        h = (counts[has] - 1) * quantile_frac
+        lo = np.floor(h).astype(np.int64)
+        hi = np.minimum(lo + 1, counts[has] - 1)
+        frac = h - lo
+        base = starts[has]
+        out[has] = wmean[base + lo] * (1 - frac) + wmean[base + hi] * frac
+    short = (lengths > 0) & (lengths < W)
+    out[short] = means_all[short]
+    return out
