@@ -252,7 +252,7 @@ class ImpactModel:
         zero = q == 0
         bad = ~zero & (
             ~np.isfinite(q) | (q < 0) | ~(adv > 0) | ~np.isfinite(adv) | ~(sigma >= 0) | ~np.isfinite(sigma)
-            | ~(spread >= 0) | ~np.isfinite(spread) | ~(p > 0) | ~np.isfinite(p) | ~(t >= 0)
+            | ~(spread >= 0) | ~np.isfinite(spread) | ~(p >= 0) | ~np.isfinite(p) | ~(t >= 0)
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(adv > 0, q / adv, np.nan)
@@ -444,12 +444,9 @@ class IStarModel(ImpactModel):
         perm = (1.0 - self.b1) * istar
         return temp, perm, [], {}
 
-    def _timing_risk(self, ctx):
-        sigma_a = ctx.sigma * np.sqrt(self.days_per_year)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pov = ctx.p / (1.0 + ctx.p)
-            tr = sigma_a * np.sqrt(ctx.x * (1.0 - pov) / (3.0 * self.days_per_year * pov)) * _BPS
-        return np.where(ctx.zero, 0.0, tr)
+    # Kissell's TR: sigma_a sqrt(Q/ADV (1 - POV) / (3 D POV)); with POV = p / (1 + p), (1 - POV) / POV = 1 / p
+    # and Q / (ADV p) = T, so TR = sigma_a sqrt(T / (3 D)) = sigma sqrt(T / 3): the base class's formula,
+    # computed from T directly (no cancellation for vanishing or fixed-window orders).
 
 
 @dataclass(frozen=True)

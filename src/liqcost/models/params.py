@@ -262,7 +262,17 @@ class ImpactParams:
                 part = getattr(ov, name)
                 if part is None:
                     continue
-                merged = _merge(models[name], part)
+                if name == "istar":  # an override may pick a set and/or give a1..b1 directly
+                    direct = {k: v for k, v in part.items() if k in _ISTAR_SET_KEYS}
+                    rest = {k: v for k, v in part.items() if k not in _ISTAR_SET_KEYS}
+                    merged = _merge(models[name], rest)
+                    try:
+                        _IStarSet.model_validate(_merge(models["istar"]["sets"]["all"], direct))
+                    except ValidationError as exc:
+                        problems = format_validation_error(exc, _IStarSet, prefix=f"overrides.{i}.istar")
+                        raise ConfigError(f"{where}: " + "; ".join(problems), problems) from None
+                else:
+                    merged = _merge(models[name], part)
                 try:
                     schema.model_validate(merged)
                 except ValidationError as exc:
