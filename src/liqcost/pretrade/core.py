@@ -170,10 +170,8 @@ def _volume_cv(vols) -> np.ndarray:
     n = vols.lengths.astype(np.float64)
     if vols.values.size == 0:
         return np.full(vols.n_symbols, np.nan)
-    s1 = np.add.reduceat(vols.values, vols.offsets[:-1])
-    s2 = np.add.reduceat(vols.values**2, vols.offsets[:-1])
-    s1 = np.where(n > 0, s1, 0.0)
-    s2 = np.where(n > 0, s2, 0.0)
+    s1 = vols.segment_sums(vols.values)
+    s2 = vols.segment_sums(vols.values**2)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s1 / n
         var = np.maximum(s2 / n - mean**2, 0.0) * n / np.maximum(n - 1, 1)
