@@ -135,6 +135,11 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
         orders = pl.DataFrame(frame)
 
     result = run_pretrade(orders, profiles, config, asof=asof_used, portfolio=not single)
+    errors = result.errors
+    if orders_file and errors.height:
+        # report the file's row numbers (as the quarantine does), not positions in the validated frame
+        rows = _file_rows(orders_file, config, mapping)
+        errors = errors.drop("row").join(rows, on="order_id", how="left").select("row", "order_id", "symbol", "reason")
     if quarantine is not None and quarantine.height:
         q_err = quarantine.select(
             pl.col("row").cast(pl.Int64),
@@ -142,9 +147,7 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
             (pl.col("symbol").cast(pl.String) if "symbol" in quarantine.columns else pl.lit(None, pl.String)).alias("symbol"),
             pl.col("reason").cast(pl.String),
         )
-        errors = pl.concat([q_err, result.errors], how="vertical_relaxed").sort("row", nulls_last=True)
-    else:
-        errors = result.errors
+        errors = pl.concat([q_err, errors], how="vertical_relaxed").sort("row", nulls_last=True)
 
     if single:
         if result.n_priced == 0:
@@ -177,6 +180,27 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
     emit(state, tables)
     for n in result.notes[1:]:
         note(state, f"note: {n}")
+
+
+def _file_rows(path, config, mapping):
+    """``order_id`` -> row number in the orders file (the numbering of the ingest quarantine)."""
+    from pathlib import Path
+
+    import polars as pl
+
+    from liqcost.io import ingest
+    from liqcost.io.mapping import load_mapping
+    from liqcost.io.readers import ROW
+
+    if Path(path).suffix.lower() in (".yaml", ".yml"):
+        raw = ingest._orders_from_yaml(path)
+    else:
+        raw, _ = ingest.read_source(path, "orders", config, load_mapping(mapping))
+    return (
+        raw.select(pl.col("order_id").cast(pl.String), pl.col(ROW).cast(pl.Int64).alias("row"))
+        .drop_nulls("order_id")
+        .unique("order_id", keep="first", maintain_order=True)
+    )
 
 
 def _profiles(data, profile_file, symbols, config, asof):
