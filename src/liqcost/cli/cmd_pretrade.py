@@ -106,6 +106,9 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
             if quarantine.height > 5:
                 warnings.warn(f"{orders_file}: {quarantine.height - 5} more rows not priced (see the errors table).",
                               DataQualityWarning, stacklevel=1)
+        file_rows = _file_rows(orders_file, config, mapping)
+        if orders.height:  # back to the file's row order (validation sorts by order_id)
+            orders = orders.join(file_rows, on="order_id", how="left").sort("row", nulls_last=True, maintain_order=True).drop("row")
         symbols = orders.get_column("symbol").unique().to_list() if orders.height else []
     else:
         symbols = [symbol]
@@ -138,8 +141,7 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
     errors = result.errors
     if orders_file and errors.height:
         # report the file's row numbers (as the quarantine does), not positions in the validated frame
-        rows = _file_rows(orders_file, config, mapping)
-        errors = errors.drop("row").join(rows, on="order_id", how="left").select("row", "order_id", "symbol", "reason")
+        errors = errors.drop("row").join(file_rows, on="order_id", how="left").select("row", "order_id", "symbol", "reason")
     if quarantine is not None and quarantine.height:
         q_err = quarantine.select(
             pl.col("row").cast(pl.Int64),

@@ -235,6 +235,8 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     clean, rejected = normalize_orders(orders)
     profiles = check_profiles(profiles)
     asof = asof or _default_asof(profiles)
+    if profiles.height > 2 * max(clean.height, 1):  # a universe table: keep the names the orders need
+        profiles = profiles.join(clean.select("symbol").unique(), on="symbol", how="semi")
     prof = profiles.with_row_index("_pidx").with_columns(pl.col("_pidx").cast(pl.Int64))
     vols = VolumeLists.from_series(prof.get_column("daily_volume_shares"))
     vol_mean = vols.means()

@@ -257,7 +257,9 @@ def _fft_part(vols, mu, delta, vmax, sym, x, cdf1_exact, ks, expected, p_within,
     y_lin = np.minimum(LINEAR_ADV_DAYS * row_mu / row_delta, MAX_GRID)
     y_zero = kmax * (np.ceil(vmax[rows_sym] / row_delta) + 1.0) + 1.0 if ks else np.zeros(rows_sym.size)
     cover = np.minimum(row_ymax, np.minimum(np.maximum(y_lin, y_zero), MAX_GRID))
-    row_L = np.maximum(64, 1 << np.ceil(np.log2(2.0 * (np.ceil(cover) + 4.0))).astype(np.int64))
+    # FFT lengths: the next 5-smooth size above twice the coverage, rounded up to a multiple of 64
+    need = (2.0 * (np.ceil(cover) + 4.0)).astype(np.int64)
+    row_L = np.array([_fft.next_fast_len(int(max(64, -(-v // 64) * 64)), real=True) for v in need], dtype=np.int64)
     lengths = vols.lengths
     for L in np.unique(row_L):
         L = int(L)
@@ -370,26 +372,24 @@ def stressed_daily_volume(vols: VolumeLists, window_days: int, quantile_frac: fl
     cs = np.concatenate([[0.0], np.cumsum(vols.values)])
     means_all = vols.means()
     W = int(window_days)
-    # window ends: positions i (global) with at least W days of the same symbol up to i
-    pos = np.arange(vols.values.size)
-    sym_of = np.repeat(np.arange(n_sym), lengths)
-    in_sym = pos - vols.offsets[sym_of]
-    ends = pos[in_sym >= W - 1]
-    if ends.size:
-        wmean = (cs[ends + 1] - cs[ends + 1 - W]) / W
-        wsym = sym_of[ends]
-        order = np.lexsort((wmean, wsym))
-        wmean, wsym = wmean[order], wsym[order]
-        counts = np.bincount(wsym, minlength=n_sym)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        has = counts > 0
-        # linear-interpolated quantile within each symbol's sorted window means
-        h = (counts[has] - 1) * quantile_frac
+    n_win = np.maximum(lengths - W + 1, 0)
+    has = n_win > 0
+    if has.any():
+        # window means of each symbol in one padded row (NaN after its last window), sorted per row
+        width = int(n_win.max())
+        mat = np.full((n_sym, width), np.nan)
+        rows = np.repeat(np.arange(n_sym), n_win)
+        cols = np.arange(n_win.sum()) - np.repeat(np.concatenate([[0], np.cumsum(n_win)[:-1]]), n_win)
+        ends = vols.offsets[rows] + cols + W  # exclusive end in the cumulative sum
+        mat[rows, cols] = (cs[ends] - cs[ends - W]) / W
+        mat.sort(axis=1)
+        h = (n_win[has] - 1) * quantile_frac
         lo = np.floor(h).astype(np.int64)
-        hi = np.minimum(lo + 1, counts[has] - 1)
+        hi = np.minimum(lo + 1, n_win[has] - 1)
         frac = h - lo
-        base = starts[has]
-        out[has] = wmean[base + lo] * (1 - frac) + wmean[base + hi] * frac
+        sub = mat[has]
+        idx = np.arange(sub.shape[0])
+        out[has] = sub[idx, lo] * (1 - frac) + sub[idx, hi] * frac
     short = (lengths > 0) & (lengths < W)
     out[short] = means_all[short]
     return out

@@ -128,6 +128,8 @@ def check_profiles(profiles, source: str = "profiles"):
     nulls = [c for c, t in profiles.schema.items() if t == pl.Null and c in PROFILE.names]
     if nulls:
         profiles = profiles.with_columns([pl.col(c).cast(PROFILE.polars_schema([c])[c]) for c in nulls])
+    if "daily_volume_shares" in profiles.columns and isinstance(profiles.schema["daily_volume_shares"], pl.Array):
+        profiles = profiles.with_columns(pl.col("daily_volume_shares").cast(pl.List(pl.Float64)))
     check_frame(profiles, PROFILE, source)
     if profiles.schema["daily_volume_shares"] != pl.List(pl.Float64):
         profiles = profiles.with_columns(pl.col("daily_volume_shares").cast(pl.List(pl.Float64)))
