@@ -99,7 +99,7 @@ def peer_loop(q, adv, sigma, spread, p, theta):
         t = qi / (pi * vi)
         half = hi / 2
         sq = half + 0.8 * si * math.sqrt(x) * 1e4
-        inv_t = ti / vi if ti == ti else 200.0
+        inv_t = 200.0 if math.isnan(ti) else ti / vi
         al = half + (0.142 * si * pi**0.6 + 0.314 * si * t * pi**0.891 * inv_t**0.267 / 2) * 1e4
         sa = si * math.sqrt(250)
         ist = 708 * x**0.55 * sa**0.71
@@ -121,7 +121,6 @@ def timed(fn, repeats):
 
 
 def run_scenario(name, profiles, orders, repeats):
-    import polars as pl
 
     from liqcost.config import load_config
     from liqcost.models.impact import Order, Profile, Schedule

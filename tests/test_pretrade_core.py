@@ -190,7 +190,7 @@ def test_flags_fire_with_reasons_and_severities():
     )
     orders = pl.DataFrame(
         {"order_id": ["p1"], "symbol": ["PNY"], "side": [1], "qty": [2000.0], "limit_price": [2.01],
-         "start": [dt.datetime(2025, 3, 31, 14, 0, tzinfo=dt.timezone.utc)], "end": [dt.datetime(2025, 3, 31, 14, 30, tzinfo=dt.timezone.utc)]},
+         "start": [dt.datetime(2025, 3, 31, 14, 0, tzinfo=dt.UTC)], "end": [dt.datetime(2025, 3, 31, 14, 30, tzinfo=dt.UTC)]},
         schema_overrides={"start": pl.Datetime("ns", "UTC"), "end": pl.Datetime("ns", "UTC")},
     )
     r = pretrade(orders, prof, load_config(), asof=dt.date(2025, 3, 31))

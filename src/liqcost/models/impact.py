@@ -39,16 +39,16 @@ import numpy as np
 from liqcost.models.results import CostParts
 
 __all__ = [
+    "MODELS",
+    "Almgren2005Model",
+    "CrossoverModel",
+    "IStarModel",
+    "ImpactModel",
+    "LogModel",
     "Order",
     "Profile",
     "Schedule",
-    "ImpactModel",
     "SquareRootModel",
-    "Almgren2005Model",
-    "IStarModel",
-    "CrossoverModel",
-    "LogModel",
-    "MODELS",
 ]
 
 _BPS = 1e4

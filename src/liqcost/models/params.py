@@ -48,12 +48,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from liqcost.errors import ConfigError
 
 __all__ = [
+    "CAP_BANDS_UNKNOWN",
     "PUBLISHED",
     "ImpactParams",
-    "load_params",
-    "default_params",
     "cap_band",
-    "CAP_BANDS_UNKNOWN",
+    "default_params",
+    "load_params",
 ]
 
 CAP_BANDS_UNKNOWN = "unknown"
@@ -439,7 +439,7 @@ def load_params(config=None, path: str | Path | None = None) -> ImpactParams:
     if unknown:
         import difflib
 
-        k = sorted(unknown)[0]
+        k = min(unknown)
         m = difflib.get_close_matches(k, ["source", "models", "uncertainty", "overrides"], n=1)
         raise ConfigError(f"{path}: {k}: unknown key" + (f" (did you mean '{m[0]}'?)" if m else "; known keys: source, models, uncertainty, overrides") + ".")
     data.pop("version", None)

@@ -16,4 +16,4 @@ See :mod:`liqcost.pretrade.core` for the steps, :mod:`liqcost.pretrade.days` for
 from liqcost.pretrade.core import PretradeResult, cost_curve, pretrade
 from liqcost.pretrade.inputs import profiles_for, read_profile_file
 
-__all__ = ["pretrade", "cost_curve", "PretradeResult", "profiles_for", "read_profile_file"]
+__all__ = ["PretradeResult", "cost_curve", "pretrade", "profiles_for", "read_profile_file"]

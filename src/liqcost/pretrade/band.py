@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["input_uncertainty", "cost_band"]
+__all__ = ["cost_band", "input_uncertainty"]
 
 
 def input_uncertainty(lookback_days, volume_cv, bars_only, config) -> dict[str, np.ndarray]:

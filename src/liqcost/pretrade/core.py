@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["PretradeResult", "pretrade", "cost_curve"]
+__all__ = ["PretradeResult", "cost_curve", "pretrade"]
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft as _fft
 
-__all__ = ["VolumeLists", "DaysResult", "days_to_complete", "stressed_daily_volume"]
+__all__ = ["DaysResult", "VolumeLists", "days_to_complete", "stressed_daily_volume"]
 
 BINS_PER_ADV = 32
 MAX_BINS_PER_ADV = 1024
@@ -210,21 +210,26 @@ def days_to_complete(
     q = np.asarray(qty_shares, dtype=np.float64)
     cap = np.broadcast_to(np.asarray(cap_frac, dtype=np.float64), q.shape)
     n = q.size
-    prob_days = tuple(sorted(set(int(k) for k in prob_days)))
+    prob_days = tuple(sorted({int(k) for k in prob_days}))
     x = q / cap  # market volume the order needs, shares
     expected = np.full(n, np.inf)
     p_within = {k: np.zeros(n) for k in prob_days}
     if n == 0:
         return DaysResult(expected, p_within)
     mu = vols.means()
-    lengths = vols.lengths
     used = np.unique(sym)
-    sub = VolumeLists.from_lists([vols.values[vols.offsets[s]:vols.offsets[s + 1]] for s in used]) if used.size < vols.n_symbols else vols
+    if used.size < vols.n_symbols:  # only the names the orders need
+        cnt = vols.lengths[used]
+        local_start = np.concatenate([[0], np.cumsum(cnt)[:-1]])
+        take = np.repeat(vols.offsets[used] - local_start, cnt) + np.arange(cnt.sum())
+        sub = VolumeLists(vols.values[take], np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64))
+    else:
+        sub, used = vols, np.arange(vols.n_symbols)
     remap = np.full(vols.n_symbols, -1, dtype=np.int64)
-    remap[used if used.size < vols.n_symbols else np.arange(vols.n_symbols)] = np.arange(sub.n_symbols)
+    remap[used] = np.arange(sub.n_symbols)
     s_sym = remap[sym]
     mat = _sorted_matrix(sub)
-    s_mu, s_len = mu[used] if used.size < vols.n_symbols else mu, sub.lengths
+    s_mu, s_len = mu[used], sub.lengths
     novol = ~(s_mu[s_sym] > 0)
     surv1 = _empirical_survival(mat, s_len, s_sym, x)
     if 1 in p_within:

@@ -21,12 +21,12 @@ from liqcost.errors import DataQualityWarning, EmptyDataError, FileFormatError, 
 from liqcost.schema import PROFILE, check_frame
 
 __all__ = [
-    "normalize_orders",
-    "check_profiles",
-    "read_profile_file",
-    "profiles_for",
-    "bar_profile_basic",
     "ERROR_COLUMNS",
+    "bar_profile_basic",
+    "check_profiles",
+    "normalize_orders",
+    "profiles_for",
+    "read_profile_file",
 ]
 
 ERROR_COLUMNS = {"row": "i64", "order_id": "str", "symbol": "str", "reason": "str"}
