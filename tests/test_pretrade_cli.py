@@ -46,7 +46,7 @@ def test_single_order_json_has_band_models_and_flags():
     assert o["cost_low_bps"] <= o["cost_central_bps"] <= o["cost_high_bps"]
     assert o["cost_central_usd"] == pytest.approx(o["cost_central_bps"] * 1e-4 * o["notional_usd"])
     assert {m["model"] for m in out["models"]} == {"sqrt", "almgren2005", "istar", "crossover", "log"}
-    assert {f["flag"] for f in out["flags"]} >= {"penny_price", "micro_cap", "bars_only"}
+    assert {f["flag"] for f in out["flags"]} >= {"penny_price", "micro_cap"}
 
 
 def test_notional_is_converted_at_the_last_price():
@@ -100,7 +100,7 @@ def test_unknown_symbol_suggests_the_closest():
 
 def test_no_data_in_the_lookback(tmp_path):
     r = run("pretrade", "--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", 100, "--asof", "2025-01-15")
-    assert r.exit_code == 1 and "no bars on or before 2025-01-15" in r.output
+    assert r.exit_code == 1 and "no data on or before 2025-01-15; the dataset starts on 2025-03-03" in r.output
     # a name whose data stop before the window: ingest two symbols, one of which goes quiet in January
     rows = []
     days = pl.date_range(pl.date(2025, 1, 2), pl.date(2025, 3, 31), "1d", eager=True).filter(
@@ -115,6 +115,14 @@ def test_no_data_in_the_lookback(tmp_path):
     assert r.exit_code == 1
     assert "no data for GONE in the 20-trading-day lookback ending 2025-03-31" in r.output
     assert "its data end on 2025-01-31" in r.output
+    # the same in a book: priced LIVE, GONE reported with the reason
+    book = tmp_path / "book.csv"
+    book.write_text("order_id,symbol,side,qty\nA,LIVE,sell,100\nB,GONE,sell,100\nC,LIV,buy,5\n")
+    out = _json(run("--format", "json", "pretrade", "--data", tmp_path / "ds", "--orders", book))
+    reasons = {e["order_id"]: e["reason"] for e in out["errors"]}
+    assert reasons["B"].startswith("no data for GONE in the 20-trading-day lookback ending 2025-03-31")
+    assert "did you mean 'LIVE'?" in reasons["C"]
+    assert [o["status"] for o in out["orders"]] == ["ok", "error", "error"]
 
 
 @pytest.mark.parametrize(
@@ -151,7 +159,7 @@ def test_book_with_one_bad_row_prices_the_others(tmp_path):
     assert priced == ["A", "C", "E"]
     errors = {e["row"]: e["reason"] for e in out["errors"]}
     assert errors[3] == "non-positive or NaN qty"
-    assert errors[5] == "unknown symbol 'NOPE': no liquidity profile for it"
+    assert errors[5].startswith("unknown symbol 'NOPE': no data for it in dataset")
     s = out["summary"][0]
     assert s["n_priced"] == 3 and s["gross_notional_usd"] > 0
     assert out["least_liquid"][0]["days_expected"] >= out["least_liquid"][-1]["days_expected"]

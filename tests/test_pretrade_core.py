@@ -327,7 +327,26 @@ def test_bar_profile_from_the_sample_dataset():
     # an earlier as-of date moves the window; before the data there is nothing
     early = bar_profile_basic(Dataset(SAMPLE / "dataset"), ["THNA"], cfg, asof=dt.date(2025, 3, 14))
     assert early["asof_date"][0] == dt.date(2025, 3, 14) and early["lookback_days"][0] == 10
-    assert profiles_for(SAMPLE / "dataset", ["THNA"], cfg).equals(bar_profile_basic(Dataset(SAMPLE / "dataset"), ["THNA"], cfg))
+
+
+def test_profiles_for_the_sample_dataset():
+    """Whichever builder is installed (tick, bar, or the basic bar profile), the volumes are the truth's."""
+    from liqcost.schema import PROFILE, check_frame
+
+    cfg = load_config()
+    truth = json.loads((SAMPLE / "truth" / "ground_truth.json").read_text())["symbols"]
+    p = profiles_for(SAMPLE / "dataset", ["THNA", "THND", "NOPE"], cfg)
+    check_frame(p, PROFILE)
+    assert sorted(p["symbol"].to_list()) == ["THNA", "THND"]
+    for row in p.iter_rows(named=True):
+        t = truth[row["symbol"]]
+        assert row["source"] in ("ticks", "bars", "ticks+bars")
+        assert row["adv_shares"] == pytest.approx(t["adv_shares"], rel=1e-9)
+        assert row["mdv_shares"] == pytest.approx(t["mdv_shares"], rel=1e-9)
+        assert row["asof_date"] == ASOF
+        assert 0 < row["spread_bps"] < 2000 and 0 < row["volatility_daily_frac"] < 0.2
+    early = profiles_for(SAMPLE / "dataset", ["THNA"], cfg, asof=dt.date(2025, 3, 14))
+    assert early["asof_date"][0] == dt.date(2025, 3, 14)
 
 
 def test_profile_files_round_trip(tmp_path, truth_profiles):

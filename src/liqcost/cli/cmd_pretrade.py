@@ -140,6 +140,16 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
     result = run_pretrade(orders, profiles, config, asof=asof_used, portfolio=not single)
     errors = result.errors
     if orders_file and errors.height:
+        # names without a profile: say whether the symbol is unknown (with the closest one) or has no recent data
+        found = set(profiles.get_column("symbol").to_list())
+        missing = [s for s in errors.get_column("symbol").unique().to_list() if s is not None and s not in found]
+        if missing:
+            why = {s: _missing_symbol(s, data, profile_file, config, asof_used, where).rstrip(".") for s in missing}
+            fix = pl.col("symbol").replace_strict(why, default=None, return_dtype=pl.String)
+            errors = errors.with_columns(pl.coalesce(fix, pl.col("reason")).alias("reason"))
+            result = _replace_orders(result, result.orders.with_columns(
+                pl.when(pl.col("status") == "error").then(pl.coalesce(fix, pl.col("error"))).otherwise(pl.col("error")).alias("error")
+            ))
         # report the file's row numbers (as the quarantine does), not positions in the validated frame
         errors = errors.drop("row").join(file_rows, on="order_id", how="left").select("row", "order_id", "symbol", "reason")
     if quarantine is not None and quarantine.height:
@@ -184,6 +194,12 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
         note(state, f"note: {n}")
 
 
+def _replace_orders(result, orders):
+    from dataclasses import replace
+
+    return replace(result, orders=orders)
+
+
 def _file_rows(path, config, mapping):
     """``order_id`` -> row number in the orders file (the numbering of the ingest quarantine)."""
     from pathlib import Path
@@ -222,7 +238,7 @@ def _profiles(data, profile_file, symbols, config, asof):
     from liqcost.pretrade.inputs import calendar, profiles_for
 
     prof = profiles_for(data, symbols, config, asof)
-    cal = calendar(Dataset(data), asof) if "bars" in Dataset(data).kinds() else []
+    cal = calendar(Dataset(data), asof)
     used = asof if asof is not None else (cal[-1] if cal else None)
     return prof, f"dataset {data}", used
 

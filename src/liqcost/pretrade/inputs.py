@@ -201,14 +201,21 @@ def read_profile_file(path: str | Path):
 def profiles_for(dataset_path, symbols, config, asof: dt.date | None = None):
     """Liquidity profiles of ``symbols`` from a dataset, for the pre-trade check.
 
+    With the measures builders installed, trades and quotes give the tick profile
+    (``liqcost.measures.daily.daily_metrics`` then ``liqcost.measures.profile.liquidity_profile``) and bars
+    give the bar profile (``liqcost.measures.bars.bar_profile``); with both, they are merged
+    (``merge_tick_and_bar_profiles``: tick values win, ``source = 'ticks+bars'``). Without them the
+    dataset's daily bars go through :func:`bar_profile_basic`.
+
     Parameters
     ----------
     dataset_path : str or Path
         A dataset written by ``liqcost ingest``.
     symbols : list of str
-        Symbols wanted (unknown ones are simply absent from the result; the caller reports them).
+        Symbols wanted. Unknown symbols, and symbols with no data in the lookback window, are absent
+        from the result (the caller reports them).
     config : liqcost.config.Config
-        ``measures.lookback_days`` sets the window.
+        ``measures.lookback_days`` (and ``lookback_days_long`` for the estimators) sets the window.
     asof : datetime.date, optional
         Last day of the lookback window (default: the dataset's last trading day).
 
@@ -220,37 +227,92 @@ def profiles_for(dataset_path, symbols, config, asof: dt.date | None = None):
     Raises
     ------
     liqcost.errors.NoDataError
-        The folder is not a dataset, or it has neither trades nor bars.
+        The folder is not a dataset, it has neither trades nor bars, or no data on or before ``asof``.
     """
+    import polars as pl
+
     from liqcost.io.dataset import Dataset
+    from liqcost.schema import CONTRACTS
 
     ds = Dataset(dataset_path)
-    builder = _external_builder(ds)
-    if builder is not None:
-        return builder(ds, list(symbols), config, asof)
-    if "bars" not in ds.kinds():
+    kinds = ds.kinds()
+    if "bars" not in kinds and "trades" not in kinds:
         raise NoDataError(
-            f"{ds.root}: no daily bars to build profiles from (kinds present: {', '.join(ds.kinds()) or 'none'}); "
-            "ingest bars, or pass a precomputed profile with --profile FILE."
+            f"{ds.root}: no trades or bars to build profiles from (kinds present: {', '.join(kinds) or 'none'}); "
+            "ingest some, or pass a precomputed profile with --profile FILE."
         )
-    return bar_profile_basic(ds, list(symbols), config, asof)
+    cal = calendar(ds, asof)
+    if not cal:
+        first = min(ds.dates(k)[0] for k in ("trades", "bars") if k in kinds and ds.dates(k))
+        raise NoDataError(f"{ds.root}: no data on or before {asof}; the dataset starts on {first}.")
+    lookback = config.measures.lookback_days
+    window = cal[-lookback:]
+    wanted = list(dict.fromkeys(symbols))
+    # names with at least one day of data in the window (the others are reported by the caller)
+    present = {k: {p.symbol for p in ds.partitions(k, wanted, window[0], window[-1])} for k in ("trades", "bars") if k in kinds}
+    live = [s for s in wanted if any(s in v for v in present.values())]
+    if not live:
+        return pl.DataFrame(schema=CONTRACTS["profile"].polars_schema())
+    builders = _measures_builders()
+    if builders is None:
+        if "bars" not in kinds:
+            raise NoDataError(
+                f"{ds.root}: only trades and quotes here, and the tick profile builder is not installed; "
+                "ingest daily bars or pass a precomputed profile with --profile FILE."
+            )
+        return bar_profile_basic(ds, live, config, window[-1])
+    long = cal[-max(lookback, config.measures.lookback_days_long):]
+    tick = bar = None
+    tick_syms = [s for s in live if s in present.get("trades", set())]
+    bar_syms = [s for s in live if s in present.get("bars", set())]
+    if tick_syms and builders["daily_metrics"] is not None:
+        daily = builders["daily_metrics"](config, dataset=ds, symbols=tick_syms, start=long[0], end=window[-1]).daily
+        tick = builders["liquidity_profile"](daily, config, asof=window[-1])
+    if bar_syms and builders["bar_profile"] is not None:
+        bars = ds.scan("bars", bar_syms, long[0], window[-1]).collect()
+        bar = builders["bar_profile"](bars, config, asof=window[-1])
+    if tick is not None and bar is not None:
+        out = builders["merge"](tick, bar)
+    else:
+        out = tick if tick is not None else bar
+    if out is None:  # the one builder these data need is missing
+        return bar_profile_basic(ds, live, config, window[-1])
+    return out
 
 
-def _external_builder(ds):
-    """The tick/bar profile builders of ``liqcost.measures`` when installed (None until they land)."""
+def _measures_builders():
+    """The profile builders of ``liqcost.measures`` when installed, else None."""
+    out = {"daily_metrics": None, "liquidity_profile": None, "bar_profile": None, "merge": None}
     try:
-        from liqcost.measures.profile import profiles_for_pretrade  # type: ignore[attr-defined]
+        from liqcost.measures.daily import daily_metrics
+        from liqcost.measures.profile import liquidity_profile
+
+        out["daily_metrics"], out["liquidity_profile"] = daily_metrics, liquidity_profile
     except ImportError:
+        pass
+    try:
+        from liqcost.measures.bars import bar_profile, merge_tick_and_bar_profiles
+
+        out["bar_profile"], out["merge"] = bar_profile, merge_tick_and_bar_profiles
+    except ImportError:
+        pass
+    if out["liquidity_profile"] is None and out["bar_profile"] is None:
         return None
-    return profiles_for_pretrade
+    if out["merge"] is None:  # ticks only installed: no merge step, tick profile alone
+        out["merge"] = lambda ticks, bars: ticks
+    return out
 
 
 def calendar(ds, asof: dt.date | None = None) -> list[dt.date]:
-    """Trading days of the dataset's bars (any symbol) up to ``asof``, oldest first."""
-    days = ds.dates("bars")
+    """Trading days of the dataset (dates with trades or bars for any symbol) up to ``asof``, oldest first."""
+    days: set = set()
+    for kind in ("trades", "bars"):
+        if kind in ds.kinds():
+            days.update(ds.dates(kind))
+    out = sorted(days)
     if asof is not None:
-        days = [d for d in days if d <= asof]
-    return days
+        out = [d for d in out if d <= asof]
+    return out
 
 
 def bar_profile_basic(ds, symbols: list[str], config, asof: dt.date | None = None):
