@@ -106,9 +106,11 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
             if quarantine.height > 5:
                 warnings.warn(f"{orders_file}: {quarantine.height - 5} more rows not priced (see the errors table).",
                               DataQualityWarning, stacklevel=1)
-        file_rows = _file_rows(orders_file, config, mapping)
-        if orders.height:  # back to the file's row order (validation sorts by order_id)
-            orders = orders.join(file_rows, on="order_id", how="left").sort("row", nulls_last=True, maintain_order=True).drop("row")
+        # load_table keeps the file's order and each row's line number (the numbering of the quarantine)
+        file_rows = orders.select(pl.col("order_id").cast(pl.String), pl.col("row").cast(pl.Int64)).unique(
+            "order_id", keep="first", maintain_order=True
+        )
+        orders = orders.drop("row")
         symbols = orders.get_column("symbol").unique().to_list() if orders.height else []
     else:
         symbols = [symbol]
@@ -198,27 +200,6 @@ def _replace_orders(result, orders):
     from dataclasses import replace
 
     return replace(result, orders=orders)
-
-
-def _file_rows(path, config, mapping):
-    """``order_id`` -> row number in the orders file (the numbering of the ingest quarantine)."""
-    from pathlib import Path
-
-    import polars as pl
-
-    from liqcost.io import ingest
-    from liqcost.io.mapping import load_mapping
-    from liqcost.io.readers import ROW
-
-    if Path(path).suffix.lower() in (".yaml", ".yml"):
-        raw = ingest._orders_from_yaml(path)
-    else:
-        raw, _ = ingest.read_source(path, "orders", config, load_mapping(mapping))
-    return (
-        raw.select(pl.col("order_id").cast(pl.String), pl.col(ROW).cast(pl.Int64).alias("row"))
-        .drop_nulls("order_id")
-        .unique("order_id", keep="first", maintain_order=True)
-    )
 
 
 def _profiles(data, profile_file, symbols, config, asof):
