@@ -56,13 +56,28 @@ def test_reference_quote_and_ticks():
     assert half_spread_bps({"spread_bps": 40.0}) == 20.0 and np.isnan(half_spread_bps({}))
 
 
-def test_impact_square_root_law_and_attribution():
+def test_impact_from_the_impact_models(tmp_path):
+    from liqcost.config import load_config
+    from liqcost.models.impact import Almgren2005Model, Order, Profile, Schedule
+
     cfg = Config()
-    prof = {"volatility_daily_frac": 0.03, "adv_shares": 40_000.0, "mdv_shares": 10_000.0}
+    prof = {"symbol": "ABC", "price_px": 5.0, "volatility_daily_frac": 0.03, "adv_shares": 40_000.0, "mdv_shares": 10_000.0}
+    # the central model: the square-root law Y sigma sqrt(Q/V), at the planner's volume basis
     assert _impact_bps(10_000, prof, 2.0, cfg) == pytest.approx(0.8 * 0.03 * 0.5 * 1e4)
     mdv_cfg = cfg.model_copy(update={"planner": cfg.planner.model_copy(update={"volume_basis": "mdv"})})
     assert _impact_bps(10_000, prof, 2.0, mdv_cfg) == pytest.approx(0.8 * 0.03 * 1.0 * 1e4)
     assert _impact_bps(0, prof, 1.0, cfg) == 0.0 and np.isnan(_impact_bps(10, {"adv_shares": 1.0}, 1.0, cfg))
+    # a parameter file with a per-symbol override reaches the planner
+    pfile = tmp_path / "p.yaml"
+    pfile.write_text("overrides:\n  - {symbol: ABC, sqrt: {y: 0.4}}\n")
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text(f"impact: {{params_file: {pfile}}}\n")
+    assert _impact_bps(10_000, prof, 2.0, load_config(cfg_file)) == pytest.approx(0.4 * 0.03 * 0.5 * 1e4)
+    # another central model: rate-dependent, so the plan's duration matters
+    alm = cfg.model_copy(update={"impact": cfg.impact.model_copy(update={"central": "almgren2005"})})
+    want = Almgren2005Model().cost_bps(Order(10_000.0), Profile(5.0, 40_000.0, 0.03, 0.0), Schedule(duration_days=2.0))
+    assert _impact_bps(10_000, prof, 2.0, alm) == pytest.approx(float(want.impact_bps[0]))
+    assert _impact_bps(10_000, prof, 0.5, alm) > _impact_bps(10_000, prof, 2.0, alm)
     q = np.array([500.0, 300.0, 200.0, 1000.0])
     imp = tranche_impact_bps(q, 120.0)
     assert (q * imp).sum() / q.sum() == pytest.approx(120.0)  # the order pays the law's value on average

@@ -1,15 +1,16 @@
 """The planner's cost inputs: market impact of the parent order and the half-spread at plan time.
 
-``_impact_bps`` is the planner's single dependency on the impact models. Until ``liqcost.models.impact``
-(the pre-trade branch) is merged it implements the central model itself, the square-root law in its cost
-convention, ``impact = Y sigma sqrt(Q / V)`` (``impact.sqrt_y``; Tóth et al. 2011, "Anomalous price impact
-and the critical nature of liquidity in financial markets", PRX 1, eq. 1; Almgren et al. 2005 for the
-calibration practice), which is also what the sample generator plants.
+``_impact_bps`` is the planner's single dependency on the impact models (:mod:`liqcost.models.impact`):
+the central model of the pre-trade check (``impact.central``: the square-root law
+``Y sigma sqrt(Q / V)`` by default, Tóth et al. 2011, PRX 1, eq. 1; or the median of ``impact.models``),
+with the parameters of ``impact.params_file`` and their per-symbol and per-band overrides, over the plan's
+duration and at the planner's daily volume (``planner.volume_basis``). Only the impact parts (temporary
+plus permanent) are used: the planner prices the spread itself, tranche by tranche.
 
 How the planner spreads it over tranches: the price displacement after a fraction ``phi`` of the order is
-done grows like ``sqrt(phi)`` and averages to the square-root law's value when normalised by 3/2 (the
-convention of ``liqcost.io.synth``): a tranche executed around fraction ``phi_k`` pays
-``3/2 Y sigma sqrt(Q / V) sqrt(phi_k)``, and the share-weighted mean over the tranches is the law's value.
+done grows like ``sqrt(phi)`` and averages to the law's value when normalised by 3/2 (the convention of
+``liqcost.io.synth``): a tranche executed around fraction ``phi_k`` pays ``3/2 I sqrt(phi_k)``, and the
+share-weighted mean over the tranches is ``I``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import math
 
 import numpy as np
 
-__all__ = ["_impact_bps", "daily_volume", "half_spread_bps", "tranche_impact_bps"]
+__all__ = ["_impact_bps", "daily_volume", "half_spread_bps", "impact_params", "tranche_impact_bps"]
 
 
 def daily_volume(profile: dict, config) -> float:
@@ -31,7 +32,14 @@ def daily_volume(profile: dict, config) -> float:
     return float(adv) if adv is not None and math.isfinite(adv) else float("nan")
 
 
-def _impact_bps(qty: float, profile: dict, horizon_days: float, config) -> float:
+def impact_params(config):
+    """The effective impact parameters (published values, ``impact.sqrt_y``, ``impact.params_file``)."""
+    from liqcost.models.params import load_params
+
+    return load_params(config)
+
+
+def _impact_bps(qty: float, profile: dict, horizon_days: float, config, params=None) -> float:
     """Expected market impact of a parent order, bps of the arrival mid (half-spread excluded).
 
     Parameters
@@ -39,30 +47,56 @@ def _impact_bps(qty: float, profile: dict, horizon_days: float, config) -> float
     qty : float
         Order size, shares.
     profile : dict
-        Liquidity profile row: ``volatility_daily_frac`` and the daily volume (``daily_volume``).
+        Liquidity profile row: ``symbol``, ``price_px``, ``volatility_daily_frac``, the daily volume
+        (:func:`daily_volume`), optional ``shares_outstanding`` and ``market_cap_usd``.
     horizon_days : float
-        Execution horizon, trading days (the square-root law does not depend on it; the real impact
-        models may).
+        Execution horizon, trading days (the square-root law does not depend on it; Almgren et al. 2005
+        and I-Star do).
     config : liqcost.config.Config
-        ``impact.sqrt_y`` (Y) and ``planner.volume_basis``.
+        ``impact`` (central model, models, parameters) and ``planner.volume_basis``.
+    params : liqcost.models.params.ImpactParams, optional
+        Parameters already loaded (:func:`impact_params`); loaded from the config when None.
 
     Returns
     -------
     float
-        ``Y sigma sqrt(Q / V) x 1e4``; NaN when volatility or volume is unknown.
+        Temporary plus permanent impact cost of the central model, bps; NaN when volatility or volume is
+        unknown, 0 for an empty order.
 
     Notes
     -----
-    Square-root law (Tóth et al. 2011, eq. 1), cost convention ``cost = half-spread + Y sigma sqrt(Q/V)``.
-    LEAD: switch to ``liqcost.models.impact.SquareRootModel().cost_bps(...)`` (temporary + permanent parts,
-    half-spread excluded) when the pre-trade branch lands; keep this signature.
+    Square-root law (Tóth et al. 2011, eq. 1): ``Y sigma sqrt(Q / V) x 1e4``; the other models as
+    documented in :mod:`liqcost.models.impact`.
     """
+    from liqcost.models.impact import Order, Profile, Schedule
+    from liqcost.models.params import cap_band
+
+    if qty <= 0:
+        return 0.0
     sigma = profile.get("volatility_daily_frac")
     v = daily_volume(profile, config)
-    if sigma is None or not math.isfinite(sigma) or not math.isfinite(v) or v <= 0 or qty <= 0:
-        return float("nan") if qty > 0 else 0.0
-    del horizon_days
-    return float(config.impact.sqrt_y * sigma * math.sqrt(qty / v) * 1e4)
+    if sigma is None or not math.isfinite(sigma) or not math.isfinite(v) or v <= 0:
+        return float("nan")
+    params = params if params is not None else impact_params(config)
+    ic = config.impact
+    names = list(ic.models) if ic.central == "median" else [ic.central]
+
+    def num(key):
+        x = profile.get(key)
+        return float(x) if x is not None and math.isfinite(float(x)) else float("nan")
+
+    price, theta, mcap = num("price_px"), num("shares_outstanding"), num("market_cap_usd")
+    if not math.isfinite(mcap):
+        mcap = price * theta
+    bands = cap_band([mcap], config.bars.market_cap_bands_usd)
+    models = params.build(names, [profile.get("symbol", "")], bands)
+    prof = Profile(price, v, float(sigma), 0.0, theta, mcap)
+    sched = Schedule(duration_days=max(float(horizon_days), 1e-6))
+    values = [float(models[n].cost_bps(Order(float(qty)), prof, sched).impact_bps[0]) for n in names]
+    values = [x for x in values if math.isfinite(x)]
+    if not values:
+        return float("nan")
+    return float(np.median(values)) if ic.central == "median" else values[0]
 
 
 def tranche_impact_bps(shares: np.ndarray, total_impact_bps: float) -> np.ndarray:

@@ -7,8 +7,8 @@ For each order (in the order given):
    order's ``end``, ``planner.days``, or the fewest trading days (at most ``planner.horizon_days``) whose
    caps hold the order.
 2. **Trajectory** (:func:`liqcost.planner.trajectory.target_schedule`): ``planner.schedule`` (ac, twap,
-   vwap, pov). For ``ac`` the temporary-impact coefficient is the square-root law linearised at the order's
-   size, ``eta = P Y sigma sqrt(Q/V) V_plan / Q`` (so that the VWAP schedule costs the law's value), giving
+   vwap, pov). For ``ac`` the temporary-impact coefficient is the square-root law (``impact.sqrt_y``)
+   linearised at the order's size, ``eta = P Y sigma sqrt(Q/V) V_plan / Q`` (so that the VWAP schedule costs the law's value), giving
    ``kappa_tilde^2 = lambda (P sigma)^2 / eta`` with ``lambda`` the order's ``urgency`` or
    ``planner.risk_aversion`` (per currency).
 3. **Caps, lots, exact sums** (:func:`liqcost.planner.schedule.allocate`): the order's ``max_participation``
@@ -519,7 +519,9 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
     # ---- trajectory
     price = float(prof.get("price_px") or float("nan"))
     sigma = float(prof.get("volatility_daily_frac") or float("nan"))
-    impact_total = _costs._impact_bps(qty, prof, len(grid.dates), config)
+    if "impact_params" not in cache:
+        cache["impact_params"] = _costs.impact_params(config)
+    impact_total = _costs._impact_bps(qty, prof, len(grid.dates), config, cache["impact_params"])
     k2 = 0.0
     half_life = float("nan")
     if kind == "ac":
