@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-__all__ = ["_impact_bps", "daily_volume", "half_spread_bps", "impact_params", "tranche_impact_bps"]
+__all__ = ["_impact_bps", "daily_volume", "half_spread_bps", "impact_bps_batch", "impact_params", "tranche_impact_bps"]
 
 
 def daily_volume(profile: dict, config) -> float:
@@ -61,42 +61,56 @@ def _impact_bps(qty: float, profile: dict, horizon_days: float, config, params=N
     -------
     float
         Temporary plus permanent impact cost of the central model, bps; NaN when volatility or volume is
-        unknown, 0 for an empty order.
+        unknown, 0 for an empty order. See :func:`impact_bps_batch`.
+    """
+    return float(impact_bps_batch([qty], [profile], [horizon_days], config, params)[0])
+
+
+def impact_bps_batch(qty, profiles: list, horizon_days, config, params=None) -> np.ndarray:
+    """:func:`_impact_bps` for many orders at once (one call of each model over all of them).
 
     Notes
     -----
     Square-root law (Tóth et al. 2011, eq. 1): ``Y sigma sqrt(Q / V) x 1e4``; the other models as
-    documented in :mod:`liqcost.models.impact`.
+    documented in :mod:`liqcost.models.impact`. ``impact.central: median`` takes the median of the models
+    in ``impact.models`` order by order.
     """
     from liqcost.models.impact import Order, Profile, Schedule
     from liqcost.models.params import cap_band
 
-    if qty <= 0:
-        return 0.0
-    sigma = profile.get("volatility_daily_frac")
-    v = daily_volume(profile, config)
-    if sigma is None or not math.isfinite(sigma) or not math.isfinite(v) or v <= 0:
-        return float("nan")
+    q = np.asarray(qty, dtype=np.float64)
+    n = q.size
+    if n == 0:
+        return np.zeros(0)
     params = params if params is not None else impact_params(config)
     ic = config.impact
+
+    def num(p, key):
+        x = p.get(key)
+        try:
+            x = float(x)
+        except (TypeError, ValueError):
+            return float("nan")
+        return x if math.isfinite(x) else float("nan")
+
+    price = np.array([num(p, "price_px") for p in profiles])
+    sigma = np.array([num(p, "volatility_daily_frac") for p in profiles])
+    vol = np.array([daily_volume(p, config) for p in profiles])
+    theta = np.array([num(p, "shares_outstanding") for p in profiles])
+    mcap = np.array([num(p, "market_cap_usd") for p in profiles])
+    mcap = np.where(np.isfinite(mcap), mcap, price * theta)
+    symbols = np.array([p.get("symbol", "") for p in profiles], dtype=object)
     names = list(ic.models) if ic.central == "median" else [ic.central]
-
-    def num(key):
-        x = profile.get(key)
-        return float(x) if x is not None and math.isfinite(float(x)) else float("nan")
-
-    price, theta, mcap = num("price_px"), num("shares_outstanding"), num("market_cap_usd")
-    if not math.isfinite(mcap):
-        mcap = price * theta
-    bands = cap_band([mcap], config.bars.market_cap_bands_usd)
-    models = params.build(names, [profile.get("symbol", "")], bands)
-    prof = Profile(price, v, float(sigma), 0.0, theta, mcap)
-    sched = Schedule(duration_days=max(float(horizon_days), 1e-6))
-    values = [float(models[n].cost_bps(Order(float(qty)), prof, sched).impact_bps[0]) for n in names]
-    values = [x for x in values if math.isfinite(x)]
-    if not values:
-        return float("nan")
-    return float(np.median(values)) if ic.central == "median" else values[0]
+    models = params.build(names, symbols, cap_band(mcap, config.bars.market_cap_bands_usd))
+    prof = Profile(price, vol, sigma, np.zeros(n), theta, mcap)
+    sched = Schedule(duration_days=np.maximum(np.asarray(horizon_days, dtype=np.float64), 1e-6))
+    order = Order(q)
+    values = np.vstack([models[m].cost_bps(order, prof, sched).impact_bps for m in names])
+    with np.errstate(all="ignore"):
+        out = np.nanmedian(values, axis=0) if ic.central == "median" else values[0]
+    ok = np.isfinite(sigma) & np.isfinite(vol) & (vol > 0)
+    out = np.where(ok, out, np.nan)
+    return np.where(q > 0, out, 0.0)
 
 
 def tranche_impact_bps(shares: np.ndarray, total_impact_bps: float) -> np.ndarray:

@@ -241,6 +241,7 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         raise ValueError("errors must be 'raise' or 'report'")
     cache: dict = {}
     _USED_MEMO.clear()
+    planned, slots = [], []  # slots: per order, an index into planned or a failed summary row
     for order in _orders_list(orders):
         try:
             res = _plan_one(order, profiles, models, config, kind, start, quotes or {}, used, tz, notes, cache)
@@ -248,12 +249,16 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
             if errors == "raise":
                 raise
             notes.append(exc.message)
-            summaries.append(_failed_row(order, kind, pc, exc.message))
+            slots.append(_failed_row(order, kind, pc, exc.message))
             continue
         sym = order["symbol"]
         seen_sides.setdefault(sym, set()).add(int(order["side"]))
-        rows.extend(res[0])
-        summaries.append(res[1])
+        slots.append(len(planned))
+        planned.append(res)
+    done_rows, done_summaries = _finish(planned, config, _costs.impact_params(config) if planned else None)
+    rows.extend(done_rows)
+    for slot in slots:
+        summaries.append(done_summaries[slot] if isinstance(slot, int) else slot)
     for sym, sides in seen_sides.items():
         if len(sides) > 1:
             msg = f"{sym}: orders on both sides of the same name; they are planned independently and would trade with each other."
@@ -519,9 +524,6 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
     # ---- trajectory
     price = float(prof.get("price_px") or float("nan"))
     sigma = float(prof.get("volatility_daily_frac") or float("nan"))
-    if "impact_params" not in cache:
-        cache["impact_params"] = _costs.impact_params(config)
-    impact_total = _costs._impact_bps(qty, prof, len(grid.dates), config, cache["impact_params"])
     k2 = 0.0
     half_life = float("nan")
     if kind == "ac":
@@ -554,7 +556,7 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
     window_s = grid.clock_min[sel] * 60.0
     auction = np.array(["" if k == "continuous" else ("auction_open" if k == "open_auction" else "auction_close")
                         for k in grid.kind[sel]], dtype=object)
-    imp = _costs.tranche_impact_bps(q, impact_total)
+    imp = np.zeros(q.size)  # the impact is added by _finish (it does not change the rules)
     room = np.maximum(cap[sel] - q, 0.0)
     spread_ticks = (ask - bid) / tick if tick > 0 else None
     rules = list(pc.limit_rules)
@@ -579,15 +581,14 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
     side_s = "buy" if side > 0 else "sell"
     rows = []
     for i, k in enumerate(sel):
-        rows.append((
+        rows.append([
             oid, sym, side_s, i + 1, int(grid.day[k]) + 1, grid.date[k], _fmt_local(int(grid.start_ns[k]), tz),
             _fmt_local(int(grid.end_ns[k]), tz), int(shares[k]), int(cum[i]), str(out["rule"][i]), float(prices[i]),
             float(bid), float(ask), float(vol[i]), float(q[i] / vol[i]), float(out["full_fill_prob"][i]),
             float(out["fill_frac"][i]), float(out["executed"][i] / vol[i]), float(out["carry_in"][i]),
-            float(out["cost_bps"][i]), float(imp[i]),
-        ))
+            float("nan"), float("nan"),
+        ])
     w = q / q.sum()
-    expected = float((w * out["cost_bps"]).sum())
     spread_cost = float((w * out["spread_part_bps"]).sum())
     remaining = qty - cum
     var_days = grid.variance_days[sel]
@@ -601,11 +602,41 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
     risk = math.sqrt(timing**2 + fill_risk**2) if math.isfinite(timing) else fill_risk
     fm_desc = (f"ticks: {fm.n_days} days to {fm.last_date}, {fm.n_placements} placements, queue {fm.queue_ahead_frac:.0%}"
                if fm is not None else "none (cross only)")
-    summary = (
+    summary = [
         oid, sym, side_s, qty, qty / day_vol, kind, _fmt_local(int(grid.start_ns[sel[0]]), tz),
-        _fmt_local(int(grid.end_ns[sel[-1]]), tz), int(sel.size), int(grid.day[sel[-1]]) + 1, expected,
-        expected - 1.645 * risk, expected + 1.645 * risk, risk, timing, fill_risk, float(impact_total), spread_cost,
-        float(hs_ref + impact_total), float(out["crossed_at_end"]), float(np.max(q / vol)), day_vol, float(hs_ref),
+        _fmt_local(int(grid.end_ns[sel[-1]]), tz), int(sel.size), int(grid.day[sel[-1]]) + 1, spread_cost,
+        float("nan"), float("nan"), risk, timing, fill_risk, float("nan"), spread_cost,  # impact: _finish
+        float(hs_ref), float(out["crossed_at_end"]), float(np.max(q / vol)), day_vol, float(hs_ref),
         half_life, pc.unfilled, fm_desc, "planned",
-    )
-    return rows, summary
+    ]
+    pending = {"qty": qty, "profile": prof, "days": len(grid.dates), "q": q, "spread_part": out["spread_part_bps"]}
+    return rows, summary, pending
+
+
+_S_EXPECTED, _S_P05, _S_P95, _S_RISK, _S_IMPACT, _S_CROSS = 10, 11, 12, 13, 16, 18
+_R_COST, _R_IMPACT = 20, 21
+
+
+def _finish(results, config, params) -> tuple[list, list]:
+    """Add the impact of every planned order (one call of the impact models over all of them) to its
+    tranches and summary: tranche cost = spread part + attributed impact; the band around the total."""
+    if not results:
+        return [], []
+    impacts = _costs.impact_bps_batch([r[2]["qty"] for r in results], [r[2]["profile"] for r in results],
+                                      [r[2]["days"] for r in results], config, params)
+    rows, summaries = [], []
+    for (order_rows, summary, pend), total in zip(results, impacts):
+        imp = _costs.tranche_impact_bps(pend["q"], float(total))
+        for i, row in enumerate(order_rows):
+            row[_R_COST] = float(pend["spread_part"][i] + imp[i])
+            row[_R_IMPACT] = float(imp[i])
+            rows.append(tuple(row))
+        w = pend["q"] / pend["q"].sum()
+        expected = float((w * (pend["spread_part"] + imp)).sum())
+        risk = summary[_S_RISK]
+        summary[_S_EXPECTED] = expected
+        summary[_S_P05], summary[_S_P95] = expected - 1.645 * risk, expected + 1.645 * risk
+        summary[_S_IMPACT] = float(total)
+        summary[_S_CROSS] = float(summary[_S_CROSS] + total)
+        summaries.append(tuple(summary))
+    return rows, summaries
