@@ -186,9 +186,23 @@ def _dtype(family: str, ts_out: bool):
     return np.dtype(fields)
 
 
+def _need(module: str, path: Path):
+    """Import an optional dependency of the DBN reader, or say how to install it."""
+    import importlib
+
+    from liqcost.errors import UsageError
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise UsageError(
+            f"{path}: reading Databento DBN files needs the '{module}' package; install it with pip install 'liqcost[formats]'."
+        ) from None
+
+
 def _decompress(data: bytes, path: Path) -> bytes:
     """zstd -> bytes, frame after frame; an incomplete frame means a truncated file."""
-    import zstandard
+    zstandard = _need("zstandard", path)
 
     out = []
     rest = data
@@ -234,7 +248,7 @@ def decode(path, schema: str = "auto") -> Decoded:
     with a numpy dtype; files that mix record types (live captures with system or symbol-mapping
     records) go through ``databento_dbn.DBNDecoder`` and keep the records of the market-data schema.
     """
-    import databento_dbn as dbn
+    dbn = _need("databento_dbn", Path(path))
     import numpy as np
 
     p = check_file(path)
@@ -293,7 +307,7 @@ def decode(path, schema: str = "auto") -> Decoded:
 
 def _decode_mixed(data: bytes, body, rtype: int, dtype, symbol_map: dict, path: Path):
     """Walk a mixed-record stream with databento_dbn; keep ``rtype`` records, learn in-stream mappings."""
-    import databento_dbn as dbn
+    dbn = _need("databento_dbn", path)
     import numpy as np
 
     # first check the record framing so that a truncated last record is an error, not a silent loss
