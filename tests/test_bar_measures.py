@@ -333,6 +333,11 @@ def test_profile_asof_and_stale_symbols():
     assert (p2["asof_date"] == mid).all()
     with pytest.raises(NoDataError):
         bar_profile(b, asof="1999-01-01")
+    # a symbol without any bar in the lookback has no profile, unless asked for
+    gone = b.filter(~((pl.col("symbol") == "CCC") & (pl.col("date") > last - dt.timedelta(days=40))))
+    assert "CCC" not in bar_profile(gone, lookback_days=20)["symbol"].to_list()
+    stale = bar_profile(gone, lookback_days=20, keep_stale=True).filter(pl.col("symbol") == "CCC").row(0, named=True)
+    assert stale["missing_days"] == 20 and stale["last_bar_date"] is None and math.isnan(stale["adv_shares"])
 
 
 def test_profile_estimator_lookback_is_longer_than_volume_lookback():

@@ -84,6 +84,9 @@ def resolve_format(path: str | Path, fmt: str | None, mapping: Mapping) -> str:
             hint = f" (did you mean '{match[0]}'?)" if match else ""
             raise UsageError(f"unknown input format '{chosen}'{hint}; known: {', '.join(_known_formats())}.")
         return chosen
+    name = Path(path).name.lower()
+    if mapping.columns:  # the user mapped columns: that is the generic reader (vendor readers ignore columns:)
+        return "parquet" if name.endswith((".parquet", ".pq")) else "csv"
     try:
         formats = importlib.import_module("liqcost.io.formats")
         detected = formats.detect(path) if hasattr(formats, "detect") else None
@@ -91,7 +94,6 @@ def resolve_format(path: str | Path, fmt: str | None, mapping: Mapping) -> str:
         detected = None
     if detected:
         return detected
-    name = Path(path).name.lower()
     return "parquet" if name.endswith((".parquet", ".pq")) else "csv"
 
 
@@ -217,7 +219,8 @@ def load_table(path: str | Path, kind: str, config, mapping: Mapping | str | Pat
     Returns
     -------
     (polars.DataFrame, polars.DataFrame)
-        The clean rows in the contract, and the quarantined rows with ``source``, ``row`` and ``reason``.
+        The clean rows in the contract plus ``row`` (the source line or record number), in file order for
+        orders; and the quarantined rows with ``source``, ``row`` and ``reason``.
     """
     from liqcost.io.validate import validate
 
@@ -225,10 +228,10 @@ def load_table(path: str | Path, kind: str, config, mapping: Mapping | str | Pat
         mapping = load_mapping(mapping)
     if Path(path).suffix.lower() in (".yaml", ".yml") and kind == "orders":
         raw = _orders_from_yaml(path)
-        result = validate(raw, kind, str(path), config.ingest, config.session.timezone)
+        result = validate(raw, kind, str(path), config.ingest, config.session.timezone, keep_row=True)
         return result.clean, result.quarantine
     raw, chosen = read_source(path, kind, config, mapping, fmt)
-    result = validate(raw, kind, str(path), _ingest_rules(config, mapping, chosen), config.session.timezone)
+    result = validate(raw, kind, str(path), _ingest_rules(config, mapping, chosen), config.session.timezone, keep_row=True)
     return result.clean, result.quarantine
 
 

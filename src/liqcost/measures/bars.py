@@ -699,6 +699,7 @@ def bar_profile(
     asof: dt.date | str | None = None,
     market: pl.DataFrame | None = None,
     source: str = "bars",
+    keep_stale: bool = False,
 ) -> pl.DataFrame:
     """Liquidity profile per symbol from bars alone (rows of :data:`liqcost.schema.PROFILE`, source 'bars').
 
@@ -721,6 +722,10 @@ def bar_profile(
         Market returns for LOT (see :func:`bar_panel_estimates`).
     source : str
         Name of the input used in error messages.
+    keep_stale : bool
+        Keep symbols without any bar in the ``lookback_days`` window (their row is all missing days,
+        ``last_bar_date`` null). By default they are left out: a symbol with no data in the lookback
+        has no liquidity profile (the caller reports it).
 
     Returns
     -------
@@ -812,6 +817,8 @@ def bar_profile(
         *[c.replace("_frac", "_reason") for c in VOLATILITY_ESTIMATORS.values()],
         "n_valid_bars",
     )
+    if not keep_stale:
+        summary = summary.filter(pl.col("last_bar_date").is_not_null())
     prof = summary.join(vol_cols, on="symbol", how="left").join(est_cols, on="symbol", how="left")
     prof = prof.with_columns(
         pl.lit("bars").alias("source"),
