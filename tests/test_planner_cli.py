@@ -145,7 +145,7 @@ def test_impossible_order_exit_code_and_remedy(profile_file):
 
 def test_data_without_profile(profile_file):
     r = CliRunner().invoke(cli, ["--format", "json", "plan", "--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", "800"])
-    if importlib.util.find_spec("liqcost.measures") is None:
+    if importlib.util.find_spec("liqcost.measures") is None or importlib.util.find_spec("liqcost.measures.profile") is None:
         assert r.exit_code == 2 and "--profile" in r.output
     else:  # the tick profile builder is merged: the profile comes from the dataset
         assert r.exit_code == 0, r.output
