@@ -104,10 +104,30 @@ Examples:
 def cli(ctx, config_path, fmt, output, verbose, quiet):
     """liqcost: what an order in a thinly traded stock will cost, how to slice it, and what it did cost."""
     ctx.obj = State(config_path, fmt, output, verbose - quiet)
+    _install_warning_format(verbose - quiet)
     if verbose - quiet >= 2:
         import logging
 
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _install_warning_format(verbosity: int) -> None:
+    """liqcost warnings print as one line, ``Warning: <message>``; -q silences them."""
+    import warnings
+
+    from liqcost.errors import LiqcostWarning
+
+    default_show = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, LiqcostWarning):
+            if verbosity >= 0:
+                click.echo(f"Warning: {message}", err=True)
+            return
+        if verbosity >= 1:
+            default_show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
 
 
 def main(argv=None):

@@ -1,0 +1,134 @@
+"""Column mappings: how a user's file maps onto a canonical frame, as a YAML file.
+
+A mapping file looks like this (every key optional)::
+
+    kind: trades                 # trades | quotes | bars | fills | orders (the --kind flag wins)
+    format: csv                  # csv | parquet | a vendor format (dbn, lobster, taq, binance, daily_csv)
+    columns:                     # canonical name: source column (or a list of columns joined by a space)
+      ts: [Date, Time]
+      price: Px
+      size: Qty
+      symbol: Ticker
+    symbol: XYZ                  # a constant symbol for files that hold one name
+    symbol_from_filename: '^(?P<symbol>[A-Za-z.]+)_'   # or true for the file stem
+    timestamp:
+      format: '%Y-%m-%d %H:%M:%S%.f'   # or epoch_s | epoch_ms | epoch_us | epoch_ns | iso
+      timezone: America/New_York       # for stamps without a zone
+    price_scale: 0.0001          # multiply every price column (prices in 1/10000 dollars)
+    size_scale: 1                # multiply every size column (e.g. 100 for round lots)
+    side_values: {B: 1, S: -1}   # how the file spells buy/sell for side/aggressor
+    csv: {separator: ',', has_header: true, skip_rows: 0, comment_prefix: null}
+    options: {}                  # options of a vendor format reader
+
+Unknown keys are errors with a did-you-mean, like the main config.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from liqcost.config import load_yaml, parse_model
+
+__all__ = ["Mapping", "TimestampSpec", "CsvSpec", "load_mapping"]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimestampSpec(_M):
+    """How time stamps are written in the file."""
+
+    format: str = Field(
+        "auto",
+        description="auto | iso | epoch_s | epoch_ms | epoch_us | epoch_ns | a strftime pattern such as %Y-%m-%d %H:%M:%S%.f",
+    )
+    timezone: str | None = Field(
+        None, description="Time zone of stamps that carry none (default: the config's session time zone)."
+    )
+
+
+class CsvSpec(_M):
+    """CSV dialect."""
+
+    separator: str = Field(",", description="Field separator (one character).")
+    has_header: bool = Field(True, description="Whether the first line names the columns.")
+    skip_rows: int = Field(0, ge=0, description="Lines to skip before the header.")
+    comment_prefix: str | None = Field(None, description="Lines starting with this are ignored.")
+    column_names: list[str] | None = Field(None, description="Names for the columns of a file without header.")
+
+    @field_validator("separator")
+    @classmethod
+    def _one_char(cls, v: str) -> str:
+        if len(v) != 1:
+            raise ValueError(f"a single character, got {v!r}")
+        return v
+
+
+class Mapping(_M):
+    """A column mapping (see the module docstring for an example)."""
+
+    kind: Literal["trades", "quotes", "bars", "fills", "orders"] | None = Field(None, description="What the file holds.")
+    format: str | None = Field(None, description="csv | parquet | a vendor format name.")
+    columns: dict[str, str | list[str]] = Field(default_factory=dict, description="Canonical name -> source column(s).")
+    symbol: str | None = Field(None, description="Constant symbol for every row.")
+    symbol_from_filename: bool | str | None = Field(
+        None, description="true: the file stem is the symbol; a regex with a (?P<symbol>...) group: its match."
+    )
+    timestamp: TimestampSpec = Field(default_factory=TimestampSpec, description="Time-stamp parsing.")
+    price_scale: float = Field(1.0, gt=0, description="Multiply every price column by this.")
+    size_scale: float = Field(1.0, gt=0, description="Multiply every size column by this.")
+    side_values: dict[str, int] = Field(
+        default_factory=dict, description="Extra spellings of buy (+1) and sell (-1) for side/aggressor columns."
+    )
+    csv: CsvSpec = Field(default_factory=CsvSpec, description="CSV dialect.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Options passed to a vendor format reader.")
+
+    @field_validator("symbol_from_filename")
+    @classmethod
+    def _regex(cls, v):
+        if isinstance(v, str):
+            try:
+                pattern = re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"a valid regular expression ({exc})") from None
+            if "symbol" not in pattern.groupindex:
+                raise ValueError("a regular expression with a named group (?P<symbol>...)")
+        return v
+
+    @field_validator("side_values")
+    @classmethod
+    def _sides(cls, v):
+        bad = {k: s for k, s in v.items() if s not in (-1, 0, 1)}
+        if bad:
+            raise ValueError(f"values +1 (buy), -1 (sell) or 0 (unknown), got {bad}")
+        return v
+
+    def source_columns(self, name: str) -> list[str]:
+        """Source column(s) for canonical ``name`` (the name itself when unmapped)."""
+        src = self.columns.get(name, name)
+        return [src] if isinstance(src, str) else list(src)
+
+    def symbol_for(self, path: str | Path) -> str | None:
+        """The symbol implied by the file name, if the mapping asks for it."""
+        if self.symbol is not None:
+            return self.symbol
+        if self.symbol_from_filename is None or self.symbol_from_filename is False:
+            return None
+        stem = Path(path).name.split(".")[0]
+        if self.symbol_from_filename is True:
+            return stem.upper()
+        match = re.search(self.symbol_from_filename, Path(path).name)
+        return match.group("symbol") if match else None
+
+
+def load_mapping(path: str | Path | None) -> Mapping:
+    """Load and validate a mapping YAML file (``None`` gives the identity mapping)."""
+    if path is None:
+        return Mapping()
+    data = load_yaml(path)
+    return parse_model(Mapping, data, str(path))
