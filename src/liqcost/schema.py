@@ -130,6 +130,7 @@ TRADES = Contract(
         Column("price", "f64", "currency per share", True, "Trade price, > 0."),
         Column("size", "f64", "shares", True, "Trade size, > 0 (odd lots allowed)."),
         Column("venue", "str", "", False, "Exchange or venue code."),
+        Column("trade_id", "str", "", False, "The feed's trade id or sequence number (tells identical prints apart)."),
         Column("cond", "str", "", False, "Sale-condition codes as given by the feed."),
         Column("aggressor", "i8", "", False, "+1 buyer-initiated, -1 seller-initiated, 0 unknown (feed flag)."),
         Column("auction", "i8", "", False, "0 continuous, 1 opening auction, 2 closing auction (when marked)."),

@@ -8,6 +8,7 @@ options, load the config, call one library function, write the output.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click

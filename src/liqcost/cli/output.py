@@ -56,12 +56,17 @@ def _render_table(frame, title: str | None, max_rows: int) -> str:
 
     table = Table(title=title, show_lines=False, header_style="bold")
     numeric = {c for c, t in frame.schema.items() if t.is_numeric()}
-    for col in frame.columns:
-        table.add_column(col, justify="right" if col in numeric else "left", overflow="fold")
     shown = frame.head(max_rows) if frame.height > max_rows else frame
-    for row in shown.iter_rows():
-        table.add_row(*[_fmt_cell(v) for v in row])
-    console = Console(record=True, width=max(100, min(250, 14 * len(frame.columns))), file=io.StringIO())
+    cells = [[_fmt_cell(v) for v in row] for row in shown.iter_rows()]
+    widths = []
+    for j, col in enumerate(frame.columns):
+        longest = max([len(col)] + [len(r[j]) for r in cells])
+        widths.append(min(longest, 60))
+        table.add_column(col, justify="right" if col in numeric else "left", overflow="fold", no_wrap=longest <= 60)
+    for row in cells:
+        table.add_row(*row)
+    width = max(60, min(400, sum(w + 3 for w in widths) + 1))
+    console = Console(record=True, width=width, file=io.StringIO())
     console.print(table)
     if frame.height > max_rows:
         console.print(f"... {frame.height - max_rows} more rows (use --format csv or -o FILE for all)")

@@ -162,7 +162,7 @@ def ingest_file(
         raise UsageError(f"{path}: say what the file holds with --kind trades|quotes|bars|fills|orders (or kind: in the mapping).")
     root = Path(dataset)
     raw, chosen = read_source(path, kind, config, mapping, fmt)
-    result = validate(raw, kind, str(path), config.ingest, config.session.timezone)
+    result = validate(raw, kind, str(path), _ingest_rules(config, mapping, chosen), config.session.timezone)
     key = content_hash(path)
     written = write_partitions(result.clean, kind, root, key, config.session.timezone)
     removed = replace_previous(root, kind, path, written, key)
@@ -227,9 +227,20 @@ def load_table(path: str | Path, kind: str, config, mapping: Mapping | str | Pat
         raw = _orders_from_yaml(path)
         result = validate(raw, kind, str(path), config.ingest, config.session.timezone)
         return result.clean, result.quarantine
-    raw, _ = read_source(path, kind, config, mapping, fmt)
-    result = validate(raw, kind, str(path), config.ingest, config.session.timezone)
+    raw, chosen = read_source(path, kind, config, mapping, fmt)
+    result = validate(raw, kind, str(path), _ingest_rules(config, mapping, chosen), config.session.timezone)
     return result.clean, result.quarantine
+
+
+def _ingest_rules(config, mapping: Mapping, fmt: str):
+    """The ingest rules for one file: the config's, with the mapping's (or the vendor reader's) duplicates policy."""
+    policy = mapping.duplicates
+    if policy is None and fmt not in GENERIC:
+        module = _vendor_module(fmt)
+        policy = getattr(module, "DUPLICATES", None)
+    if policy is None or policy == config.ingest.duplicates:
+        return config.ingest
+    return config.ingest.model_copy(update={"duplicates": policy})
 
 
 def _orders_from_yaml(path):

@@ -18,6 +18,7 @@ A mapping file looks like this (every key optional)::
     size_scale: 1                # multiply every size column (e.g. 100 for round lots)
     side_values: {B: 1, S: -1}   # how the file spells buy/sell for side/aggressor
     csv: {separator: ',', has_header: true, skip_rows: 0, comment_prefix: null}
+    duplicates: keep             # override ingest.duplicates for this file
     options: {}                  # options of a vendor format reader
 
 Unknown keys are errors with a did-you-mean, like the main config.
@@ -86,6 +87,13 @@ class Mapping(_M):
         default_factory=dict, description="Extra spellings of buy (+1) and sell (-1) for side/aggressor columns."
     )
     csv: CsvSpec = Field(default_factory=CsvSpec, description="CSV dialect.")
+    duplicates: Literal["quarantine", "keep"] | None = Field(
+        None,
+        description=(
+            "Override ingest.duplicates for this file: 'keep' for feeds whose time stamps are too coarse to tell "
+            "identical prints apart (TAQ trades in the same millisecond)."
+        ),
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="Options passed to a vendor format reader.")
 
     @field_validator("symbol_from_filename")

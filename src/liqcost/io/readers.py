@@ -99,13 +99,15 @@ def side_expr(raw, extra: dict[str, int], allow_unknown: bool):
     import polars as pl
 
     text = raw.cast(pl.String).str.strip_chars().str.to_lowercase()
-    expr = pl.when(text.is_in(list(_BUY))).then(pl.lit(1, pl.Int8))
-    expr = expr.when(text.is_in(list(_SELL))).then(pl.lit(-1, pl.Int8))
-    for key, val in extra.items():
-        expr = pl.when(text == key.strip().lower()).then(pl.lit(val, pl.Int8)).otherwise(expr)
+    pairs = [(k.strip().lower(), v) for k, v in extra.items()]  # the user's spellings win
+    pairs += [(v, 1) for v in _BUY] + [(v, -1) for v in _SELL]
     if allow_unknown:
-        expr = expr.when(text.is_in(list(_UNKNOWN))).then(pl.lit(0, pl.Int8))
-    return expr.otherwise(pl.lit(None, pl.Int8))
+        pairs += [(v, 0) for v in _UNKNOWN]
+    keys = list(dict.fromkeys(k for k, _ in pairs))
+    lookup = {}
+    for k, v in pairs:
+        lookup.setdefault(k, v)
+    return text.replace_strict(keys, [lookup[k] for k in keys], default=None, return_dtype=pl.Int8)
 
 
 def _pick_ts_format(sample: list[str]) -> str | None:
@@ -239,7 +241,7 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str):
     ts_names = [c.name for c in contract.columns if c.dtype == "datetime_ns_utc" and available(c.name)]
     samples: dict[str, list] = {}
     if ts_names:
-        head = lf.head(2000).collect()
+        head = _collect(lf.head(2000), path)
         for name in ts_names:
             samples[name] = _joined(head, mapping.source_columns(name)).to_list() if head.height else []
 
@@ -276,11 +278,7 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str):
         )
         reason = missing.otherwise(bad.otherwise(reason))
     frame = frame.with_columns(reason.alias(REASON))
-    try:
-        out = frame.collect()
-    except pl.exceptions.ComputeError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise FileFormatError(f"{path}: cannot be parsed ({first}); check the mapping's csv: settings and column names.") from None
+    out = _collect(frame, path)
     if kind == "fills" and not available("order_id"):
         # one parent order per symbol and side, the usual case of a single-order fills export
         out = out.with_columns(
@@ -289,6 +287,19 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str):
     if out.height == 0:
         raise EmptyDataError(f"{path}: the file has a header but no rows; nothing to ingest.")
     return out
+
+
+def _collect(lf, path):
+    """Collect a plan; a malformed file (ragged rows, bad encoding) becomes a FileFormatError."""
+    import polars as pl
+
+    try:
+        return lf.collect()
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, pl.exceptions.ShapeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise FileFormatError(
+            f"{path}: cannot be parsed ({first}); check that every line has the same number of fields and the mapping's csv: settings."
+        ) from None
 
 
 def _joined(frame, cols):

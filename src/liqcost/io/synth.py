@@ -509,42 +509,31 @@ def _frame_orders(pl, rows):
 
 
 def _truth(pl, specs, tt, bars, truth_syms, impact_y, days, seed) -> dict:
+    # numpy on each symbol's rows in time order: deterministic to the last bit (no parallel sums)
     per = {}
-    stats = tt.group_by("symbol").agg(
-        pl.len().alias("n_trades"),
-        (pl.col("true_sign") * (pl.col("price") - pl.col("mid_px")) / pl.col("mid_px")).mean().alias("half"),
-        ((pl.col("true_sign") * (pl.col("price") - pl.col("mid_px")) / pl.col("mid_px")) * pl.col("size")).sum().alias("half_w"),
-        pl.col("size").sum().alias("vol"),
-        (~pl.col("inside_spread")).mean().alias("at_quote_frac"),
-        (pl.col("size") < 100).mean().alias("odd_lot_frac"),
-    )
-    bstats = bars.group_by("symbol").agg(
-        pl.col("volume").mean().alias("adv"),
-        pl.col("volume").median().alias("mdv"),
-        (pl.col("volume") == 0).mean().alias("zero_frac"),
-        pl.len().alias("n_days"),
-    )
-    s_map = {r["symbol"]: r for r in stats.to_dicts()}
-    b_map = {r["symbol"]: r for r in bstats.to_dicts()}
     for spec in specs:
-        s = s_map.get(spec.symbol, {})
-        b = b_map[spec.symbol]
-        n = int(s.get("n_trades") or 0)
+        x = tt.filter(pl.col("symbol") == spec.symbol)
+        b = bars.filter(pl.col("symbol") == spec.symbol)
+        price, mid, size = x["price"].to_numpy(), x["mid_px"].to_numpy(), x["size"].to_numpy()
+        sign = x["true_sign"].to_numpy().astype(float)
+        half = sign * (price - mid) / mid
+        vol = b["volume"].to_numpy()
+        n = int(price.size)
         per[spec.symbol] = {
             "half_spread_param_bps": spec.half_spread_bps,
-            "true_half_spread_bps": float(s["half"] * 1e4) if n else None,
-            "true_half_spread_share_weighted_bps": float(s["half_w"] / s["vol"] * 1e4) if n else None,
-            "true_effective_spread_bps": float(2 * s["half"] * 1e4) if n else None,
-            "at_quote_frac": float(s["at_quote_frac"]) if n else None,
-            "odd_lot_frac": float(s["odd_lot_frac"]) if n else None,
+            "true_half_spread_bps": float(half.mean() * 1e4) if n else None,
+            "true_half_spread_share_weighted_bps": float((half * size).sum() / size.sum() * 1e4) if n else None,
+            "true_effective_spread_bps": float(2 * half.mean() * 1e4) if n else None,
+            "at_quote_frac": float(1.0 - x["inside_spread"].to_numpy().mean()) if n else None,
+            "odd_lot_frac": float((size < 100).mean()) if n else None,
             "n_trades": n,
             "volatility_daily_frac": spec.volatility_daily_frac,
             "realized_volatility_daily_frac": truth_syms[spec.symbol]["realized_volatility_daily_frac"],
             "adv_param_shares": spec.trades_per_day * expected_trade_size(spec.mean_trade_size_shares),
-            "adv_shares": float(b["adv"]),
-            "mdv_shares": float(b["mdv"]),
+            "adv_shares": float(vol.mean()),
+            "mdv_shares": float(np.median(vol)),
             "zero_volume_prob": spec.zero_volume_prob,
-            "zero_volume_frac": float(b["zero_frac"]),
+            "zero_volume_frac": float((vol == 0).mean()),
             "adverse_selection_frac": spec.adverse_selection_frac,
             "price0_px": spec.price0_px,
             "shares_outstanding": spec.shares_outstanding,

@@ -1,0 +1,80 @@
+"""The command line: instant --help, version, lazy imports, errors without tracebacks, one real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from liqcost import __version__
+from liqcost.cli import cli, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def test_help_imports_nothing_heavy():
+    # run in a fresh interpreter: --help must not import numba, polars, scipy, pydantic or numpy
+    code = (
+        "import sys; from liqcost.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numba', 'polars', 'scipy', 'pydantic', 'numpy', 'pandas') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=True).stdout
+    assert "HEAVY []" in out
+    assert "pretrade" in out or "config" in out
+
+
+def test_version():
+    r = CliRunner().invoke(cli, ["--version"])
+    assert r.exit_code == 0 and __version__ in r.output
+
+
+def test_unknown_command_suggests():
+    r = CliRunner().invoke(cli, ["ingets"])
+    assert r.exit_code == 2
+    assert "Did you mean 'ingest'?" in r.output
+
+
+def test_python_dash_m_subprocess(tmp_path):
+    # one real subprocess through `python -m liqcost`: a data error exits 1 with one line, no traceback
+    bad = tmp_path / "t.csv"
+    bad.write_text("symbol,when,price,size\nA,2025-01-02T15:00:00Z,1,1\n")
+    p = subprocess.run(
+        [sys.executable, "-m", "liqcost", "ingest", "--kind", "trades", str(bad), "-o", str(tmp_path / "ds")],
+        capture_output=True, text=True, env=_env(),
+    )
+    assert p.returncode == 1
+    assert "Traceback" not in p.stderr
+    assert "lacks 'ts'" in p.stderr and "did you mean" not in p.stderr.lower() or "when" in p.stderr
+
+
+def test_internal_errors_are_one_line(monkeypatch, capsys):
+    import liqcost.cli.cmd_config as cc
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr("liqcost.config.render_yaml", boom)
+    try:
+        main(["config", "show"])
+    except SystemExit as exc:
+        assert exc.code == 3
+    err = capsys.readouterr().err
+    assert "internal error RuntimeError: kaboom" in err and "Traceback" not in err
+    del cc
+
+
+def test_parquet_output_needs_file(tmp_path):
+    r = CliRunner().invoke(cli, ["--format", "parquet", "sample", "--symbols", "1", "--days", "1", "--no-ingest", "-o", str(tmp_path / "s")])
+    # sample writes its files; its summary table cannot go to the terminal as parquet
+    assert r.exit_code == 2 and "needs -o FILE" in r.output
