@@ -59,3 +59,16 @@ def test_matches_reference(day, strict, lag):
     exp = R.prevailing_quotes(t["ts"], q["ts"], q["bid"], q["ask"], lag, strict)
     for g, e in zip(got, exp):
         np.testing.assert_array_equal(g, e)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tick_day(), st.booleans(), st.booleans(), st.sampled_from([0, 5 * SEC, 60 * SEC, 900 * SEC]),
+       st.sampled_from([0, SEC]))
+def test_mid_at_horizon_matches_reference(day, strict, clip, horizon, lag):
+    t, q = day["t"], day["q"]
+    valid = K.valid_quotes(q["bid"], q["ask"])
+    q_mid = np.where(valid, (q["bid"] + q["ask"]) / 2, np.nan)
+    out = np.empty(len(t["ts"]))
+    K.asof_mid_at_horizon(t["ts"], horizon, day["close_ns"], lag, clip, q["ts"], valid, q_mid, strict, out)
+    exp = R.asof_mid_at_horizon(t["ts"], horizon, day["close_ns"], lag, clip, q["ts"], valid, q_mid, strict)
+    np.testing.assert_array_equal(out, exp)

@@ -29,3 +29,13 @@ def prevailing_quotes(trade_ts, q_ts, q_bid, q_ask, lag_ns, strict):
     mid = (bid + ask) / 2
     age = np.array([int(t) - int(q_ts[k]) if k >= 0 else -1 for t, k in zip(trade_ts, idx)], dtype=np.int64)
     return idx, bid, ask, mid, age
+
+
+def asof_mid_at_horizon(trade_ts, horizon_ns, end_ns, lag_ns, clip, q_ts, valid, q_mid, strict):
+    out = []
+    for t in trade_ts:
+        target = int(t) + int(horizon_ns)
+        beyond = target > end_ns
+        k = asof_valid_index([min(target, int(end_ns)) - int(lag_ns)], q_ts, valid, strict)[0]
+        out.append(np.nan if k < 0 or (beyond and not clip) else q_mid[k])
+    return np.array(out, dtype=float)

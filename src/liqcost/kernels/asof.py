@@ -133,3 +133,57 @@ def prevailing_quotes(trade_ts, q_ts, q_bid, q_ask, lag_ns, strict):
             mid[i] = 0.5 * (q_bid[k] + q_ask[k])
             age[i] = trade_ts[i] - q_ts[k]
     return idx, bid, ask, mid, age
+
+
+@njit(cache=True, nogil=True)
+def asof_mid_at_horizon(trade_ts, horizon_ns, end_ns, lag_ns, clip, q_ts, valid, q_mid, strict, out):
+    """Midpoint in force ``horizon_ns`` after each trade, written into ``out`` (no allocation).
+
+    Parameters
+    ----------
+    trade_ts : int64[n]
+        Trade times, ns, ascending.
+    horizon_ns : int64
+        Horizon after the trade, ns.
+    end_ns : int64
+        Session close, ns: a horizon time past it is clipped to it (``clip``) or gives NaN.
+    lag_ns : int64
+        Quote lag, ns (the quote in force at ``min(t + h, end) - lag``).
+    clip : bool
+        Clip at the close (True) or NaN beyond it (False).
+    q_ts : int64[m]
+        Quote times, ns, ascending.
+    valid : bool[m]
+        Valid-quote mask.
+    q_mid : float64[m]
+        Quote midpoints, currency per share.
+    strict : bool
+        Strictly-before (True) or at-or-before (False) matching.
+    out : float64[n]
+        Receives the midpoints (NaN when no valid quote precedes the time or beyond the close
+        without ``clip``).
+    """
+    n = trade_ts.shape[0]
+    m = q_ts.shape[0]
+    j = 0
+    last = -1
+    for i in range(n):
+        t = trade_ts[i] + horizon_ns
+        beyond = t > end_ns
+        if beyond:
+            t = end_ns
+        t -= lag_ns
+        if strict:
+            while j < m and q_ts[j] < t:
+                if valid[j]:
+                    last = j
+                j += 1
+        else:
+            while j < m and q_ts[j] <= t:
+                if valid[j]:
+                    last = j
+                j += 1
+        if last < 0 or (beyond and not clip):
+            out[i] = np.nan
+        else:
+            out[i] = q_mid[last]

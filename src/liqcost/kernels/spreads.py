@@ -21,6 +21,7 @@ from numba import njit
 __all__ = [
     "effective_spreads",
     "horizon_spreads",
+    "realized_bps",
     "trade_location",
     "time_weighted_quotes",
     "LOC_NONE",
@@ -89,6 +90,18 @@ def effective_spreads(price, sign, mid):
 
 
 @njit(cache=True, nogil=True)
+def realized_bps(price, sign, mid, mid_h, eff_bps):
+    """Realized spread of one trade, ``2 d (p - m_h) / m * 1e4`` bps; NaN when undefined.
+
+    The single scalar formula behind :func:`horizon_spreads` and the daily aggregates of the tick pass
+    (so per-trade and aggregated values are computed by the same floating-point operations).
+    """
+    if sign == 0 or not (mid == mid) or not (mid_h == mid_h) or mid <= 0.0 or not (eff_bps == eff_bps):
+        return np.nan
+    return 2.0 * sign * (price - mid_h) / mid * 1e4
+
+
+@njit(cache=True, nogil=True)
 def horizon_spreads(price, sign, mid, mid_h, eff_bps):
     """Realized spread, price impact and taker markout at one horizon.
 
@@ -121,19 +134,15 @@ def horizon_spreads(price, sign, mid, mid_h, eff_bps):
     pi = np.empty(n, dtype=np.float64)
     mk = np.empty(n, dtype=np.float64)
     for i in range(n):
-        m = mid[i]
-        mh = mid_h[i]
-        d = sign[i]
-        e = eff_bps[i]
-        if d == 0 or not (m == m) or not (mh == mh) or m <= 0.0 or not (e == e):
+        r = realized_bps(price[i], sign[i], mid[i], mid_h[i], eff_bps[i])
+        if r == r:
+            rs[i] = r
+            pi[i] = eff_bps[i] - r
+            mk[i] = sign[i] * (mid_h[i] - price[i]) / mid[i] * 1e4
+        else:
             rs[i] = np.nan
             pi[i] = np.nan
             mk[i] = np.nan
-        else:
-            r = 2.0 * d * (price[i] - mh) / m * 1e4
-            rs[i] = r
-            pi[i] = e - r
-            mk[i] = d * (mh - price[i]) / m * 1e4
     return rs, pi, mk
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .asof import asof_valid_index, valid_quotes
+from .asof import asof_mid_at_horizon, asof_valid_index, valid_quotes
 from .regression import ols_sums
 from .signing import RULE_FEED, RULE_QUOTE, RULE_TICK, RULE_UNSIGNED, RULE_ZERO_TICK, bvc_buy_fraction, sign_trades
-from .spreads import LOC_INSIDE, LOC_MID, LOC_NONE, LOC_OUTSIDE, LOC_QUOTE, effective_spreads, horizon_spreads
+from .spreads import LOC_INSIDE, LOC_MID, LOC_NONE, LOC_OUTSIDE, LOC_QUOTE, effective_spreads, realized_bps
 from .spreads import time_weighted_quotes, trade_location
 from .volume import bucket_activity, realized_variance, sample_last, size_stats, trade_gaps, volume_bins
 
@@ -176,42 +176,43 @@ def _partition(
     q_ts, q_bid, q_ask, q_bsz, q_asz,
     open_ns, close_ns,
     hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip,
-    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot,
+    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades,
     o_use, o_qidx, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, o_mid_h,
     day, hz, bins, kyle,
 ):
-    """One partition; outputs are views of the batch arrays (``o_*`` per trade, the rest per day)."""
+    """One partition. Per-day outputs are rows of the batch arrays; the per-trade outputs ``o_*`` are
+    views of the batch arrays and are written only when ``want_trades`` (else they are empty)."""
     n = t_ts.shape[0]
     m = q_ts.shape[0]
     n_h1 = hor_ns.shape[0]
     n_h2 = hor_tr.shape[0]
 
     # ---- which trades are in the sample
-    cont = np.zeros(n, dtype=np.bool_)
-    allin = np.zeros(n, dtype=np.bool_)
+    use = np.empty(n, dtype=np.int8)
+    cont = np.empty(n, dtype=np.bool_)
     n_cont = 0
     n_excl = 0
     for i in range(n):
         p = t_px[i]
         s = t_sz[i]
-        ok = p > 0.0 and s > 0.0 and p < np.inf and s < np.inf
         u = USE_EXCLUDED
-        if ok:
+        if p > 0.0 and s > 0.0 and p < np.inf and s < np.inf:
             if t_auc[i] != 0:
                 u = USE_AUCTION
             elif t_ts[i] >= open_ns and t_ts[i] <= close_ns:
                 u = USE_CONTINUOUS
-        o_use[i] = u
+        use[i] = u
+        cont[i] = u == USE_CONTINUOUS
         if u == USE_CONTINUOUS:
-            cont[i] = True
             n_cont += 1
-        if u != USE_EXCLUDED:
-            allin[i] = True
-        else:
+        elif u == USE_EXCLUDED:
             n_excl += 1
 
     # ---- prevailing quotes
     qvalid = valid_quotes(q_bid, q_ask)
+    qmid = np.empty(m)
+    for j in range(m):
+        qmid[j] = 0.5 * (q_bid[j] + q_ask[j]) if qvalid[j] else np.nan
     shifted = np.empty(n, dtype=np.int64)
     for i in range(n):
         shifted[i] = t_ts[i] - lag_ns
@@ -221,7 +222,6 @@ def _partition(
     mid = np.empty(n)
     for i in range(n):
         k = qidx[i]
-        o_qidx[i] = k
         if k < 0:
             bid[i] = np.nan
             ask[i] = np.nan
@@ -231,81 +231,78 @@ def _partition(
             ask[i] = q_ask[k]
             mid[i] = 0.5 * (q_bid[k] + q_ask[k])
 
-    # ---- signs, location, effective spread
+    # ---- signs, location, effective spread (continuous trades only)
     sign, rule = sign_trades(t_px, bid, ask, t_aggr, cont, method, use_feed)
     loc = trade_location(t_px, bid, ask)
     eff_bps, eff_px = effective_spreads(t_px, sign, mid)
+    # Branch-free selects on purpose: numba 0.68 / LLVM miscompiles a vectorized loop that stores to
+    # arrays of different widths (int8 and float64) under a negated mask (`if not cont[i]: ...`).
     for i in range(n):
-        o_sign[i] = sign[i]
-        o_rule[i] = rule[i]
-        o_loc[i] = loc[i] if cont[i] else LOC_NONE
-        if cont[i]:
+        c_i = cont[i]
+        loc[i] = loc[i] if c_i else LOC_NONE
+        eff_bps[i] = eff_bps[i] if c_i else np.nan
+        eff_px[i] = eff_px[i] if c_i else np.nan
+    if want_trades:
+        for i in range(n):
+            o_use[i] = use[i]
+            o_qidx[i] = qidx[i]
+            o_sign[i] = sign[i]
+            o_rule[i] = rule[i]
+            o_loc[i] = loc[i]
             o_eff_bps[i] = eff_bps[i]
             o_eff_px[i] = eff_px[i]
-        else:
-            o_eff_bps[i] = np.nan
-            o_eff_px[i] = np.nan
 
-    # ---- mid at the close (clipped horizons) and at the open
+    # ---- mid at the open and at the close (clipped horizons)
     edge = np.empty(2, dtype=np.int64)
     edge[0] = open_ns - lag_ns
     edge[1] = close_ns - lag_ns
     eidx = asof_valid_index(edge, q_ts, qvalid, strict)
-    open_mid = np.nan
-    close_mid = np.nan
-    if eidx[0] >= 0:
-        open_mid = 0.5 * (q_bid[eidx[0]] + q_ask[eidx[0]])
-    if eidx[1] >= 0:
-        close_mid = 0.5 * (q_bid[eidx[1]] + q_ask[eidx[1]])
+    open_mid = qmid[eidx[0]] if eidx[0] >= 0 else np.nan
+    close_mid = qmid[eidx[1]] if eidx[1] >= 0 else np.nan
 
-    # ---- horizon midpoints: clock horizons
-    times = np.empty(n, dtype=np.int64)
-    for h in range(n_h1):
-        hh = hor_ns[h]
-        for i in range(n):
-            t = t_ts[i] + hh
-            if t > close_ns:
-                t = close_ns
-            times[i] = t - lag_ns
-        hidx = asof_valid_index(times, q_ts, qvalid, strict)
-        for i in range(n):
-            k = hidx[i]
-            if not cont[i] or k < 0 or (not clip and t_ts[i] + hh > close_ns):
-                o_mid_h[h, i] = np.nan
-            else:
-                o_mid_h[h, i] = 0.5 * (q_bid[k] + q_ask[k])
-    # ---- trade-count horizons (the n-th later continuous trade's prevailing mid)
+    # ---- continuous trades in order (trade-count horizons, Kyle)
     cidx = np.empty(n_cont, dtype=np.int64)
     c = 0
     for i in range(n):
         if cont[i]:
             cidx[c] = i
             c += 1
-    for h in range(n_h2):
-        step = hor_tr[h]
-        row = n_h1 + h
-        for i in range(n):
-            o_mid_h[row, i] = np.nan
-        for c in range(n_cont):
-            i = cidx[c]
-            if c + step < n_cont:
-                o_mid_h[row, i] = mid[cidx[c + step]]
-            elif clip:
-                o_mid_h[row, i] = close_mid
 
-    # ---- realized spread and impact per horizon (share-weighted over the same trades)
+    # ---- horizons: the midpoint at the horizon, then realized spread and impact (share-weighted over
+    # the same trades), one horizon at a time in a reused scratch row
+    mh = np.empty(n)
     for h in range(n_h1 + n_h2):
-        rs, pi, mk = horizon_spreads(t_px, sign, mid, o_mid_h[h], o_eff_bps)
+        if h < n_h1:
+            asof_mid_at_horizon(t_ts, hor_ns[h], close_ns, lag_ns, clip, q_ts, qvalid, qmid, strict, mh)
+            for i in range(n):
+                if not cont[i]:
+                    mh[i] = np.nan
+        else:
+            step = hor_tr[h - n_h1]
+            for i in range(n):
+                mh[i] = np.nan
+            for c in range(n_cont):
+                i = cidx[c]
+                if c + step < n_cont:
+                    mh[i] = mid[cidx[c + step]]
+                elif clip:
+                    mh[i] = close_mid
+        if want_trades:
+            for i in range(n):
+                o_mid_h[h, i] = mh[i]
         sw = 0.0
         sr = 0.0
         sp = 0.0
         cnt = 0
         for i in range(n):
-            if cont[i] and rs[i] == rs[i]:
+            if not cont[i]:
+                continue
+            r = realized_bps(t_px[i], sign[i], mid[i], mh[i], eff_bps[i])
+            if r == r:
                 w = t_sz[i]
                 sw += w
-                sr += w * rs[i]
-                sp += w * pi[i]
+                sr += w * r
+                sp += w * (eff_bps[i] - r)
                 cnt += 1
         if sw > 0.0:
             hz[h, 0] = sr / sw
@@ -326,7 +323,7 @@ def _partition(
     lo = np.nan
     n_in = 0
     for i in range(n):
-        if not allin[i]:
+        if use[i] == USE_EXCLUDED:
             continue
         n_in += 1
         p = t_px[i]
@@ -495,9 +492,6 @@ def _partition(
     # ---- realized volatility: trade prices and midpoints on a regular grid
     grid = _grid(open_ns, close_ns, rv_ns)
     rv_t = realized_variance(sample_last(t_ts, t_px, cont, grid))
-    qmid = np.empty(m)
-    for j in range(m):
-        qmid[j] = 0.5 * (q_bid[j] + q_ask[j]) if qvalid[j] else np.nan
     rv_m = realized_variance(sample_last(q_ts, qmid, qvalid, grid))
     day[F_REALIZED_VOL_FRAC] = np.sqrt(rv_t[0])
     day[F_REALIZED_VOL_MID_FRAC] = np.sqrt(rv_m[0])
@@ -532,7 +526,7 @@ def tick_pass(
     q_ts, q_bid, q_ask, q_bsz, q_asz, q_off,
     open_ns, close_ns,
     hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip,
-    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot,
+    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades=True,
 ):
     """All tick measures of a batch of symbol-day partitions.
 
@@ -558,13 +552,16 @@ def tick_pass(
     bin_ns, n_bins : int64, int
         Volume-profile interval width and count. bucket_ns : int64, width of the idle/BVC buckets.
         rv_ns : int64, realized-volatility sampling interval. odd_lot : float, odd-lot threshold (shares).
+    want_trades : bool
+        Fill the per-trade outputs (the audit table); when False they are empty arrays, which saves
+        ~90 bytes of fresh memory per trade.
 
     Returns
     -------
     status : int8[P]
         ``STATUS_OK``, or ``STATUS_UNSORTED_TRADES`` / ``STATUS_UNSORTED_QUOTES`` (outputs of that
         partition are then NaN: sort and call again).
-    use, qidx, sign, rule, loc : per trade
+    use, qidx, sign, rule, loc : per trade (length N, or 0 without ``want_trades``)
         Sample code (``USE_*``), matched quote index into the batch quote arrays (-1 none), sign,
         signing rule code, trade location code.
     eff_bps, eff_px : float64[N]
@@ -584,14 +581,15 @@ def tick_pass(
     N = t_ts.shape[0]
     H = hor_ns.shape[0] + hor_tr.shape[0]
     status = np.zeros(P, dtype=np.int8)
-    o_use = np.zeros(N, dtype=np.int8)
-    o_qidx = np.full(N, -1, dtype=np.int64)
-    o_sign = np.zeros(N, dtype=np.int8)
-    o_rule = np.zeros(N, dtype=np.int8)
-    o_loc = np.zeros(N, dtype=np.int8)
-    o_eff_bps = np.full(N, np.nan)
-    o_eff_px = np.full(N, np.nan)
-    o_mid_h = np.full((H, N), np.nan)
+    NT = N if want_trades else 0
+    o_use = np.zeros(NT, dtype=np.int8)
+    o_qidx = np.full(NT, -1, dtype=np.int64)
+    o_sign = np.zeros(NT, dtype=np.int8)
+    o_rule = np.zeros(NT, dtype=np.int8)
+    o_loc = np.zeros(NT, dtype=np.int8)
+    o_eff_bps = np.full(NT, np.nan)
+    o_eff_px = np.full(NT, np.nan)
+    o_mid_h = np.full((H, NT), np.nan)
     day = np.full((P, N_FIELDS), np.nan)
     hz = np.full((P, H, 3), np.nan)
     bins = np.zeros((P, n_bins))
@@ -605,17 +603,18 @@ def tick_pass(
         if not _is_sorted(q_ts[qa:qb]):
             status[p] = STATUS_UNSORTED_QUOTES
             continue
-        qidx_view = o_qidx[a:b]
+        ta, tb = (a, b) if want_trades else (0, 0)
+        qidx_view = o_qidx[ta:tb]
         _partition(
             t_ts[a:b], t_px[a:b], t_sz[a:b], t_aggr[a:b], t_auc[a:b],
             q_ts[qa:qb], q_bid[qa:qb], q_ask[qa:qb], q_bsz[qa:qb], q_asz[qa:qb],
             open_ns[p], close_ns[p],
             hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip,
-            bin_ns, n_bins, bucket_ns, rv_ns, odd_lot,
-            o_use[a:b], qidx_view, o_sign[a:b], o_rule[a:b], o_loc[a:b], o_eff_bps[a:b], o_eff_px[a:b],
-            o_mid_h[:, a:b], day[p], hz[p], bins[p], kyle[p],
+            bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades,
+            o_use[ta:tb], qidx_view, o_sign[ta:tb], o_rule[ta:tb], o_loc[ta:tb], o_eff_bps[ta:tb], o_eff_px[ta:tb],
+            o_mid_h[:, ta:tb], day[p], hz[p], bins[p], kyle[p],
         )
-        for i in range(b - a):  # local quote index -> batch quote index
+        for i in range(tb - ta):  # local quote index -> batch quote index
             if qidx_view[i] >= 0:
                 qidx_view[i] += qa
     return status, o_use, o_qidx, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, o_mid_h, day, hz, bins, kyle

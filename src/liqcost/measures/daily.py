@@ -207,24 +207,6 @@ def _slice_batch(b: TickBatch, p0: int, p1: int) -> TickBatch:
     )
 
 
-def _frame_keys(trades, quotes, tz, symbols, start, end) -> list[tuple[str, dt.date]]:
-    from liqcost.io.dataset import local_date_expr
-
-    keys = set()
-    for f in (trades, quotes):
-        if f is None or f.height == 0:
-            continue
-        k = f.lazy().select(pl.col("symbol").cast(pl.String), local_date_expr("ts", tz).alias("date"))
-        if symbols:
-            k = k.filter(pl.col("symbol").is_in(list(symbols)))
-        if start:
-            k = k.filter(pl.col("date") >= start)
-        if end:
-            k = k.filter(pl.col("date") <= end)
-        keys |= set(k.unique().drop_nulls().collect().iter_rows())
-    return sorted(keys)
-
-
 def daily_metrics(
     config,
     *,
@@ -304,15 +286,14 @@ def daily_metrics(
                 check_frame(trades, "trades", "trades")
             if quotes is not None:
                 check_frame(quotes, "quotes", "quotes")
-            keys = _frame_keys(trades, quotes, params.timezone, symbols, start, end)
-            if not keys:
+            full = batch_from_frames(trades, quotes, params.timezone, symbols, start, end)
+            if not full.symbols:
                 raise NoDataError(
                     "no trades or quotes for the selection"
                     + (f" (symbols {', '.join(symbols)})" if symbols else "")
                     + (f" between {start or 'the start'} and {end or 'the end'}" if (start or end) else "")
                     + "; check --symbol, --start/--end and the session time zone."
                 )
-            full = batch_from_frames(trades, quotes, keys, params.timezone)
             rows = (np.diff(full.t_off) + np.diff(full.q_off)).tolist()
             ranges = _chunks(rows, float(eng.batch_rows), 4 * n_workers)
             tasks = [

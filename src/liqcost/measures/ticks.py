@@ -30,6 +30,7 @@ __all__ = [
     "horizon_label",
     "session_bounds_ns",
     "batch_from_frames",
+    "local_day_bounds_ns",
     "read_parts",
     "measure_batch",
     "process_parts",
@@ -260,39 +261,83 @@ def _assemble(symbols, dates, trades: pl.DataFrame, t_counts, quotes: pl.DataFra
     )
 
 
-def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, keys: list[tuple[str, dt.date]],
-                      timezone: str) -> TickBatch:
-    """A batch from in-memory canonical frames, for the symbol-days ``keys`` (in that order).
+def local_day_bounds_ns(first: dt.date, last: dt.date, timezone: str) -> np.ndarray:
+    """UTC ns of every local midnight from ``first`` to ``last + 1`` (``len = days + 2``), DST-aware."""
+    tz = ZoneInfo(timezone)
+    n = (last - first).days + 2
+    return np.array([_to_ns(dt.datetime.combine(first + dt.timedelta(days=k), dt.time(0), tzinfo=tz)) for k in range(n)],
+                    dtype=np.int64)
 
-    The frames may hold other symbol-days (they are ignored) and need not be sorted: rows are put in
-    ``(partition, ts)`` order here (stable, so equal time stamps keep their order).
+
+def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, timezone: str,
+                      symbols=None, start: dt.date | None = None, end: dt.date | None = None) -> TickBatch:
+    """One batch holding every selected symbol-day of in-memory canonical frames.
+
+    Rows need not be sorted or grouped: each row gets an integer partition id (symbol code x local
+    day, the day found by a binary search of the UTC instants of local midnights, so no per-row time
+    zone conversion), and rows are sorted by (partition, time) only when they are not already in that
+    order (a stable sort: rows with equal time stamps keep their order). Partitions come in (symbol,
+    date) order; a symbol-day present in only one of the frames is kept with no rows in the other.
     """
-    from liqcost.io.dataset import local_date_expr
+    frames = {k: f for k, f in (("t", trades), ("q", quotes)) if f is not None and f.height > 0}
+    for k, f in frames.items():
+        _check_ts(f, "trade" if k == "t" else "quote", "input")
+    if not frames:
+        return _assemble([], [], _empty_trades(), [], _empty_quotes(), [])
+    syms = sorted(set().union(*[set(f.get_column("symbol").cast(pl.String).unique().to_list()) for f in frames.values()]))
+    if symbols:
+        syms = [x for x in syms if x in set(symbols)]
+    code = {x: i for i, x in enumerate(syms)}
+    lo = min(f.get_column("ts").min() for f in frames.values())
+    hi = max(f.get_column("ts").max() for f in frames.values())
+    tz = ZoneInfo(timezone)
+    first = lo.astimezone(tz).date() - dt.timedelta(days=1)
+    last = hi.astimezone(tz).date() + dt.timedelta(days=1)
+    bounds = local_day_bounds_ns(first, last, timezone)
+    n_days = len(bounds) - 1
+    d_lo = 0 if start is None else max(0, (start - first).days)
+    d_hi = n_days - 1 if end is None else min(n_days - 1, (end - first).days)
+    bounds_s = pl.Series("b", bounds)
 
-    key_frame = pl.DataFrame(
-        {"symbol": [k[0] for k in keys], "date": [k[1] for k in keys], "_pid": np.arange(len(keys), dtype=np.int64)},
-        schema={"symbol": pl.String, "date": pl.Date, "_pid": pl.Int64},
-    )
-
-    def prep(frame, select, empty):
-        if frame is None or frame.height == 0:
-            return empty(), np.zeros(len(keys), dtype=np.int64)
-        _check_ts(frame, "trade" if select is _trade_select else "quote", "input")
-        schema = frame.schema
-        f = (
-            frame.lazy()
-            .with_columns(pl.col("symbol").cast(pl.String), local_date_expr("ts", timezone).alias("date"))
-            .join(key_frame.lazy(), on=["symbol", "date"], how="inner")
-            .sort(["_pid", "ts"], maintain_order=True)
-            .select([*select(schema), pl.col("_pid")])
+    out = {}
+    for k, f in frames.items():
+        select = _trade_select if k == "t" else _quote_select
+        g = (
+            f.lazy()
+            .filter(pl.col("symbol").cast(pl.String).is_in(syms))
+            .select(
+                pl.col("symbol").cast(pl.String).replace_strict(code, return_dtype=pl.Int64).alias("_sym"),
+                *select(f.schema),
+            )
+            .with_columns((pl.lit(bounds_s).search_sorted(pl.col("ts"), side="right").cast(pl.Int64) - 1).alias("_day"))
+            .filter((pl.col("_day") >= d_lo) & (pl.col("_day") <= d_hi))
+            .with_columns((pl.col("_sym") * n_days + pl.col("_day")).alias("_pid"))
             .collect()
         )
-        counts = np.bincount(f.get_column("_pid").to_numpy(), minlength=len(keys)).astype(np.int64)
-        return f.drop("_pid"), counts
+        pid = g.get_column("_pid").to_numpy()
+        ts = g.get_column("ts").to_numpy()
+        if pid.size > 1:
+            dp = np.diff(pid)
+            ordered = bool(np.all((dp > 0) | ((dp == 0) & (np.diff(ts) >= 0))))
+            if not ordered:
+                g = g.sort(["_pid", "ts"], maintain_order=True)
+                pid = g.get_column("_pid").to_numpy()
+        out[k] = (g.drop("_sym", "_day", "_pid"), pid)
+    all_pids = np.unique(np.concatenate([v[1] for v in out.values()]))
+    symbols_out = [syms[int(x) // n_days] for x in all_pids]
+    dates_out = [first + dt.timedelta(days=int(x) % n_days) for x in all_pids]
 
-    t, tc = prep(trades, _trade_select, _empty_trades)
-    q, qc = prep(quotes, _quote_select, _empty_quotes)
-    return _assemble([k[0] for k in keys], [k[1] for k in keys], t, tc, q, qc)
+    def counts(k):
+        if k not in out:
+            return (_empty_trades() if k == "t" else _empty_quotes()), np.zeros(len(all_pids), dtype=np.int64)
+        frame, pid = out[k]
+        left = np.searchsorted(pid, all_pids, side="left")
+        right = np.searchsorted(pid, all_pids, side="right")
+        return frame, (right - left).astype(np.int64)
+
+    t, tc = counts("t")
+    q, qc = counts("q")
+    return _assemble(symbols_out, dates_out, t, tc, q, qc)
 
 
 def _read_files(parts_files: list[tuple], select, empty) -> tuple[pl.DataFrame, np.ndarray]:
@@ -347,7 +392,7 @@ def _sort_partitions(batch: TickBatch, which: str) -> TickBatch:
 
 # ------------------------------------------------------------------------------------------ measuring
 
-def _run_kernel(batch: TickBatch, params: TickParams):
+def _run_kernel(batch: TickBatch, params: TickParams, want_trades: bool = True):
     from liqcost.kernels.signing import SIGNING_CODES
     from liqcost.kernels.tickpass import tick_pass
 
@@ -362,7 +407,7 @@ def _run_kernel(batch: TickBatch, params: TickParams):
         bool(params.use_feed_aggressor), bool(params.clip),
         np.int64(params.profile_interval_min * 60 * NS), int(params.n_bins),
         np.int64(round(params.no_trade_bucket_s * NS)), np.int64(round(params.rv_interval_s * NS)),
-        float(params.odd_lot_shares),
+        float(params.odd_lot_shares), bool(want_trades),
     )
 
 
@@ -380,14 +425,14 @@ def measure_batch(batch: TickBatch, params: TickParams, want_trades: bool = Fals
     """
     from liqcost.kernels.tickpass import DAY_FIELDS, STATUS_OK, STATUS_UNSORTED_QUOTES, STATUS_UNSORTED_TRADES
 
-    out = _run_kernel(batch, params)
+    out = _run_kernel(batch, params, want_trades)
     status = out[0]
     if (status != STATUS_OK).any():
         if (status == STATUS_UNSORTED_TRADES).any():
             batch = _sort_partitions(batch, "t")
         if (status == STATUS_UNSORTED_QUOTES).any() or (status == STATUS_UNSORTED_TRADES).any():
             batch = _sort_partitions(batch, "q")
-        out = _run_kernel(batch, params)
+        out = _run_kernel(batch, params, want_trades)
         if (out[0] != STATUS_OK).any():  # pragma: no cover - sorting always fixes it
             raise DataError("internal: partitions still unsorted after sorting")
     status, use, qidx, sign, rule, loc, eff_bps, eff_px, mid_h, day, hz, bins, kyle = out
