@@ -177,22 +177,40 @@ def _session_bounds(dates):
 
 
 def run_pandas(t_pl, q_pl):
-    """Straightforward pandas: merge_asof by symbol-day + vectorized numpy. Returns a polars frame of daily rows."""
-    import pandas as pd
+    """Straightforward pandas, one symbol at a time: merge_asof (by symbol-day) + vectorized numpy.
+
+    The polars -> pandas conversion of each symbol's rows is not timed; only the pandas computation is.
+    """
     import polars as pl
 
     tz = "America/New_York"
-    t = t_pl.with_columns(pl.col("ts").dt.convert_time_zone(tz).dt.date().alias("date")).to_pandas()
-    q = q_pl.with_columns(pl.col("ts").dt.convert_time_zone(tz).dt.date().alias("date")).to_pandas()
-    t0 = time.perf_counter()
+    date = pl.col("ts").dt.convert_time_zone(tz).dt.date()
+    t_pl = t_pl.with_columns(date.alias("date"))
+    q_pl = q_pl.with_columns(date.alias("date"))
+    elapsed = 0.0
+    frames = []
+    for sym in sorted(t_pl["symbol"].unique().to_list()):
+        t = t_pl.filter(pl.col("symbol") == sym).drop("symbol").to_pandas()
+        q = q_pl.filter(pl.col("symbol") == sym).drop("symbol").to_pandas()
+        t0 = time.perf_counter()
+        daily = _pandas_symbol(t, q)
+        elapsed += time.perf_counter() - t0
+        frames.append(pl.from_pandas(daily.reset_index(drop=True)).with_columns(pl.lit(sym).alias("symbol"),
+                                                                                pl.col("date").cast(pl.Date)))
+    return pl.concat(frames, how="diagonal_relaxed"), elapsed
+
+
+def _pandas_symbol(t, q):
+    import pandas as pd
+
     for f in (t, q):
-        f["ts"] = f["ts"].astype("int64") if f["ts"].dtype == "int64" else f["ts"].dt.tz_convert(None).astype("int64")
-    keys = pd.concat([t[["symbol", "date"]], q[["symbol", "date"]]]).drop_duplicates().sort_values(["symbol", "date"])
+        f["ts"] = f["ts"].dt.tz_convert(None).astype("int64")
+    keys = pd.concat([t[["date"]], q[["date"]]]).drop_duplicates().sort_values("date").reset_index(drop=True)
     keys["pid"] = np.arange(len(keys))
-    o, c = _session_bounds(list(keys["date"]))
+    o, c = _session_bounds([d.date() if hasattr(d, "date") else d for d in keys["date"]])
     keys["open_ns"], keys["close_ns"] = o, c
-    t = t.merge(keys, on=["symbol", "date"])
-    q = q.merge(keys, on=["symbol", "date"])
+    t = t.merge(keys, on="date")
+    q = q.merge(keys, on="date")
     t = t.sort_values(["ts"], kind="stable")
     q = q[(q.bid > 0) & (q.ask > 0) & (q.bid <= q.ask)].sort_values(["ts"], kind="stable")
     q["mid"] = (q.bid + q.ask) / 2
@@ -204,11 +222,10 @@ def run_pandas(t_pl, q_pl):
     tick = np.sign(dp).replace(0, np.nan)
     tick = tick.groupby(t["pid"]).ffill().fillna(0)
     quote = np.sign(t.price - t.mid)
-    sign = np.where(quote.notna() & (quote != 0), quote, tick)
-    t["sign"] = sign
+    t["sign"] = np.where(quote.notna() & (quote != 0), quote, tick)
     t["eff"] = np.where(t.sign != 0, 2 * t.sign * (t.price - t.mid) / t.mid * 1e4, np.nan)
     t.loc[(t.sign == 0) & (t.price == t.mid), "eff"] = 0.0
-    # mid at the close (for clipped horizons)
+    # mid at the close (clipped horizons)
     closes = keys[["pid", "close_ns"]].rename(columns={"close_ns": "ts"}).sort_values("ts")
     closes = pd.merge_asof(closes, qm[["ts", "pid", "mid"]], on="ts", by="pid", allow_exact_matches=False)
     close_mid = closes.set_index("pid")["mid"]
@@ -224,7 +241,6 @@ def run_pandas(t_pl, q_pl):
     ok_eff = t.eff.notna()
     t["w_eff"] = np.where(ok_eff, t["size"], 0.0)
     t["we"] = np.where(ok_eff, t["size"] * t.eff, 0.0)
-    agg = {"n_trades": ("price", "size"), "volume_shares": ("size", "sum")}
     t["pv"] = t.price * t["size"]
     g = t.groupby("pid")
     daily = pd.DataFrame({"n_trades": g.size(), "volume_shares": g["size"].sum(), "pv": g["pv"].sum(),
@@ -234,10 +250,9 @@ def run_pandas(t_pl, q_pl):
     for lab in LABELS:
         rs = 2 * t.sign * (t.price - t[f"mid_{lab}"]) / t.mid * 1e4
         ok = rs.notna() & ok_eff & (t.sign != 0)
-        w = np.where(ok, t["size"], 0.0)
+        t["_w"] = np.where(ok, t["size"], 0.0)
         t["_wr"] = np.where(ok, t["size"] * rs, 0.0)
         t["_wi"] = np.where(ok, t["size"] * (t.eff - rs), 0.0)
-        t["_w"] = w
         gg = t.groupby("pid")
         daily[f"realized_spread_{lab}_bps"] = gg["_wr"].sum() / gg["_w"].sum()
         daily[f"price_impact_{lab}_bps"] = gg["_wi"].sum() / gg["_w"].sum()
@@ -250,12 +265,8 @@ def run_pandas(t_pl, q_pl):
     q["_d"] = dur
     q["_ds"] = dur * (q.ask - q.bid) / q.mid * 1e4
     gq = q.groupby("pid")
-    qs = gq["_ds"].sum() / gq["_d"].sum()
-    daily = daily.join(qs.rename("quoted_spread_bps"), how="outer")
-    daily = daily.join(keys.set_index("pid")[["symbol", "date"]], how="right")
-    elapsed = time.perf_counter() - t0
-    out = pl.from_pandas(daily.reset_index(drop=True))
-    return out, elapsed
+    daily = daily.join((gq["_ds"].sum() / gq["_d"].sum()).rename("quoted_spread_bps"), how="outer")
+    return daily.join(keys.set_index("pid")[["date"]], how="right")
 
 
 def run_polars(t, q):
@@ -389,6 +400,7 @@ def method(name: str, root: Path, workers: int) -> dict:
         rec["trades"] = t.height
         daily.write_parquet(root / "_core_polars.parquet")
     rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rec["loadavg_1min_after"] = os.getloadavg()[0]
     return rec
 
 
@@ -435,12 +447,14 @@ def main(argv=None):
         if name in args.skip:
             continue
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        load_before = os.getloadavg()[0]
         p = subprocess.run([sys.executable, __file__, "--method", name, "--data-dir", str(root), "--workers",
                             str(workers)] + (["--small"] if args.small else []), capture_output=True, text=True, env=env)
         if p.returncode != 0:
             print(p.stderr, file=sys.stderr)
             raise SystemExit(f"method {name} failed")
         rec = json.loads(p.stdout.strip().splitlines()[-1])
+        rec["loadavg_1min_before"] = load_before
         if name in results:  # read twice (cold then warm page cache): keep the faster
             rec["seconds"] = min(rec["seconds"], results[name]["seconds"])
         results[name] = rec

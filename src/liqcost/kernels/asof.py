@@ -19,7 +19,7 @@ from numba import njit
 __all__ = ["valid_quotes", "asof_valid_index", "prevailing_quotes"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def valid_quotes(bid, ask):
     """Validity mask of quotes.
 
@@ -42,7 +42,7 @@ def valid_quotes(bid, ask):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def asof_valid_index(times, q_ts, valid, strict):
     """Index of the prevailing valid quote for each time.
 
@@ -83,7 +83,7 @@ def asof_valid_index(times, q_ts, valid, strict):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def prevailing_quotes(trade_ts, q_ts, q_bid, q_ask, lag_ns, strict):
     """Prevailing quote of each trade, with a quote lag, and the age of that quote.
 
@@ -135,7 +135,7 @@ def prevailing_quotes(trade_ts, q_ts, q_bid, q_ask, lag_ns, strict):
     return idx, bid, ask, mid, age
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def asof_mid_at_horizon(trade_ts, horizon_ns, end_ns, lag_ns, clip, q_ts, valid, q_mid, strict, out):
     """Midpoint in force ``horizon_ns`` after each trade, written into ``out`` (no allocation).
 

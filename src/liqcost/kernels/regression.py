@@ -15,7 +15,7 @@ from numba import njit
 __all__ = ["ols_sums", "ols_from_sums", "pooled_within_from_sums"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def ols_sums(x, y):
     """Sufficient statistics of the pairs where both ``x`` and ``y`` are finite.
 
@@ -38,7 +38,7 @@ def ols_sums(x, y):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def ols_from_sums(s, min_n):
     """Slope, its standard error and the intercept of ``y = a + b x`` from :func:`ols_sums`.
 
@@ -68,7 +68,7 @@ def ols_from_sums(s, min_n):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def pooled_within_from_sums(sums, min_n):
     """Pooled slope with one intercept per group (within estimator) from per-group sums.
 

@@ -55,7 +55,7 @@ SIGNING_CODES = {"tick": SIGN_TICK, "quote": SIGN_QUOTE, "lee_ready": SIGN_LEE_R
 PX_RTOL = 1e-9
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def tick_rule(price, use):
     """Tick-rule sign of each trade.
 
@@ -108,12 +108,12 @@ def tick_rule(price, use):
     return sign, rule
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _near(a, b):
     return abs(a - b) <= PX_RTOL * abs(b)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def sign_trades(price, bid, ask, aggressor, use, method, use_feed):
     """Sign trades with a quote-based rule, the tick rule, or the feed's aggressor flag.
 
@@ -203,12 +203,12 @@ def sign_trades(price, bid, ask, aggressor, use, method, use_feed):
     return sign, rule
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _norm_cdf(x):
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def bvc_buy_fraction(price_change, sigma):
     """Bulk volume classification: the buy share of each bar's volume.
 

@@ -39,7 +39,7 @@ LOC_QUOTE = 3  # at the bid or the ask
 LOC_OUTSIDE = 4  # through the quote (above the ask or below the bid)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def effective_spreads(price, sign, mid):
     """Effective spread of each trade.
 
@@ -89,7 +89,7 @@ def effective_spreads(price, sign, mid):
     return eff_bps, eff_px
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def realized_bps(price, sign, mid, mid_h, eff_bps):
     """Realized spread of one trade, ``2 d (p - m_h) / m * 1e4`` bps; NaN when undefined.
 
@@ -101,7 +101,7 @@ def realized_bps(price, sign, mid, mid_h, eff_bps):
     return 2.0 * sign * (price - mid_h) / mid * 1e4
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def horizon_spreads(price, sign, mid, mid_h, eff_bps):
     """Realized spread, price impact and taker markout at one horizon.
 
@@ -146,7 +146,7 @@ def horizon_spreads(price, sign, mid, mid_h, eff_bps):
     return rs, pi, mk
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def trade_location(price, bid, ask):
     """Where each trade printed relative to its prevailing quote.
 
@@ -179,7 +179,7 @@ def trade_location(price, bid, ask):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, end_ns):
     """Time-weighted quoted spread and depth over ``[start_ns, end_ns)``.
 

@@ -150,7 +150,7 @@ F_BVC_BUY_VOLUME_FRAC = 53
 assert F_BVC_BUY_VOLUME_FRAC == N_FIELDS - 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _is_sorted(x):
     for i in range(1, x.shape[0]):
         if x[i] < x[i - 1]:
@@ -158,7 +158,7 @@ def _is_sorted(x):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _grid(start_ns, end_ns, step_ns):
     k = (end_ns - start_ns + step_ns - 1) // step_ns
     if k < 0:
@@ -170,7 +170,7 @@ def _grid(start_ns, end_ns, step_ns):
     return g
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _partition(
     t_ts, t_px, t_sz, t_aggr, t_auc,
     q_ts, q_bid, q_ask, q_bsz, q_asz,
@@ -520,7 +520,7 @@ def _partition(
         kyle[j] = ks[j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def tick_pass(
     t_ts, t_px, t_sz, t_aggr, t_auc, t_off,
     q_ts, q_bid, q_ask, q_bsz, q_asz, q_off,
