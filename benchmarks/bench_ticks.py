@@ -410,6 +410,7 @@ def main(argv=None):
     ap.add_argument("--data-dir", default=None, help="Where to write (and reuse) the generated dataset.")
     ap.add_argument("--workers", type=int, default=0, help="Threads for liqcost (0 = one per core).")
     ap.add_argument("--skip", nargs="*", default=[], help="Methods to skip (pandas, polars, numba1 ...).")
+    ap.add_argument("--keep", nargs="*", default=[], help="Methods whose figures to keep from the previous JSON.")
     ap.add_argument("--method", default=None, help=argparse.SUPPRESS)  # internal: run one method in this process
     ap.add_argument("--out", default=None, help="JSON file (default benchmarks/results/bench_ticks[_small].json).")
     args = ap.parse_args(argv)
@@ -441,8 +442,11 @@ def main(argv=None):
               file=sys.stderr)
     disk = sum(p.stat().st_size for p in root.rglob("part-*.parquet"))
 
+    out = Path(args.out) if args.out else HERE / "results" / f"bench_ticks{'_small' if args.small else ''}.json"
     results = {}
-    order = ["read", "profile", "read", "numba", "numba1", "polars", "pandas"]
+    if args.keep and out.exists():  # keep the methods measured before, re-measure the others
+        results = {k: v for k, v in json.loads(out.read_text())["methods"].items() if k in args.keep}
+    order = [m for m in ["read", "profile", "read", "numba", "numba1", "polars", "pandas"] if m not in results]
     for name in order:
         if name in args.skip:
             continue
@@ -491,7 +495,6 @@ def main(argv=None):
             peer: _max_diff(pl.read_parquet(root / f"_core_{peer}.parquet"), ref)
             for peer in ("pandas", "polars", "numba1") if (root / f"_core_{peer}.parquet").exists()
         }
-    out = Path(args.out) if args.out else HERE / "results" / f"bench_ticks{'_small' if args.small else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=1, default=str) + "\n")
     print(json.dumps({"ratios": ratios, "ns_per_trade": summary["ns_per_trade"], "targets": summary["targets"]},

@@ -54,7 +54,7 @@ def test_windows_asof_and_long_window(daily):
     d = daily.filter((pl.col("symbol") == "AAA") & (pl.col("date") <= asof)).sort("date")
     assert a["asof_date"] == asof and a["lookback_days"] == 5 and a["lookback_days_long"] == 10
     assert a["adv_shares"] == pytest.approx(d["volume_shares"].tail(5).mean())
-    assert a["adv_shares_long"] == pytest.approx(d["volume_shares"].mean())
+    assert a["adv_long_shares"] == pytest.approx(d["volume_shares"].mean())
     assert a["effective_spread_bps"] == pytest.approx(float(np.nanmedian(d["effective_spread_bps"].tail(5).to_numpy())))
     assert a["spread_bps"] == a["effective_spread_bps"] and a["spread_source"] == "effective"
 

@@ -104,7 +104,8 @@ def profile(state, dataset, trades_file, quotes_file, symbols, start, end, quote
         from liqcost.measures.daily import plan_dataset
 
         total = len(plan_dataset(kwargs["dataset"], sym_list, start, end))
-    with progress(state, total or 2, "symbol-days") as advance:
+    # files given directly are read and split in one go (no bar); a dataset shows one over symbol-days
+    with progress(state, total or 0, "symbol-days") as advance:
         result = daily_metrics(config, symbols=sym_list, start=start, end=end, trades_out=trades_out,
                                progress=advance, **kwargs)
     daily = result.daily

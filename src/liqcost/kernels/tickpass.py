@@ -25,7 +25,7 @@ from .spreads import time_weighted_quotes, trade_location
 from .volume import bucket_activity, median, realized_variance, sample_last, size_stats, trade_gaps, volume_bins
 
 __all__ = ["DAY_FIELDS", "USE_EXCLUDED", "USE_CONTINUOUS", "USE_AUCTION", "STATUS_OK", "STATUS_UNSORTED_TRADES",
-           "STATUS_UNSORTED_QUOTES", "tick_pass"]
+           "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids"]
 
 USE_EXCLUDED = 0  # invalid price/size or outside the session
 USE_CONTINUOUS = 1  # continuous-session trade: signed, in spreads and impact
@@ -156,6 +156,50 @@ def _is_sorted(x):
         if x[i] < x[i - 1]:
             return False
     return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def ordered_by_partition(pid, ts):
+    """True when rows are sorted by partition id, then by time (one pass, no temporaries)."""
+    for i in range(1, pid.shape[0]):
+        if pid[i] < pid[i - 1] or (pid[i] == pid[i - 1] and ts[i] < ts[i - 1]):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def partition_ids(run, run_code, ts, bounds):
+    """Partition id ``symbol_code * n_days + day`` of every row.
+
+    Parameters
+    ----------
+    run : int64[n] or uint32[n]
+        Run id of each row's symbol (consecutive rows with the same symbol share a run id).
+    run_code : int64[r]
+        Symbol code of each run.
+    ts : int64[n]
+        Time stamps, ns UTC.
+    bounds : int64[d + 1]
+        UTC ns of the local midnights, ascending (day k is ``[bounds[k], bounds[k + 1])``).
+
+    Returns
+    -------
+    int64[n]
+        Partition ids; -1 for a time outside ``bounds``. A moving day pointer makes sorted input O(n).
+    """
+    n = ts.shape[0]
+    n_days = bounds.shape[0] - 1
+    out = np.empty(n, dtype=np.int64)
+    d = 0
+    for i in range(n):
+        t = ts[i]
+        if not (bounds[d] <= t < bounds[d + 1]):
+            if t < bounds[0] or t >= bounds[n_days]:
+                out[i] = -1
+                continue
+            d = np.searchsorted(bounds, t, side="right") - 1
+        out[i] = run_code[run[i]] * n_days + d
+    return out
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -5,7 +5,7 @@ the daily metrics (:func:`liqcost.measures.daily.daily_metrics`), whose day grid
 zero-volume days, so ADV, the median daily volume and the daily-volume distribution count them.
 
 Window statistics (``L`` = ``measures.lookback_days``, and the long window ``measures.lookback_days_long``
-for the ``*_long`` columns):
+for the ``*_long_*`` columns):
 
 * ``adv_shares`` / ``mdv_shares`` / ``adv_usd``: mean / median daily volume and mean dollar volume over the
   ``L`` grid days, zero days included; ``daily_volume_shares`` lists them, oldest first.
@@ -121,8 +121,11 @@ def _window(rows: dict, lo: int, hi: int, cfg, horizon_labels) -> dict:
     return out
 
 
-_LONG = ("lookback_days", "adv_shares", "mdv_shares", "adv_usd", "zero_volume_days", "spread_bps",
-         "volatility_daily_frac", "kyle_lambda_bps_per_pct_adv")
+# long-window columns: "_long" goes before the unit suffix
+_LONG = {"lookback_days": "lookback_days_long", "adv_shares": "adv_long_shares", "mdv_shares": "mdv_long_shares",
+         "adv_usd": "adv_long_usd", "zero_volume_days": "zero_volume_long_days", "spread_bps": "spread_long_bps",
+         "volatility_daily_frac": "volatility_long_daily_frac",
+         "kyle_lambda_bps_per_pct_adv": "kyle_lambda_long_bps_per_pct_adv"}
 
 
 def liquidity_profile(
@@ -149,7 +152,7 @@ def liquidity_profile(
     Returns
     -------
     polars.DataFrame
-        One row per symbol satisfying :data:`liqcost.schema.PROFILE`, plus the ``*_long`` columns of the
+        One row per symbol satisfying :data:`liqcost.schema.PROFILE`, plus the ``*_long_*`` columns of the
         long window and the diagnostics named in the module docstring.
     """
     from liqcost.measures.ticks import TickParams
@@ -182,8 +185,8 @@ def liquidity_profile(
             "profile_interval_min": int(m.profile_interval_min),
             **short,
         }
-        for k in _LONG:
-            rec[f"{k}_long"] = long[k]
+        for k, name in _LONG.items():
+            rec[name] = long[k]
         records.append(rec)
     out = pl.DataFrame(records, infer_schema_length=None)
     out = out.with_columns(
@@ -194,7 +197,7 @@ def liquidity_profile(
         pl.col("lookback_days").cast(pl.Int64),
         pl.col("lookback_days_long").cast(pl.Int64),
         pl.col("zero_volume_days").cast(pl.Int64),
-        pl.col("zero_volume_days_long").cast(pl.Int64),
+        pl.col("zero_volume_long_days").cast(pl.Int64),
         pl.col("kyle_n_trades").cast(pl.Int64),
         pl.col("profile_interval_min").cast(pl.Int64),
     )

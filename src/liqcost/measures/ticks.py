@@ -195,14 +195,17 @@ _TRADE_COLS = {"ts": pl.Int64, "price": pl.Float64, "size": pl.Float64}
 _QUOTE_COLS = {"ts": pl.Int64, "bid": pl.Float64, "ask": pl.Float64, "bid_size": pl.Float64, "ask_size": pl.Float64}
 
 
-def _np(frame: pl.DataFrame, col: str, dtype) -> np.ndarray:
-    s = frame.get_column(col)
-    arr = s.to_numpy()
-    if arr.dtype != dtype or not arr.flags.c_contiguous or not arr.flags.writeable:
-        arr = np.ascontiguousarray(arr, dtype=dtype)
-        if not arr.flags.writeable:
-            arr = arr.copy()
+def _ro(arr: np.ndarray, dtype) -> np.ndarray:
+    """Contiguous, of ``dtype``, and read-only: the kernels get one kind of array (one numba specialization)
+    whether it is a zero-copy view of a polars column or a fresh numpy array."""
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.flags.writeable:
+        arr.flags.writeable = False
     return arr
+
+
+def _np(frame: pl.DataFrame, col: str, dtype) -> np.ndarray:
+    return _ro(frame.get_column(col).to_numpy(), dtype)
 
 
 def _trade_select(schema) -> list:
@@ -274,20 +277,21 @@ def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, 
     """One batch holding every selected symbol-day of in-memory canonical frames.
 
     Rows need not be sorted or grouped: each row gets an integer partition id (symbol code x local
-    day, the day found by a binary search of the UTC instants of local midnights, so no per-row time
-    zone conversion), and rows are sorted by (partition, time) only when they are not already in that
-    order (a stable sort: rows with equal time stamps keep their order). Partitions come in (symbol,
-    date) order; a symbol-day present in only one of the frames is kept with no rows in the other.
+    day; the day is found by a binary search of the UTC instants of local midnights, so no per-row time
+    zone conversion), and rows are put in (partition, time) order only when they are not already in it
+    (a stable sort: equal time stamps keep their order). Partitions come in (symbol, date) order; a
+    symbol-day present in only one of the frames is kept with no rows in the other.
     """
+    from liqcost.kernels.tickpass import ordered_by_partition, partition_ids
+
     frames = {k: f for k, f in (("t", trades), ("q", quotes)) if f is not None and f.height > 0}
     for k, f in frames.items():
         _check_ts(f, "trade" if k == "t" else "quote", "input")
     if not frames:
         return _assemble([], [], _empty_trades(), [], _empty_quotes(), [])
     syms = sorted(set().union(*[set(f.get_column("symbol").cast(pl.String).unique().to_list()) for f in frames.values()]))
-    if symbols:
-        syms = [x for x in syms if x in set(symbols)]
     code = {x: i for i, x in enumerate(syms)}
+    wanted = np.array([bool(not symbols or x in set(symbols)) for x in syms])
     lo = min(f.get_column("ts").min() for f in frames.values())
     hi = max(f.get_column("ts").max() for f in frames.values())
     tz = ZoneInfo(timezone)
@@ -297,47 +301,58 @@ def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, 
     n_days = len(bounds) - 1
     d_lo = 0 if start is None else max(0, (start - first).days)
     d_hi = n_days - 1 if end is None else min(n_days - 1, (end - first).days)
-    bounds_s = pl.Series("b", bounds)
 
+    cols_of = {"t": ("ts", "price", "size", "aggressor", "auction"), "q": ("ts", "bid", "ask", "bid_size", "ask_size")}
+    dtypes = {"ts": np.int64, "aggressor": np.int8, "auction": np.int8}
     out = {}
     for k, f in frames.items():
         select = _trade_select if k == "t" else _quote_select
-        g = (
-            f.lazy()
-            .filter(pl.col("symbol").cast(pl.String).is_in(syms))
-            .select(
-                pl.col("symbol").cast(pl.String).replace_strict(code, return_dtype=pl.Int64).alias("_sym"),
-                *select(f.schema),
-            )
-            .with_columns((pl.lit(bounds_s).search_sorted(pl.col("ts"), side="right").cast(pl.Int64) - 1).alias("_day"))
-            .filter((pl.col("_day") >= d_lo) & (pl.col("_day") <= d_hi))
-            .with_columns((pl.col("_sym") * n_days + pl.col("_day")).alias("_pid"))
-            .collect()
-        )
-        pid = g.get_column("_pid").to_numpy()
-        ts = g.get_column("ts").to_numpy()
-        if pid.size > 1:
-            dp = np.diff(pid)
-            ordered = bool(np.all((dp > 0) | ((dp == 0) & (np.diff(ts) >= 0))))
-            if not ordered:
-                g = g.sort(["_pid", "ts"], maintain_order=True)
-                pid = g.get_column("_pid").to_numpy()
-        out[k] = (g.drop("_sym", "_day", "_pid"), pid)
-    all_pids = np.unique(np.concatenate([v[1] for v in out.values()]))
+        g = f.select(pl.col("symbol").cast(pl.String).rle_id().alias("_run"), *select(f.schema))
+        run = np.ascontiguousarray(g.get_column("_run").to_numpy(), dtype=np.int64)
+        n_runs = int(run[-1]) + 1
+        starts = np.searchsorted(run, np.arange(n_runs))  # rle ids count up by one at each change of symbol
+        run_sym = f.get_column("symbol").cast(pl.String).gather(starts).to_list()
+        run_code = np.array([code[x] for x in run_sym], dtype=np.int64)
+        arrays = {c: g.get_column(c).to_numpy() for c in cols_of[k]}
+        ts_arr = np.ascontiguousarray(arrays["ts"], dtype=np.int64)
+        pid = partition_ids(run, run_code, ts_arr, bounds)  # symbol code x local day, in one pass
+        keep = None
+        if symbols:
+            keep = wanted[pid // n_days]
+        if start is not None or end is not None:
+            day = pid % n_days
+            in_days = (day >= d_lo) & (day <= d_hi)
+            keep = in_days if keep is None else keep & in_days
+        if keep is not None:
+            pid = pid[keep]
+            arrays = {c: a[keep] for c, a in arrays.items()}
+        if not ordered_by_partition(pid, arrays["ts"]):
+            order = np.lexsort((arrays["ts"], pid))
+            pid = pid[order]
+            arrays = {c: a[order] for c, a in arrays.items()}
+        out[k] = ({c: _ro(a, dtypes.get(c, np.float64)) for c, a in arrays.items()}, pid)
+    firsts = [pid[np.concatenate(([True], pid[1:] != pid[:-1]))] if pid.size else pid for _, pid in out.values()]
+    all_pids = np.union1d(firsts[0], firsts[-1]) if len(firsts) > 1 else firsts[0]
     symbols_out = [syms[int(x) // n_days] for x in all_pids]
     dates_out = [first + dt.timedelta(days=int(x) % n_days) for x in all_pids]
 
-    def counts(k):
+    def part(k):
         if k not in out:
-            return (_empty_trades() if k == "t" else _empty_quotes()), np.zeros(len(all_pids), dtype=np.int64)
-        frame, pid = out[k]
-        left = np.searchsorted(pid, all_pids, side="left")
-        right = np.searchsorted(pid, all_pids, side="right")
-        return frame, (right - left).astype(np.int64)
+            empty = _empty_trades() if k == "t" else _empty_quotes()
+            arrays = {c: _np(empty, c, dtypes.get(c, np.float64)) for c in cols_of[k]}
+            return arrays, np.zeros(len(all_pids) + 1, dtype=np.int64)
+        arrays, pid = out[k]
+        offsets = np.searchsorted(pid, np.concatenate((all_pids, [np.iinfo(np.int64).max])), side="left")
+        offsets[-1] = pid.size
+        return arrays, offsets.astype(np.int64)
 
-    t, tc = counts("t")
-    q, qc = counts("q")
-    return _assemble(symbols_out, dates_out, t, tc, q, qc)
+    ta, t_off = part("t")
+    qa, q_off = part("q")
+    return TickBatch(
+        symbols=symbols_out, dates=dates_out,
+        t_ts=ta["ts"], t_px=ta["price"], t_sz=ta["size"], t_aggr=ta["aggressor"], t_auc=ta["auction"], t_off=t_off,
+        q_ts=qa["ts"], q_bid=qa["bid"], q_ask=qa["ask"], q_bsz=qa["bid_size"], q_asz=qa["ask_size"], q_off=q_off,
+    )
 
 
 def _read_files(parts_files: list[tuple], select, empty) -> tuple[pl.DataFrame, np.ndarray]:
@@ -383,10 +398,10 @@ def _sort_partitions(batch: TickBatch, which: str) -> TickBatch:
     order = np.lexsort((ts, pid))
     if which == "t":
         for name in ("t_ts", "t_px", "t_sz", "t_aggr", "t_auc"):
-            setattr(batch, name, np.ascontiguousarray(getattr(batch, name)[order]))
+            setattr(batch, name, _ro(getattr(batch, name)[order], getattr(batch, name).dtype))
     else:
         for name in ("q_ts", "q_bid", "q_ask", "q_bsz", "q_asz"):
-            setattr(batch, name, np.ascontiguousarray(getattr(batch, name)[order]))
+            setattr(batch, name, _ro(getattr(batch, name)[order], getattr(batch, name).dtype))
     return batch
 
 
