@@ -44,9 +44,10 @@ def test_empty_and_dask_not_available():
 def test_threads_give_the_same_daily_metrics():
     import datetime as dt
 
+    from reference.frames import random_days
+
     from liqcost.config import load_config
     from liqcost.measures.daily import daily_metrics
-    from reference.frames import random_days
 
     days = [dt.date(2025, 3, 3) + dt.timedelta(days=i) for i in range(5)]
     t, q = random_days(["A", "B", "C"], days, seed=11, trades_per_day=30, quotes_per_day=30)

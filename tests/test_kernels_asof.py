@@ -3,10 +3,10 @@
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from liqcost.kernels import asof as K
 from reference import asof as R
 from reference.streams import tick_day
+
+from liqcost.kernels import asof as K
 
 SEC = 10**9
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import regression as R
 
 from liqcost.kernels import regression as K
-from reference import regression as R
 
 
 def test_exact_line():

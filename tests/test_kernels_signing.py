@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from liqcost.kernels import signing as K
 from reference import asof as RA
 from reference import signing as R
 from reference.streams import tick_day
+
+from liqcost.kernels import signing as K
 
 METHODS = ["tick", "quote", "lee_ready", "emo", "clnv"]
 

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import spreads as R
+from reference.streams import tick_day
 
 from liqcost.kernels import asof as KA
 from liqcost.kernels import spreads as K
-from reference import spreads as R
-from reference.streams import tick_day
 
 SEC = 10**9
 

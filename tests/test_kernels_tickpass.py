@@ -4,20 +4,20 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import regression as RR
+from reference import tickpass as R
+from reference.streams import SEC, tick_day
 
 from liqcost.kernels import regression as KR
 from liqcost.kernels import tickpass as K
 from liqcost.kernels.signing import SIGNING_CODES
-from reference import regression as RR
-from reference import tickpass as R
-from reference.streams import SEC, tick_day
 
 PARAMS = dict(hor_ns=(5 * SEC, 60 * SEC), hor_tr=(1, 3), bin_ns=200 * SEC, n_bins=3, bucket_ns=30 * SEC,
               rv_ns=60 * SEC, odd_lot=100.0)
 
 
 def run(days, lag_ns=0, strict=True, method="lee_ready", use_feed=True, clip=True, params=PARAMS):
-    cat = lambda side, key, dt: np.concatenate([d[side][key] for d in days]).astype(dt) if days else np.zeros(0, dt)  # noqa: E731
+    cat = lambda side, key, dt: np.concatenate([d[side][key] for d in days]).astype(dt) if days else np.zeros(0, dt)
     t_off = np.concatenate([[0], np.cumsum([len(d["t"]["ts"]) for d in days])]).astype(np.int64)
     q_off = np.concatenate([[0], np.cumsum([len(d["q"]["ts"]) for d in days])]).astype(np.int64)
     return K.tick_pass(

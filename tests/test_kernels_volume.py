@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from liqcost.kernels import volume as K
 from reference import volume as R
 from reference.streams import tick_day
+
+from liqcost.kernels import volume as K
 
 SEC = 10**9
 

@@ -5,13 +5,13 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+from reference.frames import quotes_frame, random_days, trades_frame, ts
 
 from liqcost.config import load_config
 from liqcost.errors import NoDataError, SchemaError
 from liqcost.measures.daily import daily_metrics, nyse_holidays, trading_grid
 from liqcost.measures.ticks import TickParams, session_bounds_ns
 from liqcost.schema import DAILY, check_frame
-from reference.frames import quotes_frame, random_days, trades_frame, ts
 
 MON = dt.date(2025, 3, 3)
 DAYS = [MON + dt.timedelta(days=i) for i in range(12) if (MON + dt.timedelta(days=i)).weekday() < 5]
@@ -155,7 +155,7 @@ def test_quote_lag_and_match_options_change_the_match():
     q = quotes_frame([("X", ts(d, 10, 0, 0), 9.90, 10.10, 100.0, 100.0),
                       ("X", ts(d, 10, 0, 9.5), 10.00, 10.20, 100.0, 100.0),
                       ("X", ts(d, 10, 0, 10), 10.10, 10.30, 100.0, 100.0)])
-    eff = lambda **o: daily_metrics(load_config(overrides=o), trades=t, quotes=q).daily["effective_spread_bps"][0]  # noqa: E731
+    eff = lambda **o: daily_metrics(load_config(overrides=o), trades=t, quotes=q).daily["effective_spread_bps"][0]
     assert eff() == pytest.approx(0.0, abs=1e-9)  # strictly before: quote at 9.5 s, mid 10.10 -> at the mid
     assert eff(**{"measures.quote_match": "at_or_before"}) == pytest.approx(2 * 0.10 / 10.20 * 1e4)  # sells at bid
     assert eff(**{"measures.quote_lag_s": 1.0}) == pytest.approx(2 * 0.10 / 10.0 * 1e4)  # quote of 10:00:00

@@ -5,13 +5,13 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+from reference.frames import random_days
 
 from liqcost.config import load_config
 from liqcost.kernels.regression import pooled_within_from_sums
 from liqcost.measures.daily import daily_metrics
 from liqcost.measures.profile import liquidity_profile
 from liqcost.schema import PROFILE, check_frame
-from reference.frames import random_days
 
 MON = dt.date(2025, 3, 3)
 DAYS = [MON + dt.timedelta(days=i) for i in range(26) if (MON + dt.timedelta(days=i)).weekday() < 5]

@@ -3,12 +3,12 @@
 import numpy as np
 import polars as pl
 import pytest
+from conftest import require_shared
+from reference.frames import lobster_frames, taq_frames
 
 from liqcost.config import load_config
 from liqcost.measures.daily import daily_metrics
 from liqcost.measures.profile import liquidity_profile
-from conftest import require_shared
-from reference.frames import lobster_frames, taq_frames
 
 pytestmark = pytest.mark.realdata
 

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from . import asof, regression, signing, spreads, volume
+from . import asof, signing, spreads, volume
 
 
 def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict=True, method="lee_ready",

@@ -19,10 +19,35 @@ from numba import njit
 
 from .asof import asof_mid_at_horizon, asof_valid_index, valid_quotes
 from .regression import ols_sums
-from .signing import RULE_FEED, RULE_QUOTE, RULE_TICK, RULE_UNSIGNED, RULE_ZERO_TICK, bvc_buy_fraction, sign_trades
-from .spreads import LOC_INSIDE, LOC_MID, LOC_NONE, LOC_OUTSIDE, LOC_QUOTE, effective_spreads, realized_bps
-from .spreads import time_weighted_quotes, trade_location
-from .volume import bucket_activity, median, realized_variance, sample_last, size_stats, trade_gaps, volume_bins
+from .signing import (
+    RULE_FEED,
+    RULE_QUOTE,
+    RULE_TICK,
+    RULE_UNSIGNED,
+    RULE_ZERO_TICK,
+    bvc_buy_fraction,
+    sign_trades,
+)
+from .spreads import (
+    LOC_INSIDE,
+    LOC_MID,
+    LOC_NONE,
+    LOC_OUTSIDE,
+    LOC_QUOTE,
+    effective_spreads,
+    realized_bps,
+    time_weighted_quotes,
+    trade_location,
+)
+from .volume import (
+    bucket_activity,
+    percentile_inplace,
+    realized_variance,
+    sample_last,
+    size_stats,
+    trade_gaps,
+    volume_bins,
+)
 
 __all__ = ["DAY_FIELDS", "USE_EXCLUDED", "USE_CONTINUOUS", "USE_AUCTION", "STATUS_OK", "STATUS_UNSORTED_TRADES",
            "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids"]
@@ -486,7 +511,7 @@ def _partition(
     else:
         for j in range(F_UNSIGNED_FRAC, F_OUTSIDE_FRAC + 1):
             day[j] = np.nan
-    day[F_QUOTE_AGE_MEDIAN_S] = median(ages[:n_age]) if n_age > 0 else np.nan
+    day[F_QUOTE_AGE_MEDIAN_S] = percentile_inplace(ages[:n_age], 50.0) if n_age > 0 else np.nan
 
     st = size_stats(t_sz, cont, odd_lot)
     day[F_TRADE_SIZE_MEAN_SHARES] = st[0]

@@ -18,6 +18,7 @@ __all__ = [
     "realized_variance",
     "size_stats",
     "percentile_linear",
+    "percentile_inplace",
     "median",
 ]
 
@@ -119,7 +120,7 @@ def trade_gaps(ts, use):
             k += 1
         prev = i
     out[0] = gaps.mean()
-    out[1] = median(gaps)
+    out[1] = percentile_inplace(gaps, 50.0)
     out[2] = gaps.max()
     return out
 
@@ -244,30 +245,40 @@ def _select_inplace(a, k):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def percentile_linear(x, q):
-    """The ``q``-th percentile (0-100) of ``x`` with linear interpolation, as ``numpy.percentile``.
+def percentile_inplace(x, q):
+    """The ``q``-th percentile (0-100) of ``x`` with linear interpolation, reordering ``x`` in place.
 
-    Uses selection on a copy (O(n), robust to ties) instead of a sort: numba's ``np.percentile`` sorts
-    (~60 ns per element) and its ``np.median`` degrades on many equal values. ``x`` is left untouched;
-    NaN when ``x`` is empty; ``x`` must hold no NaN.
+    Same value as ``numpy.percentile(x, q)`` (its default linear method). O(n) selection, robust to
+    ties; no allocation (the kernels call it on scratch arrays they own: a copy of a few hundred KB per
+    partition costs page faults that dominate the selection itself). NaN when ``x`` is empty; ``x`` must
+    hold no NaN.
     """
     k = x.shape[0]
     if k == 0:
         return np.nan
     rank = q / 100.0 * (k - 1)
     lo = int(np.floor(rank))
-    y = x.copy()
-    a = _select_inplace(y, lo)
+    a = _select_inplace(x, lo)
     if lo >= k - 1:
         return a
-    b = np.min(y[lo + 1:])
+    b = x[lo + 1]
+    for i in range(lo + 2, k):
+        if x[i] < b:
+            b = x[i]
     return a + (b - a) * (rank - lo)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def percentile_linear(x, q):
+    """:func:`percentile_inplace` on a copy: ``x`` is left untouched (numba's ``np.percentile`` sorts,
+    ~60 ns per element, and its ``np.median`` degrades on many equal values)."""
+    return percentile_inplace(x.copy(), q)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def median(x):
-    """Median of ``x`` (NaN when empty), as ``numpy.median``; see :func:`percentile_linear`."""
-    return percentile_linear(x, 50.0)
+    """Median of ``x`` (NaN when empty), as ``numpy.median``; ``x`` is left untouched."""
+    return percentile_inplace(x.copy(), 50.0)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -305,8 +316,8 @@ def size_stats(size, use, odd_lot):
                 odd += 1
                 odd_v += s
     out[0] = tot / cnt
-    out[1] = median(x)
-    out[2] = percentile_linear(x, 90.0)
+    out[1] = percentile_inplace(x, 50.0)  # x is our own copy: select in place
+    out[2] = percentile_inplace(x, 90.0)
     out[3] = odd / cnt
     out[4] = odd_v / tot if tot > 0 else np.nan
     return out

@@ -12,7 +12,6 @@ Units are in the column names (``_bps`` of the trade-time mid, ``_px`` currency 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -382,7 +381,7 @@ def finalize_daily(raw: pl.DataFrame | None, config) -> pl.DataFrame:
             fills.append(pl.col(c).fill_null(float("nan")))
     daily = daily.with_columns(fills)
 
-    nan_null = lambda c: pl.col(c).fill_nan(None)  # noqa: E731
+    nan_null = lambda c: pl.col(c).fill_nan(None)
     prev_close = nan_null("close_px").forward_fill().shift(1).over("symbol")
     prev_mid = nan_null("close_mid_px").shift(1).over("symbol")
     daily = daily.with_columns(
@@ -420,6 +419,3 @@ def _kyle_daily(sums_col: pl.Series, min_n: int) -> np.ndarray:
         out[i, 2] = sums[i, 0]
     return out
 
-
-def _isfinite(x) -> bool:
-    return x is not None and isinstance(x, float) and math.isfinite(x)
