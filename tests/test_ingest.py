@@ -396,3 +396,16 @@ def test_many_quarantined_rows_warn(tmp_path):
 
     with pytest.warns(DataQualityWarning, match="1 of 2 rows quarantined"):
         run_ingest(tmp_path, TRADES_HEAD + "A,2025-03-03T15:00:00Z,10,100\nA,2025-03-03T15:00:01Z,-10,100\n")
+
+
+def test_infinite_values_quarantined(tmp_path):
+    rep = run_ingest(tmp_path, TRADES_HEAD + "A,2025-03-03T15:00:00Z,inf,100\nA,2025-03-03T15:00:01Z,10,inf\nA,2025-03-03T15:00:02Z,10,1\n")
+    assert rep.reasons == {"infinite price": 1, "infinite size": 1}
+
+
+def test_load_table_keeps_rows_and_file_order(tmp_path):
+    p = tmp_path / "orders.csv"
+    p.write_text("symbol,side,qty\nZZ,buy,100\nAA,sell,0\nMM,sell,50\n")
+    clean, bad = load_table(p, "orders", CFG)
+    assert clean.select("order_id", "symbol", "row").rows() == [("ZZ-2", "ZZ", 2), ("MM-4", "MM", 4)]
+    assert bad.select("row", "reason").rows() == [(3, "non-positive or NaN qty")]

@@ -220,13 +220,58 @@ class ImpactConfig(_Section):
     """Market-impact models and their parameters (a calibrated parameter file plugs in here)."""
 
     models: list[str] = Field(
-        ["sqrt", "almgren2005", "istar", "crossover"], description="Models computed for every estimate."
+        ["sqrt", "almgren2005", "istar", "crossover", "log"],
+        description="Models computed for every estimate (sqrt, almgren2005, istar, crossover, log).",
     )
-    central: str = Field("sqrt", description="Model whose value is the central estimate of the band.")
+    central: str = Field(
+        "sqrt", description="Model whose value is the central estimate of the band, or 'median' (median of the models)."
+    )
     sqrt_y: float = Field(0.8, gt=0, description="Y of the square-root law: cost = half-spread + Y sigma sqrt(Q/V).")
     params_file: str | None = Field(
         None, description="YAML file of calibrated parameters (from `liqcost calibrate`), overriding these."
     )
+    half_spread_from: Literal["spread", "quoted", "effective", "max"] = Field(
+        "spread",
+        description=(
+            "Which profile spread the half-spread term uses: 'spread' (best available), 'quoted' (what an "
+            "aggressive child order pays), 'effective' (includes price improvement), 'max' of quoted and effective."
+        ),
+    )
+    band_z: float = Field(
+        1.0, ge=0, description="Half-width of the cost band, in standard deviations of parameter and input uncertainty."
+    )
+    spread_error_ticks_frac: float = Field(
+        0.15, ge=0, description="Relative (1-sd) error of a spread measured from ticks, before the few-days term."
+    )
+    spread_error_bars_frac: float = Field(
+        0.5, ge=0, description="Relative (1-sd) error of a spread estimated from bars only (bar estimators are noisy)."
+    )
+    bars_only_band_mult: float = Field(
+        1.5, ge=1, description="Multiplier on the impact uncertainty when the profile was built from bars only."
+    )
+
+    @field_validator("models")
+    @classmethod
+    def _known_models(cls, v):
+        known = ("sqrt", "almgren2005", "istar", "crossover", "log")
+        bad = [m for m in v if m not in known]
+        if bad:
+            hints = []
+            for m in bad:
+                match = difflib.get_close_matches(m, known, n=1)
+                hints.append(f"{m!r}" + (f" (did you mean {match[0]!r}?)" if match else ""))
+            raise ValueError(f"model names among {', '.join(known)}; unknown: {', '.join(hints)}")
+        if not v:
+            raise ValueError("at least one model")
+        return list(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _central_known(self):
+        if self.central not in self.models and self.central != "median":
+            raise ValueError(
+                f"central ({self.central!r}) must be one of the models ({', '.join(self.models)}) or 'median'"
+            )
+        return self
 
 
 class PretradeConfig(_Section):
@@ -236,12 +281,87 @@ class PretradeConfig(_Section):
         0.10, gt=0, le=1, description="Largest share of each day's volume the order may take."
     )
     adv_flag_frac: float = Field(0.10, gt=0, description="Flag orders larger than this fraction of ADV.")
+    adv_critical_frac: float = Field(0.50, gt=0, description="Orders larger than this fraction of ADV are critical.")
     mdv_flag_frac: float = Field(0.20, gt=0, description="Flag orders larger than this fraction of the median daily volume.")
+    mdv_critical_frac: float = Field(
+        1.0, gt=0, description="Orders larger than this fraction of the median daily volume are critical."
+    )
     spread_flag_bps: float = Field(200.0, gt=0, description="Flag names whose spread exceeds this many bps.")
+    spread_critical_bps: float = Field(500.0, gt=0, description="Names whose spread exceeds this many bps are critical.")
     zero_volume_flag_frac: float = Field(
         0.10, ge=0, le=1, description="Flag names with more than this fraction of zero-volume days in the lookback."
     )
+    zero_volume_critical_frac: float = Field(
+        0.30, ge=0, le=1, description="Names with more than this fraction of zero-volume days are critical."
+    )
     stale_days: int = Field(5, ge=0, description="Flag profiles whose last data are older than this many trading days.")
+    stale_critical_days: int = Field(
+        20, ge=0, description="Profiles whose last data are older than this many trading days are critical."
+    )
+    min_lookback_days: int = Field(
+        10, ge=1, description="Flag profiles built on fewer trading days than this (the band is widened anyway)."
+    )
+    bucket_days: list[int] = Field(
+        [3, 7],
+        description="Liquidity buckets by expected days to complete: <= first, <= second, longer (fund-rule style).",
+    )
+    stress_window_days: int = Field(
+        5, ge=1, description="Length in trading days of the rolling window whose low volume defines a stressed market."
+    )
+    stress_volume_quantile_frac: float = Field(
+        0.10, ge=0, le=1, description="Quantile of the rolling-window mean daily volume taken as the stressed volume."
+    )
+    stress_max_days: int = Field(
+        20, ge=1, description="An order that needs more days than this at the stressed volume is 'not sellable in stress'."
+    )
+    probability_days: list[int] = Field(
+        [1, 5, 10, 20], description="Report the probability of completing within each of these many trading days."
+    )
+    days_quantile_frac: float = Field(
+        0.9, gt=0, lt=1, description="Also report the days needed to complete with this probability."
+    )
+    max_days: int = Field(
+        250, ge=1, le=5000, description="Horizon of the exact days-to-complete sum; longer orders use a tail approximation."
+    )
+    liquidation_fracs: list[float] = Field(
+        [0.25, 0.5, 1.0], description="Portfolio summary: fractions of the book whose cost to liquidate is reported."
+    )
+    liquidation_days: list[int] = Field(
+        [1, 5, 10, 20], description="Portfolio summary: horizons in trading days for the liquidation cost and ladder."
+    )
+    least_liquid_n: int = Field(10, ge=1, description="Portfolio summary: how many of the least liquid names to list.")
+    curve_min_frac_adv: float = Field(0.001, gt=0, description="Cost curve: smallest order size as a fraction of ADV.")
+    curve_max_frac_adv: float = Field(2.0, gt=0, description="Cost curve: largest order size as a fraction of ADV.")
+    curve_points: int = Field(25, ge=2, le=1000, description="Cost curve: number of sizes (log-spaced).")
+
+    @field_validator("bucket_days")
+    @classmethod
+    def _buckets(cls, v):
+        if len(v) != 2 or not (0 < v[0] < v[1]):
+            raise ValueError(f"two increasing positive day counts such as [3, 7], got {v}")
+        return v
+
+    @field_validator("probability_days", "liquidation_days")
+    @classmethod
+    def _positive_days(cls, v):
+        if not v or any(d < 1 for d in v):
+            raise ValueError(f"a non-empty list of positive day counts, got {v}")
+        return sorted(dict.fromkeys(v))
+
+    @field_validator("liquidation_fracs")
+    @classmethod
+    def _fracs(cls, v):
+        if not v or any(not (0 < f <= 1) for f in v):
+            raise ValueError(f"a non-empty list of fractions in (0, 1], got {v}")
+        return sorted(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _curve(self):
+        if self.curve_max_frac_adv <= self.curve_min_frac_adv:
+            raise ValueError("curve_max_frac_adv must be above curve_min_frac_adv")
+        if max(self.probability_days) > self.max_days:
+            raise ValueError(f"probability_days must not exceed max_days ({self.max_days})")
+        return self
 
 
 class PlannerConfig(_Section):

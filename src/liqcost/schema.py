@@ -197,7 +197,7 @@ FILLS = Contract(
 ORDERS = Contract(
     "orders",
     (
-        Column("order_id", "str", "", True, "Order identifier (unique within the file)."),
+        Column("order_id", "str", "", True, "Order identifier (unique within the file; SYMBOL-ROW when absent)."),
         _SYMBOL,
         Column("side", "i8", "", True, "+1 buy, -1 sell."),
         Column("qty", "f64", "shares", True, "Order quantity, > 0."),
@@ -207,8 +207,8 @@ ORDERS = Contract(
         Column("urgency", "f64", "", False, "Risk aversion / urgency (planner's lambda)."),
         Column("limit_price", "f64", "currency per share", False, "Hard limit on the parent order."),
     ),
-    sort_by=("order_id",),
-    doc="Parent orders for pre-trade, planning and TCA.",
+    sort_by=(),
+    doc="Parent orders for pre-trade, planning and TCA (kept in file order).",
 )
 
 # --- output tables read by pre-trade and the planner ------------------------------------------------

@@ -217,7 +217,8 @@ def load_table(path: str | Path, kind: str, config, mapping: Mapping | str | Pat
     Returns
     -------
     (polars.DataFrame, polars.DataFrame)
-        The clean rows in the contract, and the quarantined rows with ``source``, ``row`` and ``reason``.
+        The clean rows in the contract plus ``row`` (the source line or record number), in file order for
+        orders; and the quarantined rows with ``source``, ``row`` and ``reason``.
     """
     from liqcost.io.validate import validate
 
@@ -225,10 +226,10 @@ def load_table(path: str | Path, kind: str, config, mapping: Mapping | str | Pat
         mapping = load_mapping(mapping)
     if Path(path).suffix.lower() in (".yaml", ".yml") and kind == "orders":
         raw = _orders_from_yaml(path)
-        result = validate(raw, kind, str(path), config.ingest, config.session.timezone)
+        result = validate(raw, kind, str(path), config.ingest, config.session.timezone, keep_row=True)
         return result.clean, result.quarantine
     raw, chosen = read_source(path, kind, config, mapping, fmt)
-    result = validate(raw, kind, str(path), _ingest_rules(config, mapping, chosen), config.session.timezone)
+    result = validate(raw, kind, str(path), _ingest_rules(config, mapping, chosen), config.session.timezone, keep_row=True)
     return result.clean, result.quarantine
 
 

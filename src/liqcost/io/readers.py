@@ -221,8 +221,8 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str):
     for name in contract.required:
         if name == "symbol" and constant_symbol is not None:
             continue
-        if name == "order_id" and kind == "fills" and not available(name):
-            continue  # fills without an order id get one per symbol-side below
+        if name == "order_id" and kind in ("fills", "orders") and not available(name):
+            continue  # fills without an order id get one per symbol-side, orders SYMBOL-ROW, below
         if not available(name):
             missing = [c for c in mapping.source_columns(name) if c not in schema]
             problems.append(
@@ -261,6 +261,9 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str):
         exprs.append(pl.lit(constant_symbol, pl.String).alias("symbol"))
     if kind == "fills" and not available("order_id"):
         exprs.append(pl.lit(None, pl.String).alias("order_id"))
+    if kind == "orders" and not available("order_id"):
+        sym = pl.col(mapping.source_columns("symbol")[0]).cast(pl.String) if available("symbol") else pl.lit(constant_symbol or "order")
+        exprs.append((sym.fill_null("order") + pl.lit("-") + pl.col(ROW).cast(pl.String)).alias("order_id"))
 
     frame = lf.select([pl.col(ROW)] + raws + exprs)
     reason = pl.lit(None, pl.String)

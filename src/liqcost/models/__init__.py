@@ -1,0 +1,40 @@
+"""Impact models (square-root law, Almgren et al. 2005, Kissell's I-Star, linear-to-square-root crossover,
+logarithmic impact), their parameters and result objects.
+
+Every model shares one interface, ``model.cost_bps(order, profile, schedule) -> CostParts``, vectorized
+over orders; see :mod:`liqcost.models.impact`. Parameters and their overrides per symbol and size band
+live in :mod:`liqcost.models.params`.
+"""
+
+from liqcost.models.impact import (
+    MODELS,
+    Almgren2005Model,
+    CrossoverModel,
+    ImpactModel,
+    IStarModel,
+    LogModel,
+    Order,
+    Profile,
+    Schedule,
+    SquareRootModel,
+)
+from liqcost.models.params import ImpactParams, cap_band, default_params, load_params
+from liqcost.models.results import CostParts
+
+__all__ = [
+    "MODELS",
+    "Almgren2005Model",
+    "CostParts",
+    "CrossoverModel",
+    "IStarModel",
+    "ImpactModel",
+    "ImpactParams",
+    "LogModel",
+    "Order",
+    "Profile",
+    "Schedule",
+    "SquareRootModel",
+    "cap_band",
+    "default_params",
+    "load_params",
+]

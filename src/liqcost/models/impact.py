@@ -1,0 +1,538 @@
+"""Market-impact models: the expected cost of an order and its timing risk, vectorized over orders.
+
+Every model is a small frozen object with documented parameters and one method,
+``cost_bps(order, profile, schedule) -> CostParts``, where
+
+* ``order`` (:class:`Order`) holds the order sizes ``qty_shares`` (absolute, >= 0) and sides;
+* ``profile`` (:class:`Profile`) holds the name's liquidity: price, ADV, daily volatility, spread,
+  shares outstanding and market cap;
+* ``schedule`` (:class:`Schedule`) says how the order is worked: at a participation rate (fraction of
+  the day's market volume) or over a duration in trading days; the other one follows from
+  ``qty = participation * ADV * duration``.
+
+All three accept scalars or 1-d arrays and broadcast them, so one call prices 10,000 orders. Parameters
+may be scalars or arrays of one value per order (per-symbol and per-size-band overrides, see
+:mod:`liqcost.models.params`).
+
+Units and conventions
+---------------------
+``sigma`` is the daily volatility of returns as a fraction (0.04 = 4 % a day); ``ADV`` (``V``) is the mean
+daily volume in shares with zero-volume days included; ``X`` or ``Q`` the order size in shares; ``T`` the
+duration in trading days; the participation rate ``p = X / (V T)``. Costs are in basis points of the
+arrival mid, positive when they hurt the trader, and split into the half-spread paid, the temporary
+impact cost and the permanent impact cost (:class:`~liqcost.models.results.CostParts`). A zero order
+costs nothing. Timing risk is one standard deviation of the price drift over the execution for a linear
+(constant-rate) schedule, ``sigma * sqrt(T / 3)`` (Almgren & Chriss 2000, variance of a linear
+trajectory), reported beside the cost and not added to it.
+
+The half-spread term is ``spread_bps / 2`` of the profile given; which spread (quoted, effective ...)
+feeds it is the caller's choice (``impact.half_spread_from`` in the pre-trade check).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+import numpy as np
+
+from liqcost.models.results import CostParts
+
+__all__ = [
+    "MODELS",
+    "Almgren2005Model",
+    "CrossoverModel",
+    "IStarModel",
+    "ImpactModel",
+    "LogModel",
+    "Order",
+    "Profile",
+    "Schedule",
+    "SquareRootModel",
+]
+
+_BPS = 1e4
+
+
+def _arr(x) -> np.ndarray:
+    return np.atleast_1d(np.asarray(x, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class Order:
+    """Orders to price (one element per order).
+
+    Parameters
+    ----------
+    qty_shares : array_like
+        Order size in shares, >= 0 (the absolute quantity; the direction is ``side``).
+    side : array_like, default 1
+        +1 buy, -1 sell. Costs are symmetric in the side (a cost is positive when it hurts).
+    """
+
+    qty_shares: np.ndarray
+    side: np.ndarray = 1
+
+    def __post_init__(self):
+        object.__setattr__(self, "qty_shares", _arr(self.qty_shares))
+        object.__setattr__(self, "side", np.atleast_1d(np.asarray(self.side, dtype=np.int8)))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The liquidity of the traded names, aligned with the orders (one element per order, or scalars).
+
+    Parameters
+    ----------
+    price_px : array_like
+        Last price, currency per share (for currency amounts and market cap).
+    adv_shares : array_like
+        Mean daily volume over the lookback, shares per day, zero-volume days included.
+    volatility_daily_frac : array_like
+        Daily return volatility as a fraction.
+    spread_bps : array_like
+        Full bid-ask spread in bps of mid; the models charge half of it.
+    shares_outstanding : array_like, optional
+        Shares outstanding (NaN when unknown); used by Almgren et al. (2005).
+    market_cap_usd : array_like, optional
+        Market capitalisation in currency (NaN when unknown); used to pick I-Star parameter sets.
+    """
+
+    price_px: np.ndarray
+    adv_shares: np.ndarray
+    volatility_daily_frac: np.ndarray
+    spread_bps: np.ndarray
+    shares_outstanding: np.ndarray = np.nan
+    market_cap_usd: np.ndarray = np.nan
+
+    def __post_init__(self):
+        for f in fields(self):
+            object.__setattr__(self, f.name, _arr(getattr(self, f.name)))
+
+    @classmethod
+    def from_frame(cls, frame, spread_column: str = "spread_bps") -> Profile:
+        """Columns of a profile-like polars frame (``schema.PROFILE`` names), one row per order."""
+        import polars as pl
+
+        def col(name):
+            if name not in frame.columns:
+                return np.full(frame.height, np.nan)
+            return frame.get_column(name).cast(pl.Float64).fill_null(float("nan")).to_numpy()
+
+        return cls(
+            price_px=col("price_px"),
+            adv_shares=col("adv_shares"),
+            volatility_daily_frac=col("volatility_daily_frac"),
+            spread_bps=col(spread_column),
+            shares_outstanding=col("shares_outstanding"),
+            market_cap_usd=col("market_cap_usd"),
+        )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How the orders are worked: at a participation rate, or over a duration (one of the two).
+
+    Parameters
+    ----------
+    participation_frac : array_like, optional
+        Rate of trading as a fraction of the market's daily volume (0.1 = 10 % of volume), assumed
+        constant; the duration follows as ``T = qty / (participation * ADV)`` trading days.
+    duration_days : array_like, optional
+        Duration of the execution in trading days (0.5 = half a session); the participation follows as
+        ``qty / (ADV * T)``. Takes precedence where both are given.
+    """
+
+    participation_frac: np.ndarray | None = None
+    duration_days: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.participation_frac is None and self.duration_days is None:
+            raise ValueError("a Schedule needs participation_frac or duration_days")
+        if self.participation_frac is not None:
+            object.__setattr__(self, "participation_frac", _arr(self.participation_frac))
+        if self.duration_days is not None:
+            object.__setattr__(self, "duration_days", _arr(self.duration_days))
+
+    def resolve(self, qty_shares: np.ndarray, adv_shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Participation rate (fraction of ADV per day) and duration (trading days), one per order."""
+        q, v = np.broadcast_arrays(_arr(qty_shares), _arr(adv_shares))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.duration_days is not None:
+                t = np.broadcast_to(self.duration_days, q.shape).astype(np.float64)
+                if self.participation_frac is not None:  # NaN durations fall back to the rate
+                    p_given = np.broadcast_to(self.participation_frac, q.shape)
+                    t = np.where(np.isfinite(t), t, np.where(q > 0, q / (p_given * v), 0.0))
+                p = np.where(q > 0, q / (v * t), 0.0)
+            else:
+                p = np.broadcast_to(self.participation_frac, q.shape).astype(np.float64)
+                t = np.where(q > 0, q / (p * v), 0.0)
+        return p, t
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Inputs of one batch, broadcast to a common shape (internal)."""
+
+    q: np.ndarray  # order size, shares
+    x: np.ndarray  # size as a fraction of ADV
+    p: np.ndarray  # participation rate, fraction of ADV per day
+    t: np.ndarray  # duration, trading days
+    sigma: np.ndarray  # daily volatility, fraction
+    adv: np.ndarray
+    half_spread_bps: np.ndarray
+    theta: np.ndarray  # shares outstanding (NaN unknown)
+    mcap: np.ndarray
+    zero: np.ndarray  # zero orders
+    bad: np.ndarray  # unusable inputs -> NaN
+
+
+class ImpactModel:
+    """Base class: the shared ``cost_bps`` interface; subclasses implement ``_impact``.
+
+    Subclasses are frozen dataclasses whose fields are the model's parameters (scalars or arrays of one
+    value per order). ``name`` is the registry key, ``citation`` the paper and equation.
+    """
+
+    name: ClassVar[str] = ""
+    citation: ClassVar[str] = ""
+
+    def with_params(self, **params) -> ImpactModel:
+        """A copy with some parameters replaced (scalars or per-order arrays)."""
+        from dataclasses import replace
+
+        return replace(self, **params)
+
+    def params(self) -> dict:
+        """The parameters as a dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    # ------------------------------------------------------------------------------------------ interface
+    def cost_bps(self, order: Order, profile: Profile, schedule: Schedule) -> CostParts:
+        """Expected cost of each order, split into parts, in bps of the arrival mid.
+
+        Parameters
+        ----------
+        order : Order
+            Sizes (shares, >= 0) and sides.
+        profile : Profile
+            Liquidity of each order's name (aligned with the orders, or scalars).
+        schedule : Schedule
+            Participation rate or duration of each order.
+
+        Returns
+        -------
+        CostParts
+            ``spread_bps``, ``temporary_bps``, ``permanent_bps`` and ``timing_risk_bps`` per order. Orders
+            with unusable inputs (ADV <= 0, NaN volatility or spread) get NaN; zero orders get 0.
+        """
+        ctx = self._context(order, profile, schedule)
+        temp, perm, notes, flags = self._impact(ctx)
+        tr = self._timing_risk(ctx)
+        spread = ctx.half_spread_bps
+        out = []
+        for part in (spread, temp, perm, tr):
+            part = np.where(ctx.zero, 0.0, part)
+            out.append(np.where(ctx.bad, np.nan, part))
+        return CostParts(self.name, out[0], out[1], out[2], out[3], tuple(notes), flags)
+
+    def _context(self, order: Order, profile: Profile, schedule: Schedule) -> _Ctx:
+        sched = [a for a in (schedule.participation_frac, schedule.duration_days) if a is not None]
+        shape = np.broadcast_shapes(
+            *(a.shape for a in (order.qty_shares, profile.adv_shares, profile.volatility_daily_frac, profile.spread_bps,
+                                profile.shares_outstanding, profile.market_cap_usd, *sched))
+        )
+        q, adv, sigma, spread, theta, mcap = (
+            np.broadcast_to(a, shape)
+            for a in (order.qty_shares, profile.adv_shares, profile.volatility_daily_frac, profile.spread_bps,
+                      profile.shares_outstanding, profile.market_cap_usd)
+        )
+        p, t = schedule.resolve(q, adv)
+        p, t = np.broadcast_to(p, q.shape), np.broadcast_to(t, q.shape)
+        zero = q == 0
+        bad = ~zero & (
+            ~np.isfinite(q) | (q < 0) | ~(adv > 0) | ~np.isfinite(adv) | ~(sigma >= 0) | ~np.isfinite(sigma)
+            | ~(spread >= 0) | ~np.isfinite(spread) | ~(p >= 0) | ~np.isfinite(p) | ~(t >= 0)
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(adv > 0, q / adv, np.nan)
+        return _Ctx(q, x, p, t, sigma, adv, spread / 2.0, theta, mcap, zero, bad)
+
+    def _timing_risk(self, ctx: _Ctx) -> np.ndarray:
+        # Almgren & Chriss (2000): a linear trajectory over T days has cost variance sigma^2 T X^2 / 3
+        with np.errstate(invalid="ignore"):
+            return ctx.sigma * np.sqrt(np.maximum(ctx.t, 0.0) / 3.0) * _BPS
+
+    def _impact(self, ctx: _Ctx):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _split(impact_frac: np.ndarray, permanent_frac) -> tuple[np.ndarray, np.ndarray]:
+    """Split an impact cost (fraction) into temporary and permanent bps."""
+    perm = impact_frac * permanent_frac
+    return (impact_frac - perm) * _BPS, perm * _BPS
+
+
+@dataclass(frozen=True)
+class SquareRootModel(ImpactModel):
+    """The square-root law: cost = half-spread + Y * sigma * sqrt(Q / V).
+
+    Parameters
+    ----------
+    y : float or array
+        The dimensionless prefactor ``Y`` (of order 1; 0.5-1 in the literature; default 0.8).
+    permanent_frac : float or array
+        Share of the impact cost attributed to the permanent part (reporting only; the total does not
+        depend on it). Default 0.5: the impact of a metaorder relaxes to about 2/3 of its peak after the
+        execution (Zarinelli et al. 2015; Bershova & Rakhlin 2013), and for a concave sqrt(k/K) build-up the
+        average paid displacement is 2/3 of the peak, so the permanent level equals the cost paid; a
+        permanent component accumulating linearly is paid at half its final level, i.e. half the cost.
+
+    Notes
+    -----
+    Cost in bps of the arrival mid, for an order of ``Q`` shares in a name with ADV ``V`` shares/day and
+    daily volatility ``sigma`` (fraction)::
+
+        cost = s / 2 + Y * sigma * sqrt(Q / V) * 1e4
+
+    with ``s`` the full spread in bps. The law is independent of the execution speed in its simplest
+    form (Toth, Lemperiere, Deremble, de Lataillade, Kockelkoren & Bouchaud 2011, "Anomalous price impact
+    and the critical nature of liquidity in financial markets", Phys. Rev. X 1, 021006, eq. 1; Bouchaud,
+    Bonart, Donier & Gould 2018, "Trades, Quotes and Prices", ch. 12, eq. 12.4). The timing risk uses the
+    schedule's duration.
+    """
+
+    y: float | np.ndarray = 0.8
+    permanent_frac: float | np.ndarray = 0.5
+
+    name: ClassVar[str] = "sqrt"
+    citation: ClassVar[str] = "Toth et al. (2011) Phys. Rev. X 1, 021006, eq. 1; Bouchaud et al. (2018) eq. 12.4"
+
+    def _impact(self, ctx):
+        with np.errstate(invalid="ignore"):
+            impact = self.y * ctx.sigma * np.sqrt(ctx.x)
+        temp, perm = _split(impact, self.permanent_frac)
+        return temp, perm, [], {}
+
+
+@dataclass(frozen=True)
+class Almgren2005Model(ImpactModel):
+    """Almgren, Thum, Hauptmann & Li (2005): temporary and permanent impact fitted on Citigroup orders.
+
+    Parameters
+    ----------
+    eta : float or array
+        Temporary-impact coefficient (dimensionless; published 0.142 +- 0.0062).
+    beta : float or array
+        Temporary-impact exponent in the trade rate (published 0.600 +- 0.038).
+    gamma : float or array
+        Permanent-impact coefficient (dimensionless; published 0.314 +- 0.041).
+    alpha : float or array
+        Permanent-impact exponent in the trade rate (published free fit 0.891 +- 0.10; the paper then fixes 1).
+    delta : float or array
+        Exponent of the inverse turnover ``Theta / V`` (published free fit 0.267 +- 0.22; the paper then
+        fixes 1/4).
+    turnover_fallback_frac : float or array
+        Daily turnover ``V / Theta`` assumed when shares outstanding are unknown (default 0.005, i.e.
+        ``Theta / V = 200``, a round figure for US small caps). The result notes which orders used it.
+
+    Notes
+    -----
+    From "Direct Estimation of Equity Market Impact", Risk 18(7), 2005, section 3 (the trajectory cost
+    model) and section 4.3 (the fitted coefficients). With ``X`` shares traded at a constant rate over
+    ``T`` trading days, ``V`` the ADV (shares/day), ``Theta`` the shares outstanding and ``sigma`` the
+    daily volatility (fraction):
+
+    * permanent impact (price shift that stays)::
+
+          I = gamma * sigma * T * |X / (V T)|^alpha * (Theta / V)^delta
+
+      which is ``gamma * sigma * (X / V) * (Theta / V)^delta`` for the paper's final alpha = 1;
+    * realized (execution) impact, from the paper's cost decomposition ``J - I / 2``::
+
+          J = I / 2 + eta * sigma * |X / (V T)|^beta
+
+    The expected cost is ``half-spread + J``: ``temporary_bps = eta sigma |X/(VT)|^beta`` and
+    ``permanent_bps = I / 2`` (the permanent impact builds up linearly while trading, so the order pays
+    half of it on average). The paper's data are large and mid caps with a mean spread of about 14 bps
+    inside ``J``; for thin names the half-spread is charged explicitly.
+    """
+
+    eta: float | np.ndarray = 0.142
+    beta: float | np.ndarray = 0.600
+    gamma: float | np.ndarray = 0.314
+    alpha: float | np.ndarray = 0.891
+    delta: float | np.ndarray = 0.267
+    turnover_fallback_frac: float | np.ndarray = 0.005
+
+    name: ClassVar[str] = "almgren2005"
+    citation: ClassVar[str] = "Almgren, Thum, Hauptmann & Li (2005) Risk 18(7), sections 3 and 4.3"
+
+    def _impact(self, ctx):
+        known = np.isfinite(ctx.theta) & (ctx.theta > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_turnover = np.where(known, ctx.theta / ctx.adv, 1.0 / self.turnover_fallback_frac)
+            temp = self.eta * ctx.sigma * np.power(ctx.p, self.beta)
+            perm_level = self.gamma * ctx.sigma * ctx.t * np.power(ctx.p, self.alpha) * np.power(inv_turnover, self.delta)
+        fallback = ~known & ~ctx.zero & ~ctx.bad
+        notes = []
+        if fallback.any():
+            fb = np.broadcast_to(np.asarray(self.turnover_fallback_frac, dtype=np.float64), ctx.q.shape)[fallback]
+            shown = f"{fb[0]:.4g}" if np.all(fb == fb[0]) else "per-order values"
+            notes.append(
+                f"almgren2005: shares outstanding unknown for {int(fallback.sum())} order(s); a typical daily "
+                f"turnover of {shown} (Theta/V = 1/turnover) was used for the permanent impact."
+            )
+        return temp * _BPS, perm_level / 2.0 * _BPS, notes, {"theta_fallback": fallback}
+
+
+@dataclass(frozen=True)
+class IStarModel(ImpactModel):
+    """Kissell's I-Star model: instantaneous impact, market impact for a participation rate, timing risk.
+
+    Parameters
+    ----------
+    a1 : float or array
+        Scale of the instantaneous impact, bps.
+    a2 : float or array
+        Exponent of the size ``Q / ADV``.
+    a3 : float or array
+        Exponent of the annualized volatility.
+    a4 : float or array
+        Exponent of the participation rate ``POV``.
+    b1 : float or array
+        Share of the instantaneous impact that is temporary (0..1).
+    days_per_year : float
+        Trading days used to annualize the daily volatility (Kissell uses 250).
+
+    Notes
+    -----
+    Kissell, Glantz & Malamut (2004), "A practical framework for estimating transaction costs and
+    developing optimal trading strategies to achieve best execution", Finance Research Letters 1, 35-46;
+    Kissell (2013), "The Science of Algorithmic Trading and Portfolio Management", ch. 5 (I-Star) and
+    ch. 7 (parameter estimates). With ``sigma_a = sigma * sqrt(days_per_year)`` the annualized volatility
+    (fraction), ``Q / ADV`` the size as a fraction of ADV and ``POV = Q / (Q + V_T)`` Kissell's
+    participation (own volume over total volume; our rate ``p`` of market volume gives
+    ``POV = p / (1 + p)``)::
+
+        I*  = a1 * (Q / ADV)^a2 * sigma_a^a3                      [bps]
+        MI  = b1 * POV^a4 * I*  +  (1 - b1) * I*                  [bps]
+        TR  = sigma_a * sqrt(Q / ADV * (1 - POV) / (3 * days_per_year * POV)) * 1e4   [bps]
+
+    ``temporary_bps = b1 POV^a4 I*``, ``permanent_bps = (1 - b1) I*``; I-Star excludes the spread, which is
+    charged as the half-spread. ``TR`` equals ``sigma * sqrt(T / 3)`` with ``T = Q / (p ADV)``, the
+    timing risk of the other models. Parameter sets (all, large and small caps) and their provenance are
+    in :mod:`liqcost.models.params`.
+    """
+
+    a1: float | np.ndarray = 708.0
+    a2: float | np.ndarray = 0.55
+    a3: float | np.ndarray = 0.71
+    a4: float | np.ndarray = 0.50
+    b1: float | np.ndarray = 0.98
+    days_per_year: float = 250.0
+
+    name: ClassVar[str] = "istar"
+    citation: ClassVar[str] = "Kissell, Glantz & Malamut (2004) FRL 1, 35-46; Kissell (2013) ch. 5 and 7"
+
+    def _impact(self, ctx):
+        sigma_a = ctx.sigma * np.sqrt(self.days_per_year)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            istar = self.a1 * np.power(ctx.x, self.a2) * np.power(sigma_a, self.a3)
+            pov = ctx.p / (1.0 + ctx.p)
+            temp = self.b1 * np.power(pov, self.a4) * istar
+        perm = (1.0 - self.b1) * istar
+        return temp, perm, [], {}
+
+    # Kissell's TR: sigma_a sqrt(Q/ADV (1 - POV) / (3 D POV)); with POV = p / (1 + p), (1 - POV) / POV = 1 / p
+    # and Q / (ADV p) = T, so TR = sigma_a sqrt(T / (3 D)) = sigma sqrt(T / 3): the base class's formula,
+    # computed from T directly (no cancellation for vanishing or fixed-window orders).
+
+
+@dataclass(frozen=True)
+class CrossoverModel(ImpactModel):
+    """Linear impact for small orders crossing over to the square-root law for large ones.
+
+    Parameters
+    ----------
+    y : float or array
+        Square-root prefactor reached for large orders (as in :class:`SquareRootModel`).
+    crossover_frac_adv : float or array
+        Size ``q_c`` (fraction of ADV) where the linear and square-root regimes meet. Default 0.001:
+        an illustrative value (the crossover scale of Bucci et al. is not transferable as a single
+        number); calibrate it on your fills.
+    permanent_frac : float or array
+        Share of the impact cost reported as permanent (see :class:`SquareRootModel`).
+
+    Notes
+    -----
+    Bucci, Benzaquen, Lillo & Bouchaud (2019), "Crossover from linear to square-root market impact",
+    Phys. Rev. Lett. 122, 108302: the impact of a metaorder is linear in its volume for small orders and
+    square-root for larger ones, as predicted by the latent-liquidity (LLOB) theory (Donier, Bonart,
+    Mastromatteo & Bouchaud 2015). We use the simplest interpolant with those two asymptotes
+    (not the paper's exact scaling function), with ``x = Q / V``::
+
+        cost = s / 2 + Y * sigma * x / sqrt(x + q_c) * 1e4
+
+    which is ``Y sigma x / sqrt(q_c)`` for ``x << q_c`` (linear: tiny orders pay almost only the
+    half-spread) and ``Y sigma sqrt(x)`` for ``x >> q_c`` (the square-root law).
+    """
+
+    y: float | np.ndarray = 0.8
+    crossover_frac_adv: float | np.ndarray = 0.001
+    permanent_frac: float | np.ndarray = 0.5
+
+    name: ClassVar[str] = "crossover"
+    citation: ClassVar[str] = "Bucci, Benzaquen, Lillo & Bouchaud (2019) Phys. Rev. Lett. 122, 108302"
+
+    def _impact(self, ctx):
+        with np.errstate(invalid="ignore"):
+            impact = self.y * ctx.sigma * ctx.x / np.sqrt(ctx.x + self.crossover_frac_adv)
+        temp, perm = _split(impact, self.permanent_frac)
+        return temp, perm, [], {}
+
+
+@dataclass(frozen=True)
+class LogModel(ImpactModel):
+    """Logarithmic impact: linear for tiny orders, growing only logarithmically for very large ones.
+
+    Parameters
+    ----------
+    a : float or array
+        Scale of the impact in units of the daily volatility (dimensionless).
+    b : float or array
+        Inverse size scale (1 / fraction of ADV) where the impact turns from linear to logarithmic.
+    permanent_frac : float or array
+        Share of the impact cost reported as permanent (see :class:`SquareRootModel`).
+
+    Notes
+    -----
+    Zarinelli, Treccani, Farmer & Lillo (2015), "Beyond the square root: evidence for logarithmic
+    dependence of market impact on size and participation rate", Market Microstructure and Liquidity 1(2),
+    1550004, eq. 5: ``I / sigma = a * log10(1 + b * x)`` fits metaorder impact over almost five decades of
+    ``x = Q / V`` better than a power law. We write it with the natural log (absorbing ``ln 10`` in ``a``)::
+
+        cost = s / 2 + a * sigma * ln(1 + b * x) * 1e4
+
+    The defaults ``b = 100`` (linear below about 1 % of ADV) and ``a = 0.1055`` are illustrative: ``a`` is
+    set so that the model equals the square-root law with ``Y = 0.8`` at 10 % of ADV; the paper's
+    fitted values apply to its own (large-cap) sample. Calibrate on your fills.
+    """
+
+    a: float | np.ndarray = 0.1055
+    b: float | np.ndarray = 100.0
+    permanent_frac: float | np.ndarray = 0.5
+
+    name: ClassVar[str] = "log"
+    citation: ClassVar[str] = "Zarinelli, Treccani, Farmer & Lillo (2015) MML 1(2) 1550004, eq. 5"
+
+    def _impact(self, ctx):
+        with np.errstate(invalid="ignore"):
+            impact = self.a * ctx.sigma * np.log1p(self.b * ctx.x)
+        temp, perm = _split(impact, self.permanent_frac)
+        return temp, perm, [], {}
+
+
+MODELS: dict[str, type[ImpactModel]] = {
+    m.name: m for m in (SquareRootModel, Almgren2005Model, IStarModel, CrossoverModel, LogModel)
+}

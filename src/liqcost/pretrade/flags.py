@@ -1,0 +1,258 @@
+"""Flags of the pre-trade check: what is wrong or risky about an order, why, and how bad.
+
+Each flag has a code, a severity (``info`` < ``warn`` < ``critical``), the value that triggered it, the
+threshold (from the ``pretrade`` and ``bars`` config sections) and a one-sentence message.
+
+============================ ========================================================================
+code                         rule
+============================ ========================================================================
+``size_adv``                 order / ADV above ``adv_flag_frac`` (warn) or ``adv_critical_frac`` (critical)
+``size_mdv``                 order / median daily volume above ``mdv_flag_frac`` / ``mdv_critical_frac``;
+                             critical when the median day trades nothing
+``wide_spread``              spread above ``spread_flag_bps`` / ``spread_critical_bps``
+``penny_price``              price below ``bars.penny_price_px`` (warn)
+``micro_cap``                market cap below the smallest ``bars.market_cap_bands_usd`` band (warn);
+                             ``market_cap_unknown`` (info) when shares outstanding are unknown
+``zero_volume_days``         share of zero-volume days above ``zero_volume_flag_frac`` / ``..._critical_frac``
+``stale_data``               profile's last data more than ``stale_days`` / ``stale_critical_days`` trading
+                             days before the as-of date
+``few_days``                 profile built on fewer than ``min_lookback_days`` days (warn)
+``bars_only``                profile built from bars only: bar-estimated spread, wider band (info)
+``days_to_complete``         expected days above the last ``bucket_days`` threshold (warn); not sellable
+                             in a stressed window (critical)
+``window_too_short``         the order's start/end window needs a participation above its cap (warn;
+                             critical above twice the cap)
+``limit_price``              the limit leaves less room than the expected cost (warn)
+``turnover_fallback``        shares outstanding unknown: Almgren et al. used a typical turnover (info)
+``spread_fallback``          the configured spread (quoted/effective) is missing; the profile's
+                             ``spread_bps`` was used (info)
+============================ ========================================================================
+"""
+
+from __future__ import annotations
+
+__all__ = ["SEVERITIES", "build_flags", "summarize_flags"]
+
+SEVERITIES = ("info", "warn", "critical")
+
+
+def _sev(warn_cond, crit_cond=None):
+    import polars as pl
+
+    expr = pl.when(crit_cond).then(pl.lit("critical")) if crit_cond is not None else None
+    if expr is None:
+        return pl.when(warn_cond).then(pl.lit("warn")).otherwise(None)
+    return expr.when(warn_cond).then(pl.lit("warn")).otherwise(None)
+
+
+def _pct(expr, digits: int = 1):
+    import polars as pl
+
+    return (expr * 100).round(digits).cast(pl.String)
+
+
+def _num(expr, digits: int = 0):
+    import polars as pl
+
+    if digits == 0:
+        return expr.round(0).cast(pl.Int64, strict=False).cast(pl.String)
+    return expr.round(digits).cast(pl.String)
+
+
+def _money(expr):
+    """Currency in millions, e.g. ``41.2M``."""
+    import polars as pl
+
+    return (expr / 1e6).round(1).cast(pl.String) + pl.lit("M")
+
+
+def build_flags(t, config):
+    """Evaluate every rule on the priced orders.
+
+    Parameters
+    ----------
+    t : polars.DataFrame
+        One row per priced order with the columns the pre-trade check computes (``pct_adv_frac``,
+        ``pct_mdv_frac``, ``spread_bps``, ``price_px``, ``cap_band``, ``zero_volume_frac``,
+        ``stale_trading_days``, ``lookback_days``, ``source``, ``liquidity_bucket``, ``days_expected``,
+        ``days_stressed``, ``window_participation_frac``, ``cap_frac``, ``limit_room_bps``,
+        ``cost_central_bps``, ``turnover_fallback``, ``spread_fallback``).
+    config : liqcost.config.Config
+
+    Returns
+    -------
+    polars.DataFrame
+        ``order_id``, ``symbol``, ``flag``, ``severity``, ``value``, ``threshold``, ``message``.
+    """
+    import polars as pl
+
+    pc, bc = config.pretrade, config.bars
+    c = pl.col
+    smallest_band = min(bc.market_cap_bands_usd.values()) if bc.market_cap_bands_usd else 0.0
+    last_bucket = pc.bucket_days[-1]
+    rules = [
+        (
+            "size_adv",
+            _sev(c("pct_adv_frac") > pc.adv_flag_frac, c("pct_adv_frac") > pc.adv_critical_frac),
+            c("pct_adv_frac"),
+            pl.when(c("pct_adv_frac") > pc.adv_critical_frac).then(pc.adv_critical_frac).otherwise(pc.adv_flag_frac),
+            pl.format(
+                "order is {}% of ADV ({} shares/day), above {}%; expect material impact and several days of trading",
+                _pct(c("pct_adv_frac")), _num(c("adv_shares")),
+                _pct(pl.when(c("pct_adv_frac") > pc.adv_critical_frac).then(pc.adv_critical_frac).otherwise(pc.adv_flag_frac), 0),
+            ),
+        ),
+        (
+            "size_mdv",
+            _sev(c("pct_mdv_frac") > pc.mdv_flag_frac, (c("pct_mdv_frac") > pc.mdv_critical_frac) | (c("mdv_shares") <= 0)),
+            c("pct_mdv_frac"),
+            pl.when(c("pct_mdv_frac") > pc.mdv_critical_frac).then(pc.mdv_critical_frac).otherwise(pc.mdv_flag_frac),
+            pl.when(c("mdv_shares") <= 0)
+            .then(pl.lit("the median day trades nothing: the name trades on fewer than half of the days"))
+            .otherwise(
+                pl.format(
+                    "order is {}% of the median daily volume ({} shares); a typical day absorbs less than the ADV suggests",
+                    _pct(c("pct_mdv_frac")), _num(c("mdv_shares")),
+                )
+            ),
+        ),
+        (
+            "wide_spread",
+            _sev(c("spread_bps") > pc.spread_flag_bps, c("spread_bps") > pc.spread_critical_bps),
+            c("spread_bps"),
+            pl.when(c("spread_bps") > pc.spread_critical_bps).then(pc.spread_critical_bps).otherwise(pc.spread_flag_bps),
+            pl.format("spread of {} bps, above {} bps: use limit orders and expect to pay a large part of it",
+                      _num(c("spread_bps")),
+                      _num(pl.when(c("spread_bps") > pc.spread_critical_bps).then(pc.spread_critical_bps).otherwise(pc.spread_flag_bps))),
+        ),
+        (
+            "penny_price",
+            _sev(c("price_px") < bc.penny_price_px),
+            c("price_px"),
+            pl.lit(bc.penny_price_px),
+            pl.format("price {} is below {}: penny-stock rules, wide relative ticks and thin books", _num(c("price_px"), 4),
+                      pl.lit(f"{bc.penny_price_px:g}")),
+        ),
+        (
+            "micro_cap",
+            _sev(c("cap_band") == "micro"),
+            c("market_cap_usd"),
+            pl.lit(smallest_band),
+            pl.format("market cap {} is below the smallest band ({}): micro cap", _money(c("market_cap_usd")),
+                      pl.lit(f"{smallest_band / 1e6:,.1f}M")),
+        ),
+        (
+            "market_cap_unknown",
+            pl.when(c("cap_band") == "unknown").then(pl.lit("info")).otherwise(None),
+            pl.lit(None, pl.Float64),
+            pl.lit(None, pl.Float64),
+            pl.lit("market cap unknown (no shares outstanding in the profile): size band and I-Star set default to 'all'"),
+        ),
+        (
+            "zero_volume_days",
+            _sev(c("zero_volume_frac") > pc.zero_volume_flag_frac, c("zero_volume_frac") > pc.zero_volume_critical_frac),
+            c("zero_volume_frac"),
+            pl.when(c("zero_volume_frac") > pc.zero_volume_critical_frac).then(pc.zero_volume_critical_frac).otherwise(pc.zero_volume_flag_frac),
+            pl.format("{}% of the last {} days had no trade at all", _pct(c("zero_volume_frac"), 0), c("lookback_days").cast(pl.String)),
+        ),
+        (
+            "stale_data",
+            _sev(c("stale_trading_days") > pc.stale_days, c("stale_trading_days") > pc.stale_critical_days),
+            c("stale_trading_days").cast(pl.Float64),
+            pl.when(c("stale_trading_days") > pc.stale_critical_days).then(pc.stale_critical_days).otherwise(pc.stale_days).cast(pl.Float64),
+            pl.format("last data on {}, {} trading days before the as-of date; refresh the data before trading on it",
+                      c("asof_date").cast(pl.String), c("stale_trading_days").cast(pl.String)),
+        ),
+        (
+            "few_days",
+            _sev(c("lookback_days") < pc.min_lookback_days),
+            c("lookback_days").cast(pl.Float64),
+            pl.lit(float(pc.min_lookback_days)),
+            pl.format("profile built on {} trading days only: ADV and volatility are rough (band widened)", c("lookback_days").cast(pl.String)),
+        ),
+        (
+            "bars_only",
+            pl.when(c("source") == "bars").then(pl.lit("info")).otherwise(None),
+            pl.lit(None, pl.Float64),
+            pl.lit(None, pl.Float64),
+            pl.lit("profile built from bars only: the spread is a bar estimate and the band is widened"),
+        ),
+        (
+            "days_to_complete",
+            _sev(c("days_expected") > last_bucket, c("liquidity_bucket") == "not_sellable_stressed"),
+            c("days_expected"),
+            pl.when(c("liquidity_bucket") == "not_sellable_stressed").then(float(pc.stress_max_days)).otherwise(float(last_bucket)),
+            pl.when(c("liquidity_bucket") == "not_sellable_stressed")
+            .then(pl.format("at the stressed volume the order needs {} days at {}% of volume, more than {}: not sellable in a stressed window",
+                            _num(c("days_stressed"), 1), _pct(c("cap_frac"), 0), pl.lit(str(pc.stress_max_days))))
+            .otherwise(pl.format("expected {} trading days at {}% of volume (more than {})", _num(c("days_expected"), 1),
+                                 _pct(c("cap_frac"), 0), pl.lit(str(last_bucket)))),
+        ),
+        (
+            "window_too_short",
+            _sev(c("window_participation_frac") > c("cap_frac"), c("window_participation_frac") > 2 * c("cap_frac")),
+            c("window_participation_frac"),
+            c("cap_frac"),
+            pl.format("the start-end window needs {}% of volume, above the {}% cap; widen the window or cut the order",
+                      _pct(c("window_participation_frac")), _pct(c("cap_frac"), 0)),
+        ),
+        (
+            "limit_price",
+            _sev(c("limit_room_bps") < c("cost_central_bps")),
+            c("limit_room_bps"),
+            c("cost_central_bps"),
+            pl.format("the limit leaves {} bps from the last price, less than the {} bps expected cost: expect a partial fill",
+                      _num(c("limit_room_bps"), 1), _num(c("cost_central_bps"), 1)),
+        ),
+        (
+            "turnover_fallback",
+            pl.when(c("turnover_fallback")).then(pl.lit("info")).otherwise(None),
+            pl.lit(None, pl.Float64),
+            pl.lit(None, pl.Float64),
+            pl.lit("shares outstanding unknown: Almgren et al. (2005) permanent impact uses a typical daily turnover"),
+        ),
+        (
+            "spread_fallback",
+            pl.when(c("spread_fallback")).then(pl.lit("info")).otherwise(None),
+            pl.lit(None, pl.Float64),
+            pl.lit(None, pl.Float64),
+            pl.lit(f"no {config.impact.half_spread_from} spread in the profile: the half-spread uses spread_bps"),
+        ),
+    ]
+    # NaN compares above everything in polars: make missing values null so no rule fires on them
+    floats = [name for name, dtype in t.schema.items() if dtype == pl.Float64]
+    lazy = t.lazy().with_columns([pl.col(f).fill_nan(None) for f in floats])
+    frames = [
+        lazy.select(
+            c("order_id"),
+            c("symbol"),
+            pl.lit(code).alias("flag"),
+            sev.alias("severity"),
+            value.cast(pl.Float64).alias("value"),
+            thr.cast(pl.Float64).alias("threshold"),
+            msg.alias("message"),
+        ).filter(c("severity").is_not_null())
+        for code, sev, value, thr, msg in rules
+    ]
+    out = pl.concat(frames).collect()
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return out.with_columns(c("severity").replace_strict(rank, return_dtype=pl.Int8).alias("_r")).sort(
+        ["order_id", "_r", "flag"], descending=[False, True, False], maintain_order=True
+    ).drop("_r")
+
+
+def summarize_flags(flags):
+    """Per order: the worst severity and the flags as ``code:severity`` joined by ``", "``."""
+    import polars as pl
+
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    if flags.height == 0:
+        return pl.DataFrame(schema={"order_id": pl.String, "severity": pl.String, "flags": pl.String})
+    return (
+        flags.with_columns(pl.col("severity").replace_strict(rank, return_dtype=pl.Int8).alias("_r"))
+        .group_by("order_id", maintain_order=True)
+        .agg(
+            pl.col("_r").max().replace_strict({v: k for k, v in rank.items()}, return_dtype=pl.String).alias("severity"),
+            (pl.col("flag") + ":" + pl.col("severity")).str.join(", ").alias("flags"),
+        )
+    )
