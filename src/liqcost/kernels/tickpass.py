@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .asof import asof_mid_at_horizon, asof_valid_index, valid_quotes
+from .asof import asof_valid_index, valid_quotes
 from .regression import ols_sums
 from .signing import (
     RULE_FEED,
@@ -337,36 +337,53 @@ def _partition(
             cidx[c] = i
             c += 1
 
-    # ---- horizons: the midpoint at the horizon, then realized spread and impact (share-weighted over
-    # the same trades), one horizon at a time in a reused scratch row
-    mh = np.empty(n)
+    # ---- horizons: the midpoint at the horizon, realized spread and impact (share-weighted over the
+    # same trades), in one loop over the continuous trades per horizon. Clock horizons walk the quotes
+    # with a pointer (the as-of rule of asof.asof_mid_at_horizon); trade-count horizons take the
+    # prevailing mid of the n-th later continuous trade.
+    n_valid = 0
+    for j in range(m):
+        if qvalid[j]:
+            n_valid += 1
+    vts = np.empty(n_valid, dtype=np.int64)  # the valid quotes only: the walk needs no validity test
+    vmid = np.empty(n_valid)
+    k = 0
+    for j in range(m):
+        if qvalid[j]:
+            vts[k] = q_ts[j]
+            vmid[k] = qmid[j]
+            k += 1
     for h in range(n_h1 + n_h2):
-        if h < n_h1:
-            asof_mid_at_horizon(t_ts, hor_ns[h], close_ns, lag_ns, clip, q_ts, qvalid, qmid, strict, mh)
-            for i in range(n):
-                if not cont[i]:
-                    mh[i] = np.nan
-        else:
-            step = hor_tr[h - n_h1]
-            for i in range(n):
-                mh[i] = np.nan
-            for c in range(n_cont):
-                i = cidx[c]
-                if c + step < n_cont:
-                    mh[i] = mid[cidx[c + step]]
-                elif clip:
-                    mh[i] = close_mid
-        if want_trades:
-            for i in range(n):
-                o_mid_h[h, i] = mh[i]
         sw = 0.0
         sr = 0.0
         sp = 0.0
         cnt = 0
-        for i in range(n):
-            if not cont[i]:
-                continue
-            r = realized_bps(t_px[i], sign[i], mid[i], mh[i], eff_bps[i])
+        clock = h < n_h1
+        hh = hor_ns[h] if clock else 0
+        step = hor_tr[h - n_h1] if not clock else 0
+        j = 0
+        for c in range(n_cont):
+            i = cidx[c]
+            if clock:
+                t = t_ts[i] + hh
+                beyond = t > close_ns
+                if beyond:
+                    t = close_ns
+                t -= lag_ns
+                if strict:
+                    while j < n_valid and vts[j] < t:
+                        j += 1
+                else:
+                    while j < n_valid and vts[j] <= t:
+                        j += 1
+                m_h = np.nan if (j == 0 or (beyond and not clip)) else vmid[j - 1]
+            elif c + step < n_cont:
+                m_h = mid[cidx[c + step]]
+            else:
+                m_h = close_mid if clip else np.nan
+            if want_trades:
+                o_mid_h[h, i] = m_h
+            r = realized_bps(t_px[i], sign[i], mid[i], m_h, eff_bps[i])
             if r == r:
                 w = t_sz[i]
                 sw += w
