@@ -76,3 +76,15 @@ def test_percentile_linear_equals_numpy(xs, q):
     assert K.median(x) == pytest.approx(np.median(x), rel=1e-12)
     assert K.percentile_linear(x, q) == pytest.approx(np.percentile(x, q), rel=1e-12)
     np.testing.assert_array_equal(x, np.array(xs))  # input untouched
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([1.0, 100.0, 100.0, 200.0]), st.floats(-1e3, 1e3)), min_size=1, max_size=120),
+       st.data())
+def test_selection_places_the_kth_element(xs, data):
+    k = data.draw(st.integers(0, len(xs) - 1))
+    a = np.array(xs)
+    got = K._select_inplace(a, k)
+    assert got == np.sort(np.array(xs))[k] == a[k]
+    assert (a[:k] <= a[k]).all() and (a[k + 1:] >= a[k]).all()
+    assert sorted(a.tolist()) == sorted(xs)  # a permutation of the input
