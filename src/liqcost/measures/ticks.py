@@ -204,6 +204,22 @@ def _ro(arr: np.ndarray, dtype) -> np.ndarray:
     return arr
 
 
+def _column_array(frame: pl.DataFrame, col: str, dtype) -> np.ndarray:
+    """A canonical column as a numpy array with the fewest copies: time stamps as int64 ns, nulls as NaN
+    (floats) or 0 (flags), a missing optional flag column as zeros."""
+    if col not in frame.columns:
+        return np.zeros(frame.height, dtype=dtype)
+    s = frame.get_column(col)
+    if col == "ts":
+        if isinstance(s.dtype, pl.Datetime):
+            s = s.dt.cast_time_unit("ns")
+        return s.to_physical().to_numpy() if isinstance(s.dtype, pl.Datetime) else s.cast(pl.Int64).to_numpy()
+    if s.null_count():
+        s = s.cast(pl.Float64).fill_null(float("nan")) if dtype == np.float64 else s.fill_null(0)
+    arr = s.to_numpy()
+    return arr if arr.dtype == dtype else arr.astype(dtype)
+
+
 def _np(frame: pl.DataFrame, col: str, dtype) -> np.ndarray:
     return _ro(frame.get_column(col).to_numpy(), dtype)
 
@@ -306,14 +322,15 @@ def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, 
     dtypes = {"ts": np.int64, "aggressor": np.int8, "auction": np.int8}
     out = {}
     for k, f in frames.items():
-        select = _trade_select if k == "t" else _quote_select
-        g = f.select(pl.col("symbol").cast(pl.String).rle_id().alias("_run"), *select(f.schema))
-        run = np.ascontiguousarray(g.get_column("_run").to_numpy(), dtype=np.int64)
+        sym_col = f.get_column("symbol")
+        if sym_col.dtype != pl.String:
+            sym_col = sym_col.cast(pl.String)
+        run = np.ascontiguousarray(sym_col.rle_id().to_numpy(), dtype=np.int64)
         n_runs = int(run[-1]) + 1
         starts = np.searchsorted(run, np.arange(n_runs))  # rle ids count up by one at each change of symbol
-        run_sym = f.get_column("symbol").cast(pl.String).gather(starts).to_list()
+        run_sym = sym_col.gather(starts).to_list()
         run_code = np.array([code[x] for x in run_sym], dtype=np.int64)
-        arrays = {c: g.get_column(c).to_numpy() for c in cols_of[k]}
+        arrays = {c: _column_array(f, c, dtypes.get(c, np.float64)) for c in cols_of[k]}
         ts_arr = np.ascontiguousarray(arrays["ts"], dtype=np.int64)
         pid = partition_ids(run, run_code, ts_arr, bounds)  # symbol code x local day, in one pass
         keep = None
