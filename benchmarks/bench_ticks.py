@@ -219,9 +219,10 @@ def _pandas_symbol(t, q):
     t = t[(t.ts >= t.open_ns) & (t.ts <= t.close_ns)].sort_values(["pid", "ts"], kind="stable")
     # Lee-Ready: quote rule, tick rule at the midpoint
     dp = t.groupby("pid")["price"].diff()
+    dp = dp.where(dp.abs() > 1e-9 * t.groupby("pid")["price"].shift(1).abs(), 0.0)  # liqcost's price tolerance
     tick = np.sign(dp).replace(0, np.nan)
     tick = tick.groupby(t["pid"]).ffill().fillna(0)
-    quote = np.sign(t.price - t.mid)
+    quote = np.sign(t.price - t.mid).where((t.price - t.mid).abs() > 1e-9 * t.mid, 0.0).where(t.mid.notna())
     t["sign"] = np.where(quote.notna() & (quote != 0), quote, tick)
     t["eff"] = np.where(t.sign != 0, 2 * t.sign * (t.price - t.mid) / t.mid * 1e4, np.nan)
     t.loc[(t.sign == 0) & (t.price == t.mid), "eff"] = 0.0
@@ -258,7 +259,7 @@ def _pandas_symbol(t, q):
         daily[f"price_impact_{lab}_bps"] = gg["_wi"].sum() / gg["_w"].sum()
     # time-weighted quoted spread over the session
     q = q.sort_values(["pid", "ts"], kind="stable")
-    nxt_ts = q.groupby("pid")["ts"].shift(-1).fillna(np.iinfo(np.int64).max).astype("int64")
+    nxt_ts = q.groupby("pid")["ts"].shift(-1, fill_value=np.iinfo(np.int64).max)  # int64 kept (no float round trip)
     lo = np.maximum(q.ts.values, q.open_ns.values)
     hi = np.minimum(nxt_ts.values, q.close_ns.values)
     dur = np.clip(hi - lo, 0, None).astype(float)
@@ -293,8 +294,11 @@ def run_polars(t, q):
         m = ts_.join_asof(qs_, on="tsn", strategy="backward", allow_exact_matches=False)
         same = pl.col("qpid") == pl.col("pid")
         m = m.with_columns([pl.when(same).then(pl.col(c)).otherwise(None).alias(c) for c in ("bid", "ask", "mid")])
-        tick = pl.col("price").diff().sign().replace(0, None).forward_fill().over("pid").fill_null(0)
-        quote = (pl.col("price") - pl.col("mid")).sign()
+        dp = pl.col("price").diff()
+        dp = pl.when(dp.abs() > 1e-9 * pl.col("price").shift(1).abs()).then(dp).otherwise(0.0)  # liqcost's tolerance
+        tick = dp.sign().replace(0, None).forward_fill().over("pid").fill_null(0)
+        quote = pl.when((pl.col("price") - pl.col("mid")).abs() > 1e-9 * pl.col("mid")).then(
+            (pl.col("price") - pl.col("mid")).sign()).otherwise(0.0)
         m = m.with_columns(pl.when(quote.is_not_null() & (quote != 0)).then(quote).otherwise(tick).alias("sign"))
         m = m.with_columns(
             pl.when(pl.col("sign") != 0).then(2 * pl.col("sign") * (pl.col("price") - pl.col("mid")) / pl.col("mid") * 1e4)
