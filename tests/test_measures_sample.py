@@ -65,3 +65,12 @@ def test_impact_is_positive_for_informed_flow(run):
     d = res.daily.filter(pl.col("n_trades") > 50)
     assert np.nanmedian(d["price_impact_5min_bps"].to_numpy()) > 0
     assert np.nanmedian(d["kyle_lambda_bps_per_share"].to_numpy()) > 0
+
+
+def test_shares_outstanding_from_bars_gives_market_cap(run):
+    res, _, truth, _ = run
+    prof = liquidity_profile(res.daily, load_config())
+    for row in prof.iter_rows(named=True):
+        so = truth["symbols"][row["symbol"]]["shares_outstanding"]
+        assert row["shares_outstanding"] == so
+        assert row["market_cap_usd"] == pytest.approx(so * row["price_px"])

@@ -306,6 +306,8 @@ def daily_metrics(
         )
         raw = pl.concat([r.daily for r in results], how="vertical") if results else None
         daily = finalize_daily(raw, config)
+        if dataset is not None:
+            daily = _attach_shares_outstanding(daily, ds, config)
         check_frame(daily, "daily", "daily metrics")
         out_path = None
         if trades_out:
@@ -320,6 +322,42 @@ def daily_metrics(
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _attach_shares_outstanding(daily: pl.DataFrame, ds, config) -> pl.DataFrame:
+    """Add ``shares_outstanding`` from the dataset's bars (when they carry it), carried forward per symbol.
+
+    Tick data do not say how many shares exist; the profile needs it for the market cap.
+    """
+    from liqcost.io.dataset import local_date_expr
+
+    if "bars" not in ds.kinds():
+        return daily
+    syms = daily.get_column("symbol").unique().to_list()
+    parts = ds.partitions("bars", syms, daily["date"].min(), daily["date"].max())
+    if not parts:
+        return daily
+    scan = ds.scan("bars", syms, daily["date"].min(), daily["date"].max())
+    names = scan.collect_schema().names()
+    if "shares_outstanding" not in names:
+        return daily
+    date = pl.col("date") if "date" in names else local_date_expr("ts", config.session.timezone)
+    if "date" in names and "ts" in names:
+        date = pl.coalesce(pl.col("date"), local_date_expr("ts", config.session.timezone))
+    so = (
+        scan.select(pl.col("symbol").cast(pl.String), date.alias("date"), pl.col("shares_outstanding").cast(pl.Float64))
+        .drop_nulls()
+        .group_by("symbol", "date")
+        .agg(pl.col("shares_outstanding").last())
+        .collect()
+    )
+    if so.height == 0:
+        return daily
+    return (
+        daily.join(so, on=["symbol", "date"], how="left")
+        .sort("symbol", "date")
+        .with_columns(pl.col("shares_outstanding").forward_fill().over("symbol"))
+    )
 
 
 def _write_audit(tmpdir: Path, target: Path) -> Path:

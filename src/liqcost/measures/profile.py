@@ -18,6 +18,8 @@ for the ``*_long_*`` columns):
 * ``kyle_lambda_bps_per_pct_adv``: Kyle's lambda pooled over the window with one intercept per day
   (bps of mid per signed share) times 1% of ADV: the mid move, in bps, of trading 1% of ADV at once
   under the linear model.
+* ``shares_outstanding`` / ``market_cap_usd``: the last value the dataset's bars give in the window
+  (a ``shares_outstanding`` column of the daily table), times ``price_px``; null when unknown.
 * ``volume_profile_frac``: mean over days with volume of each interval's share of the day's volume, the
   auction shares kept apart in ``open_auction_frac`` / ``close_auction_frac`` (together they sum to 1).
 """
@@ -176,11 +178,15 @@ def liquidity_profile(
         long = _window(rows, max(0, n - L2), n, config, labels)
         close = _finite(rows["close_px"][max(0, n - L):n])
         mid = _finite(rows["close_mid_px"][max(0, n - L):n])
+        price = float(close[-1]) if close.size else (float(mid[-1]) if mid.size else float("nan"))
+        shares = _finite(rows["shares_outstanding"]) if "shares_outstanding" in rows else np.zeros(0)
         rec = {
             "symbol": sym,
             "asof_date": rows["date"][-1],
             "source": "ticks",
-            "price_px": float(close[-1]) if close.size else (float(mid[-1]) if mid.size else float("nan")),
+            "price_px": price,
+            "shares_outstanding": float(shares[-1]) if shares.size else None,
+            "market_cap_usd": float(shares[-1]) * price if shares.size and math.isfinite(price) else None,
             "first_date": rows["date"][max(0, n - L)],
             "profile_interval_min": int(m.profile_interval_min),
             **short,
@@ -200,6 +206,8 @@ def liquidity_profile(
         pl.col("zero_volume_long_days").cast(pl.Int64),
         pl.col("kyle_n_trades").cast(pl.Int64),
         pl.col("profile_interval_min").cast(pl.Int64),
+        pl.col("shares_outstanding").cast(pl.Float64),
+        pl.col("market_cap_usd").cast(pl.Float64),
     )
     first = ["symbol", "asof_date", "lookback_days", "source", "price_px", "adv_shares", "mdv_shares", "adv_usd",
              "zero_volume_days", "daily_volume_shares", "spread_bps", "quoted_spread_bps", "effective_spread_bps",
