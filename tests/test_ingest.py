@@ -409,3 +409,16 @@ def test_load_table_keeps_rows_and_file_order(tmp_path):
     clean, bad = load_table(p, "orders", CFG)
     assert clean.select("order_id", "symbol", "row").rows() == [("ZZ-2", "ZZ", 2), ("MM-4", "MM", 4)]
     assert bad.select("row", "reason").rows() == [(3, "non-positive or NaN qty")]
+
+
+def test_bars_partitioned_by_symbol_year(tmp_path):
+    rows = ["A,2024-12-30,10,10.5,9.5,10,100", "A,2024-12-31,10,10.5,9.5,10,0", "A,2025-01-02,10,10.5,9.5,10,50", "B,2025-01-02,5,5,5,5,0"]
+    rep = run_ingest(tmp_path, BARS_HEAD + "\n".join(rows) + "\n", kind="bars")
+    assert rep.partitions_written == 3  # A 2024, A 2025, B 2025: one file per symbol-year, not per bar
+    ds = Dataset(tmp_path / "ds")
+    parts = ds.partitions("bars", ["A"])
+    assert [(p.year, p.date) for p in parts] == [(2024, None), (2025, None)]
+    assert ds.dates("bars", "A") == [dt.date(2024, 12, 30), dt.date(2024, 12, 31), dt.date(2025, 1, 2)]
+    assert ds.scan("bars", ["A"], dt.date(2024, 12, 31), dt.date(2025, 1, 2)).collect().get_column("volume").to_list() == [0.0, 50.0]
+    assert ds.read("bars", "A", dt.date(2024, 12, 31)).height == 1
+    assert [p.year for p in ds.partitions("bars", None, dt.date(2025, 1, 1))] == [2025, 2025]

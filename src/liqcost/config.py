@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -205,15 +206,111 @@ class MeasuresConfig(_Section):
 class BarsConfig(_Section):
     """Bar-based estimators and size bands."""
 
-    window: int = Field(21, ge=2, description="Rolling window in bars for the bar-based spread estimators.")
+    window: int = Field(
+        21, ge=2, description="Rolling window in bars for the bar-based estimators (spreads, volatility, volume)."
+    )
     min_periods: int = Field(
         10, ge=2, description="Fewest valid bars in a window for an estimate (NaN below, with a reason)."
+    )
+    min_periods_volume: int = Field(
+        1, ge=1, description="Fewest non-missing days in a window for ADV, median volume, turnover and Amihud."
     )
     penny_price_px: float = Field(5.0, gt=0, description="Prices below this are flagged as penny stocks.")
     market_cap_bands_usd: dict[str, float] = Field(
         {"mega": 200e9, "large": 10e9, "mid": 2e9, "small": 250e6},
         description="Lower market-cap bound of each band in currency; anything below the smallest is 'micro'.",
     )
+    calendar: Literal["weekdays", "observed"] = Field(
+        "weekdays",
+        description=(
+            "Day grid of each symbol: every session.trading_days weekday between its first and last bar "
+            "(minus holidays), or only the dates on which some symbol of the input has a bar (drops market "
+            "holidays when the input holds many symbols)."
+        ),
+    )
+    holidays: list[date] = Field(
+        [],
+        description="Exchange holidays removed from the day grid (YYYY-MM-DD); other missing weekdays are gaps.",
+    )
+    missing_bar: Literal["missing", "no_trade"] = Field(
+        "missing",
+        description=(
+            "A grid day without a bar: 'missing' (unknown: excluded from every statistic) or 'no_trade' (the feed "
+            "omits days without trades: volume 0, prices missing)."
+        ),
+    )
+    zero_volume_prices: Literal["keep", "missing"] = Field(
+        "keep",
+        description=(
+            "Prices of zero-volume bars (often the previous close): keep them for the estimators, or treat as missing."
+        ),
+    )
+    cs_method: Literal["two_day", "mean"] = Field(
+        "two_day",
+        description=(
+            "Corwin-Schultz: set negative two-day estimates to zero before averaging (the paper), or average the "
+            "signed two-day estimates."
+        ),
+    )
+    cs_overnight: bool = Field(True, description="Corwin-Schultz overnight adjustment of the next day's high and low.")
+    ar_method: Literal["mean", "two_day"] = Field(
+        "mean",
+        description=(
+            "Abdi-Ranaldo: root of the window mean of the two-day products (the paper), or mean of two-day roots."
+        ),
+    )
+    signed: bool = Field(
+        False,
+        description=(
+            "Return negative spread estimates where the moment condition is negative (Roll, CS 'mean', AR 'mean', "
+            "EDGE 'sign') instead of NaN (EDGE: the root of the absolute value, as the bidask package)."
+        ),
+    )
+    lot_market: Literal["panel", "none"] = Field(
+        "panel",
+        description=(
+            "Market return of the LOT model: equal-weighted mean return of the other symbols of the input, or none "
+            "(beta fixed at 0)."
+        ),
+    )
+    lot_min_market_symbols: int = Field(
+        10,
+        ge=1,
+        description="Fewest other symbols with a return on a day for the panel market return (else no beta).",
+    )
+    lot_rolling: bool = Field(
+        False,
+        description="Also fit LOT on every rolling/expanding window (one maximum-likelihood fit per row: slow).",
+    )
+    spread_estimators: list[Literal["edge", "ar", "cs", "roll", "fht", "lot"]] = Field(
+        ["edge", "ar", "roll", "cs"],
+        description=(
+            "Order of preference of the bar estimates for a profile's spread_bps (first defined one wins); EDGE is the "
+            "least biased at every trading frequency (docs/bar_estimators.md)."
+        ),
+    )
+    volatility_estimators: list[Literal["cc", "yz", "rs", "gk", "parkinson"]] = Field(
+        ["cc", "yz"],
+        description="Order of preference of the bar volatility estimates for a profile's volatility_daily_frac.",
+    )
+    estimator_lookback_days: int | None = Field(
+        None,
+        ge=3,
+        description=(
+            "Trading days for the spread and volatility estimators of a bars profile; null uses the longer of the "
+            "profile lookback and measures.lookback_days_long (volume statistics always use the profile lookback)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _periods(self):
+        if self.min_periods > self.window:
+            raise ValueError(f"min_periods ({self.min_periods}) must not exceed window ({self.window})")
+        if not self.spread_estimators:
+            raise ValueError("spread_estimators needs at least one estimator")
+        if not self.volatility_estimators:
+            raise ValueError("volatility_estimators needs at least one estimator")
+        return self
 
 
 class ImpactConfig(_Section):
@@ -370,11 +467,94 @@ class PlannerConfig(_Section):
     schedule: Literal["ac", "twap", "vwap", "pov"] = Field("vwap", description="Trajectory of the parent order.")
     risk_aversion: float = Field(1e-6, ge=0, description="Almgren-Chriss lambda (per currency of variance).")
     horizon_days: int = Field(5, ge=1, description="Most trading days the plan may span.")
+    days: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "Trading days to spread the order over; null = the fewest days that keep every interval and day "
+            "within the participation caps (at most horizon_days)."
+        ),
+    )
     round_lot_shares: int = Field(100, ge=1, description="Tranche sizes are multiples of this (the last absorbs the rest).")
     min_tranche_shares: float = Field(100.0, ge=0, description="Smallest tranche.")
+    max_tranche_shares: float | None = Field(None, gt=0, description="Largest tranche in shares; null = no limit.")
     unfilled: Literal["carry", "cross_at_end"] = Field(
         "carry", description="What happens to the unfilled part of a tranche: carry to later tranches or cross at the end."
     )
+    max_participation_frac: float = Field(
+        0.10, gt=0, le=1,
+        description="Largest share of an interval's expected volume a tranche may take (an order's max_participation overrides).",
+    )
+    max_daily_participation_frac: float = Field(
+        0.10, gt=0, le=1, description="Largest share of a day's expected volume the order may take."
+    )
+    pov_rate_frac: float | None = Field(
+        None, gt=0, le=1, description="Participation rate of the pov schedule; null = the interval cap."
+    )
+    volume_basis: Literal["adv", "mdv"] = Field(
+        "adv", description="Expected daily volume: mean (adv, zero days included) or median (mdv) of the profile window."
+    )
+    min_interval_volume_frac: float = Field(
+        0.25, ge=0,
+        description="No tranche in an interval whose expected volume is below this fraction of the day's mean interval volume.",
+    )
+    min_window_trades: float = Field(
+        2.0, ge=0,
+        description="Merge adjacent intervals into one tranche window until it expects at least this many trades (thin names).",
+    )
+    auctions: bool = Field(False, description="Allow tranches in the opening and closing auctions (when the profile has their volume).")
+    limit_rules: list[Literal["join", "improve_1", "improve_2", "improve_3", "mid", "cross"]] = Field(
+        ["join", "improve_1", "improve_2", "mid", "cross"],
+        description="Limit-price rules the planner chooses from, relative to the prevailing quote at the tranche's start.",
+    )
+    tick_px: float = Field(0.01, gt=0, description="Price increment at or above subdollar_below_px.")
+    subdollar_tick_px: float = Field(0.0001, gt=0, description="Price increment below subdollar_below_px.")
+    subdollar_below_px: float = Field(1.0, ge=0, description="Prices below this use subdollar_tick_px.")
+    overnight_variance_frac: float = Field(
+        0.2, ge=0, lt=1, description="Share of a day's return variance that falls overnight (timing risk of multi-day plans)."
+    )
+    fill_method: Literal["km", "hazard"] = Field(
+        "km",
+        description=(
+            "Probability of a fill within a window: Kaplan-Meier by time of day (km), or the piecewise-constant "
+            "proportional-hazards fit with spread and time-of-day covariates (hazard)."
+        ),
+    )
+    fill_lookback_days: int = Field(20, ge=1, description="Trading days of ticks the fill-probability model is fitted on.")
+    fill_placement_interval_s: float = Field(
+        60.0, gt=0, description="Seconds between virtual limit orders placed through the history to fit the fill model."
+    )
+    fill_horizons_min: list[float] = Field(
+        [5.0, 15.0, 30.0, 60.0, 120.0, 240.0],
+        description="Window lengths in minutes at which executable volume and price drift are recorded.",
+    )
+    fill_queue_ahead_frac: float = Field(
+        1.0, ge=0, le=1,
+        description="Share of the displayed size at the limit price assumed ahead of a virtual order that joins it.",
+    )
+    fill_order_shares: float | None = Field(
+        None, gt=0, description="Size of the virtual order whose fill is timed; null = one round lot."
+    )
+    fill_tod_edge_min: int = Field(
+        60, ge=1, description="Time-of-day strata of the fill model: the first and last this many minutes, and the rest."
+    )
+    fill_min_obs: int = Field(
+        200, ge=1, description="Fewest virtual orders in a time-of-day stratum to use it (else the pooled curve)."
+    )
+
+    @field_validator("fill_horizons_min")
+    @classmethod
+    def _horizons(cls, v):
+        if not v or any(x <= 0 for x in v):
+            raise ValueError("positive window lengths in minutes")
+        return sorted(set(float(x) for x in v))
+
+    @field_validator("limit_rules")
+    @classmethod
+    def _rules(cls, v):
+        if not v:
+            raise ValueError("at least one limit rule")
+        return list(dict.fromkeys(v))
 
 
 class EngineConfig(_Section):

@@ -4,14 +4,17 @@ Layout::
 
     DATASET/
       kind=trades/symbol=XYZ/date=2025-03-03/part-<source hash>.parquet
-      kind=quotes/...            kind=bars/symbol=XYZ/date=.../      kind=fills/...
+      kind=quotes/...                                                   kind=fills/...  (per symbol-day)
+      kind=bars/symbol=XYZ/year=2025/part-<source hash>.parquet         (bars: one file per symbol-year)
       kind=orders/symbol=XYZ/part-<source hash>.parquet               (orders have no date)
       _quarantine/kind=trades/<source hash>.parquet                     rows set aside, with reasons
       _ingest/<source hash>.json                                        the ingest report of each source
       _manifest/<kind>/<path hash>.json                                 which partitions a source wrote
 
 Each part file holds the canonical columns of its kind (symbol included), sorted by time. The date is
-the exchange-local trading date (``session.timezone``). Part files are named by a hash of the source
+the exchange-local trading date (``session.timezone``). Ticks are partitioned by symbol-day, the unit
+of work of the measures; bars by symbol-year (a daily bar per file would mean millions of files for a
+long history), with a ``date`` column in every bar file so that date filters apply to the rows. Part files are named by a hash of the source
 file's content and written atomically, so ingesting the same file again replaces its rows instead of
 adding them (idempotent), and a source path ingested again with new content first removes the parts it
 wrote before.
@@ -32,17 +35,19 @@ from liqcost.schema import CONTRACTS
 
 __all__ = ["Dataset", "Partition", "content_hash", "write_partitions", "local_date_expr"]
 
-DATED_KINDS = ("trades", "quotes", "bars", "fills")
+DATED_KINDS = ("trades", "quotes", "fills")  # partitioned by symbol-day
+YEARLY_KINDS = ("bars",)  # partitioned by symbol-year
 
 
 @dataclass(frozen=True)
 class Partition:
-    """One symbol-day of one kind (``date`` is None for orders)."""
+    """One symbol-day of one kind; for bars one symbol-year (``date`` None, ``year`` set); orders neither."""
 
     kind: str
     symbol: str
     date: dt.date | None
     files: tuple[Path, ...] = field(default_factory=tuple)
+    year: int | None = None
 
 
 def content_hash(path: str | Path, chunk: int = 1 << 22) -> str:
@@ -121,26 +126,39 @@ class Dataset:
             sdir = base / _sym_dir(sym)
             if not sdir.is_dir():
                 continue
-            if kind not in DATED_KINDS:
+            if kind not in DATED_KINDS and kind not in YEARLY_KINDS:
                 files = tuple(sorted(p for p in sdir.glob("part-*.parquet")))
                 if files:
                     out.append(Partition(kind, sym, None, files))
                 continue
             for e in sorted(os.scandir(sdir), key=lambda e: e.name):
-                if not (e.is_dir() and e.name.startswith("date=")):
-                    continue
-                day = dt.date.fromisoformat(e.name[5:])
-                if (start and day < start) or (end and day > end):
+                if not e.is_dir():
                     continue
                 files = tuple(sorted(Path(e.path).glob("part-*.parquet")))
-                if files:
+                if not files:
+                    continue
+                if e.name.startswith("date="):
+                    day = dt.date.fromisoformat(e.name[5:])
+                    if (start and day < start) or (end and day > end):
+                        continue
                     out.append(Partition(kind, sym, day, files))
+                elif e.name.startswith("year="):
+                    year = int(e.name[5:])
+                    if (start and year < start.year) or (end and year > end.year):
+                        continue
+                    out.append(Partition(kind, sym, None, files, year))
         return out
 
     def dates(self, kind: str, symbol: str | None = None) -> list[dt.date]:
-        """Sorted distinct dates of ``kind`` (for one symbol or all)."""
+        """Sorted distinct dates of ``kind`` (for one symbol or all); for bars read from the files' dates."""
         parts = self.partitions(kind, [symbol] if symbol else None)
-        return sorted({p.date for p in parts if p.date is not None})
+        days = {p.date for p in parts if p.date is not None}
+        yearly = [f for p in parts if p.year is not None for f in p.files]
+        if yearly:
+            import polars as pl
+
+            days.update(pl.scan_parquet([str(f) for f in yearly]).select(pl.col("date").unique()).collect().get_column("date").to_list())
+        return sorted(days)
 
     # ----------------------------------------------------------------------------------------- reading
     def read_partition(self, part: Partition):
@@ -162,7 +180,10 @@ class Dataset:
         if not parts:
             return pl.DataFrame(schema=CONTRACTS[kind].polars_schema(CONTRACTS[kind].required))
         frames = [self.read_partition(p) for p in parts]
-        return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+        frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+        if date is not None and kind in YEARLY_KINDS:
+            frame = frame.filter(pl.col("date") == date)
+        return frame
 
     def scan(self, kind: str, symbols=None, start: dt.date | None = None, end: dt.date | None = None):
         """A LazyFrame over the selected partitions (canonical columns, symbol included)."""
@@ -176,7 +197,13 @@ class Dataset:
                 + (f" between {start} and {end}" if start or end else "")
                 + f"; symbols with {kind}: {', '.join(self.symbols(kind)[:20]) or 'none'}."
             )
-        return pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore") if len(files) > 1 else pl.scan_parquet(files[0])
+        lf = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore") if len(files) > 1 else pl.scan_parquet(files[0])
+        if kind in YEARLY_KINDS and (start or end):
+            if start:
+                lf = lf.filter(pl.col("date") >= start)
+            if end:
+                lf = lf.filter(pl.col("date") <= end)
+        return lf
 
 
 def _date_column(frame, kind: str, tz: str):
@@ -207,16 +234,23 @@ def write_partitions(frame, kind: str, root: str | Path, source_key: str, tz: st
     """
     from liqcost.io.atomic import write_parquet_atomic
 
+    import polars as pl
+
     root = Path(root)
     written: list[str] = []
     if frame.height == 0:
         return written
-    if kind in DATED_KINDS:
+    if kind in DATED_KINDS or kind in YEARLY_KINDS:
         keyed = frame.with_columns(_date_column(frame, kind, tz).alias("__date"))
-        groups = keyed.partition_by(["symbol", "__date"], as_dict=True, maintain_order=True)
-        for (sym, day), part in groups.items():
-            rel = Path(f"kind={kind}") / _sym_dir(sym) / f"date={day.isoformat()}" / f"part-{source_key}.parquet"
-            write_parquet_atomic(part.drop("__date"), root / rel)
+        if kind in YEARLY_KINDS:
+            keyed = keyed.with_columns(pl.col("__date").alias("date")).with_columns(pl.col("__date").dt.year().alias("__key"))
+        else:
+            keyed = keyed.with_columns(pl.col("__date").alias("__key"))
+        groups = keyed.partition_by(["symbol", "__key"], as_dict=True, maintain_order=True)
+        for (sym, key), part in groups.items():
+            leaf = f"year={key}" if kind in YEARLY_KINDS else f"date={key.isoformat()}"
+            rel = Path(f"kind={kind}") / _sym_dir(sym) / leaf / f"part-{source_key}.parquet"
+            write_parquet_atomic(part.drop("__date", "__key"), root / rel)
             written.append(str(rel))
     else:
         for (sym,), part in frame.partition_by(["symbol"], as_dict=True, maintain_order=True).items():

@@ -84,6 +84,9 @@ def resolve_format(path: str | Path, fmt: str | None, mapping: Mapping) -> str:
             hint = f" (did you mean '{match[0]}'?)" if match else ""
             raise UsageError(f"unknown input format '{chosen}'{hint}; known: {', '.join(_known_formats())}.")
         return chosen
+    name = Path(path).name.lower()
+    if mapping.columns:  # the user mapped columns: that is the generic reader (vendor readers ignore columns:)
+        return "parquet" if name.endswith((".parquet", ".pq")) else "csv"
     try:
         formats = importlib.import_module("liqcost.io.formats")
         detected = formats.detect(path) if hasattr(formats, "detect") else None
@@ -91,7 +94,6 @@ def resolve_format(path: str | Path, fmt: str | None, mapping: Mapping) -> str:
         detected = None
     if detected:
         return detected
-    name = Path(path).name.lower()
     return "parquet" if name.endswith((".parquet", ".pq")) else "csv"
 
 

@@ -4,6 +4,9 @@ logarithmic impact), their parameters and result objects.
 Every model shares one interface, ``model.cost_bps(order, profile, schedule) -> CostParts``, vectorized
 over orders; see :mod:`liqcost.models.impact`. Parameters and their overrides per symbol and size band
 live in :mod:`liqcost.models.params`.
+
+The fill-probability model of resting limit orders (Kaplan-Meier and piecewise-hazard survival, size and
+drift tables, fitted on the name's own ticks) is :mod:`liqcost.models.fill_prob`; import it directly.
 """
 
 from liqcost.models.impact import (
