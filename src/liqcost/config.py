@@ -149,6 +149,51 @@ class MeasuresConfig(_Section):
     kyle_min_trades: int = Field(
         10, ge=3, description="Fewest trades in a day for a per-day Kyle's lambda regression (NaN below)."
     )
+    quote_match: Literal["strictly_before", "at_or_before"] = Field(
+        "strictly_before",
+        description=(
+            "Prevailing quote of a trade: the last valid quote strictly before it (right for feeds whose "
+            "post-trade book carries the trade's own time stamp, e.g. LOBSTER) or at or before it."
+        ),
+    )
+    horizon_beyond_close: Literal["clip", "drop"] = Field(
+        "clip",
+        description=(
+            "A horizon that ends after the close (or after the day's last trade): use the mid at the close "
+            "(clip) or leave that trade out of realized spread and impact at that horizon (drop)."
+        ),
+    )
+    rv_interval_s: float = Field(
+        300.0, gt=0, description="Sampling interval in seconds of the intraday realized volatility (trades and mids)."
+    )
+    no_trade_bucket_s: float = Field(
+        60.0, gt=0, description="Bucket width in seconds for the share of the session with no trade and for bulk volume classification."
+    )
+    min_volatility_returns: int = Field(
+        5, ge=2, description="Fewest daily returns for a close-to-close volatility in the profile (else intraday realized volatility)."
+    )
+    holiday_calendar: Literal["auto", "nyse", "none"] = Field(
+        "auto",
+        description=(
+            "Exchange holidays left out of the day grid (so they are not zero-volume days): nyse, none, or auto "
+            "(nyse when session.timezone is America/New_York)."
+        ),
+    )
+    holidays: list[str] = Field(
+        [], description="Extra closed dates, YYYY-MM-DD, left out of the day grid (half days are trading days)."
+    )
+
+    @field_validator("holidays")
+    @classmethod
+    def _dates(cls, v):
+        import datetime as dt
+
+        for d in v:
+            try:
+                dt.date.fromisoformat(str(d))
+            except ValueError:
+                raise ValueError(f"dates as YYYY-MM-DD, got {d!r}") from None
+        return [str(d) for d in v]
 
     @field_validator("horizons_s", "horizons_trades")
     @classmethod
@@ -517,6 +562,11 @@ class EngineConfig(_Section):
 
     workers: int = Field(0, ge=0, description="Threads for local runs; 0 means one per core.")
     scheduler: str | None = Field(None, description="Dask scheduler address tcp://host:port; null runs in-process.")
+    batch_rows: int = Field(
+        2_000_000,
+        ge=1000,
+        description="Target rows (trades + quotes) per batch of symbol-days handed to one worker (memory vs overhead).",
+    )
 
 
 class Config(_Section):

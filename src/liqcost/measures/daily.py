@@ -1,0 +1,459 @@
+"""Daily liquidity metrics per symbol-day, from a dataset or from in-memory trade/quote frames.
+
+:func:`daily_metrics` plans the symbol-day partitions, groups them into batches, runs the tick pass on
+the engine (threads), then completes the table: the regular day grid (a trading weekday without a trade
+is a zero-volume day, not a missing day), day-to-day returns, Amihud illiquidity, the per-day Kyle's
+lambda and the daily volatility. The optional per-trade audit table is streamed to a file.
+
+Units are in the column names (``_bps`` of the trade-time mid, ``_px`` currency per share, ``_shares``,
+``_usd``, ``_s``, ``_frac``); see ``docs/measures.md`` for every column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from liqcost.errors import NoDataError, UsageError
+from liqcost.measures.ticks import (
+    BatchResult,
+    SymbolDay,
+    TickBatch,
+    TickParams,
+    batch_from_frames,
+    measure_batch,
+    process_parts,
+)
+
+__all__ = [
+    "DailyResult",
+    "daily_metrics",
+    "finalize_daily",
+    "trading_grid",
+    "nyse_holidays",
+    "holidays_for",
+    "plan_dataset",
+]
+
+
+# ------------------------------------------------------------------------------------------- calendar
+
+def _easter(year: int) -> dt.date:
+    """Gregorian Easter Sunday (anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    if n > 0:
+        first = dt.date(year, month, 1)
+        return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+    return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _observed(d: dt.date) -> dt.date:
+    if d.weekday() == 5:
+        return d - dt.timedelta(days=1)
+    if d.weekday() == 6:
+        return d + dt.timedelta(days=1)
+    return d
+
+
+_NYSE_SPECIAL = {
+    dt.date(2001, 9, 11), dt.date(2001, 9, 12), dt.date(2001, 9, 13), dt.date(2001, 9, 14),
+    dt.date(2004, 6, 11), dt.date(2007, 1, 2), dt.date(2012, 10, 29), dt.date(2012, 10, 30),
+    dt.date(2018, 12, 5), dt.date(2025, 1, 9),
+}
+
+
+def nyse_holidays(year: int) -> set[dt.date]:
+    """Full-day NYSE closures of a year (regular holidays with their observed dates, and special closures).
+
+    New Year's Day (not observed on the Friday before when it falls on a Saturday), Martin Luther King Jr.
+    Day (from 1998), Washington's Birthday, Good Friday, Memorial Day, Juneteenth (from 2022),
+    Independence Day, Labor Day, Thanksgiving, Christmas; plus the special closures since 2001
+    (9/11, Reagan, Ford, Hurricane Sandy, G. H. W. Bush, Carter). Half days are trading days.
+    """
+    out = set()
+    ny = dt.date(year, 1, 1)
+    if ny.weekday() == 6:
+        out.add(ny + dt.timedelta(days=1))
+    elif ny.weekday() != 5:
+        out.add(ny)
+    if year >= 1998:
+        out.add(_nth_weekday(year, 1, 0, 3))
+    out.add(_nth_weekday(year, 2, 0, 3))
+    out.add(_easter(year) - dt.timedelta(days=2))
+    out.add(_nth_weekday(year, 5, 0, -1))
+    if year >= 2022:
+        out.add(_observed(dt.date(year, 6, 19)))
+    out.add(_observed(dt.date(year, 7, 4)))
+    out.add(_nth_weekday(year, 9, 0, 1))
+    out.add(_nth_weekday(year, 11, 3, 4))
+    out.add(_observed(dt.date(year, 12, 25)))
+    out |= {d for d in _NYSE_SPECIAL if d.year == year}
+    return out
+
+
+def holidays_for(config, first: dt.date, last: dt.date) -> set[dt.date]:
+    """Closed dates between ``first`` and ``last`` from ``measures.holiday_calendar`` and ``measures.holidays``."""
+    cal = config.measures.holiday_calendar
+    if cal == "auto":
+        cal = "nyse" if config.session.timezone == "America/New_York" else "none"
+    out = {dt.date.fromisoformat(d) for d in config.measures.holidays}
+    if cal == "nyse":
+        for y in range(first.year, last.year + 1):
+            out |= nyse_holidays(y)
+    return {d for d in out if first <= d <= last}
+
+
+def trading_grid(first: dt.date, last: dt.date, weekdays, holidays=()) -> list[dt.date]:
+    """Trading days from ``first`` to ``last`` inclusive: the given weekdays minus the holidays."""
+    wd = set(weekdays)
+    hol = set(holidays)
+    n = (last - first).days
+    return [d for d in (first + dt.timedelta(days=i) for i in range(n + 1)) if d.weekday() in wd and d not in hol]
+
+
+# ------------------------------------------------------------------------------------------- planning
+
+def plan_dataset(dataset, symbols=None, start=None, end=None) -> list[SymbolDay]:
+    """Symbol-days present in a dataset's trades or quotes, sorted by (symbol, date)."""
+    trades = {(p.symbol, p.date): p.files for p in dataset.partitions("trades", symbols, start, end)}
+    quotes = {(p.symbol, p.date): p.files for p in dataset.partitions("quotes", symbols, start, end)}
+    keys = sorted(set(trades) | set(quotes))
+    return [SymbolDay(s, d, tuple(trades.get((s, d), ())), tuple(quotes.get((s, d), ()))) for s, d in keys]
+
+
+def _chunks(weights: list[int], target: float, min_chunks: int) -> list[tuple[int, int]]:
+    """Consecutive index ranges whose weights sum to about ``target`` (at least ``min_chunks`` when possible)."""
+    total = float(sum(weights))
+    if total > 0 and min_chunks > 1:
+        target = min(target, total / min_chunks)
+    target = max(target, 1.0)
+    out = []
+    start = 0
+    acc = 0.0
+    for i, w in enumerate(weights):
+        acc += w
+        if acc >= target:
+            out.append((start, i + 1))
+            start = i + 1
+            acc = 0.0
+    if start < len(weights):
+        out.append((start, len(weights)))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- running
+
+@dataclass
+class DailyResult:
+    """Daily table plus what a user may want to know about the run."""
+
+    daily: pl.DataFrame
+    n_partitions: int = 0
+    n_trades: int = 0
+    n_quotes: int = 0
+    trades_path: Path | None = None
+    stats: dict = field(default_factory=dict)
+
+
+def _frame_task(task) -> BatchResult:
+    batch, params, audit_path = task
+    res = measure_batch(batch, params, want_trades=audit_path is not None)
+    return _spill(res, audit_path)
+
+
+def _dataset_task(task) -> BatchResult:
+    parts, params, audit_path = task
+    res = process_parts((parts, params, audit_path is not None))
+    return _spill(res, audit_path)
+
+
+def _spill(res: BatchResult, audit_path) -> BatchResult:
+    if audit_path is not None and res.trades is not None:
+        res.trades.write_parquet(audit_path, compression="zstd", statistics=False)
+        res.trades = None
+    return res
+
+
+def _slice_batch(b: TickBatch, p0: int, p1: int) -> TickBatch:
+    t0, t1 = int(b.t_off[p0]), int(b.t_off[p1])
+    q0, q1 = int(b.q_off[p0]), int(b.q_off[p1])
+    return TickBatch(
+        symbols=b.symbols[p0:p1], dates=b.dates[p0:p1],
+        t_ts=b.t_ts[t0:t1], t_px=b.t_px[t0:t1], t_sz=b.t_sz[t0:t1], t_aggr=b.t_aggr[t0:t1], t_auc=b.t_auc[t0:t1],
+        t_off=b.t_off[p0:p1 + 1] - t0,
+        q_ts=b.q_ts[q0:q1], q_bid=b.q_bid[q0:q1], q_ask=b.q_ask[q0:q1], q_bsz=b.q_bsz[q0:q1], q_asz=b.q_asz[q0:q1],
+        q_off=b.q_off[p0:p1 + 1] - q0,
+    )
+
+
+def daily_metrics(
+    config,
+    *,
+    dataset=None,
+    trades: pl.DataFrame | None = None,
+    quotes: pl.DataFrame | None = None,
+    symbols=None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    trades_out: str | Path | None = None,
+    progress=None,
+    workers: int | None = None,
+) -> DailyResult:
+    """Daily liquidity metrics of every selected symbol-day.
+
+    Parameters
+    ----------
+    config : liqcost.config.Config
+        Session, measures and engine settings.
+    dataset : liqcost.io.dataset.Dataset or path, optional
+        Read trades and quotes from this dataset ...
+    trades, quotes : polars.DataFrame, optional
+        ... or from these canonical frames (``schema.TRADES`` / ``schema.QUOTES``; any order).
+    symbols : list of str, optional
+        Only these symbols (all by default).
+    start, end : datetime.date, optional
+        Only these exchange-local dates (inclusive).
+    trades_out : path, optional
+        Write the per-trade audit table here (``.parquet`` or ``.csv``), atomically.
+    progress : callable, optional
+        ``progress(n_symbol_days)`` as batches finish; ``progress.total`` is not needed.
+    workers : int, optional
+        Threads (default ``engine.workers``; 0 = one per core).
+
+    Returns
+    -------
+    DailyResult
+        ``daily`` satisfies :data:`liqcost.schema.DAILY` (plus many optional columns).
+
+    Raises
+    ------
+    liqcost.errors.NoDataError
+        When nothing is selected.
+    """
+    from liqcost.engine import default_workers, run_tasks
+    from liqcost.schema import check_frame
+
+    params = TickParams.from_config(config)
+    eng = config.engine
+    n_workers = default_workers() if not (workers if workers is not None else eng.workers) else int(
+        workers if workers is not None else eng.workers)
+    tmpdir = Path(tempfile.mkdtemp(prefix="liqcost-trades-")) if trades_out else None
+    try:
+        if dataset is not None:
+            from liqcost.io.dataset import Dataset
+
+            ds = dataset if hasattr(dataset, "partitions") else Dataset(dataset)
+            parts = plan_dataset(ds, symbols, start, end)
+            if not parts:
+                raise NoDataError(
+                    f"{ds.root}: no trades or quotes"
+                    + (f" for {', '.join(symbols)}" if symbols else "")
+                    + (f" between {start or 'the start'} and {end or 'the end'}" if (start or end) else "")
+                    + f"; symbols with trades: {', '.join(ds.symbols('trades')[:20]) or 'none'}."
+                )
+            weights = [p.weight for p in parts]
+            ranges = _chunks(weights, eng.batch_rows * 8.0, 4 * n_workers)
+            tasks = [
+                (parts[a:b], params, (tmpdir / f"part-{k:06d}.parquet") if tmpdir else None)
+                for k, (a, b) in enumerate(ranges)
+            ]
+            func = _dataset_task
+        else:
+            if trades is None and quotes is None:
+                raise UsageError("give a dataset or trade/quote frames to compute daily metrics from.")
+            if trades is not None:
+                check_frame(trades, "trades", "trades")
+            if quotes is not None:
+                check_frame(quotes, "quotes", "quotes")
+            full = batch_from_frames(trades, quotes, params.timezone, symbols, start, end)
+            if not full.symbols:
+                raise NoDataError(
+                    "no trades or quotes for the selection"
+                    + (f" (symbols {', '.join(symbols)})" if symbols else "")
+                    + (f" between {start or 'the start'} and {end or 'the end'}" if (start or end) else "")
+                    + "; check --symbol, --start/--end and the session time zone."
+                )
+            rows = (np.diff(full.t_off) + np.diff(full.q_off)).tolist()
+            ranges = _chunks(rows, float(eng.batch_rows), 4 * n_workers)
+            tasks = [
+                (_slice_batch(full, a, b), params, (tmpdir / f"part-{k:06d}.parquet") if tmpdir else None)
+                for k, (a, b) in enumerate(ranges)
+            ]
+            func = _frame_task
+        results = run_tasks(
+            func, tasks, workers=n_workers, scheduler=eng.scheduler,
+            weights=[b - a for a, b in ranges], progress=progress,
+        )
+        raw = pl.concat([r.daily for r in results], how="vertical") if results else None
+        daily = finalize_daily(raw, config)
+        if dataset is not None:
+            daily = _attach_shares_outstanding(daily, ds, config)
+        check_frame(daily, "daily", "daily metrics")
+        out_path = None
+        if trades_out:
+            out_path = _write_audit(tmpdir, Path(trades_out))
+        return DailyResult(
+            daily=daily,
+            n_partitions=sum(b - a for a, b in ranges),
+            n_trades=sum(r.n_trades for r in results),
+            n_quotes=sum(r.n_quotes for r in results),
+            trades_path=out_path,
+        )
+    finally:
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _attach_shares_outstanding(daily: pl.DataFrame, ds, config) -> pl.DataFrame:
+    """Add ``shares_outstanding`` from the dataset's bars (when they carry it), carried forward per symbol.
+
+    Tick data do not say how many shares exist; the profile needs it for the market cap.
+    """
+    from liqcost.io.dataset import local_date_expr
+
+    if "bars" not in ds.kinds():
+        return daily
+    syms = daily.get_column("symbol").unique().to_list()
+    parts = ds.partitions("bars", syms, daily["date"].min(), daily["date"].max())
+    if not parts:
+        return daily
+    scan = ds.scan("bars", syms, daily["date"].min(), daily["date"].max())
+    names = scan.collect_schema().names()
+    if "shares_outstanding" not in names:
+        return daily
+    date = pl.col("date") if "date" in names else local_date_expr("ts", config.session.timezone)
+    if "date" in names and "ts" in names:
+        date = pl.coalesce(pl.col("date"), local_date_expr("ts", config.session.timezone))
+    so = (
+        scan.select(pl.col("symbol").cast(pl.String), date.alias("date"), pl.col("shares_outstanding").cast(pl.Float64))
+        .drop_nulls()
+        .group_by("symbol", "date")
+        .agg(pl.col("shares_outstanding").last())
+        .collect()
+    )
+    if so.height == 0:
+        return daily
+    return (
+        daily.join(so, on=["symbol", "date"], how="left")
+        .sort("symbol", "date")
+        .with_columns(pl.col("shares_outstanding").forward_fill().over("symbol"))
+    )
+
+
+def _write_audit(tmpdir: Path, target: Path) -> Path:
+    from liqcost.io.atomic import atomic_path
+
+    files = sorted(str(p) for p in tmpdir.glob("part-*.parquet"))
+    if not files:
+        raise NoDataError("no trades to write to --trades-out.")
+    scan = pl.scan_parquet(files)
+    suffix = target.suffix.lower()
+    with atomic_path(target) as tmp:
+        if suffix == ".csv":
+            scan.sink_csv(tmp)
+        elif suffix in (".parquet", ".pq", ""):
+            scan.sink_parquet(tmp, compression="zstd")
+        else:
+            raise UsageError(f"--trades-out {target}: use a .parquet or .csv file name.")
+    return target
+
+
+# ------------------------------------------------------------------------------------------ finishing
+
+_ZERO_ON_NO_DATA = (
+    "volume_shares", "dollar_volume_usd", "n_trades", "n_trades_continuous", "n_trades_excluded", "n_quotes",
+    "n_quotes_invalid", "n_quotes_locked", "n_effective", "open_auction_shares", "close_auction_shares",
+)
+
+
+def finalize_daily(raw: pl.DataFrame | None, config) -> pl.DataFrame:
+    """Complete raw per-partition rows: day grid with zero-volume days, returns, Amihud, Kyle, volatility.
+
+    Each symbol's grid runs from its first to its last date in ``raw``: the weekdays of
+    ``session.trading_days`` less the exchange holidays (``measures.holiday_calendar``,
+    ``measures.holidays``). A grid day without data becomes a row with zero volume and trades and NaN
+    measures; a date with data is always kept (even off the grid).
+    """
+    if raw is None or raw.height == 0:
+        raise NoDataError("no symbol-day had trades or quotes in the selection.")
+    raw = raw.sort(["symbol", "date"])
+    spans = raw.group_by("symbol").agg(pl.col("date").min().alias("first"), pl.col("date").max().alias("last"))
+    grid_rows = []
+    for sym, first, last in spans.iter_rows():
+        hol = holidays_for(config, first, last)
+        for d in trading_grid(first, last, config.session.trading_days, hol):
+            grid_rows.append((sym, d))
+    grid = pl.DataFrame(grid_rows, schema={"symbol": pl.String, "date": pl.Date}, orient="row")
+    keys = pl.concat([grid, raw.select("symbol", "date")]).unique()
+    daily = keys.join(raw, on=["symbol", "date"], how="left").sort(["symbol", "date"])
+    n_bins = TickParams.from_config(config).n_bins
+    fills = []
+    for c in daily.columns:
+        if c in _ZERO_ON_NO_DATA or c.startswith("n_impact_"):
+            fills.append(pl.col(c).fill_null(0))
+        elif c == "volume_bins_shares":
+            fills.append(pl.col(c).fill_null(pl.lit([0.0] * n_bins, dtype=pl.List(pl.Float64))))
+        elif c == "kyle_ols_sums":
+            fills.append(pl.col(c).fill_null(pl.lit([0.0] * 6, dtype=pl.List(pl.Float64))))
+        elif daily.schema[c] == pl.Float64:
+            fills.append(pl.col(c).fill_null(float("nan")))
+    daily = daily.with_columns(fills)
+
+    nan_null = lambda c: pl.col(c).fill_nan(None)
+    prev_close = nan_null("close_px").forward_fill().shift(1).over("symbol")
+    prev_mid = nan_null("close_mid_px").shift(1).over("symbol")
+    daily = daily.with_columns(
+        (pl.col("volume_shares") == 0).alias("zero_volume"),
+        (nan_null("close_px") / prev_close).log().fill_null(float("nan")).alias("return_close_frac"),
+        (nan_null("close_mid_px") / prev_mid).log().fill_null(float("nan")).alias("return_mid_frac"),
+        pl.coalesce(nan_null("realized_vol_mid_frac"), nan_null("realized_vol_frac"))
+        .fill_null(float("nan")).alias("volatility_daily_frac"),
+    )
+    daily = daily.with_columns(
+        pl.when(pl.col("dollar_volume_usd") > 0)
+        .then(nan_null("return_close_frac").abs() * 1e4 / (pl.col("dollar_volume_usd") / 1e6))
+        .otherwise(None).fill_null(float("nan")).alias("amihud_bps_per_musd"),
+    )
+    lam = _kyle_daily(daily.get_column("kyle_ols_sums"), config.measures.kyle_min_trades)
+    daily = daily.with_columns(
+        pl.Series("kyle_lambda_bps_per_share", lam[:, 0]),
+        pl.Series("kyle_lambda_se_bps_per_share", lam[:, 1]),
+        pl.Series("kyle_n_trades", lam[:, 2]).cast(pl.Int64),
+    )
+    return daily
+
+
+def _kyle_daily(sums_col: pl.Series, min_n: int) -> np.ndarray:
+    from liqcost.kernels.regression import ols_from_sums
+
+    out = np.full((len(sums_col), 3), np.nan)
+    if len(sums_col) == 0:
+        return out.reshape(0, 3)
+    sums = np.ascontiguousarray(np.vstack(sums_col.to_list()), dtype=np.float64)
+    for i in range(sums.shape[0]):
+        r = ols_from_sums(sums[i], min_n)
+        out[i, 0] = r[0]
+        out[i, 1] = r[1]
+        out[i, 2] = sums[i, 0]
+    return out
+

@@ -1,0 +1,218 @@
+"""The liquidity profile: one row per symbol summarising its last N trading days.
+
+This is the one table pre-trade and the planner read (:data:`liqcost.schema.PROFILE`). It is built from
+the daily metrics (:func:`liqcost.measures.daily.daily_metrics`), whose day grid already holds the
+zero-volume days, so ADV, the median daily volume and the daily-volume distribution count them.
+
+Window statistics (``L`` = ``measures.lookback_days``, and the long window ``measures.lookback_days_long``
+for the ``*_long_*`` columns):
+
+* ``adv_shares`` / ``mdv_shares`` / ``adv_usd``: mean / median daily volume and mean dollar volume over the
+  ``L`` grid days, zero days included; ``daily_volume_shares`` lists them, oldest first.
+* ``effective_spread_bps``, ``quoted_spread_bps``: medians of the daily values (days with trades / quotes);
+  ``spread_bps`` is the effective spread when there is one, else the quoted spread.
+* ``volatility_daily_frac``: standard deviation of the day-to-day log changes of the closing midpoint
+  (bounce-free, overnight included) when the window has at least ``measures.min_volatility_returns`` of
+  them, else the root mean square of the daily midpoint realized volatility (intraday only);
+  ``volatility_source`` says which.
+* ``kyle_lambda_bps_per_pct_adv``: Kyle's lambda pooled over the window with one intercept per day
+  (bps of mid per signed share) times 1% of ADV: the mid move, in bps, of trading 1% of ADV at once
+  under the linear model.
+* ``shares_outstanding`` / ``market_cap_usd``: the last value the dataset's bars give in the window
+  (a ``shares_outstanding`` column of the daily table), times ``price_px``; null when unknown.
+* ``volume_profile_frac``: mean over days with volume of each interval's share of the day's volume, the
+  auction shares kept apart in ``open_auction_frac`` / ``close_auction_frac`` (together they sum to 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import polars as pl
+
+from liqcost.errors import NoDataError
+
+__all__ = ["liquidity_profile"]
+
+
+def _finite(values) -> np.ndarray:
+    a = np.asarray(values, dtype=float)
+    return a[np.isfinite(a)]
+
+
+def _median(values) -> float:
+    a = _finite(values)
+    return float(np.median(a)) if a.size else float("nan")
+
+
+def _mean(values) -> float:
+    a = _finite(values)
+    return float(a.mean()) if a.size else float("nan")
+
+
+def _window(rows: dict, lo: int, hi: int, cfg, horizon_labels) -> dict:
+    from liqcost.kernels.regression import pooled_within_from_sums
+
+    m = cfg.measures
+    sl = slice(lo, hi)
+    vol = np.asarray(rows["volume_shares"][sl], dtype=float)
+    dvol = np.asarray(rows["dollar_volume_usd"][sl], dtype=float)
+    n_days = hi - lo
+    out: dict = {}
+    out["lookback_days"] = n_days
+    out["adv_shares"] = float(vol.mean()) if n_days else float("nan")
+    out["mdv_shares"] = float(np.median(vol)) if n_days else float("nan")
+    out["adv_usd"] = float(dvol.mean()) if n_days else float("nan")
+    out["zero_volume_days"] = int((vol == 0).sum())
+    out["daily_volume_shares"] = [float(v) for v in vol]
+    eff = _median(rows["effective_spread_bps"][sl])
+    qs = _median(rows["quoted_spread_bps"][sl])
+    out["effective_spread_bps"] = eff
+    out["quoted_spread_bps"] = qs
+    out["spread_bps"] = eff if math.isfinite(eff) else qs
+    out["spread_source"] = "effective" if math.isfinite(eff) else ("quoted" if math.isfinite(qs) else "none")
+    # volatility: close-to-close midpoint returns, else intraday realized
+    rets = _finite(rows["return_mid_frac"][lo + 1:hi])
+    rv = _finite(rows["volatility_daily_frac"][sl])
+    vol_cc = float(np.std(rets, ddof=1)) if rets.size >= 2 else float("nan")
+    vol_rv = float(np.sqrt(np.mean(rv**2))) if rv.size else float("nan")
+    if rets.size >= m.min_volatility_returns and math.isfinite(vol_cc):
+        out["volatility_daily_frac"], out["volatility_source"] = vol_cc, "close_to_close_mid"
+    elif math.isfinite(vol_rv):
+        out["volatility_daily_frac"], out["volatility_source"] = vol_rv, "intraday_realized"
+    else:
+        out["volatility_daily_frac"], out["volatility_source"] = vol_cc, "close_to_close_mid"
+    out["volatility_cc_frac"] = vol_cc
+    out["volatility_rv_frac"] = vol_rv
+    # Kyle's lambda pooled over the window
+    sums = np.ascontiguousarray(np.array(rows["kyle_ols_sums"][sl], dtype=float).reshape(-1, 6))
+    lam = pooled_within_from_sums(sums, m.kyle_min_trades)
+    out["kyle_lambda_bps_per_share"] = float(lam[0])
+    out["kyle_lambda_se_bps_per_share"] = float(lam[1])
+    out["kyle_n_trades"] = int(lam[2]) if math.isfinite(lam[2]) else 0
+    pct = 0.01 * out["adv_shares"]
+    out["kyle_lambda_bps_per_pct_adv"] = float(lam[0] * pct) if math.isfinite(lam[0]) else float("nan")
+    out["kyle_lambda_se_bps_per_pct_adv"] = float(lam[1] * pct) if math.isfinite(lam[1]) else float("nan")
+    # activity
+    n_tr = np.asarray(rows["n_trades"][sl], dtype=float)
+    out["trades_per_day"] = float(n_tr.mean()) if n_days else float("nan")
+    out["trade_size_median_shares"] = _median(rows["trade_size_median_shares"][sl])
+    out["trade_size_p90_shares"] = _median(rows["trade_size_p90_shares"][sl])
+    out["odd_lot_frac"] = _mean(rows["odd_lot_frac"][sl])
+    out["trade_gap_median_s"] = _median(rows["trade_gap_median_s"][sl])
+    out["no_trade_bucket_frac"] = _mean(rows["no_trade_bucket_frac"][sl])
+    out["quote_coverage_frac"] = _mean(rows["quote_coverage_frac"][sl])
+    out["amihud_bps_per_musd"] = _median(rows["amihud_bps_per_musd"][sl])
+    for lab in horizon_labels:
+        out[f"price_impact_{lab}_bps"] = _median(rows[f"price_impact_{lab}_bps"][sl])
+    # intraday volume profile (days with volume), auctions apart
+    bins = np.array(rows["volume_bins_shares"][sl], dtype=float).reshape(n_days, -1)
+    oa = np.asarray(rows["open_auction_shares"][sl], dtype=float)
+    ca = np.asarray(rows["close_auction_shares"][sl], dtype=float)
+    has = vol > 0
+    if has.any():
+        out["volume_profile_frac"] = [float(x) for x in (bins[has] / vol[has, None]).mean(axis=0)]
+        out["open_auction_frac"] = float((oa[has] / vol[has]).mean())
+        out["close_auction_frac"] = float((ca[has] / vol[has]).mean())
+    else:
+        out["volume_profile_frac"] = [float("nan")] * bins.shape[1]
+        out["open_auction_frac"] = float("nan")
+        out["close_auction_frac"] = float("nan")
+    return out
+
+
+# long-window columns: "_long" goes before the unit suffix
+_LONG = {"lookback_days": "lookback_days_long", "adv_shares": "adv_long_shares", "mdv_shares": "mdv_long_shares",
+         "adv_usd": "adv_long_usd", "zero_volume_days": "zero_volume_long_days", "spread_bps": "spread_long_bps",
+         "volatility_daily_frac": "volatility_long_daily_frac",
+         "kyle_lambda_bps_per_pct_adv": "kyle_lambda_long_bps_per_pct_adv"}
+
+
+def liquidity_profile(
+    daily: pl.DataFrame,
+    config,
+    *,
+    lookback_days: int | None = None,
+    lookback_days_long: int | None = None,
+    asof: dt.date | None = None,
+) -> pl.DataFrame:
+    """Per-symbol liquidity profile over the last trading days (see the module docstring).
+
+    Parameters
+    ----------
+    daily : polars.DataFrame
+        Output of :func:`liqcost.measures.daily.daily_metrics` (one row per grid day).
+    config : liqcost.config.Config
+        Uses ``measures`` (windows, horizons, minimum counts).
+    lookback_days, lookback_days_long : int, optional
+        Window lengths in trading days (defaults from the config).
+    asof : datetime.date, optional
+        Last date of the windows (default: each symbol's last date). Days after it are ignored.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per symbol satisfying :data:`liqcost.schema.PROFILE`, plus the ``*_long_*`` columns of the
+        long window and the diagnostics named in the module docstring.
+    """
+    from liqcost.measures.ticks import TickParams
+    from liqcost.schema import check_frame
+
+    m = config.measures
+    L = int(lookback_days or m.lookback_days)
+    L2 = int(lookback_days_long or m.lookback_days_long)
+    params = TickParams.from_config(config)
+    labels = [lab for lab in params.horizon_labels if f"price_impact_{lab}_bps" in daily.columns]
+    frame = daily.sort(["symbol", "date"])
+    if asof is not None:
+        frame = frame.filter(pl.col("date") <= asof)
+    if frame.height == 0:
+        raise NoDataError(f"no daily metrics on or before {asof}; choose a later --end." if asof else "no daily metrics.")
+    records = []
+    for (sym,), g in frame.group_by(["symbol"], maintain_order=True):
+        rows = g.to_dict(as_series=False)
+        n = g.height
+        short = _window(rows, max(0, n - L), n, config, labels)
+        long = _window(rows, max(0, n - L2), n, config, labels)
+        close = _finite(rows["close_px"][max(0, n - L):n])
+        mid = _finite(rows["close_mid_px"][max(0, n - L):n])
+        price = float(close[-1]) if close.size else (float(mid[-1]) if mid.size else float("nan"))
+        shares = _finite(rows["shares_outstanding"]) if "shares_outstanding" in rows else np.zeros(0)
+        rec = {
+            "symbol": sym,
+            "asof_date": rows["date"][-1],
+            "source": "ticks",
+            "price_px": price,
+            "shares_outstanding": float(shares[-1]) if shares.size else None,
+            "market_cap_usd": float(shares[-1]) * price if shares.size and math.isfinite(price) else None,
+            "first_date": rows["date"][max(0, n - L)],
+            "profile_interval_min": int(m.profile_interval_min),
+            **short,
+        }
+        for k, name in _LONG.items():
+            rec[name] = long[k]
+        records.append(rec)
+    out = pl.DataFrame(records, infer_schema_length=None)
+    out = out.with_columns(
+        pl.col("daily_volume_shares").cast(pl.List(pl.Float64)),
+        pl.col("volume_profile_frac").cast(pl.List(pl.Float64)),
+        pl.col("asof_date").cast(pl.Date),
+        pl.col("first_date").cast(pl.Date),
+        pl.col("lookback_days").cast(pl.Int64),
+        pl.col("lookback_days_long").cast(pl.Int64),
+        pl.col("zero_volume_days").cast(pl.Int64),
+        pl.col("zero_volume_long_days").cast(pl.Int64),
+        pl.col("kyle_n_trades").cast(pl.Int64),
+        pl.col("profile_interval_min").cast(pl.Int64),
+        pl.col("shares_outstanding").cast(pl.Float64),
+        pl.col("market_cap_usd").cast(pl.Float64),
+    )
+    first = ["symbol", "asof_date", "lookback_days", "source", "price_px", "adv_shares", "mdv_shares", "adv_usd",
+             "zero_volume_days", "daily_volume_shares", "spread_bps", "quoted_spread_bps", "effective_spread_bps",
+             "volatility_daily_frac", "kyle_lambda_bps_per_pct_adv", "trade_size_median_shares", "trades_per_day",
+             "volume_profile_frac", "profile_interval_min"]
+    out = out.select(first + [c for c in out.columns if c not in first]).sort("symbol")
+    check_frame(out, "profile", "liquidity profile")
+    return out

@@ -1,0 +1,550 @@
+"""Tick measures of symbol-day partitions: polars in, the fused numba pass, polars out.
+
+The unit of work is a *batch* of symbol-day partitions (:class:`TickBatch`): their trades and quotes
+laid end to end in flat arrays with offsets. :func:`measure_batch` runs
+:func:`liqcost.kernels.tickpass.tick_pass` on it and returns the per-day rows (and, on request, the
+per-trade audit table). :func:`process_parts` reads a batch of dataset partitions and measures it: it is
+the partition function the engine runs on threads (and a Dask backend can run on workers).
+
+Every partition is computed on its own slice with its own session bounds, so results do not depend on
+how partitions are grouped into batches, on the number of threads, or on which other symbols are in the
+data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+
+from liqcost.errors import DataError
+
+__all__ = [
+    "TickParams",
+    "SymbolDay",
+    "TickBatch",
+    "BatchResult",
+    "horizon_label",
+    "session_bounds_ns",
+    "batch_from_frames",
+    "local_day_bounds_ns",
+    "read_parts",
+    "measure_batch",
+    "process_parts",
+    "SIGN_RULE_NAMES",
+    "LOCATION_NAMES",
+    "TRADE_CLASS_NAMES",
+]
+
+NS = 1_000_000_000
+SIGN_RULE_NAMES = ("unsigned", "feed", "quote", "tick", "zero_tick")
+LOCATION_NAMES = ("no_quote", "mid", "inside", "at_quote", "outside")
+TRADE_CLASS_NAMES = ("excluded", "continuous", "auction")
+_INT_FIELDS = {"n_trades", "n_trades_continuous", "n_trades_excluded", "n_quotes", "n_quotes_invalid",
+               "n_quotes_locked", "n_effective", "n_rv_returns_mid"}
+
+
+def horizon_label(value: float, trades: bool = False) -> str:
+    """Name fragment of a horizon: ``5s``, ``1min``, ``30min``, ``1tr``."""
+    if trades:
+        return f"{int(value)}tr"
+    if value >= 60 and value % 60 == 0:
+        return f"{int(value // 60)}min"
+    return f"{value:g}s".replace(".", "p")
+
+
+@dataclass(frozen=True)
+class TickParams:
+    """Everything the tick pass needs from the config, as plain values (picklable, hashable)."""
+
+    timezone: str = "America/New_York"
+    open_hhmm: str = "09:30"
+    close_hhmm: str = "16:00"
+    quote_lag_s: float = 0.0
+    strict: bool = True
+    signing: str = "lee_ready"
+    use_feed_aggressor: bool = True
+    clip: bool = True
+    horizons_s: tuple[float, ...] = (5.0, 60.0, 300.0, 1800.0)
+    horizons_trades: tuple[int, ...] = (1, 5, 20)
+    profile_interval_min: int = 30
+    no_trade_bucket_s: float = 60.0
+    rv_interval_s: float = 300.0
+    odd_lot_shares: float = 100.0
+
+    @classmethod
+    def from_config(cls, config) -> TickParams:
+        m = config.measures
+        s = config.session
+        return cls(
+            timezone=s.timezone,
+            open_hhmm=s.open,
+            close_hhmm=s.close,
+            quote_lag_s=float(m.quote_lag_s),
+            strict=m.quote_match == "strictly_before",
+            signing=m.signing,
+            use_feed_aggressor=bool(m.use_feed_aggressor),
+            clip=m.horizon_beyond_close == "clip",
+            horizons_s=tuple(float(h) for h in m.horizons_s),
+            horizons_trades=tuple(int(h) for h in m.horizons_trades),
+            profile_interval_min=int(m.profile_interval_min),
+            no_trade_bucket_s=float(m.no_trade_bucket_s),
+            rv_interval_s=float(m.rv_interval_s),
+            odd_lot_shares=float(m.odd_lot_shares),
+        )
+
+    @property
+    def horizon_labels(self) -> list[str]:
+        return [horizon_label(h) for h in self.horizons_s] + [horizon_label(h, True) for h in self.horizons_trades]
+
+    @property
+    def session_minutes(self) -> int:
+        oh, om = map(int, self.open_hhmm.split(":"))
+        ch, cm = map(int, self.close_hhmm.split(":"))
+        return (ch * 60 + cm) - (oh * 60 + om)
+
+    @property
+    def n_bins(self) -> int:
+        return -(-self.session_minutes // self.profile_interval_min)
+
+
+def session_bounds_ns(dates, params: TickParams) -> tuple[np.ndarray, np.ndarray]:
+    """Session open and close of each local date as int64 ns UTC (daylight saving handled by zoneinfo)."""
+    tz = ZoneInfo(params.timezone)
+    oh, om = map(int, params.open_hhmm.split(":"))
+    ch, cm = map(int, params.close_hhmm.split(":"))
+    o = np.empty(len(dates), dtype=np.int64)
+    c = np.empty(len(dates), dtype=np.int64)
+    cache: dict = {}
+    for i, d in enumerate(dates):
+        if d not in cache:
+            od = dt.datetime(d.year, d.month, d.day, oh, om, tzinfo=tz)
+            cd = dt.datetime(d.year, d.month, d.day, ch, cm, tzinfo=tz)
+            cache[d] = (_to_ns(od), _to_ns(cd))
+        o[i], c[i] = cache[d]
+    return o, c
+
+
+def _to_ns(t: dt.datetime) -> int:
+    delta = t.astimezone(dt.timezone.utc) - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * NS + delta.microseconds * 1000
+
+
+@dataclass(frozen=True)
+class SymbolDay:
+    """One symbol-day of a dataset: its trade files and quote files (either may be empty)."""
+
+    symbol: str
+    date: dt.date
+    trade_files: tuple = ()
+    quote_files: tuple = ()
+
+    @property
+    def weight(self) -> int:
+        """A size estimate for batching (bytes on disk)."""
+        total = 0
+        for f in (*self.trade_files, *self.quote_files):
+            try:
+                total += f.stat().st_size
+            except (OSError, AttributeError):
+                total += 1
+        return total
+
+
+@dataclass
+class TickBatch:
+    """Trades and quotes of several symbol-days end to end (arrays ready for the kernel)."""
+
+    symbols: list[str]
+    dates: list[dt.date]
+    t_ts: np.ndarray
+    t_px: np.ndarray
+    t_sz: np.ndarray
+    t_aggr: np.ndarray
+    t_auc: np.ndarray
+    t_off: np.ndarray
+    q_ts: np.ndarray
+    q_bid: np.ndarray
+    q_ask: np.ndarray
+    q_bsz: np.ndarray
+    q_asz: np.ndarray
+    q_off: np.ndarray
+
+    @property
+    def n_trades(self) -> int:
+        return int(self.t_ts.shape[0])
+
+
+@dataclass
+class BatchResult:
+    """What one batch gives back: daily rows and optionally the per-trade audit rows."""
+
+    daily: pl.DataFrame
+    trades: pl.DataFrame | None = None
+    n_trades: int = 0
+    n_quotes: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------------- frames -> arrays
+
+_TRADE_COLS = {"ts": pl.Int64, "price": pl.Float64, "size": pl.Float64}
+_QUOTE_COLS = {"ts": pl.Int64, "bid": pl.Float64, "ask": pl.Float64, "bid_size": pl.Float64, "ask_size": pl.Float64}
+
+
+def _ro(arr: np.ndarray, dtype) -> np.ndarray:
+    """Contiguous, of ``dtype``, and read-only: the kernels get one kind of array (one numba specialization)
+    whether it is a zero-copy view of a polars column or a fresh numpy array."""
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.flags.writeable:
+        arr.flags.writeable = False
+    return arr
+
+
+def _column_array(frame: pl.DataFrame, col: str, dtype) -> np.ndarray:
+    """A canonical column as a numpy array with the fewest copies: time stamps as int64 ns, nulls as NaN
+    (floats) or 0 (flags), a missing optional flag column as zeros."""
+    if col not in frame.columns:
+        return np.zeros(frame.height, dtype=dtype)
+    s = frame.get_column(col)
+    if col == "ts":
+        if isinstance(s.dtype, pl.Datetime):
+            s = s.dt.cast_time_unit("ns")
+        return s.to_physical().to_numpy() if isinstance(s.dtype, pl.Datetime) else s.cast(pl.Int64).to_numpy()
+    if s.null_count():
+        s = s.cast(pl.Float64).fill_null(float("nan")) if dtype == np.float64 else s.fill_null(0)
+    arr = s.to_numpy()
+    return arr if arr.dtype == dtype else arr.astype(dtype)
+
+
+def _np(frame: pl.DataFrame, col: str, dtype) -> np.ndarray:
+    return _ro(frame.get_column(col).to_numpy(), dtype)
+
+
+def _trade_select(schema) -> list:
+    exprs = [
+        pl.col("ts").dt.cast_time_unit("ns").cast(pl.Int64).alias("ts") if isinstance(schema["ts"], pl.Datetime)
+        else pl.col("ts").cast(pl.Int64),
+        pl.col("price").cast(pl.Float64).fill_null(float("nan")),
+        pl.col("size").cast(pl.Float64).fill_null(float("nan")),
+    ]
+    for opt in ("aggressor", "auction"):
+        if opt in schema:
+            exprs.append(pl.col(opt).cast(pl.Int8).fill_null(0))
+        else:
+            exprs.append(pl.lit(0, pl.Int8).alias(opt))
+    return exprs
+
+
+def _quote_select(schema) -> list:
+    return [
+        pl.col("ts").dt.cast_time_unit("ns").cast(pl.Int64).alias("ts") if isinstance(schema["ts"], pl.Datetime)
+        else pl.col("ts").cast(pl.Int64),
+        *[pl.col(c).cast(pl.Float64).fill_null(float("nan")) for c in ("bid", "ask", "bid_size", "ask_size")],
+    ]
+
+
+def _empty_trades() -> pl.DataFrame:
+    return pl.DataFrame(schema={**_TRADE_COLS, "aggressor": pl.Int8, "auction": pl.Int8})
+
+
+def _empty_quotes() -> pl.DataFrame:
+    return pl.DataFrame(schema=_QUOTE_COLS)
+
+
+def _check_ts(frame: pl.DataFrame, kind: str, where: str) -> None:
+    nulls = frame.get_column("ts").null_count()
+    if nulls:
+        raise DataError(
+            f"{where}: {nulls} {kind} row(s) have no time stamp; run `liqcost ingest` on the source "
+            "(it quarantines such rows) or drop them before computing measures."
+        )
+
+
+def _assemble(symbols, dates, trades: pl.DataFrame, t_counts, quotes: pl.DataFrame, q_counts) -> TickBatch:
+    trades = trades.rechunk()
+    quotes = quotes.rechunk()
+    t_off = np.zeros(len(symbols) + 1, dtype=np.int64)
+    q_off = np.zeros(len(symbols) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(t_counts, dtype=np.int64), out=t_off[1:])
+    np.cumsum(np.asarray(q_counts, dtype=np.int64), out=q_off[1:])
+    return TickBatch(
+        symbols=list(symbols), dates=list(dates),
+        t_ts=_np(trades, "ts", np.int64), t_px=_np(trades, "price", np.float64), t_sz=_np(trades, "size", np.float64),
+        t_aggr=_np(trades, "aggressor", np.int8), t_auc=_np(trades, "auction", np.int8), t_off=t_off,
+        q_ts=_np(quotes, "ts", np.int64), q_bid=_np(quotes, "bid", np.float64), q_ask=_np(quotes, "ask", np.float64),
+        q_bsz=_np(quotes, "bid_size", np.float64), q_asz=_np(quotes, "ask_size", np.float64), q_off=q_off,
+    )
+
+
+def local_day_bounds_ns(first: dt.date, last: dt.date, timezone: str) -> np.ndarray:
+    """UTC ns of every local midnight from ``first`` to ``last + 1`` (``len = days + 2``), DST-aware."""
+    tz = ZoneInfo(timezone)
+    n = (last - first).days + 2
+    return np.array([_to_ns(dt.datetime.combine(first + dt.timedelta(days=k), dt.time(0), tzinfo=tz)) for k in range(n)],
+                    dtype=np.int64)
+
+
+def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, timezone: str,
+                      symbols=None, start: dt.date | None = None, end: dt.date | None = None) -> TickBatch:
+    """One batch holding every selected symbol-day of in-memory canonical frames.
+
+    Rows need not be sorted or grouped: each row gets an integer partition id (symbol code x local
+    day; the day is found by a binary search of the UTC instants of local midnights, so no per-row time
+    zone conversion), and rows are put in (partition, time) order only when they are not already in it
+    (a stable sort: equal time stamps keep their order). Partitions come in (symbol, date) order; a
+    symbol-day present in only one of the frames is kept with no rows in the other.
+    """
+    from liqcost.kernels.tickpass import ordered_by_partition, partition_ids
+
+    frames = {k: f for k, f in (("t", trades), ("q", quotes)) if f is not None and f.height > 0}
+    for k, f in frames.items():
+        _check_ts(f, "trade" if k == "t" else "quote", "input")
+    if not frames:
+        return _assemble([], [], _empty_trades(), [], _empty_quotes(), [])
+    syms = sorted(set().union(*[set(f.get_column("symbol").cast(pl.String).unique().to_list()) for f in frames.values()]))
+    code = {x: i for i, x in enumerate(syms)}
+    wanted = np.array([bool(not symbols or x in set(symbols)) for x in syms])
+    lo = min(f.get_column("ts").min() for f in frames.values())
+    hi = max(f.get_column("ts").max() for f in frames.values())
+    tz = ZoneInfo(timezone)
+    first = lo.astimezone(tz).date() - dt.timedelta(days=1)
+    last = hi.astimezone(tz).date() + dt.timedelta(days=1)
+    bounds = local_day_bounds_ns(first, last, timezone)
+    n_days = len(bounds) - 1
+    d_lo = 0 if start is None else max(0, (start - first).days)
+    d_hi = n_days - 1 if end is None else min(n_days - 1, (end - first).days)
+
+    cols_of = {"t": ("ts", "price", "size", "aggressor", "auction"), "q": ("ts", "bid", "ask", "bid_size", "ask_size")}
+    dtypes = {"ts": np.int64, "aggressor": np.int8, "auction": np.int8}
+    out = {}
+    for k, f in frames.items():
+        sym_col = f.get_column("symbol")
+        if sym_col.dtype != pl.String:
+            sym_col = sym_col.cast(pl.String)
+        run = np.ascontiguousarray(sym_col.rle_id().to_numpy(), dtype=np.int64)
+        n_runs = int(run[-1]) + 1
+        starts = np.searchsorted(run, np.arange(n_runs))  # rle ids count up by one at each change of symbol
+        run_sym = sym_col.gather(starts).to_list()
+        run_code = np.array([code[x] for x in run_sym], dtype=np.int64)
+        arrays = {c: _column_array(f, c, dtypes.get(c, np.float64)) for c in cols_of[k]}
+        ts_arr = np.ascontiguousarray(arrays["ts"], dtype=np.int64)
+        pid = partition_ids(run, run_code, ts_arr, bounds)  # symbol code x local day, in one pass
+        keep = None
+        if symbols:
+            keep = wanted[pid // n_days]
+        if start is not None or end is not None:
+            day = pid % n_days
+            in_days = (day >= d_lo) & (day <= d_hi)
+            keep = in_days if keep is None else keep & in_days
+        if keep is not None:
+            pid = pid[keep]
+            arrays = {c: a[keep] for c, a in arrays.items()}
+        if not ordered_by_partition(pid, arrays["ts"]):
+            order = np.lexsort((arrays["ts"], pid))
+            pid = pid[order]
+            arrays = {c: a[order] for c, a in arrays.items()}
+        out[k] = ({c: _ro(a, dtypes.get(c, np.float64)) for c, a in arrays.items()}, pid)
+    firsts = [pid[np.concatenate(([True], pid[1:] != pid[:-1]))] if pid.size else pid for _, pid in out.values()]
+    all_pids = np.union1d(firsts[0], firsts[-1]) if len(firsts) > 1 else firsts[0]
+    symbols_out = [syms[int(x) // n_days] for x in all_pids]
+    dates_out = [first + dt.timedelta(days=int(x) % n_days) for x in all_pids]
+
+    def part(k):
+        if k not in out:
+            empty = _empty_trades() if k == "t" else _empty_quotes()
+            arrays = {c: _np(empty, c, dtypes.get(c, np.float64)) for c in cols_of[k]}
+            return arrays, np.zeros(len(all_pids) + 1, dtype=np.int64)
+        arrays, pid = out[k]
+        offsets = np.searchsorted(pid, np.concatenate((all_pids, [np.iinfo(np.int64).max])), side="left")
+        offsets[-1] = pid.size
+        return arrays, offsets.astype(np.int64)
+
+    ta, t_off = part("t")
+    qa, q_off = part("q")
+    return TickBatch(
+        symbols=symbols_out, dates=dates_out,
+        t_ts=ta["ts"], t_px=ta["price"], t_sz=ta["size"], t_aggr=ta["aggressor"], t_auc=ta["auction"], t_off=t_off,
+        q_ts=qa["ts"], q_bid=qa["bid"], q_ask=qa["ask"], q_bsz=qa["bid_size"], q_asz=qa["ask_size"], q_off=q_off,
+    )
+
+
+def _read_files(parts_files: list[tuple], select, empty) -> tuple[pl.DataFrame, np.ndarray]:
+    files = [str(f) for fs in parts_files for f in fs]
+    counts = np.zeros(len(parts_files), dtype=np.int64)
+    if not files:
+        return empty(), counts
+    owner = {}
+    for k, fs in enumerate(parts_files):
+        for f in fs:
+            owner[str(f)] = k
+    scan = pl.scan_parquet(files, include_file_paths="_file", missing_columns="insert", extra_columns="ignore")
+    schema = scan.collect_schema()
+    frame = scan.select([*select(schema), pl.col("_file")]).collect()
+    runs = frame.get_column("_file").rle()
+    lengths = runs.struct.field("len").to_numpy()
+    values = runs.struct.field("value").to_list()
+    for n, v in zip(lengths, values):
+        counts[owner[v]] += n
+    frame = frame.drop("_file")
+    return frame, counts
+
+
+def read_parts(parts: list[SymbolDay]) -> TickBatch:
+    """Read the trade and quote files of several dataset symbol-days into one batch.
+
+    Files are read in one multi-threaded polars scan per kind; rows of a partition stay in file order
+    (the dataset keeps each part sorted by time; a partition with several parts is re-sorted by the
+    kernel's sortedness check, see :func:`measure_batch`).
+    """
+    t, tc = _read_files([p.trade_files for p in parts], _trade_select, _empty_trades)
+    q, qc = _read_files([p.quote_files for p in parts], _quote_select, _empty_quotes)
+    _check_ts(t, "trade", "dataset") if t.height else None
+    _check_ts(q, "quote", "dataset") if q.height else None
+    return _assemble([p.symbol for p in parts], [p.date for p in parts], t, tc, q, qc)
+
+
+def _sort_partitions(batch: TickBatch, which: str) -> TickBatch:
+    """Stable sort of every partition's rows by time (used when the kernel reports unsorted input)."""
+    off = batch.t_off if which == "t" else batch.q_off
+    ts = batch.t_ts if which == "t" else batch.q_ts
+    pid = np.repeat(np.arange(len(off) - 1), np.diff(off))
+    order = np.lexsort((ts, pid))
+    if which == "t":
+        for name in ("t_ts", "t_px", "t_sz", "t_aggr", "t_auc"):
+            setattr(batch, name, _ro(getattr(batch, name)[order], getattr(batch, name).dtype))
+    else:
+        for name in ("q_ts", "q_bid", "q_ask", "q_bsz", "q_asz"):
+            setattr(batch, name, _ro(getattr(batch, name)[order], getattr(batch, name).dtype))
+    return batch
+
+
+# ------------------------------------------------------------------------------------------ measuring
+
+def _run_kernel(batch: TickBatch, params: TickParams, want_trades: bool = True):
+    from liqcost.kernels.signing import SIGNING_CODES
+    from liqcost.kernels.tickpass import tick_pass
+
+    o, c = session_bounds_ns(batch.dates, params)
+    return tick_pass(
+        batch.t_ts, batch.t_px, batch.t_sz, batch.t_aggr, batch.t_auc, batch.t_off,
+        batch.q_ts, batch.q_bid, batch.q_ask, batch.q_bsz, batch.q_asz, batch.q_off,
+        o, c,
+        np.array([round(h * NS) for h in params.horizons_s], dtype=np.int64),
+        np.array(params.horizons_trades, dtype=np.int64),
+        np.int64(round(params.quote_lag_s * NS)), bool(params.strict), int(SIGNING_CODES[params.signing]),
+        bool(params.use_feed_aggressor), bool(params.clip),
+        np.int64(params.profile_interval_min * 60 * NS), int(params.n_bins),
+        np.int64(round(params.no_trade_bucket_s * NS)), np.int64(round(params.rv_interval_s * NS)),
+        float(params.odd_lot_shares), bool(want_trades),
+    )
+
+
+def measure_batch(batch: TickBatch, params: TickParams, want_trades: bool = False) -> BatchResult:
+    """Run the tick pass on a batch and shape its outputs as polars frames.
+
+    Returns
+    -------
+    BatchResult
+        ``daily``: one row per symbol-day with the columns of
+        :data:`liqcost.kernels.tickpass.DAY_FIELDS`, ``realized_spread_<h>_bps``,
+        ``price_impact_<h>_bps``, ``n_impact_<h>`` per horizon, ``volume_bins_shares`` (list) and
+        ``kyle_ols_sums`` (list of the six regression sums); ``trades``: the per-trade audit table
+        when ``want_trades``.
+    """
+    from liqcost.kernels.tickpass import DAY_FIELDS, STATUS_OK, STATUS_UNSORTED_QUOTES, STATUS_UNSORTED_TRADES
+
+    out = _run_kernel(batch, params, want_trades)
+    status = out[0]
+    if (status != STATUS_OK).any():
+        if (status == STATUS_UNSORTED_TRADES).any():
+            batch = _sort_partitions(batch, "t")
+        if (status == STATUS_UNSORTED_QUOTES).any() or (status == STATUS_UNSORTED_TRADES).any():
+            batch = _sort_partitions(batch, "q")
+        out = _run_kernel(batch, params, want_trades)
+        if (out[0] != STATUS_OK).any():  # pragma: no cover - sorting always fixes it
+            raise DataError("internal: partitions still unsorted after sorting")
+    status, use, qidx, sign, rule, loc, eff_bps, eff_px, mid_h, day, hz, bins, kyle = out
+
+    cols: dict = {
+        "symbol": pl.Series("symbol", batch.symbols, dtype=pl.String),
+        "date": pl.Series("date", batch.dates, dtype=pl.Date),
+    }
+    for j, name in enumerate(DAY_FIELDS):
+        s = pl.Series(name, day[:, j])
+        cols[name] = s.cast(pl.Int64) if name in _INT_FIELDS else s
+    for h, lab in enumerate(params.horizon_labels):
+        cols[f"realized_spread_{lab}_bps"] = pl.Series(hz[:, h, 0])
+        cols[f"price_impact_{lab}_bps"] = pl.Series(hz[:, h, 1])
+        cols[f"n_impact_{lab}"] = pl.Series(hz[:, h, 2]).cast(pl.Int64)
+    cols["volume_bins_shares"] = pl.Series("volume_bins_shares", list(bins), dtype=pl.List(pl.Float64)) if len(
+        batch.symbols) else pl.Series("volume_bins_shares", [], dtype=pl.List(pl.Float64))
+    cols["kyle_ols_sums"] = pl.Series("kyle_ols_sums", list(kyle), dtype=pl.List(pl.Float64)) if len(
+        batch.symbols) else pl.Series("kyle_ols_sums", [], dtype=pl.List(pl.Float64))
+    daily = pl.DataFrame(cols)
+    trades = _audit_frame(batch, params, out) if want_trades else None
+    return BatchResult(daily=daily, trades=trades, n_trades=batch.n_trades, n_quotes=int(batch.q_ts.shape[0]))
+
+
+def _audit_frame(batch: TickBatch, params: TickParams, out) -> pl.DataFrame:
+    """Per-trade audit rows: prevailing quote, sign and rule, effective spread, horizon measures."""
+    from liqcost.kernels.spreads import horizon_spreads
+
+    status, use, qidx, sign, rule, loc, eff_bps, eff_px, mid_h, day, hz, bins, kyle = out
+    n = batch.n_trades
+    counts = np.diff(batch.t_off)
+    has_q = qidx >= 0
+    safe = np.where(has_q, qidx, 0)
+    if batch.q_ts.shape[0]:
+        bid = np.where(has_q, batch.q_bid[safe], np.nan)
+        ask = np.where(has_q, batch.q_ask[safe], np.nan)
+        q_ts = np.where(has_q, batch.q_ts[safe], 0)
+    else:
+        bid = np.full(n, np.nan)
+        ask = np.full(n, np.nan)
+        q_ts = np.zeros(n, dtype=np.int64)
+    mid = 0.5 * (bid + ask)
+    frame = {
+        "symbol": pl.Series(np.repeat(np.array(batch.symbols, dtype=object), counts).tolist(), dtype=pl.String)
+        if n else pl.Series([], dtype=pl.String),
+        "date": pl.Series(np.repeat(np.array(batch.dates, dtype="datetime64[D]"), counts)).cast(pl.Date),
+        "ts": pl.Series(batch.t_ts).cast(pl.Datetime("ns")).dt.replace_time_zone("UTC"),
+        "price": batch.t_px,
+        "size": batch.t_sz,
+        "trade_class": pl.Series(use).replace_strict(dict(enumerate(TRADE_CLASS_NAMES)), return_dtype=pl.String),
+        "bid_px": bid,
+        "ask_px": ask,
+        "mid_px": mid,
+        "quote_ts": pl.Series(np.where(has_q, q_ts, 0)).cast(pl.Datetime("ns")).dt.replace_time_zone("UTC"),
+        "quote_age_ns": pl.Series(batch.t_ts - q_ts),
+        "quoted_spread_bps": (ask - bid) / mid * 1e4,
+        "location": pl.Series(loc).replace_strict(dict(enumerate(LOCATION_NAMES)), return_dtype=pl.String),
+        "sign": sign,
+        "sign_rule": pl.Series(rule).replace_strict(dict(enumerate(SIGN_RULE_NAMES)), return_dtype=pl.String),
+        "effective_spread_bps": eff_bps,
+        "effective_spread_px": eff_px,
+    }
+    for h, lab in enumerate(params.horizon_labels):
+        rs, pi, mk = horizon_spreads(batch.t_px, sign, mid, mid_h[h], eff_bps)
+        frame[f"mid_{lab}_px"] = mid_h[h]
+        frame[f"realized_spread_{lab}_bps"] = rs
+        frame[f"price_impact_{lab}_bps"] = pi
+        frame[f"markout_{lab}_bps"] = mk
+    df = pl.DataFrame(frame)
+    return df.with_columns(
+        pl.when(has_q).then(pl.col("quote_ts")).otherwise(None).alias("quote_ts"),
+        pl.when(has_q).then(pl.col("quote_age_ns")).otherwise(None).alias("quote_age_ns"),
+    )
+
+
+def process_parts(task) -> BatchResult:
+    """The partition function: ``(parts, params, want_trades)`` -> :class:`BatchResult`.
+
+    Module level and free of shared state, so the local engine runs it on threads and a Dask backend
+    can ship it to workers.
+    """
+    parts, params, want_trades = task
+    return measure_batch(read_parts(parts), params, want_trades)

@@ -1,0 +1,81 @@
+"""`liqcost profile` through CliRunner and one real subprocess, on the committed sample dataset."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from liqcost.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "sample_data" / "dataset"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_json_both_tables():
+    r = run("-q", "--format", "json", "profile", "--data", str(DATA), "--symbol", "THNA", "--symbol", "THNC")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert set(out) == {"daily", "profile"}
+    assert {p["symbol"] for p in out["profile"]} == {"THNA", "THNC"}
+    thna = next(p for p in out["profile"] if p["symbol"] == "THNA")
+    assert thna["adv_shares"] > 0 and 0 < thna["spread_bps"] < 500
+    assert len(out["daily"]) == 40
+
+
+def test_table_format_and_options():
+    r = run("profile", "--data", str(DATA), "--table", "profile", "--signing", "emo", "--quote-lag", "0",
+            "--lookback", "5")
+    assert r.exit_code == 0
+    assert "THNE" in r.output and "adv_shares" in r.output
+
+
+def test_files_instead_of_dataset_and_trades_out(tmp_path):
+    t = pl.read_parquet(sorted(DATA.glob("kind=trades/symbol=THNB/*/*.parquet")))
+    q = pl.read_parquet(sorted(DATA.glob("kind=quotes/symbol=THNB/*/*.parquet")))
+    t.write_parquet(tmp_path / "t.parquet")
+    q.write_csv(tmp_path / "q.csv")
+    audit = tmp_path / "audit.csv"
+    r = run("-q", "--format", "csv", "-o", str(tmp_path / "out.csv"), "profile", "--trades", str(tmp_path / "t.parquet"),
+            "--quotes", str(tmp_path / "q.csv"), "--trades-out", str(audit))
+    assert r.exit_code == 0, r.output
+    daily = pl.read_csv(tmp_path / "out.daily.csv")
+    prof = pl.read_csv(tmp_path / "out.profile.csv")
+    assert prof["symbol"].to_list() == ["THNB"]
+    a = pl.read_csv(audit)
+    assert a.height == t.height == daily["n_trades"].sum()
+    assert {"sign", "sign_rule", "quote_age_ns", "effective_spread_bps", "markout_5s_bps"} <= set(a.columns)
+    # the same numbers as from the dataset
+    ref = json.loads(run("-q", "--format", "json", "profile", "--data", str(DATA), "--symbol", "THNB",
+                         "--table", "profile").output)[0]
+    assert prof["adv_shares"][0] == pytest.approx(ref["adv_shares"])
+    assert prof["spread_bps"][0] == pytest.approx(ref["spread_bps"], rel=1e-9)
+
+
+def test_usage_errors():
+    r = CliRunner().invoke(cli, ["profile"])
+    assert r.exit_code == 2 and "--data" in r.output
+    r = CliRunner().invoke(cli, ["profile", "--data", str(DATA), "--trades", "x.csv"])
+    assert r.exit_code == 2 and "not both" in r.output
+    r = CliRunner().invoke(cli, ["profile", "--data", str(DATA), "--start", "2025-03-10", "--end", "2025-03-01"])
+    assert r.exit_code == 2
+    r = CliRunner().invoke(cli, ["profile", "--data", str(DATA), "--symbol", "NOPE"])
+    assert r.exit_code == 1 and "NOPE" in r.output and "THNA" in r.output
+
+
+def test_real_subprocess(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    out = tmp_path / "p.parquet"
+    p = subprocess.run([sys.executable, "-m", "liqcost", "-q", "--format", "parquet", "-o", str(out), "profile",
+                        "--data", str(DATA), "--table", "profile"], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    prof = pl.read_parquet(out)
+    assert prof.height == 5 and prof["zero_volume_days"].sum() > 0
