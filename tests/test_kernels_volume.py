@@ -88,3 +88,34 @@ def test_selection_places_the_kth_element(xs, data):
     assert got == np.sort(np.array(xs))[k] == a[k]
     assert (a[:k] <= a[k]).all() and (a[k + 1:] >= a[k]).all()
     assert sorted(a.tolist()) == sorted(xs)  # a permutation of the input
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([1.0, 100.0, 100.0, 200.0, 1e6]), st.floats(0, 1e4)), min_size=1, max_size=200),
+       st.sampled_from([0.0, 10.0, 50.0, 90.0, 99.0, 100.0]), st.sampled_from([0, 2, 3, 8, 16, 64]), st.booleans())
+def test_bracketed_percentile_equals_the_plain_one(xs, q, sample, ordered):
+    # small samples on small inputs reach both paths: the bracket holds the rank, or it misses and the
+    # plain selection decides; the value is the same to the last bit either way
+    x = np.sort(np.array(xs)) if ordered else np.array(xs)
+    buf = np.full(len(xs), -7.0)
+    got = K._percentile_bracketed(x, q, buf, sample)
+    assert got == K.percentile_inplace(x.copy(), q)
+    assert got == pytest.approx(np.percentile(x, q), rel=1e-12)
+    np.testing.assert_array_equal(x, np.sort(np.array(xs)) if ordered else np.array(xs))  # input untouched
+
+
+@pytest.mark.parametrize("kind", ["lognormal", "round_lots", "sorted", "reversed", "constant", "two_values"])
+def test_percentile_buffered_on_large_inputs(kind):
+    rng = np.random.default_rng(3)
+    n = 20_001
+    x = {"lognormal": np.exp(rng.normal(4.5, 1.0, n)),
+         "round_lots": rng.choice([100.0, 200.0, 500.0, 37.0], n, p=[0.6, 0.2, 0.1, 0.1]),
+         "sorted": np.sort(rng.exponential(5.0, n)),
+         "reversed": np.sort(rng.exponential(5.0, n))[::-1].copy(),
+         "constant": np.full(n, 3.0),
+         "two_values": np.where(np.arange(n) < n // 2 + 1, 1.0, 2.0)}[kind]
+    buf = np.empty(n)
+    for q in (0.0, 1.0, 50.0, 90.0, 100.0):
+        got = K.percentile_buffered(x, q, buf)
+        assert got == K.percentile_inplace(x.copy(), q)
+        assert got == pytest.approx(np.percentile(x, q), rel=1e-12)

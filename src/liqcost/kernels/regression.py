@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["ols_sums", "ols_from_sums", "pooled_within_from_sums"]
+__all__ = ["ols_sums", "ols_add", "ols_from_sums", "pooled_within_from_sums"]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -26,16 +26,20 @@ def ols_sums(x, y):
     """
     out = np.zeros(6)
     for i in range(x.shape[0]):
-        a = x[i]
-        b = y[i]
-        if a == a and b == b and abs(a) < np.inf and abs(b) < np.inf:
-            out[0] += 1.0
-            out[1] += a
-            out[2] += b
-            out[3] += a * a
-            out[4] += a * b
-            out[5] += b * b
+        ols_add(out, x[i], y[i])
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def ols_add(sums, a, b):
+    """Add the pair ``(a, b)`` to the sums ``[n, sx, sy, sxx, sxy, syy]`` in place, when both are finite."""
+    if a == a and b == b and abs(a) < np.inf and abs(b) < np.inf:
+        sums[0] += 1.0
+        sums[1] += a
+        sums[2] += b
+        sums[3] += a * a
+        sums[4] += a * b
+        sums[5] += b * b
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -34,7 +34,9 @@ __all__ = [
     "SIGNING_CODES",
     "PX_RTOL",
     "tick_rule",
+    "tick_step",
     "sign_trades",
+    "sign_one",
     "bvc_buy_fraction",
 ]
 
@@ -89,23 +91,32 @@ def tick_rule(price, use):
         if not use[i]:
             continue
         p = price[i]
-        if have_prev:
-            d = p - prev
-            tol = PX_RTOL * abs(prev)
-            if d > tol:
-                last = 1
-                sign[i] = 1
-                rule[i] = RULE_TICK
-            elif d < -tol:
-                last = -1
-                sign[i] = -1
-                rule[i] = RULE_TICK
-            elif last != 0:
-                sign[i] = last
-                rule[i] = RULE_ZERO_TICK
+        s, r, last = tick_step(p, have_prev, prev, last)
+        sign[i] = s
+        rule[i] = r
         have_prev = True
         prev = p
     return sign, rule
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def tick_step(p, have_prev, prev, last):
+    """The tick rule for one trade: ``(sign, rule, last)``.
+
+    ``p`` is the trade price, ``prev`` the price of the previous used trade (when ``have_prev``), ``last``
+    the sign of the last price change (0 before any). Returns the trade's sign and rule code
+    (:func:`tick_rule`) and the updated ``last``. The single step behind :func:`tick_rule` and the
+    fused tick pass; written with selects rather than branches (the direction of a price change is a
+    coin flip to the branch predictor).
+    """
+    d = p - prev
+    tol = PX_RTOL * abs(prev)
+    up = d > tol
+    move = (up | (d < -tol)) & have_prev
+    change = 1 if up else -1
+    sign = change if move else (last if have_prev else 0)
+    rule = RULE_TICK if move else (RULE_ZERO_TICK if (have_prev & (last != 0)) else RULE_UNSIGNED)
+    return sign, rule, change if move else last
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -159,48 +170,45 @@ def sign_trades(price, bid, ask, aggressor, use, method, use_feed):
     for i in range(n):
         if not use[i]:
             continue
-        if use_feed and aggressor[i] != 0:
-            sign[i] = 1 if aggressor[i] > 0 else -1
-            rule[i] = RULE_FEED
-            continue
-        p = price[i]
-        b = bid[i]
-        a = ask[i]
-        s = 0
-        if method != SIGN_TICK and b == b and a == a:
-            m = 0.5 * (a + b)
-            if method == SIGN_QUOTE or method == SIGN_LEE_READY:
-                if p > m and not _near(p, m):
-                    s = 1
-                elif p < m and not _near(p, m):
-                    s = -1
-                elif method == SIGN_QUOTE:
-                    sign[i] = 0
-                    rule[i] = RULE_UNSIGNED
-                    continue
-            elif method == SIGN_EMO:
-                at_ask = _near(p, a)
-                at_bid = _near(p, b)
-                if at_ask and not at_bid:
-                    s = 1
-                elif at_bid and not at_ask:
-                    s = -1
-            else:  # CLNV
-                sp = a - b
-                if sp > PX_RTOL * abs(m):
-                    upper = a - 0.3 * sp
-                    lower = b + 0.3 * sp
-                    if (p <= a or _near(p, a)) and (p >= upper or _near(p, upper)):
-                        s = 1
-                    elif (p >= b or _near(p, b)) and (p <= lower or _near(p, lower)):
-                        s = -1
-            if s != 0:
-                sign[i] = s
-                rule[i] = RULE_QUOTE
-                continue
-        sign[i] = tsign[i]
-        rule[i] = trule[i]
+        s, r = sign_one(price[i], bid[i], ask[i], aggressor[i], method, use_feed, tsign[i], trule[i])
+        sign[i] = s
+        rule[i] = r
     return sign, rule
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sign_one(p, b, a, aggressor, method, use_feed, tsign, trule):
+    """Sign and rule of one used trade (:func:`sign_trades`), given its tick-rule result.
+
+    ``p`` price, ``b``/``a`` prevailing bid/ask (NaN when none), ``aggressor`` the feed flag,
+    ``tsign``/``trule`` the trade's :func:`tick_step` outcome. The single decision behind
+    :func:`sign_trades` and the fused tick pass.
+    """
+    if use_feed and aggressor != 0:
+        return (1 if aggressor > 0 else -1), RULE_FEED
+    s = 0
+    if method != SIGN_TICK and b == b and a == a:
+        # comparisons combined with & and selects, not branches: which side of the quote a trade prints
+        # on is a coin flip to the branch predictor
+        m = 0.5 * (a + b)
+        if method == SIGN_QUOTE or method == SIGN_LEE_READY:
+            off_mid = not _near(p, m)
+            s = 1 if (p > m) & off_mid else (-1 if (p < m) & off_mid else 0)
+            if method == SIGN_QUOTE and s == 0:
+                return 0, RULE_UNSIGNED
+        elif method == SIGN_EMO:
+            at_ask = _near(p, a)
+            at_bid = _near(p, b)
+            s = 1 if at_ask & (not at_bid) else (-1 if at_bid & (not at_ask) else 0)
+        else:  # CLNV
+            sp = a - b
+            if sp > PX_RTOL * abs(m):
+                upper = a - 0.3 * sp
+                lower = b + 0.3 * sp
+                buy = ((p <= a) | _near(p, a)) & ((p >= upper) | _near(p, upper))
+                sell = ((p >= b) | _near(p, b)) & ((p <= lower) | _near(p, lower))
+                s = 1 if buy else (-1 if sell else 0)
+    return (s, RULE_QUOTE) if s != 0 else (tsign, trule)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -20,6 +20,8 @@ from numba import njit
 
 __all__ = [
     "effective_spreads",
+    "effective_one",
+    "location_one",
     "horizon_spreads",
     "realized_bps",
     "trade_location",
@@ -69,24 +71,22 @@ def effective_spreads(price, sign, mid):
     eff_bps = np.empty(n, dtype=np.float64)
     eff_px = np.empty(n, dtype=np.float64)
     for i in range(n):
-        m = mid[i]
-        d = sign[i]
-        p = price[i]
-        if not (m == m) or m <= 0.0:
-            eff_bps[i] = np.nan
-            eff_px[i] = np.nan
-        elif d == 0:
-            if abs(p - m) <= PX_RTOL * m:
-                eff_bps[i] = 0.0
-                eff_px[i] = 0.0
-            else:
-                eff_bps[i] = np.nan
-                eff_px[i] = np.nan
-        else:
-            x = 2.0 * d * (p - m)
-            eff_px[i] = x
-            eff_bps[i] = x / m * 1e4
+        eff_bps[i], eff_px[i] = effective_one(price[i], sign[i], mid[i])
     return eff_bps, eff_px
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def effective_one(p, d, m):
+    """Effective spread of one trade, ``(bps, px)``: the formula of :func:`effective_spreads` (and of the
+    fused tick pass). ``p`` price, ``d`` sign, ``m`` trade-time midpoint."""
+    if not (m == m) or m <= 0.0:
+        return np.nan, np.nan
+    if d == 0:
+        if abs(p - m) <= PX_RTOL * m:
+            return 0.0, 0.0
+        return np.nan, np.nan
+    x = 2.0 * d * (p - m)
+    return x / m * 1e4, x
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -160,23 +160,21 @@ def trade_location(price, bid, ask):
     n = price.shape[0]
     out = np.empty(n, dtype=np.int8)
     for i in range(n):
-        b = bid[i]
-        a = ask[i]
-        p = price[i]
-        if not (b == b) or not (a == a):
-            out[i] = LOC_NONE
-            continue
-        m = 0.5 * (a + b)
-        tol = PX_RTOL * m
-        if abs(p - m) <= tol:
-            out[i] = LOC_MID
-        elif abs(p - a) <= tol or abs(p - b) <= tol:
-            out[i] = LOC_QUOTE
-        elif b < p < a:
-            out[i] = LOC_INSIDE
-        else:
-            out[i] = LOC_OUTSIDE
+        out[i] = location_one(price[i], bid[i], ask[i])
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def location_one(p, b, a):
+    """Location code of one trade (:func:`trade_location`): price ``p`` against bid ``b`` and ask ``a``."""
+    if not (b == b) or not (a == a):
+        return LOC_NONE
+    m = 0.5 * (a + b)
+    tol = PX_RTOL * m
+    at_quote = (abs(p - a) <= tol) | (abs(p - b) <= tol)  # & and | with selects: no branch to mispredict
+    inside = (b < p) & (p < a)
+    loc = LOC_QUOTE if at_quote else (LOC_INSIDE if inside else LOC_OUTSIDE)
+    return LOC_MID if abs(p - m) <= tol else loc
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

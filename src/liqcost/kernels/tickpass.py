@@ -4,8 +4,17 @@ One call processes a *batch* of partitions laid end to end in flat arrays (offse
 partition starts), so the Python overhead is paid once per batch and the whole loop runs without the
 GIL. Each partition is computed on its own (its own slice, its own session bounds), in a fixed order,
 so its results do not depend on which other partitions share the batch, on the batch size or on the
-number of threads. The per-topic kernels (``asof``, ``signing``, ``spreads``, ``volume``,
-``regression``) do the work; this module only sequences them and fills the outputs.
+number of threads.
+
+Per partition the quotes are read once and the trades a few times in tight loops: one pass over all
+trades (classification, prevailing quote, volume), then passes over the compacted continuous trades
+(signs and spreads; sizes, gaps and intraday bins; four clock horizons at a time; each trade-count
+horizon; Kyle's regression). The formulas are those of the per-topic kernels (``asof``, ``signing``,
+``spreads``, ``volume``, ``regression``), called here through their one-trade forms
+(``sign_one``, ``tick_step``, ``location_one``, ``effective_one``, ``realized_bps``, ``rv_step``,
+``ols_add``), with sums accumulated in the same order: the results equal the composition of the array
+kernels (``tests/reference/tickpass.py``) bit for bit per trade. Scratch arrays are allocated once per
+batch and reused, so the pass allocates almost nothing per partition.
 
 Per-day outputs are the columns of ``DAY_FIELDS`` (units in the names), the horizon table
 ``[realized_bps, impact_bps, n_trades]`` per horizon (share-weighted over the same trades, so
@@ -17,8 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .asof import asof_valid_index, valid_quotes
-from .regression import ols_sums
+from .regression import ols_add
 from .signing import (
     RULE_FEED,
     RULE_QUOTE,
@@ -26,7 +34,8 @@ from .signing import (
     RULE_UNSIGNED,
     RULE_ZERO_TICK,
     bvc_buy_fraction,
-    sign_trades,
+    sign_one,
+    tick_step,
 )
 from .spreads import (
     LOC_INSIDE,
@@ -34,20 +43,11 @@ from .spreads import (
     LOC_NONE,
     LOC_OUTSIDE,
     LOC_QUOTE,
-    effective_spreads,
+    effective_one,
+    location_one,
     realized_bps,
-    time_weighted_quotes,
-    trade_location,
 )
-from .volume import (
-    bucket_activity,
-    percentile_inplace,
-    realized_variance,
-    sample_last,
-    size_stats,
-    trade_gaps,
-    volume_bins,
-)
+from .volume import percentile_buffered, rv_step
 
 __all__ = ["DAY_FIELDS", "USE_EXCLUDED", "USE_CONTINUOUS", "USE_AUCTION", "STATUS_OK", "STATUS_UNSORTED_TRADES",
            "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids"]
@@ -227,6 +227,27 @@ def partition_ids(run, run_code, ts, bounds):
     return out
 
 
+PAD = 8  # sentinel slots after the valid quotes
+_TS_MAX = np.iinfo(np.int64).max
+U = np.uint64  # array index known to be >= 0: numba then emits no negative-index wraparound
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _advance(ts, j, t):
+    """First index ``k >= j`` with ``ts[k] >= t`` (``ts`` ascending, followed by ``PAD`` sentinels).
+
+    The usual walk ``while ts[j] < t: j += 1`` mispredicts its exit about once per call, which costs
+    more than the walk itself when a few quotes separate consecutive trades. Here the first 7 steps are
+    taken by three branch-free probes (4, 2, 1); the loop only runs for longer jumps.
+    """
+    j += 4 * (ts[U(j + 3)] < t)
+    j += 2 * (ts[U(j + 1)] < t)
+    j += ts[U(j)] < t
+    while ts[U(j)] < t:
+        j += 1
+    return j
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _grid(start_ns, end_ns, step_ns):
     k = (end_ns - start_ns + step_ns - 1) // step_ns
@@ -248,157 +269,115 @@ def _partition(
     bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades,
     o_use, o_qidx, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, o_mid_h,
     day, hz, bins, kyle,
+    v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_q, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
 ):
-    """One partition. Per-day outputs are rows of the batch arrays; the per-trade outputs ``o_*`` are
-    views of the batch arrays and are written only when ``want_trades`` (else they are empty)."""
+    """One partition: the quotes once, then the trades in a few tight passes (module docstring).
+
+    Per-day outputs are rows of the batch arrays; the per-trade outputs ``o_*`` are views of the batch
+    arrays and are written only when ``want_trades`` (else they are empty). ``v_*`` (valid quotes, plus
+    ``PAD`` slots), ``c_*`` (continuous trades), ``ages``, ``gaps`` and ``pbuf`` are scratch arrays owned
+    by the caller, at least as long as the partition's quotes / trades.
+    """
     n = t_ts.shape[0]
     m = q_ts.shape[0]
     n_h1 = hor_ns.shape[0]
     n_h2 = hor_tr.shape[0]
+    after = 0 if strict else 1  # "before t" is "< t" (strict) or "< t + 1" (at or before)
 
-    # ---- which trades are in the sample
-    use = np.empty(n, dtype=np.int8)
-    cont = np.empty(n, dtype=np.bool_)
+    # ---- the quotes, once: validity; the valid ones compacted (the trade pass walks these without a
+    # validity test); time-weighted spread and depth (spreads.time_weighted_quotes, streamed); the mid
+    # sampled on the volatility grid (volume.sample_last + realized_variance, streamed)
+    grid = _grid(open_ns, close_ns, rv_ns)
+    n_grid = grid.shape[0]
+    nv = 0
+    n_lock = 0
+    s_bps = 0.0
+    s_px = 0.0
+    s_dep = 0.0
+    s_usd = 0.0
+    covered = 0
+    locked = 0
+    have_cur = False
+    cur_t = open_ns
+    cb = 0.0
+    ca = 0.0
+    cbs = 0.0
+    cas = 0.0
+    g = 0
+    smp = np.nan
+    rvm_prev = np.nan
+    rvm_s = 0.0
+    rvm_n = 0
+    for j in range(m):
+        b = q_bid[j]
+        a = q_ask[j]
+        if not ((b > 0.0) and (a > 0.0) and (b <= a)):
+            continue
+        t = q_ts[j]
+        mq = 0.5 * (b + a)
+        k = U(nv)
+        v_ts[k] = t
+        v_bid[k] = b
+        v_ask[k] = a
+        v_mid[k] = mq
+        v_idx[k] = j
+        nv += 1
+        if b == a:
+            n_lock += 1
+        while g < n_grid and grid[U(g)] < t:
+            rvm_prev, rvm_s, rvm_n = rv_step(smp, rvm_prev, rvm_s, rvm_n)
+            g += 1
+        smp = mq
+        if t >= close_ns:
+            continue
+        if t <= open_ns:
+            have_cur = True
+        else:
+            if have_cur:
+                dt = t - cur_t
+                if dt > 0:
+                    w = float(dt)
+                    s_bps += w * (ca - cb) / (0.5 * (ca + cb)) * 1e4
+                    s_px += w * (ca - cb)
+                    s_dep += w * 0.5 * (cbs + cas)
+                    s_usd += w * 0.5 * (cb * cbs + ca * cas)
+                    covered += dt
+                    if ca == cb:
+                        locked += dt
+            have_cur = True
+            cur_t = t
+        cb = b
+        ca = a
+        cbs = q_bsz[j]
+        cas = q_asz[j]
+    while g < n_grid:
+        rvm_prev, rvm_s, rvm_n = rv_step(smp, rvm_prev, rvm_s, rvm_n)
+        g += 1
+    if have_cur and close_ns > cur_t:
+        dt = close_ns - cur_t
+        w = float(dt)
+        s_bps += w * (ca - cb) / (0.5 * (ca + cb)) * 1e4
+        s_px += w * (ca - cb)
+        s_dep += w * 0.5 * (cbs + cas)
+        s_usd += w * 0.5 * (cb * cbs + ca * cas)
+        covered += dt
+        if ca == cb:
+            locked += dt
+    for j in range(nv, nv + PAD):  # sentinels: the walks below need no bound test
+        v_ts[j] = _TS_MAX
+    vts = v_ts[:nv]
+    k_open = np.searchsorted(vts, open_ns - lag_ns + after) - 1
+    k_close = np.searchsorted(vts, close_ns - lag_ns + after) - 1
+    open_mid = v_mid[k_open] if k_open >= 0 else np.nan
+    close_mid = v_mid[k_close] if k_close >= 0 else np.nan
+
+    # ---- pass A, every trade: classification, prevailing quote, volume and prices; the continuous
+    # trades compacted (c_*) for the passes below, which then run without tests or indirection
+    la = lag_ns - after
+    j0 = 0  # valid quotes before the trade less the lag (v_ts[j0 - 1] is the prevailing quote)
     n_cont = 0
     n_excl = 0
-    for i in range(n):
-        p = t_px[i]
-        s = t_sz[i]
-        u = USE_EXCLUDED
-        if p > 0.0 and s > 0.0 and p < np.inf and s < np.inf:
-            if t_auc[i] != 0:
-                u = USE_AUCTION
-            elif t_ts[i] >= open_ns and t_ts[i] <= close_ns:
-                u = USE_CONTINUOUS
-        use[i] = u
-        cont[i] = u == USE_CONTINUOUS
-        if u == USE_CONTINUOUS:
-            n_cont += 1
-        elif u == USE_EXCLUDED:
-            n_excl += 1
-
-    # ---- prevailing quotes
-    qvalid = valid_quotes(q_bid, q_ask)
-    qmid = np.empty(m)
-    for j in range(m):
-        qmid[j] = 0.5 * (q_bid[j] + q_ask[j]) if qvalid[j] else np.nan
-    shifted = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        shifted[i] = t_ts[i] - lag_ns
-    qidx = asof_valid_index(shifted, q_ts, qvalid, strict)
-    bid = np.empty(n)
-    ask = np.empty(n)
-    mid = np.empty(n)
-    for i in range(n):
-        k = qidx[i]
-        if k < 0:
-            bid[i] = np.nan
-            ask[i] = np.nan
-            mid[i] = np.nan
-        else:
-            bid[i] = q_bid[k]
-            ask[i] = q_ask[k]
-            mid[i] = 0.5 * (q_bid[k] + q_ask[k])
-
-    # ---- signs, location, effective spread (continuous trades only)
-    sign, rule = sign_trades(t_px, bid, ask, t_aggr, cont, method, use_feed)
-    loc = trade_location(t_px, bid, ask)
-    eff_bps, eff_px = effective_spreads(t_px, sign, mid)
-    # Branch-free selects on purpose: numba 0.68 / LLVM miscompiles a vectorized loop that stores to
-    # arrays of different widths (int8 and float64) under a negated mask (`if not cont[i]: ...`).
-    for i in range(n):
-        c_i = cont[i]
-        loc[i] = loc[i] if c_i else LOC_NONE
-        eff_bps[i] = eff_bps[i] if c_i else np.nan
-        eff_px[i] = eff_px[i] if c_i else np.nan
-    if want_trades:
-        for i in range(n):
-            o_use[i] = use[i]
-            o_qidx[i] = qidx[i]
-            o_sign[i] = sign[i]
-            o_rule[i] = rule[i]
-            o_loc[i] = loc[i]
-            o_eff_bps[i] = eff_bps[i]
-            o_eff_px[i] = eff_px[i]
-
-    # ---- mid at the open and at the close (clipped horizons)
-    edge = np.empty(2, dtype=np.int64)
-    edge[0] = open_ns - lag_ns
-    edge[1] = close_ns - lag_ns
-    eidx = asof_valid_index(edge, q_ts, qvalid, strict)
-    open_mid = qmid[eidx[0]] if eidx[0] >= 0 else np.nan
-    close_mid = qmid[eidx[1]] if eidx[1] >= 0 else np.nan
-
-    # ---- continuous trades in order (trade-count horizons, Kyle)
-    cidx = np.empty(n_cont, dtype=np.int64)
-    c = 0
-    for i in range(n):
-        if cont[i]:
-            cidx[c] = i
-            c += 1
-
-    # ---- horizons: the midpoint at the horizon, realized spread and impact (share-weighted over the
-    # same trades), in one loop over the continuous trades per horizon. Clock horizons walk the quotes
-    # with a pointer (the as-of rule of asof.asof_mid_at_horizon); trade-count horizons take the
-    # prevailing mid of the n-th later continuous trade.
-    n_valid = 0
-    for j in range(m):
-        if qvalid[j]:
-            n_valid += 1
-    vts = np.empty(n_valid, dtype=np.int64)  # the valid quotes only: the walk needs no validity test
-    vmid = np.empty(n_valid)
-    k = 0
-    for j in range(m):
-        if qvalid[j]:
-            vts[k] = q_ts[j]
-            vmid[k] = qmid[j]
-            k += 1
-    for h in range(n_h1 + n_h2):
-        sw = 0.0
-        sr = 0.0
-        sp = 0.0
-        cnt = 0
-        clock = h < n_h1
-        hh = hor_ns[h] if clock else 0
-        step = hor_tr[h - n_h1] if not clock else 0
-        j = 0
-        for c in range(n_cont):
-            i = cidx[c]
-            if clock:
-                t = t_ts[i] + hh
-                beyond = t > close_ns
-                if beyond:
-                    t = close_ns
-                t -= lag_ns
-                if strict:
-                    while j < n_valid and vts[j] < t:
-                        j += 1
-                else:
-                    while j < n_valid and vts[j] <= t:
-                        j += 1
-                m_h = np.nan if (j == 0 or (beyond and not clip)) else vmid[j - 1]
-            elif c + step < n_cont:
-                m_h = mid[cidx[c + step]]
-            else:
-                m_h = close_mid if clip else np.nan
-            if want_trades:
-                o_mid_h[h, i] = m_h
-            r = realized_bps(t_px[i], sign[i], mid[i], m_h, eff_bps[i])
-            if r == r:
-                w = t_sz[i]
-                sw += w
-                sr += w * r
-                sp += w * (eff_bps[i] - r)
-                cnt += 1
-        if sw > 0.0:
-            hz[h, 0] = sr / sw
-            hz[h, 1] = sp / sw
-        else:
-            hz[h, 0] = np.nan
-            hz[h, 1] = np.nan
-        hz[h, 2] = cnt
-
-    # ---- volume and prices
+    n_in = 0
     vol = 0.0
     dvol = 0.0
     open_auc = 0.0
@@ -407,64 +386,53 @@ def _partition(
     last_px = np.nan
     hi = np.nan
     lo = np.nan
-    n_in = 0
     for i in range(n):
-        if use[i] == USE_EXCLUDED:
-            continue
-        n_in += 1
         p = t_px[i]
         s = t_sz[i]
+        ts = t_ts[i]
+        j0 = _advance(v_ts, j0, ts - la)
+        auc = t_auc[i]
+        u = USE_EXCLUDED
+        if p > 0.0 and s > 0.0 and p < np.inf and s < np.inf:
+            if auc != 0:
+                u = USE_AUCTION
+            elif ts >= open_ns and ts <= close_ns:
+                u = USE_CONTINUOUS
+        if want_trades:
+            o_use[i] = u
+            o_qidx[i] = v_idx[U(j0 - 1)] if j0 > 0 else -1
+        if u == USE_EXCLUDED:
+            n_excl += 1
+            continue
+        n_in += 1
         vol += s
         dvol += p * s
-        if t_auc[i] == 1:
+        if auc == 1:
             open_auc += s
-        elif t_auc[i] == 2:
+        elif auc == 2:
             close_auc += s
         if not (first_px == first_px):
             first_px = p
             hi = p
             lo = p
         last_px = p
-        if p > hi:
-            hi = p
-        if p < lo:
-            lo = p
-    day[F_N_TRADES] = n_in
-    day[F_N_TRADES_CONTINUOUS] = n_cont
-    day[F_N_TRADES_EXCLUDED] = n_excl
-    day[F_VOLUME_SHARES] = vol
-    day[F_DOLLAR_VOLUME_USD] = dvol
-    day[F_VWAP_PX] = dvol / vol if vol > 0.0 else np.nan
-    day[F_OPEN_PX] = first_px
-    day[F_HIGH_PX] = hi
-    day[F_LOW_PX] = lo
-    day[F_CLOSE_PX] = last_px
-    day[F_OPEN_AUCTION_SHARES] = open_auc
-    day[F_CLOSE_AUCTION_SHARES] = close_auc
+        hi = max(hi, p)
+        lo = min(lo, p)
+        if u == USE_CONTINUOUS:
+            c = U(n_cont)
+            c_ts[c] = ts
+            c_px[c] = p
+            c_sz[c] = s
+            c_q[c] = j0
+            c_aggr[c] = t_aggr[i]
+            c_i[c] = i
+            n_cont += 1
 
-    # ---- quotes
-    n_inv = 0
-    n_lock = 0
-    for j in range(m):
-        if not qvalid[j]:
-            n_inv += 1
-        elif q_bid[j] == q_ask[j]:
-            n_lock += 1
-    day[F_N_QUOTES] = m
-    day[F_N_QUOTES_INVALID] = n_inv
-    day[F_N_QUOTES_LOCKED] = n_lock
-    tw = time_weighted_quotes(q_ts, q_bid, q_ask, q_bsz, q_asz, qvalid, open_ns, close_ns)
-    session_s = (close_ns - open_ns) / 1e9
-    day[F_QUOTE_COVERAGE_FRAC] = tw[4] / session_s if session_s > 0 else np.nan
-    day[F_QUOTED_SPREAD_BPS] = tw[0]
-    day[F_QUOTED_SPREAD_PX] = tw[1]
-    day[F_QUOTED_DEPTH_SHARES] = tw[2]
-    day[F_QUOTED_DEPTH_USD] = tw[3]
-    day[F_LOCKED_TIME_FRAC] = tw[5] / tw[4] if tw[4] > 0 else np.nan
-    day[F_OPEN_MID_PX] = open_mid
-    day[F_CLOSE_MID_PX] = close_mid
-
-    # ---- per-trade aggregates over continuous trades
+    # ---- pass B, continuous trades: sign (signing.sign_trades), location (spreads.trade_location),
+    # effective spread (spreads.effective_spreads) and their aggregates
+    have_prev = False  # tick rule state
+    prev_px = 0.0
+    last_dir = 0
     sq = 0.0
     nq = 0
     e_sw = 0.0
@@ -478,33 +446,173 @@ def _partition(
     sell_v = 0.0
     r_cnt = np.zeros(5, dtype=np.int64)
     l_cnt = np.zeros(5, dtype=np.int64)
-    ages = np.empty(n_cont, dtype=np.float64)
     n_age = 0
-    for i in range(n):
-        if not cont[i]:
-            continue
-        r_cnt[rule[i]] += 1
-        l_cnt[loc[i]] += 1
-        if qidx[i] >= 0:
-            sq += (ask[i] - bid[i]) / mid[i] * 1e4
-            nq += 1
-            ages[n_age] = (t_ts[i] - q_ts[qidx[i]]) / 1e9
+    for c in range(n_cont):
+        p = c_px[c]
+        s = c_sz[c]
+        jq = c_q[c]
+        if jq > 0:
+            k = U(jq - 1)
+            qb = v_bid[k]
+            qa = v_ask[k]
+            mid = v_mid[k]
+        else:
+            qb = np.nan
+            qa = np.nan
+            mid = np.nan
+        tsign, trule, last_dir = tick_step(p, have_prev, prev_px, last_dir)
+        have_prev = True
+        prev_px = p
+        d, rule = sign_one(p, qb, qa, c_aggr[c], method, use_feed, tsign, trule)
+        loc = location_one(p, qb, qa)
+        eff, effx = effective_one(p, d, mid)
+        c_sign[c] = d
+        c_mid[c] = mid
+        c_eff[c] = eff
+        if want_trades:
+            i = c_i[c]
+            o_sign[i] = d
+            o_rule[i] = rule
+            o_loc[i] = loc
+            o_eff_bps[i] = eff
+            o_eff_px[i] = effx
+        r_cnt[U(rule)] += 1
+        l_cnt[U(loc)] += 1
+        if jq > 0:
+            sq += (qa - qb) / mid * 1e4
+            ages[U(n_age)] = (c_ts[c] - v_ts[U(jq - 1)]) / 1e9
             n_age += 1
-        e = eff_bps[i]
-        if e == e:
-            s = t_sz[i]
-            dv = s * t_px[i]
-            e_sw += s * e
+        if eff == eff:
+            dv = s * p
+            e_sw += s * eff
             e_w += s
-            e_dw += dv * e
+            e_dw += dv * eff
             e_d += dv
-            e_sum += e
-            e_px += s * eff_px[i]
+            e_sum += eff
+            e_px += s * effx
             n_eff += 1
-        if sign[i] > 0:
-            buy_v += t_sz[i]
-        elif sign[i] < 0:
-            sell_v += t_sz[i]
+        buy_v += s if d > 0 else 0.0  # (selects: the side of a trade is a coin flip to the branch predictor)
+        sell_v += s if d < 0 else 0.0
+    nq = n_age
+
+    # ---- pass C, continuous trades: sizes (volume.size_stats), gaps (volume.trade_gaps), idle/BVC buckets
+    # (volume.bucket_activity), volume bins (volume.volume_bins), prices on the volatility grid
+    # (volume.sample_last), each streamed
+    n_bk = (close_ns - open_ns + bucket_ns - 1) // bucket_ns
+    if n_bk < 0:
+        n_bk = 0
+    b_px = np.full(n_bk, np.nan)
+    b_vol = np.zeros(n_bk)
+    bk = 0
+    bk_end = open_ns + bucket_ns
+    vb = 0
+    vb_end = open_ns + bin_ns
+    for b in range(n_bins):
+        bins[b] = 0.0
+    g = 0
+    smp = np.nan
+    rvt_prev = np.nan
+    rvt_s = 0.0
+    rvt_n = 0
+    sz_tot = 0.0
+    n_odd = 0
+    odd_v = 0.0
+    gap_sum = 0.0
+    gap_max = -np.inf
+    prev_ts = 0
+    for c in range(n_cont):
+        p = c_px[c]
+        s = c_sz[c]
+        ts = c_ts[c]
+        sz_tot += s
+        odd = s < odd_lot
+        n_odd += odd
+        odd_v += s if odd else 0.0
+        if c > 0:
+            gp = (ts - prev_ts) / 1e9
+            gaps[c - 1] = gp
+            gap_sum += gp
+            gap_max = max(gap_max, gp)
+        prev_ts = ts
+        if ts < close_ns:
+            while ts >= bk_end:
+                bk += 1
+                bk_end += bucket_ns
+            b_px[U(bk)] = p
+            b_vol[U(bk)] += s
+        if n_bins > 0:
+            while vb < n_bins - 1 and ts >= vb_end:
+                vb += 1
+                vb_end += bin_ns
+            bins[U(vb)] += s
+        while g < n_grid and grid[U(g)] < ts:
+            rvt_prev, rvt_s, rvt_n = rv_step(smp, rvt_prev, rvt_s, rvt_n)
+            g += 1
+        smp = p
+    while g < n_grid:
+        rvt_prev, rvt_s, rvt_n = rv_step(smp, rvt_prev, rvt_s, rvt_n)
+        g += 1
+
+    # ---- horizons: one loop per horizon over the continuous trades (its sums stay in registers).
+    # Clock horizons take the mid in force at min(t + h, close) - lag (asof.asof_mid_at_horizon: one
+    # pointer walking the valid quotes); trade-count horizons the prevailing mid of the n-th later
+    # continuous trade, and for the last n trades the mid at the close (clip) or nothing.
+    m_end = close_mid if clip else np.nan
+    for h in range(0, n_h1, 4):  # four clock horizons per loop: their walks overlap
+        h1 = min(h + 1, n_h1 - 1)  # (a missing horizon repeats the last one: same values, written twice)
+        h2 = min(h + 2, n_h1 - 1)
+        h3 = min(h + 3, n_h1 - 1)
+        _clock_horizons(h, hor_ns[h], h1, hor_ns[h1], h2, hor_ns[h2], h3, hor_ns[h3],
+                        c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, v_ts, v_mid,
+                        close_ns, lag_ns - after, clip, want_trades, o_mid_h, hz)
+    for k in range(n_h2):
+        _horizon_sums(n_h1 + k, 0, hor_tr[k], c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, v_ts, v_mid,
+                      close_ns, lag_ns, after, clip, m_end, want_trades, o_mid_h, hz)
+    # Kyle's lambda: the mid change from each continuous trade to the next, on its signed size
+    for k in range(6):
+        kyle[k] = 0.0
+    for c in range(n_cont - 1):
+        d = c_sign[c]
+        m0 = c_mid[c]
+        m1 = c_mid[c + 1]
+        if d != 0 and m0 == m0 and m1 == m1:
+            ols_add(kyle, d * c_sz[c], (m1 - m0) / m0 * 1e4)
+
+    # ---- the day's row
+    day[F_N_TRADES] = n_in
+    day[F_N_TRADES_CONTINUOUS] = n_cont
+    day[F_N_TRADES_EXCLUDED] = n_excl
+    day[F_VOLUME_SHARES] = vol
+    day[F_DOLLAR_VOLUME_USD] = dvol
+    day[F_VWAP_PX] = dvol / vol if vol > 0.0 else np.nan
+    day[F_OPEN_PX] = first_px
+    day[F_HIGH_PX] = hi
+    day[F_LOW_PX] = lo
+    day[F_CLOSE_PX] = last_px
+    day[F_OPEN_AUCTION_SHARES] = open_auc
+    day[F_CLOSE_AUCTION_SHARES] = close_auc
+
+    day[F_N_QUOTES] = m
+    day[F_N_QUOTES_INVALID] = m - nv
+    day[F_N_QUOTES_LOCKED] = n_lock
+    session_s = (close_ns - open_ns) / 1e9
+    cov_s = covered / 1e9
+    day[F_QUOTE_COVERAGE_FRAC] = cov_s / session_s if session_s > 0 else np.nan
+    if covered > 0:
+        cf = float(covered)
+        day[F_QUOTED_SPREAD_BPS] = s_bps / cf
+        day[F_QUOTED_SPREAD_PX] = s_px / cf
+        day[F_QUOTED_DEPTH_SHARES] = s_dep / cf
+        day[F_QUOTED_DEPTH_USD] = s_usd / cf
+    else:
+        day[F_QUOTED_SPREAD_BPS] = np.nan
+        day[F_QUOTED_SPREAD_PX] = np.nan
+        day[F_QUOTED_DEPTH_SHARES] = np.nan
+        day[F_QUOTED_DEPTH_USD] = np.nan
+    day[F_LOCKED_TIME_FRAC] = (locked / 1e9) / cov_s if cov_s > 0 else np.nan
+    day[F_OPEN_MID_PX] = open_mid
+    day[F_CLOSE_MID_PX] = close_mid
+
     day[F_QUOTED_SPREAD_TRADES_BPS] = sq / nq if nq > 0 else np.nan
     day[F_EFFECTIVE_SPREAD_BPS] = e_sw / e_w if e_w > 0 else np.nan
     day[F_EFFECTIVE_SPREAD_EW_BPS] = e_sum / n_eff if n_eff > 0 else np.nan
@@ -528,32 +636,38 @@ def _partition(
     else:
         for j in range(F_UNSIGNED_FRAC, F_OUTSIDE_FRAC + 1):
             day[j] = np.nan
-    day[F_QUOTE_AGE_MEDIAN_S] = percentile_inplace(ages[:n_age], 50.0) if n_age > 0 else np.nan
+    day[F_QUOTE_AGE_MEDIAN_S] = percentile_buffered(ages[:n_age], 50.0, pbuf) if n_age > 0 else np.nan
 
-    st = size_stats(t_sz, cont, odd_lot)
-    day[F_TRADE_SIZE_MEAN_SHARES] = st[0]
-    day[F_TRADE_SIZE_MEDIAN_SHARES] = st[1]
-    day[F_TRADE_SIZE_P90_SHARES] = st[2]
-    day[F_ODD_LOT_FRAC] = st[3]
-    day[F_ODD_LOT_VOLUME_FRAC] = st[4]
-    gp = trade_gaps(t_ts, cont)
-    day[F_TRADE_GAP_MEAN_S] = gp[0]
-    day[F_TRADE_GAP_MEDIAN_S] = gp[1]
-    day[F_TRADE_GAP_MAX_S] = gp[2]
+    # trade sizes (volume.size_stats) and gaps (volume.trade_gaps)
+    if n_cont > 0:
+        day[F_TRADE_SIZE_MEAN_SHARES] = sz_tot / n_cont
+        day[F_TRADE_SIZE_MEDIAN_SHARES] = percentile_buffered(c_sz[:n_cont], 50.0, pbuf)
+        day[F_TRADE_SIZE_P90_SHARES] = percentile_buffered(c_sz[:n_cont], 90.0, pbuf)
+        day[F_ODD_LOT_FRAC] = n_odd / n_cont
+        day[F_ODD_LOT_VOLUME_FRAC] = odd_v / sz_tot if sz_tot > 0 else np.nan
+    else:
+        for j in range(F_TRADE_SIZE_MEAN_SHARES, F_ODD_LOT_VOLUME_FRAC + 1):
+            day[j] = np.nan
+    if n_cont >= 2:
+        day[F_TRADE_GAP_MEAN_S] = gap_sum / (n_cont - 1)
+        day[F_TRADE_GAP_MEDIAN_S] = percentile_buffered(gaps[:n_cont - 1], 50.0, pbuf)
+        day[F_TRADE_GAP_MAX_S] = gap_max
+    else:
+        day[F_TRADE_GAP_MEAN_S] = np.nan
+        day[F_TRADE_GAP_MEDIAN_S] = np.nan
+        day[F_TRADE_GAP_MAX_S] = np.nan
 
-    # ---- idle buckets and bulk volume classification on the same buckets
-    b_px, b_vol = bucket_activity(t_ts, t_px, t_sz, cont, open_ns, close_ns, bucket_ns)
-    nb = b_px.shape[0]
+    # idle buckets and bulk volume classification on the same buckets
     idle = 0
-    for b in range(nb):
+    for b in range(n_bk):
         if b_vol[b] == 0.0:
             idle += 1
-    day[F_NO_TRADE_BUCKET_FRAC] = idle / nb if nb > 0 else np.nan
-    dps = np.empty(nb)
-    vls = np.empty(nb)
+    day[F_NO_TRADE_BUCKET_FRAC] = idle / n_bk if n_bk > 0 else np.nan
+    dps = np.empty(n_bk)
+    vls = np.empty(n_bk)
     k = 0
     prev = np.nan
-    for b in range(nb):
+    for b in range(n_bk):
         if b_vol[b] == 0.0:
             continue
         if prev == prev:
@@ -575,35 +689,134 @@ def _partition(
             bvc = num / den
     day[F_BVC_BUY_VOLUME_FRAC] = bvc
 
-    # ---- realized volatility: trade prices and midpoints on a regular grid
-    grid = _grid(open_ns, close_ns, rv_ns)
-    rv_t = realized_variance(sample_last(t_ts, t_px, cont, grid))
-    rv_m = realized_variance(sample_last(q_ts, qmid, qvalid, grid))
-    day[F_REALIZED_VOL_FRAC] = np.sqrt(rv_t[0])
-    day[F_REALIZED_VOL_MID_FRAC] = np.sqrt(rv_m[0])
-    day[F_N_RV_RETURNS_MID] = rv_m[1]
+    # realized volatility of trade prices and of midpoints on the grid
+    day[F_REALIZED_VOL_FRAC] = np.sqrt(rvt_s if rvt_n > 0 else np.nan)
+    day[F_REALIZED_VOL_MID_FRAC] = np.sqrt(rvm_s if rvm_n > 0 else np.nan)
+    day[F_N_RV_RETURNS_MID] = rvm_n
 
-    # ---- intraday volume profile (continuous trades; auctions are reported apart)
-    vb = volume_bins(t_ts, t_sz, cont, open_ns, bin_ns, n_bins)
-    for b in range(n_bins):
-        bins[b] = vb[b]
 
-    # ---- Kyle's lambda: mid change until the next trade (bps) on signed shares
-    xs = np.empty(n_cont)
-    ys = np.empty(n_cont)
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _clock_mid(t, h_ns, close_ns, lag_after, clip, v_ts, v_mid, j):
+    """Mid in force at ``min(t + h, close) - lag`` (asof.asof_mid_at_horizon): ``(j, mid)``, with ``j`` the
+    walk's new position (valid quotes before that time); NaN past the close without ``clip``."""
+    th = t + h_ns
+    beyond = th > close_ns
+    if beyond:
+        th = close_ns
+    j = _advance(v_ts, j, th - lag_after)
+    m_h = np.nan if (j == 0 or (beyond and not clip)) else v_mid[U(j - 1)]
+    return j, m_h
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _hz_add(p, d, mid, m_h, e, w, sw, sr, sp, cnt):
+    """One trade into a horizon's share-weighted realized-spread and impact sums (when it has a realized
+    spread): ``(sw, sr, sp, cnt)``."""
+    r = realized_bps(p, d, mid, m_h, e)
+    if r == r:
+        sw += w
+        sr += w * r
+        sp += w * (e - r)
+        cnt += 1
+    return sw, sr, sp, cnt
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _hz_store(hz, h, sw, sr, sp, cnt):
+    if sw > 0.0:
+        hz[h, 0] = sr / sw
+        hz[h, 1] = sp / sw
+    else:
+        hz[h, 0] = np.nan
+        hz[h, 1] = np.nan
+    hz[h, 2] = cnt
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _clock_horizons(h0, ns0, h1, ns1, h2, ns2, h3, ns3, c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont,
+                    v_ts, v_mid, close_ns, lag_after, clip, want_trades, o_mid_h, hz):
+    """Four clock horizons at once (:func:`_horizon_sums` for each): four independent quote walks in one
+    loop, so the processor overlaps them, and the sums in registers."""
+    j0 = 0
+    j1 = 0
+    j2 = 0
+    j3 = 0
+    sw0 = sr0 = sp0 = 0.0
+    sw1 = sr1 = sp1 = 0.0
+    sw2 = sr2 = sp2 = 0.0
+    sw3 = sr3 = sp3 = 0.0
+    n0 = n1 = n2 = n3 = 0
     for c in range(n_cont):
-        i = cidx[c]
-        xs[c] = np.nan
-        ys[c] = np.nan
-        if c + 1 < n_cont and sign[i] != 0:
-            m0 = mid[i]
-            m1 = mid[cidx[c + 1]]
-            if m0 == m0 and m1 == m1:
-                xs[c] = sign[i] * t_sz[i]
-                ys[c] = (m1 - m0) / m0 * 1e4
-    ks = ols_sums(xs, ys)
-    for j in range(6):
-        kyle[j] = ks[j]
+        t = c_ts[c]
+        j0, m0 = _clock_mid(t, ns0, close_ns, lag_after, clip, v_ts, v_mid, j0)
+        j1, m1 = _clock_mid(t, ns1, close_ns, lag_after, clip, v_ts, v_mid, j1)
+        j2, m2 = _clock_mid(t, ns2, close_ns, lag_after, clip, v_ts, v_mid, j2)
+        j3, m3 = _clock_mid(t, ns3, close_ns, lag_after, clip, v_ts, v_mid, j3)
+        if want_trades:
+            i = c_i[c]
+            o_mid_h[h0, i] = m0
+            o_mid_h[h1, i] = m1
+            o_mid_h[h2, i] = m2
+            o_mid_h[h3, i] = m3
+        p = c_px[c]
+        d = c_sign[c]
+        mid = c_mid[c]
+        e = c_eff[c]
+        w = c_sz[c]
+        sw0, sr0, sp0, n0 = _hz_add(p, d, mid, m0, e, w, sw0, sr0, sp0, n0)
+        sw1, sr1, sp1, n1 = _hz_add(p, d, mid, m1, e, w, sw1, sr1, sp1, n1)
+        sw2, sr2, sp2, n2 = _hz_add(p, d, mid, m2, e, w, sw2, sr2, sp2, n2)
+        sw3, sr3, sp3, n3 = _hz_add(p, d, mid, m3, e, w, sw3, sr3, sp3, n3)
+    _hz_store(hz, h0, sw0, sr0, sp0, n0)
+    _hz_store(hz, h1, sw1, sr1, sp1, n1)
+    _hz_store(hz, h2, sw2, sr2, sp2, n2)
+    _hz_store(hz, h3, sw3, sr3, sp3, n3)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _horizon_sums(h, h_ns, step, c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, v_ts, v_mid,
+                  close_ns, lag_ns, after, clip, m_end, want_trades, o_mid_h, hz):
+    """Realized spread and price impact of the continuous trades at one horizon, into ``hz[h]``.
+
+    A clock horizon (``step == 0``) of ``h_ns`` walks the valid quotes ``v_ts``/``v_mid`` (sentinel
+    padded) with one pointer; a trade-count horizon of ``step`` trades reads the mid of the trade
+    ``step`` later (``m_end`` past the last). Share-weighted sums over the trades with a realized spread,
+    in trade order (the order of the reference), then ``hz[h] = [realized, impact, n]``.
+    """
+    sw = 0.0
+    sr = 0.0
+    sp = 0.0
+    cnt = 0
+    jj = 0
+    for c in range(n_cont):
+        if step == 0:
+            th = c_ts[c] + h_ns
+            beyond = th > close_ns
+            if beyond:
+                th = close_ns
+            jj = _advance(v_ts, jj, th - lag_ns + after)
+            m_h = np.nan if (jj == 0 or (beyond and not clip)) else v_mid[jj - 1]
+        elif c + step < n_cont:
+            m_h = c_mid[U(c + step)]
+        else:
+            m_h = m_end
+        if want_trades:
+            o_mid_h[h, c_i[c]] = m_h
+        e = c_eff[c]
+        r = realized_bps(c_px[c], c_sign[c], c_mid[c], m_h, e)
+        if r == r:
+            w = c_sz[c]
+            sw += w
+            sr += w * r
+            sp += w * (e - r)
+            cnt += 1
+    if sw > 0.0:
+        hz[h, 0] = sr / sw
+        hz[h, 1] = sp / sw
+    else:
+        hz[h, 0] = np.nan
+        hz[h, 1] = np.nan
+    hz[h, 2] = cnt
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -680,6 +893,29 @@ def tick_pass(
     hz = np.full((P, H, 3), np.nan)
     bins = np.zeros((P, n_bins))
     kyle = np.zeros((P, 6))
+    # scratch for the largest partition, reused by every partition of the batch
+    n_max = 0
+    m_max = 0
+    for p in range(P):
+        n_max = max(n_max, t_off[p + 1] - t_off[p])
+        m_max = max(m_max, q_off[p + 1] - q_off[p])
+    v_ts = np.empty(m_max + PAD, dtype=np.int64)
+    v_bid = np.empty(m_max)
+    v_ask = np.empty(m_max)
+    v_mid = np.empty(m_max)
+    v_idx = np.empty(m_max, dtype=np.int64)
+    c_ts = np.empty(n_max, dtype=np.int64)
+    c_px = np.empty(n_max)
+    c_sz = np.empty(n_max)
+    c_mid = np.empty(n_max)
+    c_eff = np.empty(n_max)
+    c_sign = np.empty(n_max, dtype=np.int8)
+    c_i = np.empty(n_max, dtype=np.int64)
+    ages = np.empty(n_max)
+    c_q = np.empty(n_max, dtype=np.int64)
+    c_aggr = np.empty(n_max, dtype=np.int8)
+    gaps = np.empty(n_max)
+    pbuf = np.empty(n_max)
     for p in range(P):
         a, b = t_off[p], t_off[p + 1]
         qa, qb = q_off[p], q_off[p + 1]
@@ -699,6 +935,7 @@ def tick_pass(
             bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades,
             o_use[ta:tb], qidx_view, o_sign[ta:tb], o_rule[ta:tb], o_loc[ta:tb], o_eff_bps[ta:tb], o_eff_px[ta:tb],
             o_mid_h[:, ta:tb], day[p], hz[p], bins[p], kyle[p],
+            v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_q, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
         )
         for i in range(tb - ta):  # local quote index -> batch quote index
             if qidx_view[i] >= 0:

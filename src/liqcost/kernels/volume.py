@@ -16,9 +16,11 @@ __all__ = [
     "trade_gaps",
     "sample_last",
     "realized_variance",
+    "rv_step",
     "size_stats",
     "percentile_linear",
     "percentile_inplace",
+    "percentile_buffered",
     "median",
 ]
 
@@ -187,17 +189,26 @@ def realized_variance(sampled):
     cnt = 0
     prev = np.nan
     for i in range(sampled.shape[0]):
-        v = sampled[i]
-        if not (v == v) or v <= 0.0:
-            continue
-        if prev == prev:
-            r = math.log(v / prev)
-            s += r * r
-            cnt += 1
-        prev = v
+        prev, s, cnt = rv_step(sampled[i], prev, s, cnt)
     out[0] = s if cnt > 0 else np.nan
     out[1] = cnt
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def rv_step(v, prev, s, cnt):
+    """One sampled price into a running realized variance: ``(prev, s, cnt)`` updated.
+
+    The step of :func:`realized_variance` (a NaN or non-positive ``v`` is skipped; ``prev`` is the last
+    usable price, NaN before the first), so a pass can stream its samples instead of storing them.
+    """
+    if not (v == v) or v <= 0.0:
+        return prev, s, cnt
+    if prev == prev:
+        r = math.log(v / prev)
+        s += r * r
+        cnt += 1
+    return v, s, cnt
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -264,6 +275,67 @@ def percentile_inplace(x, q):
         if x[i] < b:
             b = x[i]
     return a + (b - a) * (rank - lo)
+
+
+_BRACKET_MIN = 4096  # below this many values a plain selection on a copy is as fast
+_BRACKET_SAMPLE = 1024
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def percentile_buffered(x, q, buf):
+    """:func:`percentile_inplace` of ``x`` (the same value, bit for bit) leaving ``x`` untouched.
+
+    ``buf`` is scratch of at least ``len(x)`` elements. For large ``x`` a strided sample brackets the
+    wanted order statistics, one branch-free pass keeps the values inside the bracket (about a tenth of
+    them) in ``buf``, and the selection runs on those only: about one pass over ``x`` instead of the two
+    to three of a quickselect. When the bracket misses (adversarial orderings), the exact quickselect on
+    a copy decides. ``x`` must hold no NaN.
+    """
+    sample = _BRACKET_SAMPLE if x.shape[0] >= _BRACKET_MIN else 0
+    return _percentile_bracketed(x, q, buf, sample)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _percentile_bracketed(x, q, buf, sample):
+    """:func:`percentile_buffered` with the sample size as a parameter (0: no bracketing)."""
+    k = x.shape[0]
+    if k == 0:
+        return np.nan
+    rank = q / 100.0 * (k - 1)
+    lo = int(np.floor(rank))
+    need_b = 1 if lo < k - 1 else 0
+    if sample >= 2 and k >= 2:
+        smp = np.empty(sample)
+        for i in range(sample):
+            smp[i] = x[(i * k) // sample]
+        p = lo / (k - 1.0)
+        z = 3.5 * math.sqrt(sample * p * (1.0 - p)) + 2.0
+        r = p * (sample - 1)
+        r_lo = int(math.floor(r - z))
+        r_hi = int(math.ceil(r + z)) + 1
+        v_lo = -np.inf if r_lo <= 0 else _select_inplace(smp, r_lo)
+        v_hi = np.inf if r_hi >= sample - 1 else _select_inplace(smp, r_hi)
+        below = 0
+        nb = 0
+        for j in range(k):  # branch-free: store every value, keep those inside the bracket
+            v = x[j]
+            buf[nb] = v
+            nb += (v >= v_lo) & (v <= v_hi)
+            below += v < v_lo
+        kk = lo - below
+        if kk >= 0 and kk + need_b < nb:
+            part = buf[:nb]
+            a = _select_inplace(part, kk)
+            if need_b == 0:
+                return a
+            b = part[kk + 1]
+            for i in range(kk + 2, nb):
+                if part[i] < b:
+                    b = part[i]
+            return a + (b - a) * (rank - lo)
+    for j in range(k):
+        buf[j] = x[j]
+    return percentile_inplace(buf[:k], q)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
