@@ -106,17 +106,17 @@ def tick_step(p, have_prev, prev, last):
     ``p`` is the trade price, ``prev`` the price of the previous used trade (when ``have_prev``), ``last``
     the sign of the last price change (0 before any). Returns the trade's sign and rule code
     (:func:`tick_rule`) and the updated ``last``. The single step behind :func:`tick_rule` and the
-    fused tick pass; written with selects rather than branches (the direction of a price change is a
-    coin flip to the branch predictor).
+    fused tick pass; written as integer arithmetic rather than branches (the direction of a price change
+    is a coin flip to the branch predictor).
     """
     d = p - prev
     tol = PX_RTOL * abs(prev)
-    up = d > tol
-    move = (up | (d < -tol)) & have_prev
-    change = 1 if up else -1
-    sign = change if move else (last if have_prev else 0)
-    rule = RULE_TICK if move else (RULE_ZERO_TICK if (have_prev & (last != 0)) else RULE_UNSIGNED)
-    return sign, rule, change if move else last
+    hp = np.int64(have_prev)
+    move = (np.int64(d > tol) - np.int64(d < -tol)) * hp  # -1, 0, +1 (0: unchanged or no previous trade)
+    moved = move * move
+    sign = move + (1 - moved) * hp * last
+    rule = moved * RULE_TICK + (1 - moved) * hp * (last * last) * RULE_ZERO_TICK  # (RULE_UNSIGNED is 0)
+    return sign, rule, move + (1 - moved) * last
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -176,7 +176,7 @@ def sign_trades(price, bid, ask, aggressor, use, method, use_feed):
     return sign, rule
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def sign_one(p, b, a, aggressor, method, use_feed, tsign, trule):
     """Sign and rule of one used trade (:func:`sign_trades`), given its tick-rule result.
 
@@ -188,12 +188,11 @@ def sign_one(p, b, a, aggressor, method, use_feed, tsign, trule):
         return (1 if aggressor > 0 else -1), RULE_FEED
     s = 0
     if method != SIGN_TICK and b == b and a == a:
-        # comparisons combined with & and selects, not branches: which side of the quote a trade prints
-        # on is a coin flip to the branch predictor
+        # the quote rules as integer arithmetic where they can be: which side of the quote a trade
+        # prints on is a coin flip to the branch predictor
         m = 0.5 * (a + b)
         if method == SIGN_QUOTE or method == SIGN_LEE_READY:
-            off_mid = not _near(p, m)
-            s = 1 if (p > m) & off_mid else (-1 if (p < m) & off_mid else 0)
+            s = (np.int64(p > m) - np.int64(p < m)) * np.int64(not _near(p, m))
             if method == SIGN_QUOTE and s == 0:
                 return 0, RULE_UNSIGNED
         elif method == SIGN_EMO:
@@ -208,7 +207,8 @@ def sign_one(p, b, a, aggressor, method, use_feed, tsign, trule):
                 buy = ((p <= a) | _near(p, a)) & ((p >= upper) | _near(p, upper))
                 sell = ((p >= b) | _near(p, b)) & ((p <= lower) | _near(p, lower))
                 s = 1 if buy else (-1 if sell else 0)
-    return (s, RULE_QUOTE) if s != 0 else (tsign, trule)
+    q = s * s  # 1 when the quote decided
+    return s + (1 - q) * tsign, q * RULE_QUOTE + (1 - q) * trule
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -303,11 +303,6 @@ def _partition(
     ca = 0.0
     cbs = 0.0
     cas = 0.0
-    g = 0
-    smp = np.nan
-    rvm_prev = np.nan
-    rvm_s = 0.0
-    rvm_n = 0
     for j in range(m):
         b = q_bid[j]
         a = q_ask[j]
@@ -324,10 +319,6 @@ def _partition(
         nv += 1
         if b == a:
             n_lock += 1
-        while g < n_grid and grid[U(g)] < t:
-            rvm_prev, rvm_s, rvm_n = rv_step(smp, rvm_prev, rvm_s, rvm_n)
-            g += 1
-        smp = mq
         if t >= close_ns:
             continue
         if t <= open_ns:
@@ -350,9 +341,6 @@ def _partition(
         ca = a
         cbs = q_bsz[j]
         cas = q_asz[j]
-    while g < n_grid:
-        rvm_prev, rvm_s, rvm_n = rv_step(smp, rvm_prev, rvm_s, rvm_n)
-        g += 1
     if have_cur and close_ns > cur_t:
         dt = close_ns - cur_t
         w = float(dt)
@@ -366,6 +354,13 @@ def _partition(
     for j in range(nv, nv + PAD):  # sentinels: the walks below need no bound test
         v_ts[j] = _TS_MAX
     vts = v_ts[:nv]
+    # the mid on the volatility grid: the last valid quote at or before each grid time (volume.sample_last)
+    rvm_prev = np.nan
+    rvm_s = 0.0
+    rvm_n = 0
+    for g in range(n_grid):
+        k = np.searchsorted(vts, grid[g], side="right") - 1
+        rvm_prev, rvm_s, rvm_n = rv_step(v_mid[k] if k >= 0 else np.nan, rvm_prev, rvm_s, rvm_n)
     k_open = np.searchsorted(vts, open_ns - lag_ns + after) - 1
     k_close = np.searchsorted(vts, close_ns - lag_ns + after) - 1
     open_mid = v_mid[k_open] if k_open >= 0 else np.nan
@@ -496,8 +491,7 @@ def _partition(
     nq = n_age
 
     # ---- pass C, continuous trades: sizes (volume.size_stats), gaps (volume.trade_gaps), idle/BVC buckets
-    # (volume.bucket_activity), volume bins (volume.volume_bins), prices on the volatility grid
-    # (volume.sample_last), each streamed
+    # (volume.bucket_activity) and volume bins (volume.volume_bins), each streamed
     n_bk = (close_ns - open_ns + bucket_ns - 1) // bucket_ns
     if n_bk < 0:
         n_bk = 0
@@ -509,11 +503,6 @@ def _partition(
     vb_end = open_ns + bin_ns
     for b in range(n_bins):
         bins[b] = 0.0
-    g = 0
-    smp = np.nan
-    rvt_prev = np.nan
-    rvt_s = 0.0
-    rvt_n = 0
     sz_tot = 0.0
     n_odd = 0
     odd_v = 0.0
@@ -545,13 +534,14 @@ def _partition(
                 vb += 1
                 vb_end += bin_ns
             bins[U(vb)] += s
-        while g < n_grid and grid[U(g)] < ts:
-            rvt_prev, rvt_s, rvt_n = rv_step(smp, rvt_prev, rvt_s, rvt_n)
-            g += 1
-        smp = p
-    while g < n_grid:
-        rvt_prev, rvt_s, rvt_n = rv_step(smp, rvt_prev, rvt_s, rvt_n)
-        g += 1
+    # trade prices on the volatility grid (volume.sample_last over the continuous trades)
+    cts = c_ts[:n_cont]
+    rvt_prev = np.nan
+    rvt_s = 0.0
+    rvt_n = 0
+    for g in range(n_grid):
+        k = np.searchsorted(cts, grid[g], side="right") - 1
+        rvt_prev, rvt_s, rvt_n = rv_step(c_px[k] if k >= 0 else np.nan, rvt_prev, rvt_s, rvt_n)
 
     # ---- horizons: one loop per horizon over the continuous trades (its sums stay in registers).
     # Clock horizons take the mid in force at min(t + h, close) - lag (asof.asof_mid_at_horizon: one
@@ -565,9 +555,11 @@ def _partition(
         _clock_horizons(h, hor_ns[h], h1, hor_ns[h1], h2, hor_ns[h2], h3, hor_ns[h3],
                         c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, v_ts, v_mid,
                         close_ns, lag_ns - after, clip, want_trades, o_mid_h, hz)
-    for k in range(n_h2):
-        _horizon_sums(n_h1 + k, 0, hor_tr[k], c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, v_ts, v_mid,
-                      close_ns, lag_ns, after, clip, m_end, want_trades, o_mid_h, hz)
+    for k in range(0, n_h2, 3):  # three trade-count horizons per loop
+        k1 = min(k + 1, n_h2 - 1)
+        k2 = min(k + 2, n_h2 - 1)
+        _count_horizons(n_h1 + k, hor_tr[k], n_h1 + k1, hor_tr[k1], n_h1 + k2, hor_tr[k2],
+                        c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, m_end, want_trades, o_mid_h, hz)
     # Kyle's lambda: the mid change from each continuous trade to the next, on its signed size
     for k in range(6):
         kyle[k] = 0.0
@@ -735,8 +727,10 @@ def _hz_store(hz, h, sw, sr, sp, cnt):
 @njit(cache=True, nogil=True, error_model="numpy")
 def _clock_horizons(h0, ns0, h1, ns1, h2, ns2, h3, ns3, c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont,
                     v_ts, v_mid, close_ns, lag_after, clip, want_trades, o_mid_h, hz):
-    """Four clock horizons at once (:func:`_horizon_sums` for each): four independent quote walks in one
-    loop, so the processor overlaps them, and the sums in registers."""
+    """Four clock horizons at once: for each continuous trade the mid in force at ``min(t + h, close) - lag``
+    (asof.asof_mid_at_horizon; NaN past the close without ``clip``), by four independent quote walks in
+    one loop (the processor overlaps them), and the share-weighted realized-spread and impact sums, in
+    trade order, in registers; then ``hz[h] = [realized, impact, n]``."""
     j0 = 0
     j1 = 0
     j2 = 0
@@ -773,50 +767,41 @@ def _clock_horizons(h0, ns0, h1, ns1, h2, ns2, h3, ns3, c_ts, c_px, c_sz, c_mid,
     _hz_store(hz, h3, sw3, sr3, sp3, n3)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _horizon_sums(h, h_ns, step, c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, v_ts, v_mid,
-                  close_ns, lag_ns, after, clip, m_end, want_trades, o_mid_h, hz):
-    """Realized spread and price impact of the continuous trades at one horizon, into ``hz[h]``.
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _mid_after(c_mid, c, step, n_cont, m_end):
+    """Prevailing mid of the continuous trade ``step`` after trade ``c`` (``m_end`` past the last)."""
+    return c_mid[U(c + step)] if c + step < n_cont else m_end
 
-    A clock horizon (``step == 0``) of ``h_ns`` walks the valid quotes ``v_ts``/``v_mid`` (sentinel
-    padded) with one pointer; a trade-count horizon of ``step`` trades reads the mid of the trade
-    ``step`` later (``m_end`` past the last). Share-weighted sums over the trades with a realized spread,
-    in trade order (the order of the reference), then ``hz[h] = [realized, impact, n]``.
-    """
-    sw = 0.0
-    sr = 0.0
-    sp = 0.0
-    cnt = 0
-    jj = 0
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _count_horizons(h0, st0, h1, st1, h2, st2, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, m_end, want_trades,
+                    o_mid_h, hz):
+    """Three trade-count horizons at once: the mid of the ``step``-th later continuous trade (the mid at
+    the close, or NaN, ``m_end``, for the last ``step`` trades), share-weighted sums in trade order."""
+    sw0 = sr0 = sp0 = 0.0
+    sw1 = sr1 = sp1 = 0.0
+    sw2 = sr2 = sp2 = 0.0
+    n0 = n1 = n2 = 0
     for c in range(n_cont):
-        if step == 0:
-            th = c_ts[c] + h_ns
-            beyond = th > close_ns
-            if beyond:
-                th = close_ns
-            jj = _advance(v_ts, jj, th - lag_ns + after)
-            m_h = np.nan if (jj == 0 or (beyond and not clip)) else v_mid[jj - 1]
-        elif c + step < n_cont:
-            m_h = c_mid[U(c + step)]
-        else:
-            m_h = m_end
+        m0 = _mid_after(c_mid, c, st0, n_cont, m_end)
+        m1 = _mid_after(c_mid, c, st1, n_cont, m_end)
+        m2 = _mid_after(c_mid, c, st2, n_cont, m_end)
         if want_trades:
-            o_mid_h[h, c_i[c]] = m_h
+            i = c_i[c]
+            o_mid_h[h0, i] = m0
+            o_mid_h[h1, i] = m1
+            o_mid_h[h2, i] = m2
+        p = c_px[c]
+        d = c_sign[c]
+        mid = c_mid[c]
         e = c_eff[c]
-        r = realized_bps(c_px[c], c_sign[c], c_mid[c], m_h, e)
-        if r == r:
-            w = c_sz[c]
-            sw += w
-            sr += w * r
-            sp += w * (e - r)
-            cnt += 1
-    if sw > 0.0:
-        hz[h, 0] = sr / sw
-        hz[h, 1] = sp / sw
-    else:
-        hz[h, 0] = np.nan
-        hz[h, 1] = np.nan
-    hz[h, 2] = cnt
+        w = c_sz[c]
+        sw0, sr0, sp0, n0 = _hz_add(p, d, mid, m0, e, w, sw0, sr0, sp0, n0)
+        sw1, sr1, sp1, n1 = _hz_add(p, d, mid, m1, e, w, sw1, sr1, sp1, n1)
+        sw2, sr2, sp2, n2 = _hz_add(p, d, mid, m2, e, w, sw2, sr2, sp2, n2)
+    _hz_store(hz, h0, sw0, sr0, sp0, n0)
+    _hz_store(hz, h1, sw1, sr1, sp1, n1)
+    _hz_store(hz, h2, sw2, sr2, sp2, n2)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
