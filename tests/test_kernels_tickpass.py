@@ -137,3 +137,28 @@ def test_empty_batch_and_empty_day():
     out = run([e])
     f = dict(zip(K.DAY_FIELDS, out[9][0]))
     assert f["n_trades"] == 0 and f["volume_shares"] == 0 and np.isnan(f["vwap_px"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 5), st.integers(0, 3)), max_size=6), st.data())
+def test_partition_ids_match_reference(runs, data):
+    # runs of symbol codes over a few "days" of 100 ns, times drawn around them (some outside the bounds)
+    bounds = np.array([0, 100, 200, 300, 400], np.int64)
+    run_len = np.array([n for n, _ in runs], np.int64)
+    run_code = np.array([c for _, c in runs], np.int64)
+    n = int(run_len.sum())
+    ts = np.array(data.draw(st.lists(st.integers(-20, 420), min_size=n, max_size=n)), np.int64)
+    if data.draw(st.booleans()):
+        ts = np.sort(ts)
+    pid, ordered = K.partition_ids(run_len, run_code, ts, bounds)
+    ref_pid, ref_ordered = R.partition_ids(run_len, run_code, ts, bounds)
+    np.testing.assert_array_equal(pid, ref_pid)
+    assert ordered == ref_ordered == K.ordered_by_partition(pid, ts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-3, 3), max_size=30))
+def test_run_starts_match_reference(xs):
+    x = np.sort(np.array(xs, np.int64))
+    for got, ref in zip(K.run_starts(x), R.run_starts(x)):
+        np.testing.assert_array_equal(got, ref)

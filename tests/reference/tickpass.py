@@ -170,3 +170,25 @@ def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict
               "mid_h": mid_h}
     return {"day": d, "hz": np.array(hz, dtype=float).reshape(-1, 3), "bins": bins, "kyle_xy": (xs, ys),
             "trades": trades}
+
+
+def partition_ids(run_len, run_code, ts, bounds):
+    """Slow twin of liqcost.kernels.tickpass.partition_ids: (pid per row, rows in (pid, ts) order)."""
+    n_days = len(bounds) - 1
+    codes = [c for ln, c in zip(run_len, run_code) for _ in range(ln)]
+    pid = []
+    for c, t in zip(codes, ts):
+        days = [k for k in range(n_days) if bounds[k] <= t < bounds[k + 1]]
+        pid.append(c * n_days + days[0] if days else -1)
+    keys = list(zip(pid, ts))
+    return np.array(pid, dtype=np.int64), keys == sorted(keys)
+
+
+def run_starts(x):
+    """Slow twin of liqcost.kernels.tickpass.run_starts."""
+    values, starts = [], []
+    for i, v in enumerate(x):
+        if i == 0 or v != x[i - 1]:
+            values.append(v)
+            starts.append(i)
+    return np.array(values, dtype=np.asarray(x).dtype), np.array(starts, dtype=np.int64)

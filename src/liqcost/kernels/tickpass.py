@@ -50,7 +50,7 @@ from .spreads import (
 from .volume import percentile_buffered, rv_step
 
 __all__ = ["DAY_FIELDS", "USE_EXCLUDED", "USE_CONTINUOUS", "USE_AUCTION", "STATUS_OK", "STATUS_UNSORTED_TRADES",
-           "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids"]
+           "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids", "run_starts"]
 
 USE_EXCLUDED = 0  # invalid price/size or outside the session
 USE_CONTINUOUS = 1  # continuous-session trade: signed, in spreads and impact
@@ -193,38 +193,75 @@ def ordered_by_partition(pid, ts):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def partition_ids(run, run_code, ts, bounds):
-    """Partition id ``symbol_code * n_days + day`` of every row.
+def partition_ids(run_len, run_code, ts, bounds):
+    """Partition id ``symbol_code * n_days + day`` of every row, and whether the rows are in order.
 
     Parameters
     ----------
-    run : int64[n] or uint32[n]
-        Run id of each row's symbol (consecutive rows with the same symbol share a run id).
+    run_len : int64[r]
+        Lengths of the runs of consecutive rows with the same symbol, in row order.
     run_code : int64[r]
         Symbol code of each run.
     ts : int64[n]
-        Time stamps, ns UTC.
+        Time stamps, ns UTC (``n = sum(run_len)``).
     bounds : int64[d + 1]
         UTC ns of the local midnights, ascending (day k is ``[bounds[k], bounds[k + 1])``).
 
     Returns
     -------
-    int64[n]
+    pid : int64[n]
         Partition ids; -1 for a time outside ``bounds``. A moving day pointer makes sorted input O(n).
+    ordered : bool
+        True when the rows are sorted by partition id, then by time (:func:`ordered_by_partition`).
     """
     n = ts.shape[0]
     n_days = bounds.shape[0] - 1
     out = np.empty(n, dtype=np.int64)
+    ordered = True
+    prev_p = np.iinfo(np.int64).min
+    prev_t = np.iinfo(np.int64).min
+    lo = bounds[0]
+    hi = bounds[1] if n_days > 0 else lo
     d = 0
+    i = 0
+    for r in range(run_len.shape[0]):
+        base = run_code[r] * n_days
+        for _ in range(run_len[r]):
+            t = ts[i]
+            if lo <= t < hi:
+                p = base + d
+            elif t < bounds[0] or t >= bounds[n_days]:
+                p = -1
+            else:
+                d = np.searchsorted(bounds, t, side="right") - 1
+                lo = bounds[d]
+                hi = bounds[d + 1]
+                p = base + d
+            out[i] = p
+            ordered &= (p > prev_p) | ((p == prev_p) & (t >= prev_t))
+            prev_p = p
+            prev_t = t
+            i += 1
+    return out, ordered
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def run_starts(x):
+    """Distinct values of a sorted array and where each starts: ``(values, starts)`` (one pass)."""
+    n = x.shape[0]
+    k = 0
     for i in range(n):
-        t = ts[i]
-        if not (bounds[d] <= t < bounds[d + 1]):
-            if t < bounds[0] or t >= bounds[n_days]:
-                out[i] = -1
-                continue
-            d = np.searchsorted(bounds, t, side="right") - 1
-        out[i] = run_code[run[i]] * n_days + d
-    return out
+        if i == 0 or x[i] != x[i - 1]:
+            k += 1
+    values = np.empty(k, dtype=x.dtype)
+    starts = np.empty(k, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if i == 0 or x[i] != x[i - 1]:
+            values[k] = x[i]
+            starts[k] = i
+            k += 1
+    return values, starts
 
 
 PAD = 8  # sentinel slots after the valid quotes

@@ -220,6 +220,14 @@ def _column_array(frame: pl.DataFrame, col: str, dtype) -> np.ndarray:
     return arr if arr.dtype == dtype else arr.astype(dtype)
 
 
+def _ts_ns(frame: pl.DataFrame) -> pl.Series:
+    """The time stamps as int64 ns (physical values)."""
+    s = frame.get_column("ts")
+    if isinstance(s.dtype, pl.Datetime):
+        return s.dt.cast_time_unit("ns").to_physical()
+    return s.cast(pl.Int64)
+
+
 def _np(frame: pl.DataFrame, col: str, dtype) -> np.ndarray:
     return _ro(frame.get_column(col).to_numpy(), dtype)
 
@@ -296,59 +304,72 @@ def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, 
     day; the day is found by a binary search of the UTC instants of local midnights, so no per-row time
     zone conversion), and rows are put in (partition, time) order only when they are not already in it
     (a stable sort: equal time stamps keep their order). Partitions come in (symbol, date) order; a
-    symbol-day present in only one of the frames is kept with no rows in the other.
+    symbol-day present in only one of the frames is kept with no rows in the other. The trade and quote
+    frames are prepared on two threads (polars and the numba kernel release the GIL).
     """
-    from liqcost.kernels.tickpass import ordered_by_partition, partition_ids
+    from concurrent.futures import ThreadPoolExecutor
+
+    from liqcost.kernels.tickpass import partition_ids, run_starts
 
     frames = {k: f for k, f in (("t", trades), ("q", quotes)) if f is not None and f.height > 0}
     for k, f in frames.items():
         _check_ts(f, "trade" if k == "t" else "quote", "input")
     if not frames:
         return _assemble([], [], _empty_trades(), [], _empty_quotes(), [])
-    syms = sorted(set().union(*[set(f.get_column("symbol").cast(pl.String).unique().to_list()) for f in frames.values()]))
-    code = {x: i for i, x in enumerate(syms)}
-    wanted = np.array([bool(not symbols or x in set(symbols)) for x in syms])
-    lo = min(f.get_column("ts").min() for f in frames.values())
-    hi = max(f.get_column("ts").max() for f in frames.values())
-    tz = ZoneInfo(timezone)
-    first = lo.astimezone(tz).date() - dt.timedelta(days=1)
-    last = hi.astimezone(tz).date() + dt.timedelta(days=1)
-    bounds = local_day_bounds_ns(first, last, timezone)
-    n_days = len(bounds) - 1
-    d_lo = 0 if start is None else max(0, (start - first).days)
-    d_hi = n_days - 1 if end is None else min(n_days - 1, (end - first).days)
-
     cols_of = {"t": ("ts", "price", "size", "aggressor", "auction"), "q": ("ts", "bid", "ask", "bid_size", "ask_size")}
     dtypes = {"ts": np.int64, "aggressor": np.int8, "auction": np.int8}
-    out = {}
-    for k, f in frames.items():
-        sym_col = f.get_column("symbol")
-        if sym_col.dtype != pl.String:
-            sym_col = sym_col.cast(pl.String)
-        run = np.ascontiguousarray(sym_col.rle_id().to_numpy(), dtype=np.int64)
-        n_runs = int(run[-1]) + 1
-        starts = np.searchsorted(run, np.arange(n_runs))  # rle ids count up by one at each change of symbol
-        run_sym = sym_col.gather(starts).to_list()
-        run_code = np.array([code[x] for x in run_sym], dtype=np.int64)
-        arrays = {c: _column_array(f, c, dtypes.get(c, np.float64)) for c in cols_of[k]}
-        ts_arr = np.ascontiguousarray(arrays["ts"], dtype=np.int64)
-        pid = partition_ids(run, run_code, ts_arr, bounds)  # symbol code x local day, in one pass
-        keep = None
-        if symbols:
-            keep = wanted[pid // n_days]
-        if start is not None or end is not None:
-            day = pid % n_days
-            in_days = (day >= d_lo) & (day <= d_hi)
-            keep = in_days if keep is None else keep & in_days
-        if keep is not None:
-            pid = pid[keep]
-            arrays = {c: a[keep] for c, a in arrays.items()}
-        if not ordered_by_partition(pid, arrays["ts"]):
-            order = np.lexsort((arrays["ts"], pid))
-            pid = pid[order]
-            arrays = {c: a[order] for c, a in arrays.items()}
-        out[k] = ({c: _ro(a, dtypes.get(c, np.float64)) for c, a in arrays.items()}, pid)
-    firsts = [pid[np.concatenate(([True], pid[1:] != pid[:-1]))] if pid.size else pid for _, pid in out.values()]
+
+    def load(k):  # symbol runs (one pass over the strings) and the columns as numpy arrays
+        f = frames[k]
+        runs = f.get_column("symbol").rle()
+        run_len = np.ascontiguousarray(runs.struct.field("len").to_numpy(), dtype=np.int64)
+        run_sym = runs.struct.field("value").cast(pl.String).to_list()
+        arrays = {c: np.ascontiguousarray(_column_array(f, c, dtypes.get(c, np.float64)), dtype=dtypes.get(c, np.float64))
+                  for c in cols_of[k]}
+        return run_len, run_sym, arrays
+
+    pool = ThreadPoolExecutor(max_workers=2) if len(frames) > 1 else None
+    try:
+        loaded = dict(zip(frames, pool.map(load, frames) if pool else map(load, frames)))
+        syms = sorted(set().union(*[set(v[1]) for v in loaded.values()]))
+        code = {x: i for i, x in enumerate(syms)}
+        wanted = np.array([bool(not symbols or x in set(symbols)) for x in syms])
+        lo = min(_ts_ns(f).min() for f in frames.values())
+        hi = max(_ts_ns(f).max() for f in frames.values())
+        tz = ZoneInfo(timezone)
+        utc = dt.timezone.utc
+        first = dt.datetime.fromtimestamp(lo // NS, utc).astimezone(tz).date() - dt.timedelta(days=1)
+        last = dt.datetime.fromtimestamp(hi // NS, utc).astimezone(tz).date() + dt.timedelta(days=1)
+        bounds = local_day_bounds_ns(first, last, timezone)
+        n_days = len(bounds) - 1
+        d_lo = 0 if start is None else max(0, (start - first).days)
+        d_hi = n_days - 1 if end is None else min(n_days - 1, (end - first).days)
+
+        def place(k):  # partition ids, the selection, (partition, time) order
+            run_len, run_sym, arrays = loaded[k]
+            run_code = np.array([code[x] for x in run_sym], dtype=np.int64)
+            pid, ordered = partition_ids(run_len, run_code, arrays["ts"], bounds)
+            keep = None
+            if symbols:
+                keep = wanted[pid // n_days]
+            if start is not None or end is not None:
+                day = pid % n_days
+                in_days = (day >= d_lo) & (day <= d_hi)
+                keep = in_days if keep is None else keep & in_days
+            if keep is not None:
+                pid = pid[keep]
+                arrays = {c: a[keep] for c, a in arrays.items()}
+            if not ordered:
+                order = np.lexsort((arrays["ts"], pid))
+                pid = pid[order]
+                arrays = {c: a[order] for c, a in arrays.items()}
+            return {c: _ro(a, dtypes.get(c, np.float64)) for c, a in arrays.items()}, pid
+
+        out = dict(zip(loaded, pool.map(place, loaded) if pool else map(place, loaded)))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    firsts = [run_starts(pid)[0] for _, pid in out.values()]
     all_pids = np.union1d(firsts[0], firsts[-1]) if len(firsts) > 1 else firsts[0]
     symbols_out = [syms[int(x) // n_days] for x in all_pids]
     dates_out = [first + dt.timedelta(days=int(x) % n_days) for x in all_pids]
