@@ -393,24 +393,26 @@ def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, 
     )
 
 
-def _part_queries(parts_files: list[tuple], select) -> tuple[list, list[int]]:
-    """One lazy scan per partition with files (and the partition indices), expressions from the first file."""
-    files = [str(f) for fs in parts_files for f in fs]
-    if not files:
-        return [], []
-    exprs = select(pl.scan_parquet(files[0]).collect_schema())
-    owners = [k for k, fs in enumerate(parts_files) if fs]
-    queries = [pl.scan_parquet([str(f) for f in parts_files[k]], missing_columns="insert", extra_columns="ignore")
-               .select(exprs) for k in owners]
+def _file_queries(parts_files: list[tuple], select) -> tuple[list, list[int]]:
+    """One lazy scan per file, with expressions from that file's own schema (an optional column missing
+    from some files is read where it is, as 0 elsewhere), and the partition each file belongs to."""
+    queries = []
+    owners = []
+    for k, fs in enumerate(parts_files):
+        for f in fs:
+            scan = pl.scan_parquet(str(f))
+            queries.append(scan.select(select(scan.collect_schema())))
+            owners.append(k)
     return queries, owners
 
 
 def _counted(frames: list, owners: list[int], n_parts: int, empty, kind: str) -> tuple[dict, np.ndarray]:
+    """Rows of each partition (the heights of its files' frames) and the columns end to end."""
     counts = np.zeros(n_parts, dtype=np.int64)
     for k, f in zip(owners, frames):
-        counts[k] = f.height
+        counts[k] += f.height
         _check_ts(f, kind, "dataset")
-    frame = pl.concat(frames, rechunk=True) if frames else empty()
+    frame = pl.concat(frames, rechunk=True, how="vertical_relaxed") if frames else empty()
     return _frame_arrays(frame), counts
 
 
@@ -419,53 +421,20 @@ def _frame_arrays(frame: pl.DataFrame) -> dict:
     return {c: frame.get_column(c).to_numpy() for c in frame.columns}
 
 
-def _read_files(parts_files: list[tuple], select, empty) -> tuple[pl.DataFrame, np.ndarray]:
-    """One scan of all the files with a per-row file column (robust to files whose columns differ)."""
-    files = [str(f) for fs in parts_files for f in fs]
-    counts = np.zeros(len(parts_files), dtype=np.int64)
-    if not files:
-        return empty(), counts
-    owner = {}
-    for k, fs in enumerate(parts_files):
-        for f in fs:
-            owner[str(f)] = k
-    scan = pl.scan_parquet(files, include_file_paths="_file", missing_columns="insert", extra_columns="ignore")
-    schema = scan.collect_schema()
-    frame = scan.select([*select(schema), pl.col("_file")]).collect()
-    runs = frame.get_column("_file").rle()
-    lengths = runs.struct.field("len").to_numpy()
-    values = runs.struct.field("value").to_list()
-    for n, v in zip(lengths, values):
-        counts[owner[v]] += n
-    return frame.drop("_file"), counts
-
-
 def read_parts(parts: list[SymbolDay]) -> TickBatch:
     """Read the trade and quote files of several dataset symbol-days into one batch.
 
-    One lazy scan per partition, all run together by ``collect_all`` (polars decodes them on its thread
+    One lazy scan per file, all run together by ``collect_all`` (polars decodes them on its thread
     pool); the row counts are the heights, so no per-row file column is needed (a path string per row
-    costs more than decoding a numeric column). The expressions come from the first file's schema; a
-    batch whose files disagree (an optional column in some files only, another time-stamp type) is read
-    by one scan per kind with a per-row file column instead (:func:`_read_files`). Rows of a partition
-    stay in file order (the dataset keeps each part sorted by time; a partition with several
-    parts is re-sorted by the kernel's sortedness check, see :func:`measure_batch`).
+    costs more than decoding a numeric column). Each file's columns are selected by its own schema. Rows
+    of a partition stay in file order (the dataset keeps each part sorted by time; a partition with
+    several parts is re-sorted by the kernel's sortedness check, see :func:`measure_batch`).
     """
-    t_files = [p.trade_files for p in parts]
-    q_files = [p.quote_files for p in parts]
-    t_queries, t_owners = _part_queries(t_files, _trade_select)
-    q_queries, q_owners = _part_queries(q_files, _quote_select)
-    try:
-        frames = pl.collect_all(t_queries + q_queries) if t_queries or q_queries else []
-    except pl.exceptions.PolarsError:  # files of a batch disagree on their columns: one scan per kind
-        t, tc = _read_files(t_files, _trade_select, _empty_trades)
-        q, qc = _read_files(q_files, _quote_select, _empty_quotes)
-        _check_ts(t, "trade", "dataset")
-        _check_ts(q, "quote", "dataset")
-        t, q = _frame_arrays(t), _frame_arrays(q)
-    else:
-        t, tc = _counted(frames[:len(t_queries)], t_owners, len(parts), _empty_trades, "trade")
-        q, qc = _counted(frames[len(t_queries):], q_owners, len(parts), _empty_quotes, "quote")
+    t_queries, t_owners = _file_queries([p.trade_files for p in parts], _trade_select)
+    q_queries, q_owners = _file_queries([p.quote_files for p in parts], _quote_select)
+    frames = pl.collect_all(t_queries + q_queries) if t_queries or q_queries else []
+    t, tc = _counted(frames[:len(t_queries)], t_owners, len(parts), _empty_trades, "trade")
+    q, qc = _counted(frames[len(t_queries):], q_owners, len(parts), _empty_quotes, "quote")
     t_off = np.zeros(len(parts) + 1, dtype=np.int64)
     q_off = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(tc, out=t_off[1:])

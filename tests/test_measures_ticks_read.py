@@ -1,0 +1,96 @@
+"""Reading dataset batches (one scan per file, counts from the heights): the daily metrics equal those
+computed from the same rows in memory, with optional columns missing from some files and symbol-days
+split over several files."""
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+from reference.frames import random_days
+
+from liqcost.config import load_config
+from liqcost.io.dataset import Dataset
+from liqcost.measures.daily import daily_metrics, plan_dataset
+from liqcost.measures.ticks import read_parts
+
+DAYS = [dt.date(2025, 3, 3) + dt.timedelta(days=i) for i in range(4)]
+NY = "America/New_York"
+
+
+def _write(root, kind, frame, split_first=False, drop=(), drop_half=False):
+    """Hive layout kind=/symbol=/date=/part-*.parquet; optionally two files for the first symbol-day and
+    symbol-days (numbered in order) written without the optional columns. Returns the rows as written
+    (a missing flag reads as 0)."""
+    frame = frame.with_columns(pl.col("ts").dt.convert_time_zone(NY).dt.date().alias("_d"))
+    written = []
+    for k, ((sym, d), g) in enumerate(sorted(frame.group_by(["symbol", "_d"]), key=lambda x: x[0])):
+        out = root / f"kind={kind}" / f"symbol={sym}" / f"date={d.isoformat()}"
+        out.mkdir(parents=True, exist_ok=True)
+        g = g.drop("_d").sort("ts")
+        written.append(g.with_columns(pl.lit(0, pl.Int8).alias("aggressor"), pl.lit(0, pl.Int8).alias("auction"))
+                       if k in drop else g)
+        if k in drop:
+            g = g.drop("aggressor", "auction")
+        if split_first and k == 0:
+            a = g.head(g.height // 2)
+            if drop_half:  # the symbol-day's two files disagree on their columns
+                written[-1] = pl.concat([a.with_columns(pl.lit(0, pl.Int8).alias("aggressor"),
+                                                        pl.lit(0, pl.Int8).alias("auction")), g.tail(g.height - a.height)])
+                a = a.drop("aggressor", "auction")
+            a.write_parquet(out / "part-a.parquet")
+            g.tail(g.height - g.height // 2).write_parquet(out / "part-b.parquet")
+        else:
+            g.write_parquet(out / "part-0.parquet")
+    return pl.concat(written)
+
+
+def _same(a: pl.DataFrame, b: pl.DataFrame):
+    assert a.columns == b.columns and a.height == b.height
+    for c in a.columns:
+        x, y = a.get_column(c), b.get_column(c)
+        if x.dtype == pl.Float64:
+            np.testing.assert_array_equal(x.to_numpy(), y.to_numpy(), err_msg=c)
+        else:
+            assert x.equals(y, null_equal=True), c
+
+
+def _case(tmp_path, drop=(), split_first=False, drop_half=False):
+    t, q = random_days(["AA", "BB", "CC"], DAYS, seed=4, trades_per_day=40, quotes_per_day=80)
+    t = t.with_columns(pl.when(pl.int_range(pl.len()) % 7 == 0).then(pl.lit(1, pl.Int8)).otherwise(pl.lit(0, pl.Int8))
+                       .alias("aggressor"))
+    t = _write(tmp_path, "trades", t, split_first=split_first, drop=drop, drop_half=drop_half)
+    _write(tmp_path, "quotes", q)
+    cfg = load_config()
+    from_ds = daily_metrics(cfg, dataset=Dataset(tmp_path), workers=1).daily
+    from_mem = daily_metrics(cfg, trades=t, quotes=q, workers=1).daily
+    _same(from_ds, from_mem)
+    return t, q
+
+
+def test_dataset_reads_equal_in_memory(tmp_path):
+    _case(tmp_path)
+
+
+def test_partitions_without_the_optional_columns(tmp_path):
+    # two symbol-days lack aggressor/auction (their flags read as 0), the others keep theirs
+    t, _ = _case(tmp_path, drop=(0, 5))
+    batch = read_parts(plan_dataset(Dataset(tmp_path)))
+    assert batch.t_aggr.sum() == t["aggressor"].cast(pl.Int64).sum() > 0
+
+
+def test_files_of_a_symbol_day_that_disagree(tmp_path):
+    # the first file of the first symbol-day has no flags, the second has them: each file is read by its schema
+    t, _ = _case(tmp_path, split_first=True, drop_half=True)
+    batch = read_parts(plan_dataset(Dataset(tmp_path)))
+    assert batch.t_aggr.sum() == t["aggressor"].cast(pl.Int64).sum() > 0
+
+
+def test_symbol_day_split_over_two_files(tmp_path):
+    t, _ = _case(tmp_path, split_first=True)
+    parts = plan_dataset(Dataset(tmp_path))
+    batch = read_parts(parts)
+    counts = np.diff(batch.t_off)
+    assert len(parts[0].trade_files) == 2
+    expected = t.group_by("symbol", pl.col("ts").dt.convert_time_zone(NY).dt.date().alias("d")).agg(pl.len()).sort(
+        "symbol", "d")["len"].to_numpy()
+    np.testing.assert_array_equal(counts, expected)
