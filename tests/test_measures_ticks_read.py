@@ -94,3 +94,21 @@ def test_symbol_day_split_over_two_files(tmp_path):
     expected = t.group_by("symbol", pl.col("ts").dt.convert_time_zone(NY).dt.date().alias("d")).agg(pl.len()).sort(
         "symbol", "d")["len"].to_numpy()
     np.testing.assert_array_equal(counts, expected)
+
+
+def test_nulls_read_as_nan_and_zero(tmp_path):
+    # null prices/sizes/quote sides (excluded or invalid rows) and null flags read like the in-memory path
+    t, q = random_days(["AA", "BB"], DAYS[:2], seed=9, trades_per_day=30, quotes_per_day=60)
+    i = pl.int_range(pl.len())
+    t = t.with_columns(pl.when(i % 11 == 3).then(None).otherwise(pl.col("price")).alias("price"),
+                       pl.when(i % 13 == 5).then(None).otherwise(pl.col("size")).alias("size"),
+                       pl.when(i % 5 == 1).then(None).otherwise(pl.lit(1, pl.Int8)).alias("aggressor"))
+    q = q.with_columns(pl.when(i % 17 == 2).then(None).otherwise(pl.col("bid")).alias("bid"))
+    _write(tmp_path, "trades", t)
+    _write(tmp_path, "quotes", q)
+    cfg = load_config()
+    _same(daily_metrics(cfg, dataset=Dataset(tmp_path), workers=1).daily,
+          daily_metrics(cfg, trades=t, quotes=q, workers=1).daily)
+    batch = read_parts(plan_dataset(Dataset(tmp_path)))
+    assert np.isnan(batch.t_px).sum() == t["price"].null_count() > 0
+    assert batch.t_aggr.sum() == t["aggressor"].drop_nulls().cast(pl.Int64).sum()

@@ -232,27 +232,38 @@ def _np(frame: pl.DataFrame, col: str, dtype) -> np.ndarray:
     return _ro(frame.get_column(col).to_numpy(), dtype)
 
 
+def _ts_expr(schema):
+    dtype = schema["ts"]
+    if isinstance(dtype, pl.Datetime):
+        e = pl.col("ts") if dtype.time_unit == "ns" else pl.col("ts").dt.cast_time_unit("ns")
+        return e.cast(pl.Int64).alias("ts")
+    return pl.col("ts").cast(pl.Int64) if dtype != pl.Int64 else pl.col("ts")
+
+
+def _as(schema, col, dtype):
+    """The column, cast only when it is not of ``dtype`` already (a no-op cast still costs a pass)."""
+    return pl.col(col) if schema[col] == dtype else pl.col(col).cast(dtype)
+
+
 def _trade_select(schema) -> list:
-    exprs = [
-        pl.col("ts").dt.cast_time_unit("ns").cast(pl.Int64).alias("ts") if isinstance(schema["ts"], pl.Datetime)
-        else pl.col("ts").cast(pl.Int64),
-        pl.col("price").cast(pl.Float64).fill_null(float("nan")),
-        pl.col("size").cast(pl.Float64).fill_null(float("nan")),
-    ]
+    """Canonical trade columns for the kernel: ts as int64 ns, price/size float64, flags int8 (a missing
+    flag column all 0); nulls are left to :func:`_fill_nulls`."""
+    exprs = [_ts_expr(schema), _as(schema, "price", pl.Float64), _as(schema, "size", pl.Float64)]
     for opt in ("aggressor", "auction"):
-        if opt in schema:
-            exprs.append(pl.col(opt).cast(pl.Int8).fill_null(0))
-        else:
-            exprs.append(pl.lit(0, pl.Int8).alias(opt))
+        exprs.append(_as(schema, opt, pl.Int8) if opt in schema else pl.lit(0, pl.Int8).alias(opt))
     return exprs
 
 
 def _quote_select(schema) -> list:
-    return [
-        pl.col("ts").dt.cast_time_unit("ns").cast(pl.Int64).alias("ts") if isinstance(schema["ts"], pl.Datetime)
-        else pl.col("ts").cast(pl.Int64),
-        *[pl.col(c).cast(pl.Float64).fill_null(float("nan")) for c in ("bid", "ask", "bid_size", "ask_size")],
-    ]
+    """Canonical quote columns: ts as int64 ns, prices and sizes float64; nulls left to :func:`_fill_nulls`."""
+    return [_ts_expr(schema), *[_as(schema, c, pl.Float64) for c in ("bid", "ask", "bid_size", "ask_size")]]
+
+
+def _fill_nulls(frame: pl.DataFrame) -> pl.DataFrame:
+    """Nulls of the value columns as NaN (floats) or 0 (flags); the frame itself when it has none."""
+    fills = [pl.col(c).fill_null(0 if c in ("aggressor", "auction") else float("nan"))
+             for c in frame.columns if c != "ts" and frame.get_column(c).null_count()]
+    return frame.with_columns(fills) if fills else frame
 
 
 def _empty_trades() -> pl.DataFrame:
@@ -412,7 +423,7 @@ def _counted(frames: list, owners: list[int], n_parts: int, empty, kind: str) ->
     for k, f in zip(owners, frames):
         counts[k] += f.height
         _check_ts(f, kind, "dataset")
-    frame = pl.concat(frames, rechunk=True, how="vertical_relaxed") if frames else empty()
+    frame = _fill_nulls(pl.concat(frames, rechunk=True)) if frames else empty()
     return _frame_arrays(frame), counts
 
 
