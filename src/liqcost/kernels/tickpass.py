@@ -351,7 +351,7 @@ def _partition(
         v_ts[k] = t
         v_bid[k] = b
         v_ask[k] = a
-        v_mid[k] = mq
+        v_mid[k + U(1)] = mq
         v_idx[k] = j
         nv += 1
         if b == a:
@@ -397,11 +397,11 @@ def _partition(
     rvm_n = 0
     for g in range(n_grid):
         k = np.searchsorted(vts, grid[g], side="right") - 1
-        rvm_prev, rvm_s, rvm_n = rv_step(v_mid[k] if k >= 0 else np.nan, rvm_prev, rvm_s, rvm_n)
+        rvm_prev, rvm_s, rvm_n = rv_step(v_mid[k + 1], rvm_prev, rvm_s, rvm_n)
     k_open = np.searchsorted(vts, open_ns - lag_ns + after) - 1
     k_close = np.searchsorted(vts, close_ns - lag_ns + after) - 1
-    open_mid = v_mid[k_open] if k_open >= 0 else np.nan
-    close_mid = v_mid[k_close] if k_close >= 0 else np.nan
+    open_mid = v_mid[k_open + 1]
+    close_mid = v_mid[k_close + 1]
 
     # ---- pass A, every trade: classification, prevailing quote, volume and prices; the continuous
     # trades compacted (c_*) for the passes below, which then run without tests or indirection
@@ -487,7 +487,7 @@ def _partition(
             k = U(jq - 1)
             qb = v_bid[k]
             qa = v_ask[k]
-            mid = v_mid[k]
+            mid = v_mid[k + U(1)]
         else:
             qb = np.nan
             qa = np.nan
@@ -727,26 +727,31 @@ def _partition(
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _clock_mid(t, h_ns, close_ns, lag_after, clip, v_ts, v_mid, j):
     """Mid in force at ``min(t + h, close) - lag`` (asof.asof_mid_at_horizon): ``(j, mid)``, with ``j`` the
-    walk's new position (valid quotes before that time); NaN past the close without ``clip``."""
+    walk's new position (valid quotes before that time; ``v_mid[j]`` is the j-th valid quote's mid, NaN
+    for none); NaN past the close without ``clip``."""
     th = t + h_ns
     beyond = th > close_ns
-    if beyond:
-        th = close_ns
+    th = min(th, close_ns)
     j = _advance(v_ts, j, th - lag_after)
-    m_h = np.nan if (j == 0 or (beyond and not clip)) else v_mid[U(j - 1)]
-    return j, m_h
+    m_h = v_mid[U(j)]
+    return j, (np.nan if beyond & (not clip) else m_h)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _hz_add(p, d, mid, m_h, e, w, sw, sr, sp, cnt):
-    """One trade into a horizon's share-weighted realized-spread and impact sums (when it has a realized
-    spread): ``(sw, sr, sp, cnt)``."""
-    r = realized_bps(p, d, mid, m_h, e)
-    if r == r:
-        sw += w
-        sr += w * r
-        sp += w * (e - r)
-        cnt += 1
+def _hz_add(k2, p, mid, e, ok, m_h, w, sw, sr, sp, cnt):
+    """One trade into a horizon's share-weighted realized-spread and impact sums: ``(sw, sr, sp, cnt)``.
+
+    ``k2 = 2.0 * sign`` and ``ok`` (signed, with an effective spread) are the trade's own terms, hoisted
+    out of the horizons; the realized spread is ``spreads.realized_bps`` (the same operations in the same
+    order), kept when the horizon mid exists. Selects rather than a branch; adding 0.0 leaves a sum
+    unchanged to the bit.
+    """
+    r = k2 * (p - m_h) / mid * 1e4
+    v = ok & (m_h == m_h)
+    sw += w if v else 0.0
+    sr += w * r if v else 0.0
+    sp += w * (e - r) if v else 0.0
+    cnt += v
     return sw, sr, sp, cnt
 
 
@@ -789,15 +794,17 @@ def _clock_horizons(h0, ns0, h1, ns1, h2, ns2, h3, ns3, c_ts, c_px, c_sz, c_mid,
             o_mid_h[h1, i] = m1
             o_mid_h[h2, i] = m2
             o_mid_h[h3, i] = m3
-        p = c_px[c]
         d = c_sign[c]
-        mid = c_mid[c]
         e = c_eff[c]
+        ok = (d != 0) & (e == e)  # signed, with an effective spread (so a mid > 0)
+        k2 = 2.0 * d
+        p = c_px[c]
+        mid = c_mid[c]
         w = c_sz[c]
-        sw0, sr0, sp0, n0 = _hz_add(p, d, mid, m0, e, w, sw0, sr0, sp0, n0)
-        sw1, sr1, sp1, n1 = _hz_add(p, d, mid, m1, e, w, sw1, sr1, sp1, n1)
-        sw2, sr2, sp2, n2 = _hz_add(p, d, mid, m2, e, w, sw2, sr2, sp2, n2)
-        sw3, sr3, sp3, n3 = _hz_add(p, d, mid, m3, e, w, sw3, sr3, sp3, n3)
+        sw0, sr0, sp0, n0 = _hz_add(k2, p, mid, e, ok, m0, w, sw0, sr0, sp0, n0)
+        sw1, sr1, sp1, n1 = _hz_add(k2, p, mid, e, ok, m1, w, sw1, sr1, sp1, n1)
+        sw2, sr2, sp2, n2 = _hz_add(k2, p, mid, e, ok, m2, w, sw2, sr2, sp2, n2)
+        sw3, sr3, sp3, n3 = _hz_add(k2, p, mid, e, ok, m3, w, sw3, sr3, sp3, n3)
     _hz_store(hz, h0, sw0, sr0, sp0, n0)
     _hz_store(hz, h1, sw1, sr1, sp1, n1)
     _hz_store(hz, h2, sw2, sr2, sp2, n2)
@@ -828,14 +835,16 @@ def _count_horizons(h0, st0, h1, st1, h2, st2, c_px, c_sz, c_mid, c_eff, c_sign,
             o_mid_h[h0, i] = m0
             o_mid_h[h1, i] = m1
             o_mid_h[h2, i] = m2
-        p = c_px[c]
         d = c_sign[c]
-        mid = c_mid[c]
         e = c_eff[c]
+        ok = (d != 0) & (e == e)
+        k2 = 2.0 * d
+        p = c_px[c]
+        mid = c_mid[c]
         w = c_sz[c]
-        sw0, sr0, sp0, n0 = _hz_add(p, d, mid, m0, e, w, sw0, sr0, sp0, n0)
-        sw1, sr1, sp1, n1 = _hz_add(p, d, mid, m1, e, w, sw1, sr1, sp1, n1)
-        sw2, sr2, sp2, n2 = _hz_add(p, d, mid, m2, e, w, sw2, sr2, sp2, n2)
+        sw0, sr0, sp0, n0 = _hz_add(k2, p, mid, e, ok, m0, w, sw0, sr0, sp0, n0)
+        sw1, sr1, sp1, n1 = _hz_add(k2, p, mid, e, ok, m1, w, sw1, sr1, sp1, n1)
+        sw2, sr2, sp2, n2 = _hz_add(k2, p, mid, e, ok, m2, w, sw2, sr2, sp2, n2)
     _hz_store(hz, h0, sw0, sr0, sp0, n0)
     _hz_store(hz, h1, sw1, sr1, sp1, n1)
     _hz_store(hz, h2, sw2, sr2, sp2, n2)
@@ -924,7 +933,8 @@ def tick_pass(
     v_ts = np.empty(m_max + PAD, dtype=np.int64)
     v_bid = np.empty(m_max)
     v_ask = np.empty(m_max)
-    v_mid = np.empty(m_max)
+    v_mid = np.empty(m_max + 1)
+    v_mid[0] = np.nan  # v_mid[j] is the mid of the j-th valid quote (1-based): v_mid[0], none, is NaN
     v_idx = np.empty(m_max, dtype=np.int64)
     c_ts = np.empty(n_max, dtype=np.int64)
     c_px = np.empty(n_max)
