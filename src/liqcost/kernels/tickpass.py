@@ -50,7 +50,8 @@ from .spreads import (
 from .volume import percentile_buffered, rv_step
 
 __all__ = ["DAY_FIELDS", "USE_EXCLUDED", "USE_CONTINUOUS", "USE_AUCTION", "STATUS_OK", "STATUS_UNSORTED_TRADES",
-           "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids", "run_starts"]
+           "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids", "run_starts",
+           "scratch_sizes"]
 
 USE_EXCLUDED = 0  # invalid price/size or outside the session
 USE_CONTINUOUS = 1  # continuous-session trade: signed, in spreads and impact
@@ -298,34 +299,11 @@ def _grid(start_ns, end_ns, step_ns):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _partition(
-    t_ts, t_px, t_sz, t_aggr, t_auc,
-    q_ts, q_bid, q_ask, q_bsz, q_asz,
-    open_ns, close_ns,
-    hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip,
-    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades,
-    o_use, o_qidx, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, o_mid_h,
-    day, hz, bins, kyle,
-    v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_q, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
-):
-    """One partition: the quotes once, then the trades in a few tight passes (module docstring).
-
-    Per-day outputs are rows of the batch arrays; the per-trade outputs ``o_*`` are views of the batch
-    arrays and are written only when ``want_trades`` (else they are empty). ``v_*`` (valid quotes, plus
-    ``PAD`` slots), ``c_*`` (continuous trades), ``ages``, ``gaps`` and ``pbuf`` are scratch arrays owned
-    by the caller, at least as long as the partition's quotes / trades.
-    """
-    n = t_ts.shape[0]
+def _quote_pass(q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid, v_ask, v_mid, v_idx):
+    """The quotes, once: the valid ones compacted (``v_*``; ``v_mid`` 1-based, then ``PAD`` sentinel
+    times), and the time-weighted spread and depth over the session (spreads.time_weighted_quotes,
+    streamed). Returns ``(nv, n_locked, s_bps, s_px, s_dep, s_usd, covered_ns, locked_ns)``."""
     m = q_ts.shape[0]
-    n_h1 = hor_ns.shape[0]
-    n_h2 = hor_tr.shape[0]
-    after = 0 if strict else 1  # "before t" is "< t" (strict) or "< t + 1" (at or before)
-
-    # ---- the quotes, once: validity; the valid ones compacted (the trade pass walks these without a
-    # validity test); time-weighted spread and depth (spreads.time_weighted_quotes, streamed); the mid
-    # sampled on the volatility grid (volume.sample_last + realized_variance, streamed)
-    grid = _grid(open_ns, close_ns, rv_ns)
-    n_grid = grid.shape[0]
     nv = 0
     n_lock = 0
     s_bps = 0.0
@@ -346,12 +324,11 @@ def _partition(
         if not ((b > 0.0) and (a > 0.0) and (b <= a)):
             continue
         t = q_ts[j]
-        mq = 0.5 * (b + a)
         k = U(nv)
         v_ts[k] = t
         v_bid[k] = b
         v_ask[k] = a
-        v_mid[k + U(1)] = mq
+        v_mid[k + U(1)] = 0.5 * (b + a)
         v_idx[k] = j
         nv += 1
         if b == a:
@@ -388,24 +365,17 @@ def _partition(
         covered += dt
         if ca == cb:
             locked += dt
-    for j in range(nv, nv + PAD):  # sentinels: the walks below need no bound test
+    for j in range(nv, nv + PAD):  # sentinels: the walks need no bound test
         v_ts[j] = _TS_MAX
-    vts = v_ts[:nv]
-    # the mid on the volatility grid: the last valid quote at or before each grid time (volume.sample_last)
-    rvm_prev = np.nan
-    rvm_s = 0.0
-    rvm_n = 0
-    for g in range(n_grid):
-        k = np.searchsorted(vts, grid[g], side="right") - 1
-        rvm_prev, rvm_s, rvm_n = rv_step(v_mid[k + 1], rvm_prev, rvm_s, rvm_n)
-    k_open = np.searchsorted(vts, open_ns - lag_ns + after) - 1
-    k_close = np.searchsorted(vts, close_ns - lag_ns + after) - 1
-    open_mid = v_mid[k_open + 1]
-    close_mid = v_mid[k_close + 1]
+    return nv, n_lock, s_bps, s_px, s_dep, s_usd, covered, locked
 
-    # ---- pass A, every trade: classification, prevailing quote, volume and prices; the continuous
-    # trades compacted (c_*) for the passes below, which then run without tests or indirection
-    la = lag_ns - after
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _trade_pass(t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_trades, v_ts, v_idx, o_use, o_qidx,
+                c_ts, c_px, c_sz, c_aggr, c_i):
+    """Every trade: classification (``USE_*``), volume and prices; the continuous trades compacted
+    (``c_*``) for the passes that follow. Returns ``(n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc,
+    first_px, last_px, hi, lo)``."""
     j0 = 0  # valid quotes before the trade less the lag (v_ts[j0 - 1] is the prevailing quote)
     n_cont = 0
     n_excl = 0
@@ -418,11 +388,10 @@ def _partition(
     last_px = np.nan
     hi = np.nan
     lo = np.nan
-    for i in range(n):
+    for i in range(t_ts.shape[0]):
         p = t_px[i]
         s = t_sz[i]
         ts = t_ts[i]
-        j0 = _advance(v_ts, j0, ts - la)
         auc = t_auc[i]
         u = USE_EXCLUDED
         if p > 0.0 and s > 0.0 and p < np.inf and s < np.inf:
@@ -430,7 +399,8 @@ def _partition(
                 u = USE_AUCTION
             elif ts >= open_ns and ts <= close_ns:
                 u = USE_CONTINUOUS
-        if want_trades:
+        if want_trades:  # (the audit table has the prevailing quote of every trade)
+            j0 = _advance(v_ts, j0, ts - la)
             o_use[i] = u
             o_qidx[i] = v_idx[U(j0 - 1)] if j0 > 0 else -1
         if u == USE_EXCLUDED:
@@ -455,18 +425,23 @@ def _partition(
             c_ts[c] = ts
             c_px[c] = p
             c_sz[c] = s
-            c_q[c] = j0
             c_aggr[c] = t_aggr[i]
             c_i[c] = i
             n_cont += 1
+    return n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc, first_px, last_px, hi, lo
 
-    # ---- pass B, continuous trades: sign (signing.sign_trades), location (spreads.trade_location),
-    # effective spread (spreads.effective_spreads) and their aggregates
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _spread_pass(n_cont, c_ts, c_px, c_sz, c_aggr, c_i, la, method, use_feed, v_ts, v_bid, v_ask, v_mid,
+                 want_trades, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, c_sign, c_mid, c_eff, ages, r_cnt, l_cnt):
+    """Continuous trades: prevailing quote (asof.prevailing_quotes, a walk over the valid quotes), sign
+    (signing.sign_trades), location (spreads.trade_location), effective spread (spreads.effective_spreads)
+    and their aggregates. Returns ``(sq, n_age, e_sw, e_w, e_sum, e_dw, e_d, e_px, n_eff, buy_v, sell_v)``."""
+    jq = 0
     have_prev = False  # tick rule state
     prev_px = 0.0
     last_dir = 0
     sq = 0.0
-    nq = 0
     e_sw = 0.0
     e_w = 0.0
     e_sum = 0.0
@@ -476,13 +451,14 @@ def _partition(
     n_eff = 0
     buy_v = 0.0
     sell_v = 0.0
-    r_cnt = np.zeros(5, dtype=np.int64)
-    l_cnt = np.zeros(5, dtype=np.int64)
     n_age = 0
+    for k in range(5):
+        r_cnt[k] = 0
+        l_cnt[k] = 0
     for c in range(n_cont):
         p = c_px[c]
         s = c_sz[c]
-        jq = c_q[c]
+        jq = _advance(v_ts, jq, c_ts[c] - la)
         if jq > 0:
             k = U(jq - 1)
             qb = v_bid[k]
@@ -525,21 +501,24 @@ def _partition(
             n_eff += 1
         buy_v += s if d > 0 else 0.0  # (selects: the side of a trade is a coin flip to the branch predictor)
         sell_v += s if d < 0 else 0.0
-    nq = n_age
+    return sq, n_age, e_sw, e_w, e_sum, e_dw, e_d, e_px, n_eff, buy_v, sell_v
 
-    # ---- pass C, continuous trades: sizes (volume.size_stats), gaps (volume.trade_gaps), idle/BVC buckets
-    # (volume.bucket_activity) and volume bins (volume.volume_bins), each streamed
-    n_bk = (close_ns - open_ns + bucket_ns - 1) // bucket_ns
-    if n_bk < 0:
-        n_bk = 0
-    b_px = np.full(n_bk, np.nan)
-    b_vol = np.zeros(n_bk)
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _activity_pass(n_cont, c_ts, c_px, c_sz, open_ns, close_ns, bucket_ns, bin_ns, n_bins, odd_lot, gaps, b_px,
+                   b_vol, bins):
+    """Continuous trades: sizes (volume.size_stats), gaps (volume.trade_gaps, into ``gaps``), idle/BVC
+    buckets (volume.bucket_activity) and volume bins (volume.volume_bins), each streamed. Returns
+    ``(sz_tot, n_odd, odd_v, gap_sum, gap_max)``."""
+    for b in range(b_px.shape[0]):
+        b_px[b] = np.nan
+        b_vol[b] = 0.0
+    for b in range(n_bins):
+        bins[b] = 0.0
     bk = 0
     bk_end = open_ns + bucket_ns
     vb = 0
     vb_end = open_ns + bin_ns
-    for b in range(n_bins):
-        bins[b] = 0.0
     sz_tot = 0.0
     n_odd = 0
     odd_v = 0.0
@@ -571,33 +550,13 @@ def _partition(
                 vb += 1
                 vb_end += bin_ns
             bins[U(vb)] += s
-    # trade prices on the volatility grid (volume.sample_last over the continuous trades)
-    cts = c_ts[:n_cont]
-    rvt_prev = np.nan
-    rvt_s = 0.0
-    rvt_n = 0
-    for g in range(n_grid):
-        k = np.searchsorted(cts, grid[g], side="right") - 1
-        rvt_prev, rvt_s, rvt_n = rv_step(c_px[k] if k >= 0 else np.nan, rvt_prev, rvt_s, rvt_n)
+    return sz_tot, n_odd, odd_v, gap_sum, gap_max
 
-    # ---- horizons: one loop per horizon over the continuous trades (its sums stay in registers).
-    # Clock horizons take the mid in force at min(t + h, close) - lag (asof.asof_mid_at_horizon: one
-    # pointer walking the valid quotes); trade-count horizons the prevailing mid of the n-th later
-    # continuous trade, and for the last n trades the mid at the close (clip) or nothing.
-    m_end = close_mid if clip else np.nan
-    for h in range(0, n_h1, 4):  # four clock horizons per loop: their walks overlap
-        h1 = min(h + 1, n_h1 - 1)  # (a missing horizon repeats the last one: same values, written twice)
-        h2 = min(h + 2, n_h1 - 1)
-        h3 = min(h + 3, n_h1 - 1)
-        _clock_horizons(h, hor_ns[h], h1, hor_ns[h1], h2, hor_ns[h2], h3, hor_ns[h3],
-                        c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, v_ts, v_mid,
-                        close_ns, lag_ns - after, clip, want_trades, o_mid_h, hz)
-    for k in range(0, n_h2, 3):  # three trade-count horizons per loop
-        k1 = min(k + 1, n_h2 - 1)
-        k2 = min(k + 2, n_h2 - 1)
-        _count_horizons(n_h1 + k, hor_tr[k], n_h1 + k1, hor_tr[k1], n_h1 + k2, hor_tr[k2],
-                        c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, m_end, want_trades, o_mid_h, hz)
-    # Kyle's lambda: the mid change from each continuous trade to the next, on its signed size
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _kyle_pass(n_cont, c_sign, c_sz, c_mid, kyle):
+    """Kyle's lambda sums (regression.ols_add): the mid change (bps) from each continuous trade to the next
+    on its signed size."""
     for k in range(6):
         kyle[k] = 0.0
     for c in range(n_cont - 1):
@@ -606,6 +565,85 @@ def _partition(
         m1 = c_mid[c + 1]
         if d != 0 and m0 == m0 and m1 == m1:
             ols_add(kyle, d * c_sz[c], (m1 - m0) / m0 * 1e4)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _partition(
+    t_ts, t_px, t_sz, t_aggr, t_auc,
+    q_ts, q_bid, q_ask, q_bsz, q_asz,
+    open_ns, close_ns,
+    hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip,
+    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades,
+    o_use, o_qidx, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, o_mid_h,
+    day, hz, bins, kyle,
+    v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
+):
+    """One partition: the quotes once, then the trades in a few tight passes (module docstring).
+
+    Per-day outputs are rows of the batch arrays; the per-trade outputs ``o_*`` are views of the batch
+    arrays and are written only when ``want_trades`` (else they are empty). ``v_*`` (valid quotes, plus
+    ``PAD`` slots), ``c_*`` (continuous trades), ``ages``, ``gaps`` and ``pbuf`` are scratch arrays owned
+    by the caller, at least as long as the partition's quotes / trades.
+    """
+    m = q_ts.shape[0]
+    n_h1 = hor_ns.shape[0]
+    n_h2 = hor_tr.shape[0]
+    after = 0 if strict else 1  # "before t" is "< t" (strict) or "< t + 1" (at or before)
+    la = lag_ns - after
+
+    nv, n_lock, s_bps, s_px, s_dep, s_usd, covered, locked = _quote_pass(
+        q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid, v_ask, v_mid, v_idx)
+    vts = v_ts[:nv]
+    # the mid at the open and at the close (clipped horizons), and on the volatility grid: the last valid
+    # quote at or before each grid time (volume.sample_last), by binary search
+    open_mid = v_mid[np.searchsorted(vts, open_ns - la)]
+    close_mid = v_mid[np.searchsorted(vts, close_ns - la)]
+    grid = _grid(open_ns, close_ns, rv_ns)
+    rvm_prev = np.nan
+    rvm_s = 0.0
+    rvm_n = 0
+    for g in range(grid.shape[0]):
+        rvm_prev, rvm_s, rvm_n = rv_step(v_mid[np.searchsorted(vts, grid[g], side="right")], rvm_prev, rvm_s, rvm_n)
+
+    n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc, first_px, last_px, hi, lo = _trade_pass(
+        t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_trades, v_ts, v_idx, o_use, o_qidx,
+        c_ts, c_px, c_sz, c_aggr, c_i)
+    r_cnt = np.zeros(5, dtype=np.int64)
+    l_cnt = np.zeros(5, dtype=np.int64)
+    sq, n_age, e_sw, e_w, e_sum, e_dw, e_d, e_px, n_eff, buy_v, sell_v = _spread_pass(
+        n_cont, c_ts, c_px, c_sz, c_aggr, c_i, la, method, use_feed, v_ts, v_bid, v_ask, v_mid,
+        want_trades, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, c_sign, c_mid, c_eff, ages, r_cnt, l_cnt)
+    n_bk = max((close_ns - open_ns + bucket_ns - 1) // bucket_ns, 0)
+    b_px = np.empty(n_bk)
+    b_vol = np.empty(n_bk)
+    sz_tot, n_odd, odd_v, gap_sum, gap_max = _activity_pass(
+        n_cont, c_ts, c_px, c_sz, open_ns, close_ns, bucket_ns, bin_ns, n_bins, odd_lot, gaps, b_px, b_vol, bins)
+    # trade prices on the volatility grid (volume.sample_last over the continuous trades)
+    cts = c_ts[:n_cont]
+    rvt_prev = np.nan
+    rvt_s = 0.0
+    rvt_n = 0
+    for g in range(grid.shape[0]):
+        k = np.searchsorted(cts, grid[g], side="right") - 1
+        rvt_prev, rvt_s, rvt_n = rv_step(c_px[k] if k >= 0 else np.nan, rvt_prev, rvt_s, rvt_n)
+
+    # ---- horizons over the continuous trades: clock horizons take the mid in force at
+    # min(t + h, close) - lag (asof.asof_mid_at_horizon), trade-count horizons the prevailing mid of the
+    # n-th later continuous trade, and for the last n trades the mid at the close (clip) or nothing
+    m_end = close_mid if clip else np.nan
+    for h in range(0, n_h1, 4):  # four clock horizons per loop: their walks overlap
+        h1 = min(h + 1, n_h1 - 1)  # (a missing horizon repeats the last one: same values, written twice)
+        h2 = min(h + 2, n_h1 - 1)
+        h3 = min(h + 3, n_h1 - 1)
+        _clock_horizons(h, hor_ns[h], h1, hor_ns[h1], h2, hor_ns[h2], h3, hor_ns[h3],
+                        c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, v_ts, v_mid,
+                        close_ns, la, clip, want_trades, o_mid_h, hz)
+    for k in range(0, n_h2, 3):  # three trade-count horizons per loop
+        k1 = min(k + 1, n_h2 - 1)
+        k2 = min(k + 2, n_h2 - 1)
+        _count_horizons(n_h1 + k, hor_tr[k], n_h1 + k1, hor_tr[k1], n_h1 + k2, hor_tr[k2],
+                        c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, m_end, want_trades, o_mid_h, hz)
+    _kyle_pass(n_cont, c_sign, c_sz, c_mid, kyle)
 
     # ---- the day's row
     day[F_N_TRADES] = n_in
@@ -642,7 +680,7 @@ def _partition(
     day[F_OPEN_MID_PX] = open_mid
     day[F_CLOSE_MID_PX] = close_mid
 
-    day[F_QUOTED_SPREAD_TRADES_BPS] = sq / nq if nq > 0 else np.nan
+    day[F_QUOTED_SPREAD_TRADES_BPS] = sq / n_age if n_age > 0 else np.nan
     day[F_EFFECTIVE_SPREAD_BPS] = e_sw / e_w if e_w > 0 else np.nan
     day[F_EFFECTIVE_SPREAD_EW_BPS] = e_sum / n_eff if n_eff > 0 else np.nan
     day[F_EFFECTIVE_SPREAD_DW_BPS] = e_dw / e_d if e_d > 0 else np.nan
@@ -850,13 +888,19 @@ def _count_horizons(h0, st0, h1, st1, h2, st2, c_px, c_sz, c_mid, c_eff, c_sign,
     _hz_store(hz, h2, sw2, sr2, sp2, n2)
 
 
+def scratch_sizes(n_max: int, m_max: int) -> tuple[int, int, int]:
+    """Lengths of the int64, float64 and int8 working arrays :func:`tick_pass` needs for partitions of at
+    most ``n_max`` trades and ``m_max`` quotes."""
+    return 2 * m_max + PAD + 2 * n_max, 3 * m_max + 1 + 7 * n_max, 2 * n_max
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def tick_pass(
     t_ts, t_px, t_sz, t_aggr, t_auc, t_off,
     q_ts, q_bid, q_ask, q_bsz, q_asz, q_off,
     open_ns, close_ns,
     hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip,
-    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades=True,
+    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades=True, scratch_i=None, scratch_f=None, scratch_b=None,
 ):
     """All tick measures of a batch of symbol-day partitions.
 
@@ -885,6 +929,10 @@ def tick_pass(
     want_trades : bool
         Fill the per-trade outputs (the audit table); when False they are empty arrays, which saves
         ~90 bytes of fresh memory per trade.
+    scratch_i, scratch_f, scratch_b : int64[:], float64[:], int8[:], optional
+        Working memory, at least :func:`scratch_sizes` long for the largest partition (a caller running
+        many batches keeps them, so that no batch touches fresh pages); allocated here when missing or
+        too short. Their contents do not matter.
 
     Returns
     -------
@@ -930,24 +978,45 @@ def tick_pass(
     for p in range(P):
         n_max = max(n_max, t_off[p + 1] - t_off[p])
         m_max = max(m_max, q_off[p + 1] - q_off[p])
-    v_ts = np.empty(m_max + PAD, dtype=np.int64)
-    v_bid = np.empty(m_max)
-    v_ask = np.empty(m_max)
-    v_mid = np.empty(m_max + 1)
+    ni = 2 * m_max + PAD + 2 * n_max
+    nf = 3 * m_max + 1 + 7 * n_max
+    nb = 2 * n_max
+    if scratch_i is None:
+        si = np.empty(ni, dtype=np.int64)
+    elif scratch_i.shape[0] < ni:
+        si = np.empty(ni, dtype=np.int64)
+    else:
+        si = scratch_i
+    if scratch_f is None:
+        sf = np.empty(nf)
+    elif scratch_f.shape[0] < nf:
+        sf = np.empty(nf)
+    else:
+        sf = scratch_f
+    if scratch_b is None:
+        sb = np.empty(nb, dtype=np.int8)
+    elif scratch_b.shape[0] < nb:
+        sb = np.empty(nb, dtype=np.int8)
+    else:
+        sb = scratch_b
+    v_ts = si[:m_max + PAD]
+    v_idx = si[m_max + PAD:2 * m_max + PAD]
+    c_ts = si[2 * m_max + PAD:2 * m_max + PAD + n_max]
+    c_i = si[2 * m_max + PAD + n_max:ni]
+    v_bid = sf[:m_max]
+    v_ask = sf[m_max:2 * m_max]
+    v_mid = sf[2 * m_max:3 * m_max + 1]
     v_mid[0] = np.nan  # v_mid[j] is the mid of the j-th valid quote (1-based): v_mid[0], none, is NaN
-    v_idx = np.empty(m_max, dtype=np.int64)
-    c_ts = np.empty(n_max, dtype=np.int64)
-    c_px = np.empty(n_max)
-    c_sz = np.empty(n_max)
-    c_mid = np.empty(n_max)
-    c_eff = np.empty(n_max)
-    c_sign = np.empty(n_max, dtype=np.int8)
-    c_i = np.empty(n_max, dtype=np.int64)
-    ages = np.empty(n_max)
-    c_q = np.empty(n_max, dtype=np.int64)
-    c_aggr = np.empty(n_max, dtype=np.int8)
-    gaps = np.empty(n_max)
-    pbuf = np.empty(n_max)
+    o = 3 * m_max + 1
+    c_px = sf[o:o + n_max]
+    c_sz = sf[o + n_max:o + 2 * n_max]
+    c_mid = sf[o + 2 * n_max:o + 3 * n_max]
+    c_eff = sf[o + 3 * n_max:o + 4 * n_max]
+    ages = sf[o + 4 * n_max:o + 5 * n_max]
+    gaps = sf[o + 5 * n_max:o + 6 * n_max]
+    pbuf = sf[o + 6 * n_max:o + 7 * n_max]
+    c_sign = sb[:n_max]
+    c_aggr = sb[n_max:nb]
     for p in range(P):
         a, b = t_off[p], t_off[p + 1]
         qa, qb = q_off[p], q_off[p + 1]
@@ -967,7 +1036,7 @@ def tick_pass(
             bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades,
             o_use[ta:tb], qidx_view, o_sign[ta:tb], o_rule[ta:tb], o_loc[ta:tb], o_eff_bps[ta:tb], o_eff_px[ta:tb],
             o_mid_h[:, ta:tb], day[p], hz[p], bins[p], kyle[p],
-            v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_q, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
+            v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
         )
         for i in range(tb - ta):  # local quote index -> batch quote index
             if qidx_view[i] >= 0:

@@ -14,6 +14,7 @@ data.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -476,11 +477,31 @@ def _sort_partitions(batch: TickBatch, which: str) -> TickBatch:
 
 # ------------------------------------------------------------------------------------------ measuring
 
+_SCRATCH = threading.local()
+
+
+def _scratch(batch: TickBatch) -> tuple:
+    """This thread's working arrays for the tick pass, grown to fit the batch's largest partition: kept
+    from batch to batch, so a run does not touch fresh memory pages for every batch."""
+    from liqcost.kernels.tickpass import scratch_sizes
+
+    n_max = int(np.diff(batch.t_off).max()) if len(batch.t_off) > 1 else 0
+    m_max = int(np.diff(batch.q_off).max()) if len(batch.q_off) > 1 else 0
+    need = scratch_sizes(n_max, m_max)
+    have = getattr(_SCRATCH, "arrays", None)
+    if have is None or any(a.shape[0] < n for a, n in zip(have, need)):
+        grow = need if have is None else [max(n, int(1.25 * a.shape[0])) for a, n in zip(have, need)]
+        have = (np.empty(grow[0], dtype=np.int64), np.empty(grow[1]), np.empty(grow[2], dtype=np.int8))
+        _SCRATCH.arrays = have
+    return have
+
+
 def _run_kernel(batch: TickBatch, params: TickParams, want_trades: bool = True):
     from liqcost.kernels.signing import SIGNING_CODES
     from liqcost.kernels.tickpass import tick_pass
 
     o, c = session_bounds_ns(batch.dates, params)
+    si, sf, sb = _scratch(batch)
     return tick_pass(
         batch.t_ts, batch.t_px, batch.t_sz, batch.t_aggr, batch.t_auc, batch.t_off,
         batch.q_ts, batch.q_bid, batch.q_ask, batch.q_bsz, batch.q_asz, batch.q_off,
@@ -491,7 +512,7 @@ def _run_kernel(batch: TickBatch, params: TickParams, want_trades: bool = True):
         bool(params.use_feed_aggressor), bool(params.clip),
         np.int64(params.profile_interval_min * 60 * NS), int(params.n_bins),
         np.int64(round(params.no_trade_bucket_s * NS)), np.int64(round(params.rv_interval_s * NS)),
-        float(params.odd_lot_shares), bool(want_trades),
+        float(params.odd_lot_shares), bool(want_trades), si, sf, sb,
     )
 
 
