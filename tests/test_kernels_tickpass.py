@@ -162,3 +162,26 @@ def test_run_starts_match_reference(xs):
     x = np.sort(np.array(xs, np.int64))
     for got, ref in zip(K.run_starts(x), R.run_starts(x)):
         np.testing.assert_array_equal(got, ref)
+
+
+def test_unsorted_partitions_leave_blank_rows_and_the_others_intact():
+    o = 1_000 * SEC
+    good = {"open_ns": o, "close_ns": o + 100 * SEC,
+            "t": {"ts": np.array([o + 10 * SEC, o + 20 * SEC], np.int64), "price": np.array([10.1, 9.9]),
+                  "size": np.array([100.0, 200.0]), "aggressor": np.zeros(2, np.int8), "auction": np.zeros(2, np.int8)},
+            "q": {"ts": np.array([o, o + 15 * SEC], np.int64), "bid": np.array([9.9, 9.9]), "ask": np.array([10.1, 10.1]),
+                  "bid_size": np.full(2, 100.0), "ask_size": np.full(2, 100.0)}}
+    bad_q = {**good, "q": {**good["q"], "ts": good["q"]["ts"][::-1].copy()}}
+    bad_t = {**good, "t": {**good["t"], "ts": good["t"]["ts"][::-1].copy()}, "q": bad_q["q"]}
+    out = run([bad_q, good, bad_t])
+    status, use, qidx, sign, rule, loc, eff_bps, eff_px, mid_h, dayv, hz, bins, kyle = out
+    assert status.tolist() == [K.STATUS_UNSORTED_QUOTES, K.STATUS_OK, K.STATUS_UNSORTED_TRADES]  # trades first
+    alone = run([good])
+    np.testing.assert_array_equal(dayv[1], alone[9][0])
+    np.testing.assert_array_equal(hz[1], alone[10][0])
+    np.testing.assert_array_equal(mid_h[:, 2:4], alone[8])
+    for p in (0, 2):
+        assert np.isnan(dayv[p]).all() and np.isnan(hz[p]).all() and (bins[p] == 0).all() and (kyle[p] == 0).all()
+    for arr, blank in ((use, 0), (qidx, -1), (sign, 0), (rule, 0), (loc, 0)):
+        assert (arr[[0, 1, 4, 5]] == blank).all()
+    assert np.isnan(eff_bps[[0, 1, 4, 5]]).all() and np.isnan(mid_h[:, [0, 1, 4, 5]]).all()

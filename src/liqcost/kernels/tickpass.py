@@ -267,6 +267,7 @@ def run_starts(x):
 
 PAD = 8  # sentinel slots after the valid quotes
 _TS_MAX = np.iinfo(np.int64).max
+_TS_MIN = np.iinfo(np.int64).min
 U = np.uint64  # array index known to be >= 0: numba then emits no negative-index wraparound
 
 
@@ -302,8 +303,11 @@ def _grid(start_ns, end_ns, step_ns):
 def _quote_pass(q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid, v_ask, v_mid, v_idx):
     """The quotes, once: the valid ones compacted (``v_*``; ``v_mid`` 1-based, then ``PAD`` sentinel
     times), and the time-weighted spread and depth over the session (spreads.time_weighted_quotes,
-    streamed). Returns ``(nv, n_locked, s_bps, s_px, s_dep, s_usd, covered_ns, locked_ns)``."""
+    streamed). Returns ``(sorted, nv, n_locked, s_bps, s_px, s_dep, s_usd, covered_ns, locked_ns)``; when
+    the quotes are not in time order the rest is meaningless."""
     m = q_ts.shape[0]
+    unsorted = False
+    prev_t = _TS_MIN
     nv = 0
     n_lock = 0
     s_bps = 0.0
@@ -319,11 +323,13 @@ def _quote_pass(q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid
     cbs = 0.0
     cas = 0.0
     for j in range(m):
+        t = q_ts[j]
+        unsorted |= t < prev_t
+        prev_t = t
         b = q_bid[j]
         a = q_ask[j]
         if not ((b > 0.0) and (a > 0.0) and (b <= a)):
             continue
-        t = q_ts[j]
         k = U(nv)
         v_ts[k] = t
         v_bid[k] = b
@@ -367,15 +373,17 @@ def _quote_pass(q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid
             locked += dt
     for j in range(nv, nv + PAD):  # sentinels: the walks need no bound test
         v_ts[j] = _TS_MAX
-    return nv, n_lock, s_bps, s_px, s_dep, s_usd, covered, locked
+    return not unsorted, nv, n_lock, s_bps, s_px, s_dep, s_usd, covered, locked
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _trade_pass(t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_trades, v_ts, v_idx, o_use, o_qidx,
                 c_ts, c_px, c_sz, c_aggr, c_i):
     """Every trade: classification (``USE_*``), volume and prices; the continuous trades compacted
-    (``c_*``) for the passes that follow. Returns ``(n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc,
-    first_px, last_px, hi, lo)``."""
+    (``c_*``) for the passes that follow. Returns ``(sorted, n_cont, n_excl, n_in, vol, dvol, open_auc,
+    close_auc, first_px, last_px, hi, lo)``; when the trades are not in time order the rest is meaningless."""
+    unsorted = False
+    prev_t = _TS_MIN
     j0 = 0  # valid quotes before the trade less the lag (v_ts[j0 - 1] is the prevailing quote)
     n_cont = 0
     n_excl = 0
@@ -392,6 +400,8 @@ def _trade_pass(t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_tra
         p = t_px[i]
         s = t_sz[i]
         ts = t_ts[i]
+        unsorted |= ts < prev_t
+        prev_t = ts
         auc = t_auc[i]
         u = USE_EXCLUDED
         if p > 0.0 and s > 0.0 and p < np.inf and s < np.inf:
@@ -428,7 +438,7 @@ def _trade_pass(t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_tra
             c_aggr[c] = t_aggr[i]
             c_i[c] = i
             n_cont += 1
-    return n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc, first_px, last_px, hi, lo
+    return not unsorted, n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc, first_px, last_px, hi, lo
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -578,7 +588,8 @@ def _partition(
     day, hz, bins, kyle,
     v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
 ):
-    """One partition: the quotes once, then the trades in a few tight passes (module docstring).
+    """One partition: the quotes once, then the trades in a few tight passes (module docstring); returns
+    its status (``STATUS_*``: the passes check the time order as they go).
 
     Per-day outputs are rows of the batch arrays; the per-trade outputs ``o_*`` are views of the batch
     arrays and are written only when ``want_trades`` (else they are empty). ``v_*`` (valid quotes, plus
@@ -591,8 +602,10 @@ def _partition(
     after = 0 if strict else 1  # "before t" is "< t" (strict) or "< t + 1" (at or before)
     la = lag_ns - after
 
-    nv, n_lock, s_bps, s_px, s_dep, s_usd, covered, locked = _quote_pass(
+    q_ok, nv, n_lock, s_bps, s_px, s_dep, s_usd, covered, locked = _quote_pass(
         q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid, v_ask, v_mid, v_idx)
+    if not q_ok:
+        return STATUS_UNSORTED_QUOTES if _is_sorted(t_ts) else STATUS_UNSORTED_TRADES
     vts = v_ts[:nv]
     # the mid at the open and at the close (clipped horizons), and on the volatility grid: the last valid
     # quote at or before each grid time (volume.sample_last), by binary search
@@ -605,9 +618,11 @@ def _partition(
     for g in range(grid.shape[0]):
         rvm_prev, rvm_s, rvm_n = rv_step(v_mid[np.searchsorted(vts, grid[g], side="right")], rvm_prev, rvm_s, rvm_n)
 
-    n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc, first_px, last_px, hi, lo = _trade_pass(
+    t_ok, n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc, first_px, last_px, hi, lo = _trade_pass(
         t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_trades, v_ts, v_idx, o_use, o_qidx,
         c_ts, c_px, c_sz, c_aggr, c_i)
+    if not t_ok:
+        return STATUS_UNSORTED_TRADES
     r_cnt = np.zeros(5, dtype=np.int64)
     l_cnt = np.zeros(5, dtype=np.int64)
     sq, n_age, e_sw, e_w, e_sum, e_dw, e_d, e_px, n_eff, buy_v, sell_v = _spread_pass(
@@ -760,6 +775,7 @@ def _partition(
     day[F_REALIZED_VOL_FRAC] = np.sqrt(rvt_s if rvt_n > 0 else np.nan)
     day[F_REALIZED_VOL_MID_FRAC] = np.sqrt(rvm_s if rvm_n > 0 else np.nan)
     day[F_N_RV_RETURNS_MID] = rvm_n
+    return STATUS_OK
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -1020,15 +1036,9 @@ def tick_pass(
     for p in range(P):
         a, b = t_off[p], t_off[p + 1]
         qa, qb = q_off[p], q_off[p + 1]
-        if not _is_sorted(t_ts[a:b]):
-            status[p] = STATUS_UNSORTED_TRADES
-            continue
-        if not _is_sorted(q_ts[qa:qb]):
-            status[p] = STATUS_UNSORTED_QUOTES
-            continue
         ta, tb = (a, b) if want_trades else (0, 0)
         qidx_view = o_qidx[ta:tb]
-        _partition(
+        status[p] = _partition(
             t_ts[a:b], t_px[a:b], t_sz[a:b], t_aggr[a:b], t_auc[a:b],
             q_ts[qa:qb], q_bid[qa:qb], q_ask[qa:qb], q_bsz[qa:qb], q_asz[qa:qb],
             open_ns[p], close_ns[p],
@@ -1038,6 +1048,15 @@ def tick_pass(
             o_mid_h[:, ta:tb], day[p], hz[p], bins[p], kyle[p],
             v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
         )
+        if status[p] != STATUS_OK:  # unsorted: this partition's outputs as if never computed
+            day[p, :] = np.nan
+            hz[p, :, :] = np.nan
+            bins[p, :] = 0.0
+            kyle[p, :] = 0.0
+            o_use[ta:tb] = 0
+            o_qidx[ta:tb] = -1
+            o_mid_h[:, ta:tb] = np.nan
+            continue
         for i in range(tb - ta):  # local quote index -> batch quote index
             if qidx_view[i] >= 0:
                 qidx_view[i] += qa
