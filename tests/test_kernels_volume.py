@@ -119,3 +119,18 @@ def test_percentile_buffered_on_large_inputs(kind):
         got = K.percentile_buffered(x, q, buf)
         assert got == K.percentile_inplace(x.copy(), q)
         assert got == pytest.approx(np.percentile(x, q), rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([1.0, 100.0, 100.0, 200.0, 1e6]), st.floats(0, 1e4)), min_size=1, max_size=200),
+       st.sampled_from([0.0, 10.0, 50.0, 90.0, 100.0]), st.sampled_from([0.0, 50.0, 90.0, 99.0]),
+       st.sampled_from([0, 2, 3, 8, 16, 64]))
+def test_two_percentiles_in_one_pass_equal_the_plain_ones(xs, q1, q2, sample):
+    x = np.array(xs)
+    buf = np.full(2 * len(xs), -7.0)
+    got = K._percentiles2_bracketed(x, q1, q2, buf, sample)
+    assert got == (K.percentile_inplace(x.copy(), q1), K.percentile_inplace(x.copy(), q2))
+    np.testing.assert_array_equal(x, np.array(xs))
+    big = np.exp(np.random.default_rng(len(xs)).normal(4.5, 1.0, 9000))
+    assert K.percentiles2_buffered(big, q1, q2, np.empty(18000)) == (
+        K.percentile_inplace(big.copy(), q1), K.percentile_inplace(big.copy(), q2))

@@ -47,7 +47,7 @@ from .spreads import (
     location_one,
     realized_bps,
 )
-from .volume import percentile_buffered, rv_step
+from .volume import percentile_buffered, percentiles2_buffered, rv_step
 
 __all__ = ["DAY_FIELDS", "USE_EXCLUDED", "USE_CONTINUOUS", "USE_AUCTION", "STATUS_OK", "STATUS_UNSORTED_TRADES",
            "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids", "run_starts",
@@ -723,8 +723,9 @@ def _partition(
     # trade sizes (volume.size_stats) and gaps (volume.trade_gaps)
     if n_cont > 0:
         day[F_TRADE_SIZE_MEAN_SHARES] = sz_tot / n_cont
-        day[F_TRADE_SIZE_MEDIAN_SHARES] = percentile_buffered(c_sz[:n_cont], 50.0, pbuf)
-        day[F_TRADE_SIZE_P90_SHARES] = percentile_buffered(c_sz[:n_cont], 90.0, pbuf)
+        med, p90 = percentiles2_buffered(c_sz[:n_cont], 50.0, 90.0, pbuf)
+        day[F_TRADE_SIZE_MEDIAN_SHARES] = med
+        day[F_TRADE_SIZE_P90_SHARES] = p90
         day[F_ODD_LOT_FRAC] = n_odd / n_cont
         day[F_ODD_LOT_VOLUME_FRAC] = odd_v / sz_tot if sz_tot > 0 else np.nan
     else:
@@ -907,7 +908,7 @@ def _count_horizons(h0, st0, h1, st1, h2, st2, c_px, c_sz, c_mid, c_eff, c_sign,
 def scratch_sizes(n_max: int, m_max: int) -> tuple[int, int, int]:
     """Lengths of the int64, float64 and int8 working arrays :func:`tick_pass` needs for partitions of at
     most ``n_max`` trades and ``m_max`` quotes."""
-    return 2 * m_max + PAD + 2 * n_max, 3 * m_max + 1 + 7 * n_max, 2 * n_max
+    return 2 * m_max + PAD + 2 * n_max, 3 * m_max + 1 + 8 * n_max, 2 * n_max
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -995,7 +996,7 @@ def tick_pass(
         n_max = max(n_max, t_off[p + 1] - t_off[p])
         m_max = max(m_max, q_off[p + 1] - q_off[p])
     ni = 2 * m_max + PAD + 2 * n_max
-    nf = 3 * m_max + 1 + 7 * n_max
+    nf = 3 * m_max + 1 + 8 * n_max
     nb = 2 * n_max
     if scratch_i is None:
         si = np.empty(ni, dtype=np.int64)
@@ -1030,7 +1031,7 @@ def tick_pass(
     c_eff = sf[o + 3 * n_max:o + 4 * n_max]
     ages = sf[o + 4 * n_max:o + 5 * n_max]
     gaps = sf[o + 5 * n_max:o + 6 * n_max]
-    pbuf = sf[o + 6 * n_max:o + 7 * n_max]
+    pbuf = sf[o + 6 * n_max:o + 8 * n_max]
     c_sign = sb[:n_max]
     c_aggr = sb[n_max:nb]
     for p in range(P):

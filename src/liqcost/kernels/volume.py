@@ -21,6 +21,7 @@ __all__ = [
     "percentile_linear",
     "percentile_inplace",
     "percentile_buffered",
+    "percentiles2_buffered",
     "median",
 ]
 
@@ -301,20 +302,9 @@ def _percentile_bracketed(x, q, buf, sample):
     k = x.shape[0]
     if k == 0:
         return np.nan
-    rank = q / 100.0 * (k - 1)
-    lo = int(np.floor(rank))
-    need_b = 1 if lo < k - 1 else 0
+    rank, lo, need_b = _rank(q, k)
     if sample >= 2 and k >= 2:
-        smp = np.empty(sample)
-        for i in range(sample):
-            smp[i] = x[(i * k) // sample]
-        p = lo / (k - 1.0)
-        z = 3.5 * math.sqrt(sample * p * (1.0 - p)) + 2.0
-        r = p * (sample - 1)
-        r_lo = int(math.floor(r - z))
-        r_hi = int(math.ceil(r + z)) + 1
-        v_lo = -np.inf if r_lo <= 0 else _select_inplace(smp, r_lo)
-        v_hi = np.inf if r_hi >= sample - 1 else _select_inplace(smp, r_hi)
+        v_lo, v_hi = _bracket(x, lo, sample)
         below = 0
         nb = 0
         for j in range(k):  # branch-free: store every value, keep those inside the bracket
@@ -324,18 +314,92 @@ def _percentile_bracketed(x, q, buf, sample):
             below += v < v_lo
         kk = lo - below
         if kk >= 0 and kk + need_b < nb:
-            part = buf[:nb]
-            a = _select_inplace(part, kk)
-            if need_b == 0:
-                return a
-            b = part[kk + 1]
-            for i in range(kk + 2, nb):
-                if part[i] < b:
-                    b = part[i]
-            return a + (b - a) * (rank - lo)
+            return _interpolate(buf[:nb], kk, need_b, rank, lo)
     for j in range(k):
         buf[j] = x[j]
     return percentile_inplace(buf[:k], q)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def percentiles2_buffered(x, q1, q2, buf):
+    """Two percentiles of ``x`` (:func:`percentile_buffered` each, the same values bit for bit) with one
+    pass over ``x`` for both brackets. ``buf`` holds at least ``2 * len(x)`` elements."""
+    return _percentiles2_bracketed(x, q1, q2, buf, _BRACKET_SAMPLE if x.shape[0] >= _BRACKET_MIN else 0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _percentiles2_bracketed(x, q1, q2, buf, sample):
+    """:func:`percentiles2_buffered` with the sample size as a parameter (0: no bracketing)."""
+    k = x.shape[0]
+    if k == 0:
+        return np.nan, np.nan
+    if sample < 2 or k < 2:
+        return _percentile_bracketed(x, q1, buf, 0), _percentile_bracketed(x, q2, buf, 0)
+    rank1, lo1, nb1_ = _rank(q1, k)
+    rank2, lo2, nb2_ = _rank(q2, k)
+    a_lo, a_hi = _bracket(x, lo1, sample)
+    b_lo, b_hi = _bracket(x, lo2, sample)
+    buf1 = buf[:k]
+    buf2 = buf[k:2 * k]
+    below1 = 0
+    below2 = 0
+    n1 = 0
+    n2 = 0
+    for j in range(k):
+        v = x[j]
+        buf1[n1] = v
+        buf2[n2] = v
+        n1 += (v >= a_lo) & (v <= a_hi)
+        n2 += (v >= b_lo) & (v <= b_hi)
+        below1 += v < a_lo
+        below2 += v < b_lo
+    k1 = lo1 - below1
+    k2 = lo2 - below2
+    r1 = _interpolate(buf1[:n1], k1, nb1_, rank1, lo1) if (k1 >= 0 and k1 + nb1_ < n1) else \
+        _percentile_bracketed(x, q1, buf1, 0)
+    r2 = _interpolate(buf2[:n2], k2, nb2_, rank2, lo2) if (k2 >= 0 and k2 + nb2_ < n2) else \
+        _percentile_bracketed(x, q2, buf2, 0)
+    return r1, r2
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rank(q, k):
+    """Fractional rank of the ``q``-th percentile of ``k`` values, its floor, and whether the next order
+    statistic is needed (numpy's linear interpolation)."""
+    rank = q / 100.0 * (k - 1)
+    lo = int(np.floor(rank))
+    return rank, lo, (1 if lo < k - 1 else 0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _bracket(x, lo, sample):
+    """Values that bracket the ``lo``-th order statistic of ``x`` with high probability, from a strided
+    sample (``-inf``/``inf`` at the ends)."""
+    k = x.shape[0]
+    smp = np.empty(sample)
+    for i in range(sample):
+        smp[i] = x[(i * k) // sample]
+    p = lo / (k - 1.0)
+    z = 3.5 * math.sqrt(sample * p * (1.0 - p)) + 2.0
+    r = p * (sample - 1)
+    r_lo = int(math.floor(r - z))
+    r_hi = int(math.ceil(r + z)) + 1
+    v_lo = -np.inf if r_lo <= 0 else _select_inplace(smp, r_lo)
+    v_hi = np.inf if r_hi >= sample - 1 else _select_inplace(smp, r_hi)
+    return v_lo, v_hi
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _interpolate(part, kk, need_b, rank, lo):
+    """``percentile_inplace``'s interpolation between the ``kk``-th and next order statistics of ``part``."""
+    a = _select_inplace(part, kk)
+    if need_b == 0:
+        return a
+    b = part[kk + 1]
+    for i in range(kk + 2, part.shape[0]):
+        if part[i] < b:
+            b = part[i]
+    return a + (b - a) * (rank - lo)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
