@@ -185,3 +185,21 @@ def test_unsorted_partitions_leave_blank_rows_and_the_others_intact():
     for arr, blank in ((use, 0), (qidx, -1), (sign, 0), (rule, 0), (loc, 0)):
         assert (arr[[0, 1, 4, 5]] == blank).all()
     assert np.isnan(eff_bps[[0, 1, 4, 5]]).all() and np.isnan(mid_h[:, [0, 1, 4, 5]]).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 5), st.integers(0, 3)), max_size=6), st.data())
+def test_partition_runs_match_reference(runs, data):
+    bounds = np.array([0, 100, 200, 300, 400], np.int64)
+    run_len = np.array([n for n, _ in runs], np.int64)
+    run_code = np.array([c for _, c in runs], np.int64)
+    n = int(run_len.sum())
+    ts = np.array(data.draw(st.lists(st.integers(-20, 420), min_size=n, max_size=n)), np.int64)
+    if data.draw(st.booleans()):
+        ts = np.sort(ts)
+    pids, starts, ordered = K.partition_runs(run_len, run_code, ts, bounds)
+    ref_pid, ref_ordered = R.partition_ids(run_len, run_code, ts, bounds)
+    values, first = R.run_starts(ref_pid)
+    np.testing.assert_array_equal(pids, values)
+    np.testing.assert_array_equal(starts, np.append(first, n).astype(np.int64))
+    assert ordered == ref_ordered

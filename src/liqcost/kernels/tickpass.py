@@ -50,7 +50,7 @@ from .spreads import (
 from .volume import percentile_buffered, percentiles2_buffered, rv_step
 
 __all__ = ["DAY_FIELDS", "USE_EXCLUDED", "USE_CONTINUOUS", "USE_AUCTION", "STATUS_OK", "STATUS_UNSORTED_TRADES",
-           "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids", "run_starts",
+           "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids", "partition_runs", "run_starts",
            "scratch_sizes"]
 
 USE_EXCLUDED = 0  # invalid price/size or outside the session
@@ -244,6 +244,70 @@ def partition_ids(run_len, run_code, ts, bounds):
             prev_t = t
             i += 1
     return out, ordered
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _day_of(t, d, lo, hi, bounds):
+    """Day index of time ``t`` (-1 outside ``bounds``) with the last day ``d`` and its ``[lo, hi)`` as the
+    first guess: ``(day, d, lo, hi)``."""
+    n_days = bounds.shape[0] - 1
+    if lo <= t < hi:
+        return d, d, lo, hi
+    if t < bounds[0] or t >= bounds[n_days]:
+        return -1, d, lo, hi
+    d = np.searchsorted(bounds, t, side="right") - 1
+    return d, d, bounds[d], bounds[d + 1]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def partition_runs(run_len, run_code, ts, bounds):
+    """Runs of consecutive rows with the same partition id (:func:`partition_ids`) without a per-row array.
+
+    Returns
+    -------
+    pids : int64[k]
+        Partition id of each run (-1 for times outside ``bounds``).
+    starts : int64[k + 1]
+        First row of each run, then the number of rows.
+    ordered : bool
+        Rows sorted by partition id, then time (then every partition is one run).
+    """
+    k, ordered = _partition_runs(run_len, run_code, ts, bounds, np.empty(0, np.int64), np.empty(0, np.int64), False)
+    pids = np.empty(k, dtype=np.int64)
+    starts = np.empty(k + 1, dtype=np.int64)
+    _partition_runs(run_len, run_code, ts, bounds, pids, starts, True)
+    starts[k] = ts.shape[0]
+    return pids, starts, ordered
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _partition_runs(run_len, run_code, ts, bounds, pids, starts, fill):
+    """One pass of :func:`partition_runs`: the number of runs (written out when ``fill``) and the order."""
+    n_days = bounds.shape[0] - 1
+    k = 0
+    ordered = True
+    prev_p = _TS_MIN
+    prev_t = _TS_MIN
+    d = 0
+    lo = bounds[0]
+    hi = bounds[1] if n_days > 0 else lo
+    i = 0
+    for r in range(run_len.shape[0]):
+        base = run_code[r] * n_days
+        for _ in range(run_len[r]):
+            t = ts[i]
+            day, d, lo, hi = _day_of(t, d, lo, hi, bounds)
+            p = base + day if day >= 0 else -1
+            if i == 0 or p != prev_p:
+                if fill:
+                    pids[k] = p
+                    starts[k] = i
+                k += 1
+            ordered &= (p > prev_p) | ((p == prev_p) & (t >= prev_t))
+            prev_p = p
+            prev_t = t
+            i += 1
+    return k, ordered
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

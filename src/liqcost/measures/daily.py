@@ -24,10 +24,9 @@ from liqcost.errors import NoDataError, UsageError
 from liqcost.measures.ticks import (
     BatchResult,
     SymbolDay,
-    TickBatch,
     TickParams,
-    batch_from_frames,
     measure_batch,
+    plan_frames,
     process_parts,
 )
 
@@ -176,8 +175,8 @@ class DailyResult:
 
 
 def _frame_task(task) -> BatchResult:
-    batch, params, audit_path = task
-    res = measure_batch(batch, params, want_trades=audit_path is not None)
+    plan, p0, p1, params, audit_path = task
+    res = measure_batch(plan.batch(p0, p1), params, want_trades=audit_path is not None)
     return _spill(res, audit_path)
 
 
@@ -192,18 +191,6 @@ def _spill(res: BatchResult, audit_path) -> BatchResult:
         res.trades.write_parquet(audit_path, compression="zstd", statistics=False)
         res.trades = None
     return res
-
-
-def _slice_batch(b: TickBatch, p0: int, p1: int) -> TickBatch:
-    t0, t1 = int(b.t_off[p0]), int(b.t_off[p1])
-    q0, q1 = int(b.q_off[p0]), int(b.q_off[p1])
-    return TickBatch(
-        symbols=b.symbols[p0:p1], dates=b.dates[p0:p1],
-        t_ts=b.t_ts[t0:t1], t_px=b.t_px[t0:t1], t_sz=b.t_sz[t0:t1], t_aggr=b.t_aggr[t0:t1], t_auc=b.t_auc[t0:t1],
-        t_off=b.t_off[p0:p1 + 1] - t0,
-        q_ts=b.q_ts[q0:q1], q_bid=b.q_bid[q0:q1], q_ask=b.q_ask[q0:q1], q_bsz=b.q_bsz[q0:q1], q_asz=b.q_asz[q0:q1],
-        q_off=b.q_off[p0:p1 + 1] - q0,
-    )
 
 
 def daily_metrics(
@@ -285,18 +272,18 @@ def daily_metrics(
                 check_frame(trades, "trades", "trades")
             if quotes is not None:
                 check_frame(quotes, "quotes", "quotes")
-            full = batch_from_frames(trades, quotes, params.timezone, symbols, start, end)
-            if not full.symbols:
+            plan = plan_frames(trades, quotes, params.timezone, symbols, start, end)
+            if not len(plan):
                 raise NoDataError(
                     "no trades or quotes for the selection"
                     + (f" (symbols {', '.join(symbols)})" if symbols else "")
                     + (f" between {start or 'the start'} and {end or 'the end'}" if (start or end) else "")
                     + "; check --symbol, --start/--end and the session time zone."
                 )
-            rows = (np.diff(full.t_off) + np.diff(full.q_off)).tolist()
+            rows = (plan.t_len + plan.q_len).tolist()
             ranges = _chunks(rows, float(eng.batch_rows), 4 * n_workers)
-            tasks = [
-                (_slice_batch(full, a, b), params, (tmpdir / f"part-{k:06d}.parquet") if tmpdir else None)
+            tasks = [  # each task materializes its own partitions' columns (plan.batch) on its thread
+                (plan, a, b, params, (tmpdir / f"part-{k:06d}.parquet") if tmpdir else None)
                 for k, (a, b) in enumerate(ranges)
             ]
             func = _frame_task

@@ -31,6 +31,8 @@ __all__ = [
     "horizon_label",
     "session_bounds_ns",
     "batch_from_frames",
+    "plan_frames",
+    "FramePlan",
     "local_day_bounds_ns",
     "read_parts",
     "measure_batch",
@@ -308,37 +310,99 @@ def local_day_bounds_ns(first: dt.date, last: dt.date, timezone: str) -> np.ndar
                     dtype=np.int64)
 
 
-def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, timezone: str,
-                      symbols=None, start: dt.date | None = None, end: dt.date | None = None) -> TickBatch:
-    """One batch holding every selected symbol-day of in-memory canonical frames.
+@dataclass
+class FramePlan:
+    """The selected symbol-days of in-memory frames and where their rows are (see :func:`plan_frames`).
 
-    Rows need not be sorted or grouped: each row gets an integer partition id (symbol code x local
-    day; the day is found by a binary search of the UTC instants of local midnights, so no per-row time
-    zone conversion), and rows are put in (partition, time) order only when they are not already in it
-    (a stable sort: equal time stamps keep their order). Partitions come in (symbol, date) order; a
-    symbol-day present in only one of the frames is kept with no rows in the other. The trade and quote
-    frames are prepared on two threads (polars and the numba kernel release the GIL).
+    Partition ``p``'s trades are rows ``[t_start[p], t_start[p] + t_len[p])`` of ``t_src`` (the caller's
+    frame when its rows are in (symbol, day, time) order, else a reordered copy as numpy arrays);
+    likewise its quotes. :meth:`batch` materializes the columns of a range of partitions, so that the
+    engine's threads share that work.
+    """
+
+    symbols: list
+    dates: list
+    t_src: object
+    q_src: object
+    t_start: np.ndarray
+    t_len: np.ndarray
+    q_start: np.ndarray
+    q_len: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.symbols)
+
+    def batch(self, p0: int, p1: int) -> TickBatch:
+        """Partitions ``p0`` to ``p1 - 1`` as a :class:`TickBatch`."""
+        ta, t_off = _gather(self.t_src, self.t_start[p0:p1], self.t_len[p0:p1], "t")
+        qa, q_off = _gather(self.q_src, self.q_start[p0:p1], self.q_len[p0:p1], "q")
+        return TickBatch(
+            symbols=self.symbols[p0:p1], dates=self.dates[p0:p1],
+            t_ts=ta["ts"], t_px=ta["price"], t_sz=ta["size"], t_aggr=ta["aggressor"], t_auc=ta["auction"], t_off=t_off,
+            q_ts=qa["ts"], q_bid=qa["bid"], q_ask=qa["ask"], q_bsz=qa["bid_size"], q_asz=qa["ask_size"], q_off=q_off,
+        )
+
+
+_COLS_OF = {"t": ("ts", "price", "size", "aggressor", "auction"), "q": ("ts", "bid", "ask", "bid_size", "ask_size")}
+_DTYPES = {"ts": np.int64, "aggressor": np.int8, "auction": np.int8}
+
+
+def _gather(src, starts: np.ndarray, lengths: np.ndarray, kind: str) -> tuple[dict, np.ndarray]:
+    """The columns of some partitions' rows, end to end (adjacent row ranges read as one), and offsets."""
+    off = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=off[1:])
+    ranges: list = []
+    for a, n in zip(starts.tolist(), lengths.tolist()):
+        if n == 0:
+            continue
+        if ranges and ranges[-1][0] + ranges[-1][1] == a:
+            ranges[-1][1] += n
+        else:
+            ranges.append([a, n])
+    cols = _COLS_OF[kind]
+    if src is None or not ranges:
+        empty = _empty_trades() if kind == "t" else _empty_quotes()
+        return {c: _np(empty, c, _DTYPES.get(c, np.float64)) for c in cols}, off
+    if isinstance(src, pl.DataFrame):
+        pieces = [src.slice(a, n) for a, n in ranges]
+        frame = pieces[0] if len(pieces) == 1 else pl.concat(pieces)
+        return {c: _ro(_column_array(frame, c, _DTYPES.get(c, np.float64)), _DTYPES.get(c, np.float64))
+                for c in cols}, off
+    if len(ranges) == 1:
+        a, n = ranges[0]
+        return {c: src[c][a:a + n] for c in cols}, off
+    return {c: _ro(np.concatenate([src[c][a:a + n] for a, n in ranges]), _DTYPES.get(c, np.float64)) for c in cols}, off
+
+
+def plan_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, timezone: str,
+                symbols=None, start: dt.date | None = None, end: dt.date | None = None) -> FramePlan:
+    """The selected symbol-days of in-memory canonical frames, in (symbol, date) order.
+
+    Rows need not be sorted or grouped: each row belongs to the partition (symbol code x local day; the
+    day is found by a binary search of the UTC instants of local midnights, so no per-row time zone
+    conversion). When a frame's rows are already in (partition, time) order (as read from a dataset, or
+    sorted by symbol and time), only the symbol runs and the time stamps are read here and the other
+    columns are taken from the frame later, batch by batch; otherwise the rows are put in order once (a
+    stable sort: equal time stamps keep their order). A symbol-day present in only one of the frames is
+    kept with no rows in the other. The trade and quote frames are planned on two threads.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from liqcost.kernels.tickpass import partition_ids, run_starts
+    from liqcost.kernels.tickpass import partition_ids, partition_runs, run_starts
 
     frames = {k: f for k, f in (("t", trades), ("q", quotes)) if f is not None and f.height > 0}
     for k, f in frames.items():
         _check_ts(f, "trade" if k == "t" else "quote", "input")
     if not frames:
-        return _assemble([], [], _empty_trades(), [], _empty_quotes(), [])
-    cols_of = {"t": ("ts", "price", "size", "aggressor", "auction"), "q": ("ts", "bid", "ask", "bid_size", "ask_size")}
-    dtypes = {"ts": np.int64, "aggressor": np.int8, "auction": np.int8}
+        z = np.zeros(0, dtype=np.int64)
+        return FramePlan([], [], None, None, z, z, z, z)
 
-    def load(k):  # symbol runs (one pass over the strings) and the columns as numpy arrays
+    def load(k):  # symbol runs (one pass over the strings) and the time stamps
         f = frames[k]
         runs = f.get_column("symbol").rle()
         run_len = np.ascontiguousarray(runs.struct.field("len").to_numpy(), dtype=np.int64)
         run_sym = runs.struct.field("value").cast(pl.String).to_list()
-        arrays = {c: np.ascontiguousarray(_column_array(f, c, dtypes.get(c, np.float64)), dtype=dtypes.get(c, np.float64))
-                  for c in cols_of[k]}
-        return run_len, run_sym, arrays
+        return run_len, run_sym, np.ascontiguousarray(_column_array(f, "ts", np.int64), dtype=np.int64)
 
     pool = ThreadPoolExecutor(max_workers=2) if len(frames) > 1 else None
     try:
@@ -357,52 +421,63 @@ def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, 
         d_lo = 0 if start is None else max(0, (start - first).days)
         d_hi = n_days - 1 if end is None else min(n_days - 1, (end - first).days)
 
-        def place(k):  # partition ids, the selection, (partition, time) order
-            run_len, run_sym, arrays = loaded[k]
-            run_code = np.array([code[x] for x in run_sym], dtype=np.int64)
-            pid, ordered = partition_ids(run_len, run_code, arrays["ts"], bounds)
-            keep = None
+        def selected(pid):
+            keep = pid >= 0
             if symbols:
-                keep = wanted[pid // n_days]
+                keep &= wanted[np.maximum(pid, 0) // n_days]
             if start is not None or end is not None:
                 day = pid % n_days
-                in_days = (day >= d_lo) & (day <= d_hi)
-                keep = in_days if keep is None else keep & in_days
-            if keep is not None:
+                keep &= (day >= d_lo) & (day <= d_hi)
+            return keep
+
+        def place(k):  # -> source, partition ids, first rows, row counts
+            run_len, run_sym, ts = loaded[k]
+            run_code = np.array([code[x] for x in run_sym], dtype=np.int64)
+            pids, starts, ordered = partition_runs(run_len, run_code, ts, bounds)
+            if ordered:  # every partition one run of rows: use the frame in place
+                keep = selected(pids)
+                return frames[k], pids[keep], starts[:-1][keep], np.diff(starts)[keep]
+            pid, _ = partition_ids(run_len, run_code, ts, bounds)
+            arrays = {c: _column_array(frames[k], c, _DTYPES.get(c, np.float64)) for c in _COLS_OF[k]}
+            keep = selected(pid)
+            if not keep.all():
                 pid = pid[keep]
                 arrays = {c: a[keep] for c, a in arrays.items()}
-            if not ordered:
-                order = np.lexsort((arrays["ts"], pid))
-                pid = pid[order]
-                arrays = {c: a[order] for c, a in arrays.items()}
-            return {c: _ro(a, dtypes.get(c, np.float64)) for c, a in arrays.items()}, pid
+            order = np.lexsort((arrays["ts"], pid))
+            pid = pid[order]
+            arrays = {c: _ro(a[order], _DTYPES.get(c, np.float64)) for c, a in arrays.items()}
+            values, first_rows = run_starts(pid)
+            return arrays, values, first_rows, np.diff(np.append(first_rows, pid.size))
 
-        out = dict(zip(loaded, pool.map(place, loaded) if pool else map(place, loaded)))
+        placed = dict(zip(loaded, pool.map(place, loaded) if pool else map(place, loaded)))
     finally:
         if pool is not None:
             pool.shutdown()
-    firsts = [run_starts(pid)[0] for _, pid in out.values()]
-    all_pids = np.union1d(firsts[0], firsts[-1]) if len(firsts) > 1 else firsts[0]
-    symbols_out = [syms[int(x) // n_days] for x in all_pids]
-    dates_out = [first + dt.timedelta(days=int(x) % n_days) for x in all_pids]
-
-    def part(k):
-        if k not in out:
-            empty = _empty_trades() if k == "t" else _empty_quotes()
-            arrays = {c: _np(empty, c, dtypes.get(c, np.float64)) for c in cols_of[k]}
-            return arrays, np.zeros(len(all_pids) + 1, dtype=np.int64)
-        arrays, pid = out[k]
-        offsets = np.searchsorted(pid, np.concatenate((all_pids, [np.iinfo(np.int64).max])), side="left")
-        offsets[-1] = pid.size
-        return arrays, offsets.astype(np.int64)
-
-    ta, t_off = part("t")
-    qa, q_off = part("q")
-    return TickBatch(
-        symbols=symbols_out, dates=dates_out,
-        t_ts=ta["ts"], t_px=ta["price"], t_sz=ta["size"], t_aggr=ta["aggressor"], t_auc=ta["auction"], t_off=t_off,
-        q_ts=qa["ts"], q_bid=qa["bid"], q_ask=qa["ask"], q_bsz=qa["bid_size"], q_asz=qa["ask_size"], q_off=q_off,
+    all_pids = np.unique(np.concatenate([v[1] for v in placed.values()]))
+    out = {}
+    for k in ("t", "q"):
+        st = np.zeros(all_pids.size, dtype=np.int64)
+        ln = np.zeros(all_pids.size, dtype=np.int64)
+        src = None
+        if k in placed:
+            src, pids, first_rows, lengths = placed[k]
+            at = np.searchsorted(all_pids, pids)
+            st[at] = first_rows
+            ln[at] = lengths
+        out[k] = (src, st, ln)
+    return FramePlan(
+        symbols=[syms[int(x) // n_days] for x in all_pids],
+        dates=[first + dt.timedelta(days=int(x) % n_days) for x in all_pids],
+        t_src=out["t"][0], q_src=out["q"][0], t_start=out["t"][1], t_len=out["t"][2],
+        q_start=out["q"][1], q_len=out["q"][2],
     )
+
+
+def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, timezone: str,
+                      symbols=None, start: dt.date | None = None, end: dt.date | None = None) -> TickBatch:
+    """One batch holding every selected symbol-day of in-memory canonical frames (:func:`plan_frames`)."""
+    plan = plan_frames(trades, quotes, timezone, symbols, start, end)
+    return plan.batch(0, len(plan))
 
 
 def _file_queries(parts_files: list[tuple], select) -> tuple[list, list[int]]:
