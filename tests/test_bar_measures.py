@@ -29,7 +29,9 @@ D = dt.date
 
 
 def cfg(**bars):
-    return Config.model_validate({"bars": bars}) if bars else Config()
+    # the exchange calendar lives in the session section; everything else is a bars option
+    session = {k: bars.pop(k) for k in ("holidays", "holiday_calendar") if k in bars}
+    return Config.model_validate({"bars": bars, "session": session})
 
 
 def bars_frame(rows):
@@ -418,13 +420,16 @@ def test_grid_keeps_every_bar_and_skips_no_trading_day(b, calendar, seed):
     assert (extra["bar_status"] == "missing").all() and extra["close"].is_nan().all() and extra["volume"].is_nan().all()
     # between a symbol's first and last bar, every weekday (every observed date) is on the grid
     observed = set(b["date"].to_list())
+    from liqcost.calendar import holidays_for
+
+    closed = holidays_for(c, D(2024, 1, 1), D(2024, 12, 31))  # NYSE holidays (Good Friday 2024-03-29)
     for sym, part in g.group_by("symbol"):
         dates = part["date"].to_list()
         assert dates == sorted(set(dates))
         first, last = dates[0], dates[-1]
         day = first
         while day <= last:
-            wanted = day.weekday() < 5 and (calendar == "weekdays" or day in observed)
+            wanted = day.weekday() < 5 and day not in closed and (calendar == "weekdays" or day in observed)
             if wanted:
                 assert day in dates
             day += dt.timedelta(days=1)
