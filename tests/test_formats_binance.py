@@ -67,6 +67,22 @@ def test_first_spot_trade_by_hand():
     assert first["venue"] == "BINANCE"
 
 
+def test_usdm_perpetual_symbol_apart_from_spot():
+    # Binance names the USD-M perpetual like the spot pair: without the suffix a dataset holding both would
+    # merge two instruments and match spot trades with futures quotes (found by the end-to-end profile run)
+    spot = read_format(_p("spot_btcusdt_20240808_trades.parquet"), "trades", "binance")
+    perp = read_format(_p("usdm_btcusdt_20240808_trades.parquet"), "trades", "binance")
+    perp_q = read_format(_p("usdm_btcusdt_20240808_bookticker.parquet"), "quotes", "binance")
+    coinm = read_format(_p("cm_btcusd_perp_20240808_trades.parquet"), "trades", "binance")
+    assert set(spot.get_column("symbol")) == {"BTCUSDT"}
+    assert set(perp.get_column("symbol")) == set(perp_q.get_column("symbol")) == {"BTCUSDT_PERP"}
+    assert set(coinm.get_column("symbol")) == {"BTCUSD_PERP"}  # already distinct: unchanged
+    plain = read_format(_p("usdm_btcusdt_20240808_trades.parquet"), "trades", "binance", {"usdm_perp_suffix": ""})
+    assert set(plain.get_column("symbol")) == {"BTCUSDT"}
+    named = read_format(_p("usdm_btcusdt_20240808_trades.parquet"), "trades", "binance", {"symbol": "BTC-PERP"})
+    assert set(named.get_column("symbol")) == {"BTC-PERP"}
+
+
 def test_coinm_contracts_option():
     t = read_format(_p("cm_btcusd_perp_20240808_trades.parquet"), "trades", "binance", {"coinm_size": "contracts"})
     assert t.row(0, named=True)["size"] == 4.0
@@ -208,6 +224,14 @@ def test_binance_vision_csv(tmp_path):
                   "1,61000.1,0.5,61000.2,0.7,1723161255342,1723161255343\n2,61000.1,0.6,61000.2,0.7,1723161255400,1723161255401\n")
     q = read_format(bk, "quotes", "binance")
     assert q.get_column("bid_size").to_list() == [0.5, 0.6] and q.get_column("ts").dt.epoch("ms").to_list() == [1723161255342, 1723161255400]
+    # USD-M futures dumps (data.binance.vision/.../futures/um/...): the perpetual gets the suffix, a delivery
+    # contract keeps its own name
+    um = tmp_path / "um"
+    um.mkdir()
+    (um / "BTCUSDT-trades-2024-08-08.csv").write_text("\n".join(body[:3]) + "\n")
+    (um / "BTCUSDT_240927-trades-2024-08-08.csv").write_text("\n".join(body[:3]) + "\n")
+    assert set(read_format(um / "BTCUSDT-trades-2024-08-08.csv", "trades", "binance").get_column("symbol")) == {"BTCUSDT_PERP"}
+    assert set(read_format(um / "BTCUSDT_240927-trades-2024-08-08.csv", "trades", "binance").get_column("symbol")) == {"BTCUSDT_240927"}
 
 
 def test_nautilus_fixture():

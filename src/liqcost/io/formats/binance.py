@@ -36,6 +36,11 @@ quotes before the trades they caused; ``recv_offset_ms: auto`` measures the offs
 ``T - recv`` over the trades of the same capture (the sibling ``..._trades.parquet`` or the trade lines
 of the same log) and adds it.
 
+Symbols: Binance names a USD-M perpetual like the spot pair (``BTCUSDT``), so that a dataset holding both
+would mix two instruments (and match spot trades with futures quotes); USD-M perpetuals therefore get
+``usdm_perp_suffix`` (``BTCUSDT_PERP``, like COIN-M's own ``BTCUSD_PERP``). Delivery contracts
+(``BTCUSDT_240927``) keep their names.
+
 Sizes: spot and USD-M quantities are in the base asset (BTC, ETH). COIN-M quantities are contracts
 worth ``contract_size`` USD each (Binance: 100 USD for BTCUSD, 10 USD for the others); with
 ``coinm_size: base`` (default) they are converted to the base asset, ``qty * contract_size / price``,
@@ -102,9 +107,26 @@ class Options(FormatOptions):
         ),
     )
     symbol: str | None = Field(None, description="Symbol for every row, instead of the one in the data.")
+    usdm_perp_suffix: str = Field(
+        "_PERP",
+        description=(
+            "Appended to USD-M perpetual symbols (Binance names them like the spot pair, BTCUSDT) so that spot and"
+            " futures of one pair stay apart in a dataset, like COIN-M's BTCUSD_PERP; '' keeps Binance's name."
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------- helpers
+
+
+def _symbol_expr(market: str, options: Options):
+    """The output symbol: USD-M perpetuals (no ``_`` in Binance's name) get ``usdm_perp_suffix``."""
+    import polars as pl
+
+    sym = pl.col("symbol")
+    if market != "usdm" or options.symbol or not options.usdm_perp_suffix:
+        return sym
+    return pl.when(sym.str.contains("_", literal=True)).then(sym).otherwise(sym + options.usdm_perp_suffix)
 
 
 def _market(path: Path, symbols: list[str], options: Options) -> str:
@@ -270,7 +292,7 @@ def _trade_rows(f, market: str, options: Options, tname: str):
     if REASON in f.columns:
         reason = pl.coalesce(pl.col(REASON), reason)
     return f.select(
-        pl.col("symbol"),
+        _symbol_expr(market, options).alias("symbol"),
         pl.col("_t").cast(pl.Datetime("ns", "UTC")).alias("ts"),
         pl.col("price"),
         size.alias("size"),
@@ -335,7 +357,7 @@ def _quote_rows(f, market: str, options: Options, tname: str):
         good = good.filter(changed)
     f = pl.concat([good, bad]).sort(ROW)
     return f.select(
-        pl.col("symbol"),
+        _symbol_expr(market, options).alias("symbol"),
         pl.col("_t").cast(pl.Datetime("ns", "UTC")).alias("ts"),
         "bid",
         "ask",
