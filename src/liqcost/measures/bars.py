@@ -118,7 +118,8 @@ def daily_bars(bars: pl.DataFrame | pl.LazyFrame, config: Config | None = None, 
     Parameters
     ----------
     bars : polars.DataFrame or LazyFrame
-        A frame satisfying :data:`liqcost.schema.BARS` (``date`` for daily bars, ``ts`` for intraday).
+        A frame satisfying :data:`liqcost.schema.BARS` (``date`` for daily bars, ``ts`` for intraday; with
+        both, as in a dataset's bar files, the bars are aggregated per ``date``).
     config : Config, optional
         ``session.timezone`` gives the local date of an intraday bar (defaults when None).
     source : str
@@ -144,12 +145,24 @@ def daily_bars(bars: pl.DataFrame | pl.LazyFrame, config: Config | None = None, 
     lf = bars.lazy()
     names = lf.collect_schema().names()
     extras = [c for c in ("vwap", "n_trades", "shares_outstanding") if c in names]
-    if "date" in names:
+    if "ts" not in names:
         cols = ["symbol", "date", "open", "high", "low", "close", "volume", *extras]
         out = lf.select(cols).collect()
     else:
+        # bars with a start time are aggregated per day, also when they carry a ``date`` too (a dataset adds
+        # one to every bar row, and a vendor's daily bars may have both): the given date wins, else the
+        # exchange-local date of ``ts``; one bar per day comes through unchanged
         tz = cfg.session.timezone
-        lf = lf.with_columns(pl.col("ts").dt.convert_time_zone(tz).dt.date().alias("date")).sort("symbol", "ts")
+        local = pl.col("ts").dt.convert_time_zone(tz).dt.date()
+        lf = lf.with_columns((pl.coalesce(pl.col("date"), local) if "date" in names else local).alias("date"))
+        lf = lf.sort("symbol", "ts")
+        twice = lf.filter(pl.col("ts").is_not_null() & pl.struct("symbol", "ts").is_duplicated()).head(1).collect()
+        if twice.height:
+            first = twice.row(0, named=True)
+            raise DataError(
+                f"{source}: several bars start at the same time (first: {first['symbol']} at {first['ts']}); remove "
+                "the duplicates (`liqcost ingest` quarantines them)."
+            )
         aggs = [
             pl.col("open").drop_nulls().first(),
             pl.col("high").max(),
