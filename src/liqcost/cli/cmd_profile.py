@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import click
 
-
-def _date(ctx, param, value):
-    if value is None:
-        return None
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+from liqcost.cli.options import parse_date
 
 
 @click.command("profile")
@@ -26,8 +17,8 @@ def _date(ctx, param, value):
 @click.option("--bars", "bars_file", type=click.Path(dir_okay=False), default=None,
               help="Bars file (OHLCV, CSV or Parquet): a profile from bars alone, or merged with --trades/--quotes.")
 @click.option("--symbol", "symbols", multiple=True, help="Only this symbol (repeat for several).")
-@click.option("--start", callback=_date, default=None, help="First exchange-local date, YYYY-MM-DD.")
-@click.option("--end", callback=_date, default=None, help="Last exchange-local date, YYYY-MM-DD (the profile's as-of).")
+@click.option("--start", callback=parse_date, default=None, help="First exchange-local date, YYYY-MM-DD.")
+@click.option("--end", callback=parse_date, default=None, help="Last exchange-local date, YYYY-MM-DD (the profile's as-of).")
 @click.option("--quote-lag", "quote_lag", type=float, default=None,
               help="Match trades with the quote in force this many seconds earlier (measures.quote_lag_s).")
 @click.option("--quote-match", type=click.Choice(["strictly_before", "at_or_before"]), default=None,
