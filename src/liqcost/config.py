@@ -33,7 +33,19 @@ __all__ = [
     "render_yaml",
     "format_validation_error",
     "set_dotted",
+    "check_timezone",
 ]
+
+
+def check_timezone(v: str) -> str:
+    """Pydantic validator body: ``v`` must name an IANA time zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"an IANA time zone such as America/New_York or UTC, got {v!r}") from None
+    return v
 
 
 class _Section(BaseModel):
@@ -83,13 +95,7 @@ class SessionConfig(_Section):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"an IANA time zone such as America/New_York or UTC, got {v!r}") from None
-        return v
+        return check_timezone(v)
 
     @model_validator(mode="after")
     def _order(self):
