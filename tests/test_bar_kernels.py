@@ -28,7 +28,7 @@ def split(x, off):
     return [x[off[i] : off[i + 1]] for i in range(len(off) - 1)]
 
 
-def close_enough(got, want, status_got, status_want, what):
+def close_enough(got, want, status_got, status_want, what, variance=False):
     got = np.asarray(got, float)
     want = np.asarray(want, float)
     assert np.array_equal(np.asarray(status_got), np.asarray(status_want)), (
@@ -36,6 +36,13 @@ def close_enough(got, want, status_got, status_want, what):
     )
     assert np.array_equal(np.isnan(got), np.isnan(want)), f"{what}: NaN pattern differs"
     ok = ~np.isnan(want)
+    if variance and ok.any():
+        # rolling variances from running sums are exact to rounding relative to the largest squared term
+        # of the series, not relative to a window whose variance happens to be tiny: compare variances
+        # with an absolute tolerance on that scale (a window of near-constant returns loses digits)
+        scale = float(np.max(want[ok] ** 2))
+        np.testing.assert_allclose(got[ok] ** 2, want[ok] ** 2, rtol=RTOL, atol=ATOL + 1e-12 * scale, err_msg=what)
+        return
     np.testing.assert_allclose(got[ok], want[ok], rtol=RTOL, atol=ATOL, err_msg=what)
 
 
@@ -293,7 +300,8 @@ def test_volatility_matches_reference(series, window, min_periods):
     for i, s in enumerate(series):
         want = ref.volatility(s["open"], s["high"], s["low"], s["close"], window, min_periods)
         for name in bv.NAMES:
-            close_enough(got[name][0][i], want[name][0], got[name][1][i], want[name][1], f"{name} symbol {i}")
+            g, w = np.asarray(got[name][0][i], float), np.asarray(want[name][0], float)
+            close_enough(g, w, got[name][1][i], want[name][1], f"{name} symbol {i}", variance=True)
 
 
 @st.composite

@@ -29,7 +29,9 @@ D = dt.date
 
 
 def cfg(**bars):
-    return Config.model_validate({"bars": bars}) if bars else Config()
+    # the exchange calendar lives in the session section; everything else is a bars option
+    session = {k: bars.pop(k) for k in ("holidays", "holiday_calendar") if k in bars}
+    return Config.model_validate({"bars": bars, "session": session})
 
 
 def bars_frame(rows):
@@ -154,6 +156,36 @@ def test_intraday_bars_aggregate_to_local_days():
     assert first["vwap"] == pytest.approx((10.2 * 100 + 10.7 * 300) / 400)
     assert first["n_trades"] == 8
     assert d["date"].to_list() == [D(2024, 3, 1), D(2024, 3, 4)]
+
+
+def test_intraday_bars_with_a_date_column_aggregate(tmp_path):
+    # a dataset adds ``date`` to every bar row: minute bars read back from one must still be aggregated per
+    # day (they were taken for daily bars and refused as duplicates: found running a DBN ohlcv-1m file
+    # through ingest + profile)
+    from liqcost.config import load_config
+    from liqcost.io.dataset import Dataset
+    from liqcost.io.ingest import ingest_file
+
+    ts = pl.datetime_range(dt.datetime(2024, 3, 1, 14, 30), dt.datetime(2024, 3, 1, 14, 34), "1m", time_unit="ns",
+                           time_zone="UTC", eager=True)
+    b = pl.DataFrame({"symbol": "X", "ts": ts, "open": [10.0, 10.1, 10.2, 10.1, 10.0], "high": [10.2, 10.3, 10.4, 10.2, 10.1],
+                      "low": [9.9, 10.0, 10.1, 10.0, 9.8], "close": [10.1, 10.2, 10.1, 10.0, 10.05], "volume": [5.0, 1, 2, 3, 4]})
+    src = tmp_path / "bars.parquet"
+    b.write_parquet(src)
+    ingest_file(src, "bars", tmp_path / "ds", load_config(None))
+    stored = Dataset(tmp_path / "ds").scan("bars").collect()
+    assert "date" in stored.columns and stored.height == 5
+    d = daily_bars(stored)
+    assert d.height == 1
+    row = d.row(0, named=True)
+    assert (row["date"], row["open"], row["high"], row["low"], row["close"], row["volume"]) == (D(2024, 3, 1), 10.0, 10.4, 9.8, 10.05, 15.0)
+    # the given date wins over the local date of ts (a vendor's UTC daily bar stays on its day)
+    utc_day = pl.DataFrame({"symbol": "X", "ts": [dt.datetime(2024, 3, 4, tzinfo=dt.UTC)], "date": [D(2024, 3, 4)], "open": [1.0],
+                            "high": [1.0], "low": [1.0], "close": [1.0], "volume": [1.0]}).with_columns(pl.col("ts").dt.cast_time_unit("ns"))
+    assert daily_bars(utc_day)["date"].to_list() == [D(2024, 3, 4)]
+    # the same bar twice is still an error, not a day with twice the volume
+    with pytest.raises(DataError, match="X at 2024-03-01 14:30"):
+        daily_bars(pl.concat([stored, stored.head(1)]))
 
 
 # ---------------------------------------------------------------------------------- panel estimates
@@ -418,13 +450,16 @@ def test_grid_keeps_every_bar_and_skips_no_trading_day(b, calendar, seed):
     assert (extra["bar_status"] == "missing").all() and extra["close"].is_nan().all() and extra["volume"].is_nan().all()
     # between a symbol's first and last bar, every weekday (every observed date) is on the grid
     observed = set(b["date"].to_list())
+    from liqcost.calendar import holidays_for
+
+    closed = holidays_for(c, D(2024, 1, 1), D(2024, 12, 31))  # NYSE holidays (Good Friday 2024-03-29)
     for sym, part in g.group_by("symbol"):
         dates = part["date"].to_list()
         assert dates == sorted(set(dates))
         first, last = dates[0], dates[-1]
         day = first
         while day <= last:
-            wanted = day.weekday() < 5 and (calendar == "weekdays" or day in observed)
+            wanted = day.weekday() < 5 and day not in closed and (calendar == "weekdays" or day in observed)
             if wanted:
                 assert day in dates
             day += dt.timedelta(days=1)

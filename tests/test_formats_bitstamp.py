@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 from conftest import require_shared
@@ -21,7 +23,7 @@ def test_bitstamp_file():
     assert t.height == len(lines) == 9_999 and t.get_column("_reason").null_count() == t.height
     assert lines[0] == "1315922016,5.800000000000,1.000000000000"
     first = t.row(0, named=True)
-    assert (first["symbol"], first["price"], first["size"], first["_row"]) == ("BTCUSD", 5.8, 1.0, 1)
+    assert (first["symbol"], first["price"], first["size"], first["_row"]) == ("BTCUSD.BITSTAMP", 5.8, 1.0, 1)
     assert str(first["ts"]) == "2011-09-13 13:53:36+00:00"
     assert str(t.get_column("ts").max()) == "2012-05-31 08:41:18+00:00"
     assert t.get_column("price").min() == 2.22 and t.get_column("price").max() == 15.0
@@ -43,6 +45,22 @@ def test_mtgox_file():
     chg = t.with_columns(pl.col("price").diff().sign().alias("tick")).filter(pl.col("tick") != 0)
     assert (chg.get_column("tick") == chg.get_column("aggressor")).mean() > 0.9
     assert set(read_format(f, "trades", "bitstamp", {"mtgox_type": "ignore"}).get_column("aggressor")) == {0}
+
+
+def test_exchanges_get_their_own_symbol(tmp_path):
+    # both files are BTC/USD; one symbol for both merged two exchanges (2011-12 Bitstamp, 2013 Mt.Gox) into
+    # one day grid with seven months of "zero-volume" days between them (found by the end-to-end profile run)
+    from liqcost.config import load_config
+    from liqcost.io.dataset import Dataset
+    from liqcost.io.ingest import ingest_file
+
+    cfg = load_config(None, {"session.timezone": "UTC"})
+    for name in ("bitstampUSD.csv", "trades-mgtox-usd-2013-01-01.csv"):
+        ingest_file(require_shared("bitstamp", name), "trades", tmp_path / "ds", cfg)
+    ds = Dataset(tmp_path / "ds")
+    assert ds.symbols("trades") == ["BTCUSD.BITSTAMP", "BTCUSD.MTGOX"]
+    assert ds.dates("trades", "BTCUSD.MTGOX") == [dt.date(2013, 1, 1)]
+    assert ds.read("trades", "BTCUSD.MTGOX").get_column("venue").unique().to_list() == ["MTGOX"]
 
 
 def test_malformed(tmp_path):

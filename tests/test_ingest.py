@@ -347,6 +347,20 @@ def test_reingest_is_idempotent(tmp_path):
     assert [p.date for p in ds.partitions("trades")] == [dt.date(2025, 3, 3)]
 
 
+def test_scan_keeps_columns_only_later_files_have(tmp_path):
+    # polars' multi-file scan takes the first file's schema: the aggressor of a second source (and a
+    # shares_outstanding column of later bar files) used to vanish from Dataset.scan
+    run_ingest(tmp_path, TRADES_HEAD + "A,2025-03-03T15:00:00Z,10,100\n", name="plain.csv")
+    src = tmp_path / "signed.parquet"
+    pl.DataFrame({"symbol": ["B", "B"], "ts": ["2025-03-03T15:00:00Z", "2025-03-04T15:00:00Z"], "price": [5.0, 5.1],
+                  "size": [1.0, 2.0], "aggressor": pl.Series([1, -1], dtype=pl.Int8)}).with_columns(
+        pl.col("ts").str.to_datetime(time_unit="ns", time_zone="UTC")).write_parquet(src)
+    ingest_file(src, "trades", tmp_path / "ds", CFG)
+    got = Dataset(tmp_path / "ds").scan("trades").collect().sort("symbol", "ts")
+    assert got.get_column("aggressor").to_list() == [None, 1, -1]
+    assert Dataset(tmp_path / "ds").scan("trades", ["A"]).collect().height == 1
+
+
 def test_dataset_layout_and_report(tmp_path):
     rep = run_ingest(tmp_path, TRADES_HEAD + "BRK/B,2025-03-03T15:00:00Z,10,100\n")
     ds = Dataset(tmp_path / "ds")

@@ -175,7 +175,7 @@ def test_holiday_is_not_a_zero_volume_day():
     t, q = random_days(["X"], [dt.date(2024, 7, 3), dt.date(2024, 7, 5)], seed=2, trades_per_day=5, quotes_per_day=5)
     d = daily_metrics(load_config(), trades=t, quotes=q).daily
     assert d["date"].to_list() == [dt.date(2024, 7, 3), dt.date(2024, 7, 5)]
-    d2 = daily_metrics(load_config(overrides={"measures.holiday_calendar": "none"}), trades=t, quotes=q).daily
+    d2 = daily_metrics(load_config(overrides={"session.holiday_calendar": "none"}), trades=t, quotes=q).daily
     assert d2.height == 3 and d2["zero_volume"].to_list() == [False, True, False]
 
 

@@ -134,7 +134,7 @@ def test_no_data_in_the_lookback(tmp_path):
         (["--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", 1, "--notional", 5], "exactly one of --qty"),
         (["--data", DATA, "--curve"], "--curve needs --symbol"),
         (["--data", DATA], "give one order"),
-        (["--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", 1, "--asof", "March"], "--asof: expected a date"),
+        (["--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", 1, "--asof", "March"], "Invalid value for '--asof': expected a date as YYYY-MM-DD"),
     ],
 )
 def test_usage_errors_exit_2(args, text):

@@ -16,7 +16,7 @@ from reference.pretrade import profile_from_truth, stressed_volume
 from liqcost.config import load_config
 from liqcost.errors import OrderError, SchemaError
 from liqcost.pretrade import cost_curve, pretrade, read_profile_file
-from liqcost.pretrade.inputs import bar_profile_basic, profiles_for
+from liqcost.pretrade.inputs import profiles_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -307,12 +307,14 @@ def test_cost_curve(truth_profiles):
 
 
 # ------------------------------------------------------------------------------------ profiles from data
-def test_bar_profile_from_the_sample_dataset():
-    from liqcost.io.dataset import Dataset
+def test_bars_only_profile_from_a_dataset(tmp_path):
+    """A dataset with daily bars only gives bars-only profiles whose volumes are the truth's."""
+    from liqcost.io.ingest import ingest_file
 
     cfg = load_config()
+    ingest_file(SAMPLE / "raw" / "bars.csv", "bars", tmp_path / "ds", cfg)
     truth = json.loads((SAMPLE / "truth" / "ground_truth.json").read_text())["symbols"]
-    p = bar_profile_basic(Dataset(SAMPLE / "dataset"), ["THNA", "THNE", "NOPE"], cfg)
+    p = profiles_for(tmp_path / "ds", ["THNA", "THNE", "NOPE"], cfg)
     assert p["symbol"].to_list() == ["THNA", "THNE"]
     for row in p.iter_rows(named=True):
         t = truth[row["symbol"]]
@@ -324,13 +326,13 @@ def test_bar_profile_from_the_sample_dataset():
         assert row["volatility_daily_frac"] == pytest.approx(t["volatility_daily_frac"], rel=0.5)
         assert row["spread_bps"] > 0
         assert row["market_cap_usd"] == pytest.approx(row["price_px"] * t["shares_outstanding"])
-    # an earlier as-of date moves the window; before the data there is nothing
-    early = bar_profile_basic(Dataset(SAMPLE / "dataset"), ["THNA"], cfg, asof=dt.date(2025, 3, 14))
-    assert early["asof_date"][0] == dt.date(2025, 3, 14) and early["lookback_days"][0] == 10
+    # an earlier as-of date moves the window
+    early = profiles_for(tmp_path / "ds", ["THNA"], cfg, asof=dt.date(2025, 3, 14))
+    assert early["asof_date"][0] == dt.date(2025, 3, 14)
 
 
 def test_profiles_for_the_sample_dataset():
-    """Whichever builder is installed (tick, bar, or the basic bar profile), the volumes are the truth's."""
+    """Ticks and bars together: the merged profile's volumes are the truth's."""
     from liqcost.schema import PROFILE, check_frame
 
     cfg = load_config()
@@ -340,7 +342,7 @@ def test_profiles_for_the_sample_dataset():
     assert sorted(p["symbol"].to_list()) == ["THNA", "THND"]
     for row in p.iter_rows(named=True):
         t = truth[row["symbol"]]
-        assert row["source"] in ("ticks", "bars", "ticks+bars")
+        assert row["source"] == "ticks+bars"
         assert row["adv_shares"] == pytest.approx(t["adv_shares"], rel=1e-9)
         assert row["mdv_shares"] == pytest.approx(t["mdv_shares"], rel=1e-9)
         assert row["asof_date"] == ASOF

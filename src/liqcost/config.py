@@ -33,7 +33,19 @@ __all__ = [
     "render_yaml",
     "format_validation_error",
     "set_dotted",
+    "check_timezone",
 ]
+
+
+def check_timezone(v: str) -> str:
+    """Pydantic validator body: ``v`` must name an IANA time zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"an IANA time zone such as America/New_York or UTC, got {v!r}") from None
+    return v
 
 
 class _Section(BaseModel):
@@ -54,6 +66,16 @@ class SessionConfig(_Section):
     trading_days: list[int] = Field(
         [0, 1, 2, 3, 4], description="Weekdays the exchange trades (0 = Monday); used for the regular day grid."
     )
+    holiday_calendar: Literal["auto", "nyse", "none"] = Field(
+        "auto",
+        description=(
+            "Exchange holidays left out of every day grid (so they are not zero-volume days): nyse, none, or auto "
+            "(nyse when timezone is America/New_York)."
+        ),
+    )
+    holidays: list[date] = Field(
+        [], description="Extra closed dates, YYYY-MM-DD, left out of every day grid (half days are trading days)."
+    )
 
     @field_validator("open", "close", mode="before")
     @classmethod
@@ -73,13 +95,7 @@ class SessionConfig(_Section):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"an IANA time zone such as America/New_York or UTC, got {v!r}") from None
-        return v
+        return check_timezone(v)
 
     @model_validator(mode="after")
     def _order(self):
@@ -172,29 +188,6 @@ class MeasuresConfig(_Section):
     min_volatility_returns: int = Field(
         5, ge=2, description="Fewest daily returns for a close-to-close volatility in the profile (else intraday realized volatility)."
     )
-    holiday_calendar: Literal["auto", "nyse", "none"] = Field(
-        "auto",
-        description=(
-            "Exchange holidays left out of the day grid (so they are not zero-volume days): nyse, none, or auto "
-            "(nyse when session.timezone is America/New_York)."
-        ),
-    )
-    holidays: list[str] = Field(
-        [], description="Extra closed dates, YYYY-MM-DD, left out of the day grid (half days are trading days)."
-    )
-
-    @field_validator("holidays")
-    @classmethod
-    def _dates(cls, v):
-        import datetime as dt
-
-        for d in v:
-            try:
-                dt.date.fromisoformat(str(d))
-            except ValueError:
-                raise ValueError(f"dates as YYYY-MM-DD, got {d!r}") from None
-        return [str(d) for d in v]
-
     @field_validator("horizons_s", "horizons_trades")
     @classmethod
     def _positive(cls, v):
@@ -227,10 +220,6 @@ class BarsConfig(_Section):
             "(minus holidays), or only the dates on which some symbol of the input has a bar (drops market "
             "holidays when the input holds many symbols)."
         ),
-    )
-    holidays: list[date] = Field(
-        [],
-        description="Exchange holidays removed from the day grid (YYYY-MM-DD); other missing weekdays are gaps.",
     )
     missing_bar: Literal["missing", "no_trade"] = Field(
         "missing",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from liqcost.cli.options import parse_date
+
 
 def _when(ctx, param, value):
     """YYYY-MM-DD (a date) or YYYY-MM-DDTHH:MM (exchange-local time); parsed later with the session's zone."""
@@ -18,17 +20,6 @@ def _when(ctx, param, value):
         return dt.date.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM (exchange time), got {value!r}") from None
-
-
-def _date(ctx, param, value):
-    if value is None:
-        return None
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
 _TABLE_COLUMNS = ["order_id", "tranche", "day", "window", "qty_shares", "limit_rule", "limit_price_px",
@@ -70,7 +61,7 @@ _SUMMARY_TABLE = ["order_id", "symbol", "side", "qty_shares", "pct_of_daily_volu
 @click.option("--unfilled", type=click.Choice(["carry", "cross_at_end"]), default=None,
               help="Unfilled part of a tranche: carry to later tranches or cross at the window's end (planner.unfilled).")
 @click.option("--auctions/--no-auctions", default=None, help="Allow opening/closing auction tranches (planner.auctions).")
-@click.option("--asof", callback=_date, default=None,
+@click.option("--asof", callback=parse_date, default=None,
               help="Use data up to this date (YYYY-MM-DD) for the profile, the fill model and the plan-time quote.")
 @click.option("--table", type=click.Choice(["both", "plan", "summary", "fill", "all"]), default="both", show_default=True,
               help="Tables to output: the plan, the summary per order, the fill-probability curves, or all of them.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from liqcost.cli.options import parse_date
+
 _COMPACT = [
     "order_id", "symbol", "side", "qty_shares", "pct_adv_frac", "cost_central_bps", "cost_low_bps", "cost_high_bps",
     "cost_central_usd", "days_expected", "p_complete_5d", "liquidity_bucket", "severity", "status",
@@ -29,7 +31,7 @@ _COMPACT = [
 @click.option("--central", default=None, help="Central model of the band, or 'median' (impact.central).")
 @click.option("--y", "sqrt_y", type=click.FloatRange(min=0, min_open=True), default=None, help="Square-root law Y (impact.sqrt_y).")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), default=None, help="Impact parameter file (impact.params_file).")
-@click.option("--asof", default=None, help="As-of date YYYY-MM-DD: end of the lookback and reference for staleness.")
+@click.option("--asof", callback=parse_date, default=None, help="As-of date YYYY-MM-DD: end of the lookback and reference for staleness.")
 @click.option("--detail", is_flag=True, default=False, help="Also output each model's cost parts for an orders file.")
 @click.pass_obj
 def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price, orders_file, mapping, curve, cap, models,
@@ -46,7 +48,6 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
       liqcost --format csv -o book.csv pretrade --profile prof.parquet --orders book.yaml
       liqcost pretrade --data sample_data/dataset --symbol THNE --curve
     """
-    import datetime as dt
     import warnings
 
     import polars as pl
@@ -77,12 +78,7 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
             raise OrderError(f"--qty {qty:g}: an order must be for more than zero shares; give a positive size.")
         if notional is not None and not notional > 0:
             raise OrderError(f"--notional {notional:g}: an order must be worth more than zero; give a positive amount.")
-    asof_date = None
-    if asof is not None:
-        try:
-            asof_date = dt.date.fromisoformat(asof)
-        except ValueError:
-            raise UsageError(f"--asof: expected a date as YYYY-MM-DD, got {asof!r}.") from None
+    asof_date = asof
     overrides = {
         "pretrade.participation_cap_frac": cap,
         "impact.models": list(models) if models else None,

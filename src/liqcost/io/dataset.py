@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote
 from liqcost.errors import NoDataError
 from liqcost.schema import CONTRACTS
 
-__all__ = ["Dataset", "Partition", "content_hash", "write_partitions", "local_date_expr"]
+__all__ = ["Dataset", "Partition", "content_hash", "write_partitions", "local_date_expr", "scan_files"]
 
 DATED_KINDS = ("trades", "quotes", "fills")  # partitioned by symbol-day
 YEARLY_KINDS = ("bars",)  # partitioned by symbol-year
@@ -67,6 +67,32 @@ def local_date_expr(ts_col: str, tz: str):
     import polars as pl
 
     return pl.col(ts_col).dt.convert_time_zone(tz).dt.date()
+
+
+def scan_files(files: list[str], **kwargs):
+    """A LazyFrame over dataset part files, with the union of their columns.
+
+    Part files of one kind can differ in their optional columns (trades from LOBSTER carry
+    ``aggressor`` and ``auction``, trades from a Bitstamp CSV neither; daily bars have no ``ts``).
+    ``polars.scan_parquet`` over several files takes the *first* file's schema and drops the columns
+    that only later files have; here every column of any file is kept, null where a file lacks it.
+    Files written from one source share one name (``part-<source hash>.parquet``) and one schema, so
+    only one file per name is opened for its schema. ``kwargs`` go to ``polars.scan_parquet``.
+    """
+    import polars as pl
+
+    if len(files) == 1:
+        return pl.scan_parquet(files[0], **kwargs)
+    schema: dict = {}
+    seen: set[str] = set()
+    for f in files:
+        name = Path(f).name
+        if name in seen:
+            continue
+        seen.add(name)
+        for col, dtype in pl.read_parquet_schema(f).items():
+            schema.setdefault(col, dtype)
+    return pl.scan_parquet(files, schema=schema, missing_columns="insert", extra_columns="ignore", **kwargs)
 
 
 def _sym_dir(symbol: str) -> str:
@@ -197,7 +223,7 @@ class Dataset:
                 + (f" between {start} and {end}" if start or end else "")
                 + f"; symbols with {kind}: {', '.join(self.symbols(kind)[:20]) or 'none'}."
             )
-        lf = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore") if len(files) > 1 else pl.scan_parquet(files[0])
+        lf = scan_files(files)
         if kind in YEARLY_KINDS and (start or end):
             if start:
                 lf = lf.filter(pl.col("date") >= start)

@@ -120,13 +120,24 @@ def default_specs(n_symbols: int, rng: np.random.Generator | None = None, trades
     return specs
 
 
-def trading_days(start: dt.date, n: int, weekdays=(0, 1, 2, 3, 4)) -> list[dt.date]:
-    """``n`` consecutive weekdays from ``start`` (no holiday calendar)."""
+def trading_days(start: dt.date, n: int, weekdays=(0, 1, 2, 3, 4), tz: str = "America/New_York") -> list[dt.date]:
+    """``n`` consecutive trading days from ``start``: weekdays less the exchange holidays of ``tz``
+    (NYSE holidays for America/New_York, as :mod:`liqcost.calendar` has them)."""
+    from types import SimpleNamespace
+
+    from liqcost.calendar import holidays_for
+
+    session = SimpleNamespace(session=SimpleNamespace(holiday_calendar="auto", holidays=[], timezone=tz))
+    span = start + dt.timedelta(days=int(n * 7 / max(len(weekdays), 1)) + 30)
+    closed = holidays_for(session, start, span)
     out, day = [], start
     while len(out) < n:
-        if day.weekday() in weekdays:
+        if day.weekday() in weekdays and day not in closed:
             out.append(day)
         day += dt.timedelta(days=1)
+        if day > span:
+            span = day + dt.timedelta(days=365)
+            closed = holidays_for(session, start, span)
     return out
 
 
@@ -359,7 +370,7 @@ def generate(
 
     if isinstance(start, str):
         start = dt.date.fromisoformat(start)
-    days = trading_days(start, n_days)
+    days = trading_days(start, n_days, tz=tz)
     root = np.random.SeedSequence(seed)
     specs = specs or default_specs(n_symbols, np.random.default_rng(root.spawn(1)[0]), trades_per_day)
     children = np.random.SeedSequence(seed + 1).spawn(len(specs))

@@ -36,7 +36,8 @@ NaN semantics of the grid
     a bar whose volume is missing or negative: its volume is NaN, its prices are kept.
 
 The grid of a symbol runs over the ``session.trading_days`` weekdays between its first and last bar
-(``bars.calendar = 'weekdays'``, minus ``bars.holidays``) or over the dates on which some symbol of
+(``bars.calendar = 'weekdays'``, minus the exchange holidays of ``session.holiday_calendar`` and
+``session.holidays``) or over the dates on which some symbol of
 the input has a bar (``'observed'``, which drops market holidays from a multi-symbol input). A bar on a
 date outside the calendar (a Saturday session) is kept, never dropped.
 """
@@ -49,6 +50,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import polars as pl
 
+from liqcost.calendar import holidays_for
 from liqcost.errors import DataError, EmptyDataError, NoDataError, UsageError
 from liqcost.schema import BARS, check_frame
 
@@ -116,7 +118,8 @@ def daily_bars(bars: pl.DataFrame | pl.LazyFrame, config: Config | None = None, 
     Parameters
     ----------
     bars : polars.DataFrame or LazyFrame
-        A frame satisfying :data:`liqcost.schema.BARS` (``date`` for daily bars, ``ts`` for intraday).
+        A frame satisfying :data:`liqcost.schema.BARS` (``date`` for daily bars, ``ts`` for intraday; with
+        both, as in a dataset's bar files, the bars are aggregated per ``date``).
     config : Config, optional
         ``session.timezone`` gives the local date of an intraday bar (defaults when None).
     source : str
@@ -142,12 +145,24 @@ def daily_bars(bars: pl.DataFrame | pl.LazyFrame, config: Config | None = None, 
     lf = bars.lazy()
     names = lf.collect_schema().names()
     extras = [c for c in ("vwap", "n_trades", "shares_outstanding") if c in names]
-    if "date" in names:
+    if "ts" not in names:
         cols = ["symbol", "date", "open", "high", "low", "close", "volume", *extras]
         out = lf.select(cols).collect()
     else:
+        # bars with a start time are aggregated per day, also when they carry a ``date`` too (a dataset adds
+        # one to every bar row, and a vendor's daily bars may have both): the given date wins, else the
+        # exchange-local date of ``ts``; one bar per day comes through unchanged
         tz = cfg.session.timezone
-        lf = lf.with_columns(pl.col("ts").dt.convert_time_zone(tz).dt.date().alias("date")).sort("symbol", "ts")
+        local = pl.col("ts").dt.convert_time_zone(tz).dt.date()
+        lf = lf.with_columns((pl.coalesce(pl.col("date"), local) if "date" in names else local).alias("date"))
+        lf = lf.sort("symbol", "ts")
+        twice = lf.filter(pl.col("ts").is_not_null() & pl.struct("symbol", "ts").is_duplicated()).head(1).collect()
+        if twice.height:
+            first = twice.row(0, named=True)
+            raise DataError(
+                f"{source}: several bars start at the same time (first: {first['symbol']} at {first['ts']}); remove "
+                "the duplicates (`liqcost ingest` quarantines them)."
+            )
         aggs = [
             pl.col("open").drop_nulls().first(),
             pl.col("high").max(),
@@ -213,7 +228,7 @@ def regular_grid(
     bars : polars.DataFrame or LazyFrame
         Bars (:data:`liqcost.schema.BARS`), daily or intraday (aggregated with :func:`daily_bars`).
     config : Config, optional
-        ``session.trading_days``, ``bars.calendar``, ``bars.holidays``, ``bars.missing_bar`` and
+        ``session.trading_days``, ``session.holiday_calendar``/``session.holidays``, ``bars.calendar``, ``bars.missing_bar`` and
         ``bars.zero_volume_prices`` (defaults when None).
     start : date or ISO string, optional
         First grid day: a symbol's grid starts at the later of ``start`` and its first bar. With ``end``
@@ -358,8 +373,9 @@ def _calendar(lo: int, hi: int, cfg: Config, bar_days: np.ndarray) -> np.ndarray
     days = np.arange(lo, hi + 1, dtype=np.int64)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     cal = days[np.isin(weekday, np.asarray(cfg.session.trading_days, dtype=np.int64))]
-    if cfg.bars.holidays:
-        cal = cal[~np.isin(cal, np.asarray([(h - epoch).days for h in cfg.bars.holidays], dtype=np.int64))]
+    holidays = holidays_for(cfg, epoch + dt.timedelta(days=int(lo)), epoch + dt.timedelta(days=int(hi)))
+    if holidays:
+        cal = cal[~np.isin(cal, np.asarray([(h - epoch).days for h in holidays], dtype=np.int64))]
     if cfg.bars.calendar == "observed":
         seen = np.unique(bar_days)
         last_seen = seen.max() if seen.size else lo

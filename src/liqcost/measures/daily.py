@@ -42,92 +42,8 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------------------- calendar
-
-def _easter(year: int) -> dt.date:
-    """Gregorian Easter Sunday (anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
-
-
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
-    if n > 0:
-        first = dt.date(year, month, 1)
-        return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-    last = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
-    return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
-
-
-def _observed(d: dt.date) -> dt.date:
-    if d.weekday() == 5:
-        return d - dt.timedelta(days=1)
-    if d.weekday() == 6:
-        return d + dt.timedelta(days=1)
-    return d
-
-
-_NYSE_SPECIAL = {
-    dt.date(2001, 9, 11), dt.date(2001, 9, 12), dt.date(2001, 9, 13), dt.date(2001, 9, 14),
-    dt.date(2004, 6, 11), dt.date(2007, 1, 2), dt.date(2012, 10, 29), dt.date(2012, 10, 30),
-    dt.date(2018, 12, 5), dt.date(2025, 1, 9),
-}
-
-
-def nyse_holidays(year: int) -> set[dt.date]:
-    """Full-day NYSE closures of a year (regular holidays with their observed dates, and special closures).
-
-    New Year's Day (not observed on the Friday before when it falls on a Saturday), Martin Luther King Jr.
-    Day (from 1998), Washington's Birthday, Good Friday, Memorial Day, Juneteenth (from 2022),
-    Independence Day, Labor Day, Thanksgiving, Christmas; plus the special closures since 2001
-    (9/11, Reagan, Ford, Hurricane Sandy, G. H. W. Bush, Carter). Half days are trading days.
-    """
-    out = set()
-    ny = dt.date(year, 1, 1)
-    if ny.weekday() == 6:
-        out.add(ny + dt.timedelta(days=1))
-    elif ny.weekday() != 5:
-        out.add(ny)
-    if year >= 1998:
-        out.add(_nth_weekday(year, 1, 0, 3))
-    out.add(_nth_weekday(year, 2, 0, 3))
-    out.add(_easter(year) - dt.timedelta(days=2))
-    out.add(_nth_weekday(year, 5, 0, -1))
-    if year >= 2022:
-        out.add(_observed(dt.date(year, 6, 19)))
-    out.add(_observed(dt.date(year, 7, 4)))
-    out.add(_nth_weekday(year, 9, 0, 1))
-    out.add(_nth_weekday(year, 11, 3, 4))
-    out.add(_observed(dt.date(year, 12, 25)))
-    out |= {d for d in _NYSE_SPECIAL if d.year == year}
-    return out
-
-
-def holidays_for(config, first: dt.date, last: dt.date) -> set[dt.date]:
-    """Closed dates between ``first`` and ``last`` from ``measures.holiday_calendar`` and ``measures.holidays``."""
-    cal = config.measures.holiday_calendar
-    if cal == "auto":
-        cal = "nyse" if config.session.timezone == "America/New_York" else "none"
-    out = {dt.date.fromisoformat(d) for d in config.measures.holidays}
-    if cal == "nyse":
-        for y in range(first.year, last.year + 1):
-            out |= nyse_holidays(y)
-    return {d for d in out if first <= d <= last}
-
-
-def trading_grid(first: dt.date, last: dt.date, weekdays, holidays=()) -> list[dt.date]:
-    """Trading days from ``first`` to ``last`` inclusive: the given weekdays minus the holidays."""
-    wd = set(weekdays)
-    hol = set(holidays)
-    n = (last - first).days
-    return [d for d in (first + dt.timedelta(days=i) for i in range(n + 1)) if d.weekday() in wd and d not in hol]
+# the exchange calendar lives in liqcost.calendar (shared with the bar grid and the planner)
+from liqcost.calendar import holidays_for, nyse_holidays, trading_grid  # noqa: E402,F401
 
 
 # ------------------------------------------------------------------------------------------- planning
@@ -377,8 +293,8 @@ def finalize_daily(raw: pl.DataFrame | None, config) -> pl.DataFrame:
     """Complete raw per-partition rows: day grid with zero-volume days, returns, Amihud, Kyle, volatility.
 
     Each symbol's grid runs from its first to its last date in ``raw``: the weekdays of
-    ``session.trading_days`` less the exchange holidays (``measures.holiday_calendar``,
-    ``measures.holidays``). A grid day without data becomes a row with zero volume and trades and NaN
+    ``session.trading_days`` less the exchange holidays (``session.holiday_calendar``,
+    ``session.holidays``). A grid day without data becomes a row with zero volume and trades and NaN
     measures; a date with data is always kept (even off the grid).
     """
     if raw is None or raw.height == 0:

@@ -67,20 +67,10 @@ def read_profile(path: str | Path):
 
 
 def profile_from_dataset(dataset, symbols, config, asof: dt.date | None = None):
-    """Liquidity profiles of ``symbols`` from a dataset's ticks (the measures' daily metrics and profile)."""
-    try:
-        from liqcost.measures.daily import daily_metrics
-        from liqcost.measures.profile import liquidity_profile
-    except ImportError:
-        raise UsageError(
-            "this build has no profile builder (liqcost.measures); give a profile table with --profile FILE "
-            "(written by `liqcost profile --table profile -o FILE`)."
-        ) from None
-    start = None
-    if asof is not None:
-        start = asof - dt.timedelta(days=int(config.measures.lookback_days_long * 1.6) + 10)
-    result = daily_metrics(config, symbols=list(symbols), start=start, end=asof, dataset=dataset)
-    return liquidity_profile(result.daily, config, asof=asof)
+    """Liquidity profiles of ``symbols`` from a dataset (ticks, bars or both; see :mod:`liqcost.measures.build`)."""
+    from liqcost.measures.build import build_from_dataset
+
+    return build_from_dataset(dataset, config, list(symbols), end=asof).profile
 
 
 def fit_window(dataset, symbol: str, config, asof: dt.date | None = None) -> tuple[dt.date, dt.date] | None:

@@ -119,31 +119,17 @@ class Grid:
                     self.day_open_ns[:n], self.day_close_ns[:n], self.overnight_frac)
 
 
-_HOLIDAYS_FN: list = []
-
-
 def _holidays(config, first: dt.date, last: dt.date) -> set:
-    """Closed dates from the measures' calendar (``measures.holiday_calendar``), when that module is present."""
-    if not _HOLIDAYS_FN:
-        try:  # the NYSE calendar lives with the daily measures
-            from liqcost.measures.daily import holidays_for
+    """Closed dates of the exchange calendar (``session.holiday_calendar``, ``session.holidays``)."""
+    from liqcost.calendar import holidays_for
 
-            _HOLIDAYS_FN.append(holidays_for)
-        except ImportError:
-            _HOLIDAYS_FN.append(None)
-    fn = _HOLIDAYS_FN[0]
-    if fn is None:
-        return set()
-    try:
-        return set(fn(config, first, last))
-    except (AttributeError, KeyError):  # a config without the calendar keys
-        return set()
+    return holidays_for(config, first, last)
 
 
 def trading_days(first: dt.date, n: int, config, until: dt.date | None = None) -> list[dt.date]:
     """``n`` trading days from ``first`` (or all up to ``until``): the session's weekdays less holidays.
 
-    Holidays come from the measures' calendar (``measures.holiday_calendar``) when that module is present.
+    Holidays come from the exchange calendar (``session.holiday_calendar``, ``session.holidays``).
     """
     weekdays = set(config.session.trading_days)
     last = until or first + dt.timedelta(days=int(n * 7 / max(len(weekdays), 1)) + 14)

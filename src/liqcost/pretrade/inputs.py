@@ -5,10 +5,8 @@
 * :func:`check_profiles` checks a profile table (``schema.PROFILE``) and keeps one row per symbol.
 * :func:`read_profile_file` reads a profile table written by ``liqcost --format parquet -o prof.parquet
   profile ...`` (Parquet, CSV or JSON).
-* :func:`profiles_for` builds profiles from a dataset: with the tick profile builder
-  (``liqcost.measures.profile``) or the bar profile builder (``liqcost.measures.bars``) when they are
-  installed, and otherwise from the dataset's daily bars with a small built-in bar profile
-  (:func:`bar_profile_basic`), marked ``source = 'bars'`` so the cost band is widened.
+* :func:`profiles_for` builds profiles from a dataset with :mod:`liqcost.measures.build` (ticks, bars or
+  both; a bars-only profile is marked ``source = 'bars'`` so the cost band is widened).
 """
 
 from __future__ import annotations
@@ -201,19 +199,17 @@ def read_profile_file(path: str | Path):
 def profiles_for(dataset_path, symbols, config, asof: dt.date | None = None):
     """Liquidity profiles of ``symbols`` from a dataset, for the pre-trade check.
 
-    With the measures builders installed, trades and quotes give the tick profile
-    (``liqcost.measures.daily.daily_metrics`` then ``liqcost.measures.profile.liquidity_profile``) and bars
-    give the bar profile (``liqcost.measures.bars.bar_profile``); with both, they are merged
-    (``merge_tick_and_bar_profiles``: tick values win, ``source = 'ticks+bars'``). Without them the
-    dataset's daily bars go through :func:`bar_profile_basic`.
+    Built by :func:`liqcost.measures.build.build_from_dataset`: trades and quotes give the tick profile,
+    bars the bar profile, both a merged ``ticks+bars`` profile. Only names with data in the lookback
+    window (the last ``measures.lookback_days`` trading days up to ``asof``) are priced; the others are
+    absent from the result and the caller reports them.
 
     Parameters
     ----------
     dataset_path : str or Path
         A dataset written by ``liqcost ingest``.
     symbols : list of str
-        Symbols wanted. Unknown symbols, and symbols with no data in the lookback window, are absent
-        from the result (the caller reports them).
+        Symbols wanted.
     config : liqcost.config.Config
         ``measures.lookback_days`` (and ``lookback_days_long`` for the estimators) sets the window.
     asof : datetime.date, optional
@@ -232,184 +228,29 @@ def profiles_for(dataset_path, symbols, config, asof: dt.date | None = None):
     import polars as pl
 
     from liqcost.io.dataset import Dataset
+    from liqcost.measures.build import build_from_dataset
     from liqcost.schema import CONTRACTS
 
     ds = Dataset(dataset_path)
     kinds = ds.kinds()
-    if "bars" not in kinds and "trades" not in kinds:
-        raise NoDataError(
-            f"{ds.root}: no trades or bars to build profiles from (kinds present: {', '.join(kinds) or 'none'}); "
-            "ingest some, or pass a precomputed profile with --profile FILE."
-        )
-    cal = calendar(ds, asof)
-    if not cal:
-        first = min(ds.dates(k)[0] for k in ("trades", "bars") if k in kinds and ds.dates(k))
-        raise NoDataError(f"{ds.root}: no data on or before {asof}; the dataset starts on {first}.")
-    lookback = config.measures.lookback_days
-    window = cal[-lookback:]
-    wanted = list(dict.fromkeys(symbols))
-    # names with at least one day of data in the window (the others are reported by the caller)
-    present = {k: {p.symbol for p in ds.partitions(k, wanted, window[0], window[-1])} for k in ("trades", "bars") if k in kinds}
-    live = [s for s in wanted if any(s in v for v in present.values())]
-    if not live:
-        return pl.DataFrame(schema=CONTRACTS["profile"].polars_schema())
-    builders = _measures_builders()
-    if builders is None:
-        if "bars" not in kinds:
-            raise NoDataError(
-                f"{ds.root}: only trades and quotes here, and the tick profile builder is not installed; "
-                "ingest daily bars or pass a precomputed profile with --profile FILE."
-            )
-        return bar_profile_basic(ds, live, config, window[-1])
-    long = cal[-max(lookback, config.measures.lookback_days_long):]
-    tick = bar = None
-    tick_syms = [s for s in live if s in present.get("trades", set())]
-    bar_syms = [s for s in live if s in present.get("bars", set())]
-    if tick_syms and builders["daily_metrics"] is not None:
-        daily = builders["daily_metrics"](config, dataset=ds, symbols=tick_syms, start=long[0], end=window[-1]).daily
-        tick = builders["liquidity_profile"](daily, config, asof=window[-1])
-    if bar_syms and builders["bar_profile"] is not None:
-        bars = ds.scan("bars", bar_syms, long[0], window[-1]).collect()
-        bar = builders["bar_profile"](bars, config, asof=window[-1])
-    if tick is not None and bar is not None:
-        out = builders["merge"](tick, bar)
-    else:
-        out = tick if tick is not None else bar
-    if out is None:  # the one builder these data need is missing
-        return bar_profile_basic(ds, live, config, window[-1])
-    return out
-
-
-def _measures_builders():
-    """The profile builders of ``liqcost.measures`` when installed, else None."""
-    out = {"daily_metrics": None, "liquidity_profile": None, "bar_profile": None, "merge": None}
-    try:
-        from liqcost.measures.daily import daily_metrics
-        from liqcost.measures.profile import liquidity_profile
-
-        out["daily_metrics"], out["liquidity_profile"] = daily_metrics, liquidity_profile
-    except ImportError:
-        pass
-    try:
-        from liqcost.measures.bars import bar_profile, merge_tick_and_bar_profiles
-
-        out["bar_profile"], out["merge"] = bar_profile, merge_tick_and_bar_profiles
-    except ImportError:
-        pass
-    if out["liquidity_profile"] is None and out["bar_profile"] is None:
-        return None
-    if out["merge"] is None:  # ticks only installed: no merge step, tick profile alone
-        out["merge"] = lambda ticks, bars: ticks
-    return out
+    cal = calendar(ds, asof) if ("trades" in kinds or "bars" in kinds) else []
+    if cal:
+        window = cal[-config.measures.lookback_days:]
+        wanted = list(dict.fromkeys(symbols))
+        # names with at least one day of data in the window (the others are reported by the caller)
+        present = {p.symbol for k in ("trades", "bars") if k in kinds for p in ds.partitions(k, wanted, window[0], window[-1])}
+        live = [s for s in wanted if s in present]
+        if not live:
+            return pl.DataFrame(schema=CONTRACTS["profile"].polars_schema())
+        symbols = live
+    return build_from_dataset(ds, config, symbols, end=asof).profile
 
 
 def calendar(ds, asof: dt.date | None = None) -> list[dt.date]:
-    """Trading days of the dataset (dates with trades or bars for any symbol) up to ``asof``, oldest first."""
-    days: set = set()
-    for kind in ("trades", "bars"):
-        if kind in ds.kinds():
-            days.update(ds.dates(kind))
-    out = sorted(days)
-    if asof is not None:
-        out = [d for d in out if d <= asof]
-    return out
+    """Trading days of the dataset up to ``asof`` (see :func:`liqcost.measures.build.trading_calendar`)."""
+    from liqcost.measures.build import trading_calendar
 
-
-def bar_profile_basic(ds, symbols: list[str], config, asof: dt.date | None = None):
-    """A bars-only liquidity profile per symbol from the dataset's daily bars.
-
-    Window: the last ``measures.lookback_days`` trading days of the dataset calendar (dates with a bar
-    for any symbol) up to ``asof``; a day with no bar for the symbol counts as a zero-volume day.
-
-    * ``price_px``: last close; ``adv_shares``, ``mdv_shares``: mean and median daily volume, zero days
-      included; ``adv_usd``: mean of ``volume * (vwap or close)``;
-    * ``volatility_daily_frac``: standard deviation of close-to-close log returns between traded days,
-      each divided by the square root of the trading days it spans (needs 3 returns);
-    * ``spread_bps``: the close-high-low estimator of Abdi & Ranaldo (2017, "A simple estimation of bid-ask
-      spreads from daily close, high, and low prices", Review of Financial Studies 30(12), eq. 13:
-      ``s^2 = 4 E[(c_t - eta_t)(c_t - eta_{t+1})]`` with ``c`` the log close and ``eta`` the log mid-range),
-      averaging the two-day estimates with negative ones set to zero; NaN with fewer than 3 pairs;
-    * ``shares_outstanding`` and ``market_cap_usd`` when the bars carry shares outstanding.
-
-    This is the minimal fallback the pre-trade command uses when the full bar-profile builder is not
-    installed; ``source`` is ``'bars'`` and the band is widened accordingly.
-    """
-    import polars as pl
-
-    from liqcost.schema import CONTRACTS
-
-    lookback = config.measures.lookback_days
-    cal = calendar(ds, asof)
-    if not cal:
-        raise NoDataError(f"{ds.root}: no bars on or before {asof}; the dataset starts later." if asof else f"{ds.root}: no bars.")
-    window = cal[-lookback:]
-    known = set(ds.symbols("bars"))
-    wanted = [s for s in dict.fromkeys(symbols) if s in known]
-    schema = CONTRACTS["profile"].polars_schema()
-    if not wanted:
-        return pl.DataFrame(schema=schema)
-    bars = ds.scan("bars", wanted, window[0], window[-1]).collect() if ds.partitions("bars", wanted, window[0], window[-1]) else None
-    if bars is None or bars.height == 0:
-        return pl.DataFrame(schema=schema)
-    if "date" not in bars.columns or bars.get_column("date").null_count():
-        from liqcost.io.dataset import local_date_expr
-
-        bars = bars.with_columns(pl.coalesce(pl.col("date") if "date" in bars.columns else pl.lit(None, pl.Date),
-                                             local_date_expr("ts", config.session.timezone)).alias("date"))
-    agg = [
-        pl.col("open").first(), pl.col("high").max(), pl.col("low").min(), pl.col("close").last(),
-        pl.col("volume").sum(),
-        ((pl.col("vwap") if "vwap" in bars.columns else pl.col("close")).fill_null(pl.col("close")) * pl.col("volume")).sum().alias("dollar"),
-    ]
-    if "n_trades" in bars.columns:
-        agg.append(pl.col("n_trades").sum())
-    if "shares_outstanding" in bars.columns:
-        agg.append(pl.col("shares_outstanding").drop_nulls().last())
-    sort_cols = ["symbol", "date"] + (["ts"] if "ts" in bars.columns else [])
-    daily = bars.sort(sort_cols).group_by("symbol", "date", maintain_order=True).agg(agg)
-    grid = pl.DataFrame({"symbol": wanted}).join(pl.DataFrame({"date": window}), how="cross")
-    full = grid.join(daily, on=["symbol", "date"], how="left").sort("symbol", "date").with_columns(
-        pl.col("volume").fill_null(0.0), pl.col("dollar").fill_null(0.0)
-    )
-    traded = full.filter(pl.col("volume") > 0).with_columns(
-        pl.col("close").log().alias("c"),
-        ((pl.col("high").log() + pl.col("low").log()) / 2).alias("eta"),
-        pl.int_range(pl.len()).over("symbol").alias("k"),
-    )
-    day_index = {d: i for i, d in enumerate(window)}
-    traded = traded.with_columns(pl.col("date").replace_strict(day_index, return_dtype=pl.Int64).alias("di"))
-    traded = traded.with_columns(
-        ((pl.col("c") - pl.col("c").shift(1).over("symbol")) / (pl.col("di") - pl.col("di").shift(1).over("symbol")).cast(pl.Float64).sqrt()).alias("r"),
-        (4 * (pl.col("c") - pl.col("eta")) * (pl.col("c") - pl.col("eta").shift(-1).over("symbol"))).alias("s2"),
-    )
-    stats = traded.group_by("symbol").agg(
-        pl.col("r").drop_nulls().std().alias("vol"),
-        pl.col("r").drop_nulls().len().alias("n_r"),
-        pl.col("s2").drop_nulls().clip(lower_bound=0).mean().alias("s2m"),
-        pl.col("s2").drop_nulls().len().alias("n_s2"),
-    )
-    per = full.group_by("symbol", maintain_order=True).agg(
-        pl.col("volume").alias("daily_volume_shares"),
-        pl.col("volume").mean().alias("adv_shares"),
-        pl.col("volume").median().alias("mdv_shares"),
-        pl.col("dollar").mean().alias("adv_usd"),
-        (pl.col("volume") == 0).sum().cast(pl.Int64).alias("zero_volume_days"),
-        pl.col("close").drop_nulls().last().alias("price_px"),
-        pl.col("date").filter(pl.col("close").is_not_null()).max().alias("asof_date"),
-        *([pl.col("n_trades").fill_null(0).mean().alias("trades_per_day")] if "n_trades" in full.columns else []),
-        *([pl.col("shares_outstanding").drop_nulls().last().alias("shares_outstanding")] if "shares_outstanding" in full.columns else []),
-    )
-    out = per.join(stats, on="symbol", how="left").with_columns(
-        pl.lit(len(window), pl.Int64).alias("lookback_days"),
-        pl.lit("bars").alias("source"),
-        pl.when(pl.col("n_r") >= 3).then(pl.col("vol")).otherwise(None).alias("volatility_daily_frac"),
-        pl.when(pl.col("n_s2") >= 3).then(pl.col("s2m").sqrt() * 1e4).otherwise(None).alias("spread_bps"),
-    )
-    if "shares_outstanding" in out.columns:
-        out = out.with_columns((pl.col("price_px") * pl.col("shares_outstanding")).alias("market_cap_usd"))
-    out = out.filter(pl.col("asof_date").is_not_null())
-    cols = [c for c in schema if c in out.columns]
-    return out.select([pl.col(c).cast(schema[c]) for c in cols]).sort("symbol")
+    return trading_calendar(ds, asof)
 
 
 def unknown_symbol_message(symbol: str, known: list[str], where: str) -> str:

@@ -9,8 +9,10 @@ Mt.Gox (``trades-mgtox-usd-YYYY-MM-DD.csv``, header ``id,price,amount,type``)
     (``mtgox_type: taker``). On the staged 2013-01-01 file this agrees with the tick rule on 93% of the
     price-changing trades, which supports the reading; ``ignore`` leaves the aggressor unknown (0).
 
-The symbol is ``BTC`` + the currency found in the file name (``bitstampUSD`` -> ``BTCUSD``), or
-``options.symbol``. Sizes are in BTC.
+The symbol is ``BTC`` + the currency found in the file name + ``.`` + the exchange
+(``bitstampUSD`` -> ``BTCUSD.BITSTAMP``, ``trades-mgtox-usd-...`` -> ``BTCUSD.MTGOX``), or ``options.symbol``:
+the two exchanges traded at different prices (Mt.Gox at a premium) and at different times, so one
+symbol for both would merge two markets into one day grid. Sizes are in BTC.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ _CURRENCY = re.compile(r"(usd|eur|gbp|jpy|cad|aud|chf|cny|pln|rub|sek|nzd|hkd|sg
 class Options(FormatOptions):
     """Options of the Bitstamp / Mt.Gox trade reader (``options:`` in a mapping file)."""
 
-    symbol: str | None = Field(None, description="Symbol for every row; default BTC + the currency in the file name.")
+    symbol: str | None = Field(
+        None, description="Symbol for every row; default BTC + the currency in the file name + the exchange (BTCUSD.BITSTAMP)."
+    )
     layout: Literal["auto", "bitstamp", "mtgox"] = Field(
         "auto", description="bitstamp: unix,price,amount without header; mtgox: id,price,amount,type; auto: from the header."
     )
@@ -55,13 +59,13 @@ class Options(FormatOptions):
     )
 
 
-def _symbol(path: Path, options: Options) -> str:
+def _symbol(path: Path, options: Options, venue: str) -> str:
     if options.symbol:
         return options.symbol
     m = _CURRENCY.search(path.name)
     if not m:
         raise UsageError(f"{path}: cannot tell the currency from the file name; set options.symbol (e.g. BTCUSD).")
-    return "BTC" + m.group(1).upper()
+    return f"BTC{m.group(1).upper()}.{venue}"
 
 
 def read(path, kind: str, options: Options, session_tz: str):
@@ -92,7 +96,8 @@ def read(path, kind: str, options: Options, session_tz: str):
     layout = options.layout
     if layout == "auto":
         layout = "mtgox" if first.replace(" ", "") == "id,price,amount,type" else "bitstamp"
-    symbol = _symbol(p, options)
+    venue = "BITSTAMP" if layout == "bitstamp" else "MTGOX"
+    symbol = _symbol(p, options, venue)
     if layout == "mtgox":
         if first.replace(" ", "") != "id,price,amount,type":
             raise SchemaError(f"{p}: a Mt.Gox trade file starts with the header id,price,amount,type; this one starts with {first[:60]!r}.")
@@ -130,7 +135,7 @@ def read(path, kind: str, options: Options, session_tz: str):
         t.cast(pl.Datetime("ns", "UTC")).alias("ts"),
         price.alias("price"),
         size.alias("size"),
-        pl.lit("BITSTAMP" if layout == "bitstamp" else "MTGOX", pl.String).alias("venue"),
+        pl.lit(venue, pl.String).alias("venue"),
         aggressor.cast(pl.Int8).alias("aggressor") if layout == "mtgox" else pl.lit(None, pl.Int8).alias("aggressor"),
         pl.col(ROW),
         reason.alias(REASON),

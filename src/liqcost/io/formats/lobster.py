@@ -107,13 +107,9 @@ class Options(FormatOptions):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from liqcost.config import check_timezone
 
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"an IANA time zone such as America/New_York, got {v!r}") from None
-        return v
+        return check_timezone(v)
 
 
 # ------------------------------------------------------------------------------------------- sources

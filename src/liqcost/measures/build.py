@@ -1,0 +1,224 @@
+"""Liquidity profiles from whatever data a user has: ticks, bars, or both.
+
+One entry point for every command that needs profiles (``liqcost profile``, ``pretrade``, ``plan``):
+
+* trades and quotes give the tick daily metrics (:func:`liqcost.measures.daily.daily_metrics`) and the
+  tick profile (:func:`liqcost.measures.profile.liquidity_profile`);
+* bars give the bar estimators and the bar profile (:func:`liqcost.measures.bars.bar_profile`);
+* with both, :func:`liqcost.measures.bars.merge_tick_and_bar_profiles` keeps the tick values and adds the
+  bar estimates (``source = 'ticks+bars'``); a symbol with only one kind of data gets that kind's profile.
+
+The profile's window ends on the last trading day of the data up to ``end`` (the as-of date). By default
+the daily tick metrics cover the long lookback (``measures.lookback_days_long``), enough for both the
+short and the long profile windows; bars are always read over at least the long lookback, because the
+bar estimators need it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from liqcost.errors import NoDataError
+
+__all__ = ["ProfileBuild", "trading_calendar", "build_from_dataset", "build_from_frames"]
+
+
+@dataclass(frozen=True)
+class ProfileBuild:
+    """Profiles and the tables they were built from.
+
+    Attributes
+    ----------
+    profile : polars.DataFrame
+        One row per symbol in :data:`liqcost.schema.PROFILE`.
+    daily : polars.DataFrame or None
+        Tick daily metrics per symbol-day (None without trades).
+    bars : polars.DataFrame or None
+        Rolling bar estimates per symbol-day (when asked for and bars were given).
+    asof : datetime.date or None
+        Last day of the profile window.
+    trades_path : Path or None
+        Where the per-trade audit table was written, if asked for.
+    n_trades : int
+        Trades in the audit table.
+    """
+
+    profile: pl.DataFrame
+    daily: pl.DataFrame | None = None
+    bars: pl.DataFrame | None = None
+    asof: dt.date | None = None
+    trades_path: Path | None = None
+    n_trades: int = 0
+
+
+def trading_calendar(ds, asof: dt.date | None = None) -> list[dt.date]:
+    """Trading days of a dataset (dates with trades or bars for any symbol) up to ``asof``, oldest first."""
+    days: set = set()
+    kinds = ds.kinds()
+    for kind in ("trades", "bars"):
+        if kind in kinds:
+            days.update(ds.dates(kind))
+    out = sorted(days)
+    if asof is not None:
+        out = [d for d in out if d <= asof]
+    return out
+
+
+def _long(config) -> int:
+    return max(config.measures.lookback_days, config.measures.lookback_days_long)
+
+
+def _bar_outputs(bars: pl.DataFrame, config, end, start, bar_table: bool):
+    from liqcost.measures.bars import bar_panel_estimates, bar_profile
+
+    profile = bar_profile(bars, config, asof=end)
+    table = None
+    if bar_table:
+        table = bar_panel_estimates(bars, config, mode="rolling")
+        if start is not None:
+            table = table.filter(pl.col("date") >= start)
+        if end is not None:
+            table = table.filter(pl.col("date") <= end)
+    return profile, table
+
+
+def _merge(tick, bar):
+    from liqcost.measures.bars import merge_tick_and_bar_profiles
+
+    if tick is not None and bar is not None:
+        return merge_tick_and_bar_profiles(tick, bar)
+    if tick is not None:
+        return tick
+    return bar
+
+
+def build_from_dataset(
+    ds,
+    config,
+    symbols=None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    progress=None,
+    trades_out=None,
+    bar_table: bool = False,
+) -> ProfileBuild:
+    """Profiles of ``symbols`` (all when None) from a dataset's trades/quotes and bars.
+
+    Parameters
+    ----------
+    ds : liqcost.io.dataset.Dataset
+        The dataset.
+    config : liqcost.config.Config
+        Effective configuration.
+    symbols : list of str, optional
+        Symbols wanted; those without data between ``start`` and ``end`` are absent from the result.
+    start, end : datetime.date, optional
+        First day of the daily tables (default: the start of the long lookback window) and the as-of date
+        (default: the dataset's last trading day).
+    progress : callable, optional
+        Called once per symbol-day of ticks processed.
+    trades_out : path, optional
+        Also write the per-trade audit table there.
+    bar_table : bool
+        Also return the rolling bar estimates per symbol-day.
+
+    Raises
+    ------
+    liqcost.errors.NoDataError
+        No trades or bars at all, or none on or before ``end``.
+    """
+    kinds = ds.kinds()
+    if "trades" not in kinds and "bars" not in kinds:
+        raise NoDataError(
+            f"{ds.root}: no trades or bars to build profiles from (kinds present: {', '.join(kinds) or 'none'}); "
+            "ingest some first."
+        )
+    cal = trading_calendar(ds, end)
+    if not cal:
+        first = min(ds.dates(k)[0] for k in ("trades", "bars") if k in kinds and ds.dates(k))
+        raise NoDataError(f"{ds.root}: no data on or before {end}; the dataset starts on {first}.")
+    last = cal[-1]
+    long_start = cal[-_long(config):][0]
+    first = start or long_start
+    known = set(ds.symbols("trades")) | set(ds.symbols("bars"))
+    wanted = list(dict.fromkeys(symbols)) if symbols else sorted(known)
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        from liqcost.schema import suggest
+
+        raise NoDataError(
+            f"{ds.root}: no trades or bars for {', '.join(unknown)}{suggest(unknown[0], known)}; "
+            f"symbols there: {', '.join(sorted(known)[:20])}{' ...' if len(known) > 20 else ''}."
+        )
+    tick_syms = sorted({p.symbol for p in ds.partitions("trades", wanted, first, last)}) if "trades" in kinds else []
+    bar_first = min(first, long_start)
+    bar_syms = sorted({p.symbol for p in ds.partitions("bars", wanted, bar_first, last)}) if "bars" in kinds else []
+
+    tick = daily = audit = None
+    n_trades = 0
+    if tick_syms:
+        from liqcost.measures.daily import daily_metrics
+        from liqcost.measures.profile import liquidity_profile
+
+        result = daily_metrics(config, dataset=ds, symbols=tick_syms, start=first, end=last, trades_out=trades_out, progress=progress)
+        daily, audit, n_trades = result.daily, result.trades_path, result.n_trades
+        tick = liquidity_profile(daily, config, asof=last)
+    bar = table = None
+    if bar_syms:
+        bars = ds.scan("bars", bar_syms, bar_first, last).collect()
+        if bars.height:
+            bar, table = _bar_outputs(bars, config, last, first, bar_table)
+    profile = _merge(tick, bar)
+    if profile is None:
+        from liqcost.schema import PROFILE
+
+        profile = pl.DataFrame(schema=PROFILE.polars_schema())
+    return ProfileBuild(profile, daily, table, last, audit, n_trades)
+
+
+def build_from_frames(
+    config,
+    trades: pl.DataFrame | None = None,
+    quotes: pl.DataFrame | None = None,
+    bars: pl.DataFrame | None = None,
+    symbols=None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    progress=None,
+    trades_out=None,
+    bar_table: bool = False,
+) -> ProfileBuild:
+    """Profiles from in-memory canonical frames (trades and/or quotes and/or bars); see
+    :func:`build_from_dataset` for the parameters."""
+    if trades is None and quotes is None and bars is None:
+        raise NoDataError("no trades, quotes or bars given: nothing to build profiles from.")
+    if symbols:
+        keep = list(symbols)
+        trades = trades.filter(pl.col("symbol").is_in(keep)) if trades is not None else None
+        quotes = quotes.filter(pl.col("symbol").is_in(keep)) if quotes is not None else None
+        bars = bars.filter(pl.col("symbol").is_in(keep)) if bars is not None else None
+    tick = daily = audit = None
+    n_trades = 0
+    last = end
+    if trades is not None or quotes is not None:
+        from liqcost.measures.daily import daily_metrics
+        from liqcost.measures.profile import liquidity_profile
+
+        kwargs = {k: v for k, v in (("trades", trades), ("quotes", quotes)) if v is not None}
+        result = daily_metrics(config, symbols=list(symbols) if symbols else None, start=start, end=end,
+                               trades_out=trades_out, progress=progress, **kwargs)
+        daily, audit, n_trades = result.daily, result.trades_path, result.n_trades
+        tick = liquidity_profile(daily, config, asof=end)
+        if last is None and daily.height:
+            last = daily.get_column("date").max()
+    bar = table = None
+    if bars is not None and bars.height:
+        bar, table = _bar_outputs(bars, config, last, start, bar_table)
+    profile = _merge(tick, bar)
+    return ProfileBuild(profile, daily, table, last, audit, n_trades)
