@@ -14,8 +14,16 @@ excluded (numba kernels are warmed up on a tiny input first):
 * ``profile``       the whole ``liqcost profile`` computation from the Parquet dataset (read, tick pass,
                     daily table with day grid, liquidity profile) on the local engine's threads;
 * ``numba``         the same computation from trades/quotes already in memory (polars frames);
+  ``numba1``        the same on one thread;
+* ``kernel``        the fused tick pass alone over the engine's batches, columns already in numpy (what
+  ``kernel1``       the ns per trade of the kernel means), on the engine's threads and on one;
 * ``pandas``        a straightforward pandas implementation: ``merge_asof`` (by symbol-day) + vectorized numpy;
 * ``polars``        a polars-only implementation: ``join_asof`` per symbol (no ``by=``) + expressions.
+
+The machine is shared, so the fast methods run ``--repeat`` rounds, interleaved (read, profile, numba,
+... then again), each in a fresh process, and the best round of each counts; every round's time and
+1-minute load average are in the JSON (``runs_seconds``, ``runs_loadavg_1min``). The first read of a run
+only warms the page cache and is not counted. The slow peers run ``--repeat-peers`` rounds (1).
 
 The peers compute the core outputs: prevailing valid quote (strictly before), Lee-Ready signs,
 effective spread, realized spread and price impact at the 4 clock and 3 trade-count horizons (clipped at
@@ -56,7 +64,7 @@ LABELS = ["5s", "1min", "5min", "30min", "1tr", "5tr", "20tr"]
 def _days(n):
     d = dt.date(2024, 1, 2)
     out = []
-    from liqcost.measures.daily import nyse_holidays
+    from liqcost.calendar import nyse_holidays
 
     hol = nyse_holidays(2024) | nyse_holidays(2025)
     while len(out) < n:
@@ -357,10 +365,23 @@ def _max_diff(peer, ref):
 
 # ------------------------------------------------------------------------------------------ methods
 
+def _kernel_batches(root: Path, workers: int):
+    """The benchmark data as the engine's batches (columns materialized), for the fused-pass timings."""
+    from liqcost.config import load_config
+    from liqcost.measures.daily import _chunks
+    from liqcost.measures.ticks import TickParams, plan_frames
+
+    t, q = load_polars(root)
+    params = TickParams.from_config(_config())
+    plan = plan_frames(t, q, params.timezone)
+    ranges = _chunks((plan.t_len + plan.q_len).tolist(), float(load_config().engine.batch_rows), 4 * workers)
+    return [plan.batch(a, b) for a, b in ranges], params
+
+
 def method(name: str, root: Path, workers: int) -> dict:
     import polars as pl
 
-    rec: dict = {"method": name}
+    rec: dict = {"method": name, "loadavg_1min_before": os.getloadavg()[0]}
     if name == "read":
         files_t, files_q = _files(root, "trades"), _files(root, "quotes")
         pl.read_parquet(files_t[:2])
@@ -393,6 +414,20 @@ def method(name: str, root: Path, workers: int) -> dict:
         rec["seconds"] = time.perf_counter() - t0
         rec["trades"] = res.n_trades
         _core_from_liqcost(res.daily).write_parquet(root / f"_core_{name}.parquet")
+    elif name in ("kernel", "kernel1"):
+        # the fused tick pass alone (liqcost.kernels.tickpass.tick_pass through measure_batch) over the
+        # engine's batches, columns already in memory: on the engine's threads, or on one
+        from liqcost.engine import run_tasks
+        from liqcost.measures.ticks import measure_batch
+
+        _warm_numba()
+        batches, params = _kernel_batches(root, workers)
+        for b in batches[:2]:
+            measure_batch(b, params)
+        t0 = time.perf_counter()
+        run_tasks(lambda b: measure_batch(b, params), batches, workers=1 if name == "kernel1" else workers)
+        rec["seconds"] = time.perf_counter() - t0
+        rec["trades"] = sum(b.n_trades for b in batches)
     elif name == "pandas":
         t, q = load_polars(root)
         daily, rec["seconds"] = run_pandas(t, q)
@@ -408,11 +443,19 @@ def method(name: str, root: Path, workers: int) -> dict:
     return rec
 
 
+FAST = ["read", "profile", "numba", "numba1", "kernel", "kernel1"]
+SLOW = ["pandas", "polars"]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", action="store_true", help="1M trades and 2M quotes instead of 20M / 40M.")
     ap.add_argument("--data-dir", default=None, help="Where to write (and reuse) the generated dataset.")
     ap.add_argument("--workers", type=int, default=0, help="Threads for liqcost (0 = one per core).")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="Rounds of the fast methods (read, profile, numba, kernel ...), interleaved; the best "
+                         "round of each counts (the machine is shared: compare side by side, best of N).")
+    ap.add_argument("--repeat-peers", type=int, default=1, help="Rounds of the slow peers (pandas, polars).")
     ap.add_argument("--skip", nargs="*", default=[], help="Methods to skip (pandas, polars, numba1 ...).")
     ap.add_argument("--keep", nargs="*", default=[], help="Methods whose figures to keep from the previous JSON.")
     ap.add_argument("--method", default=None, help=argparse.SUPPRESS)  # internal: run one method in this process
@@ -447,31 +490,43 @@ def main(argv=None):
     disk = sum(p.stat().st_size for p in root.rglob("part-*.parquet"))
 
     out = Path(args.out) if args.out else HERE / "results" / f"bench_ticks{'_small' if args.small else ''}.json"
-    results = {}
+    results: dict = {}
     if args.keep and out.exists():  # keep the methods measured before, re-measure the others
         results = {k: v for k, v in json.loads(out.read_text())["methods"].items() if k in args.keep}
-    order = [m for m in ["read", "profile", "read", "numba", "numba1", "polars", "pandas"] if m not in results]
-    for name in order:
-        if name in args.skip:
+    rounds = [m for _ in range(args.repeat) for m in FAST] + [m for _ in range(args.repeat_peers) for m in SLOW]
+    first_read = True
+    for name in rounds:
+        if name in args.skip or name in args.keep:
             continue
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-        load_before = os.getloadavg()[0]
         p = subprocess.run([sys.executable, __file__, "--method", name, "--data-dir", str(root), "--workers",
                             str(workers)] + (["--small"] if args.small else []), capture_output=True, text=True, env=env)
         if p.returncode != 0:
             print(p.stderr, file=sys.stderr)
             raise SystemExit(f"method {name} failed")
         rec = json.loads(p.stdout.strip().splitlines()[-1])
-        rec["loadavg_1min_before"] = load_before
-        if name in results:  # read twice (cold then warm page cache): keep the faster
-            rec["seconds"] = min(rec["seconds"], results[name]["seconds"])
-        results[name] = rec
-        print(f"{name:8s} {rec['seconds']:8.2f} s   peak {rec['peak_rss_mb']:8.0f} MB", file=sys.stderr)
+        if name == "read" and first_read:  # the first read warms the page cache: not a round
+            first_read = False
+            print(f"{'read':8s} {rec['seconds']:8.2f} s   (page cache warm-up, not counted)", file=sys.stderr)
+            continue
+        best = results.get(name)
+        runs = (best or {}).get("runs_seconds", []) + [rec["seconds"]]
+        loads = (best or {}).get("runs_loadavg_1min", []) + [rec["loadavg_1min_before"]]
+        if best is None or rec["seconds"] < best["seconds"]:
+            best = rec
+        best["runs_seconds"], best["runs_loadavg_1min"] = runs, loads
+        results[name] = best
+        print(f"{name:8s} {rec['seconds']:8.2f} s   peak {rec['peak_rss_mb']:8.0f} MB   load {rec['loadavg_1min_before']:.2f}",
+              file=sys.stderr)
 
     n_t = meta["trades"]
     summary = {
         "size": size, "data": {**meta, "parquet_bytes": disk}, "workers": workers,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "repeat": args.repeat, "repeat_peers": args.repeat_peers,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "cpu_model": _cpu_model(),
+                    "threads_env": {k: os.environ.get(k) for k in ("POLARS_MAX_THREADS", "NUMBA_NUM_THREADS",
+                                                                   "OMP_NUM_THREADS")}},
         "methods": results,
         "throughput_trades_per_s": {k: n_t / v["seconds"] for k, v in results.items() if k != "read"},
         "ns_per_trade": {k: v["seconds"] / n_t * 1e9 for k, v in results.items() if k != "read"},
@@ -484,6 +539,10 @@ def main(argv=None):
             ratios[f"{peer}_over_numba"] = results[peer]["seconds"] / results["numba"]["seconds"]
         if peer in results and "numba1" in results:
             ratios[f"{peer}_over_numba_1thread"] = results[peer]["seconds"] / results["numba1"]["seconds"]
+    if "numba" in results and "numba1" in results:
+        ratios["numba_1thread_over_threads"] = results["numba1"]["seconds"] / results["numba"]["seconds"]
+    if "kernel" in results and "kernel1" in results:
+        ratios["kernel_1thread_over_threads"] = results["kernel1"]["seconds"] / results["kernel"]["seconds"]
     summary["ratios"] = ratios
     summary["targets"] = {
         "numba_10x_faster_than_pandas": ratios.get("pandas_over_numba", 0) >= 10,
@@ -504,6 +563,16 @@ def main(argv=None):
     print(json.dumps({"ratios": ratios, "ns_per_trade": summary["ns_per_trade"], "targets": summary["targets"]},
                      indent=1))
     return 0
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
 
 
 if __name__ == "__main__":
