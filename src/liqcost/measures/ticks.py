@@ -4,11 +4,13 @@ The unit of work is a *batch* of symbol-day partitions (:class:`TickBatch`): the
 laid end to end in flat arrays with offsets. :func:`measure_batch` runs
 :func:`liqcost.kernels.tickpass.tick_pass` on it and returns the per-day rows (and, on request, the
 per-trade audit table). :func:`process_parts` reads a batch of dataset partitions and measures it: it is
-the partition function the engine runs on threads (and a Dask backend can run on workers).
+the partition function the engine runs on threads (and a Dask backend can run on workers). For frames
+already in memory, :func:`plan_frames` finds the partitions once and each task takes its own batch
+(:meth:`FramePlan.batch`), so that the copying of columns runs on the engine's threads too.
 
 Every partition is computed on its own slice with its own session bounds, so results do not depend on
 how partitions are grouped into batches, on the number of threads, or on which other symbols are in the
-data.
+data. The kernel's working arrays are kept per thread from one batch to the next (:func:`_scratch`).
 """
 
 from __future__ import annotations
