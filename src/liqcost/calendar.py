@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["nyse_holidays", "holidays_for", "trading_grid"]
+__all__ = ["nyse_holidays", "holidays_for", "trading_grid", "session_bounds_ns"]
+
+NS = 1_000_000_000
 
 
 
@@ -108,3 +110,34 @@ def trading_grid(first: dt.date, last: dt.date, weekdays, holidays=()) -> list[d
     hol = set(holidays)
     n = (last - first).days
     return [d for d in (first + dt.timedelta(days=i) for i in range(n + 1)) if d.weekday() in wd and d not in hol]
+
+
+def session_bounds_ns(days, session):
+    """Session open and close of each exchange-local date as int64 ns since the epoch, UTC.
+
+    ``session`` is the config's ``session`` section (``timezone``, ``open``, ``close``; a close of
+    ``24:00`` is the midnight that ends the day). Local wall-clock times are converted with ``zoneinfo``,
+    so daylight-saving changes are handled; a time that does not exist locally follows zoneinfo's rule.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Opens and closes, int64 ns.
+    """
+    from zoneinfo import ZoneInfo
+
+    import numpy as np
+
+    tz = ZoneInfo(session.timezone)
+    open_m, close_m = session.open_minutes, session.close_minutes
+    opens = np.empty(len(days), dtype=np.int64)
+    closes = np.empty(len(days), dtype=np.int64)
+    cache: dict = {}
+    for i, d in enumerate(days):
+        if d not in cache:
+            midnight = dt.datetime(d.year, d.month, d.day, tzinfo=tz)
+            o = midnight + dt.timedelta(minutes=open_m)  # wall-clock arithmetic in the exchange's zone
+            c = midnight + dt.timedelta(minutes=close_m)
+            cache[d] = (int(o.timestamp()) * NS, int(c.timestamp()) * NS)
+        opens[i], closes[i] = cache[d]
+    return opens, closes

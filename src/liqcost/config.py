@@ -62,7 +62,7 @@ class SessionConfig(_Section):
         "America/New_York", description="IANA time zone of the exchange; dates and sessions are local to it."
     )
     open: str = Field("09:30", description="Continuous session start, HH:MM local time.")
-    close: str = Field("16:00", description="Continuous session end, HH:MM local time.")
+    close: str = Field("16:00", description="Continuous session end, HH:MM local time (24:00 = midnight ending the day).")
     trading_days: list[int] = Field(
         [0, 1, 2, 3, 4], description="Weekdays the exchange trades (0 = Monday); used for the regular day grid."
     )
@@ -81,15 +81,22 @@ class SessionConfig(_Section):
     @classmethod
     def _sexagesimal(cls, v):
         # YAML 1.1 reads an unquoted 9:30 as the base-60 integer 570: turn it back into "09:30"
-        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 24 * 60:
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 24 * 60:
             return f"{v // 60:02d}:{v % 60:02d}"
         return v
 
-    @field_validator("open", "close")
+    @field_validator("open")
     @classmethod
     def _hhmm(cls, v: str) -> str:
         if not _HHMM.match(v):
             raise ValueError(f"a time as HH:MM, e.g. 09:30, got {v!r}")
+        return v
+
+    @field_validator("close")
+    @classmethod
+    def _hhmm_close(cls, v: str) -> str:
+        if not (_HHMM.match(v) or v == "24:00"):
+            raise ValueError(f"a time as HH:MM, e.g. 16:00 (or 24:00 for a session to midnight), got {v!r}")
         return v
 
     @field_validator("timezone")

@@ -383,20 +383,10 @@ def fit_hazard(durations_s, events, knots_s, z=None, names=(), rule: str = "", s
 
 
 def session_bounds_ns(days, session) -> tuple[np.ndarray, np.ndarray]:
-    """Session open and close (int64 ns UTC) of each exchange-local date, from ``config.session``."""
-    from zoneinfo import ZoneInfo
+    """Session open and close (int64 ns UTC) of each exchange-local date (see :func:`liqcost.calendar.session_bounds_ns`)."""
+    from liqcost.calendar import session_bounds_ns as bounds
 
-    tz = ZoneInfo(session.timezone)
-    oh, om = divmod(session.open_minutes, 60)
-    ch, cm = divmod(session.close_minutes, 60)
-    opens = np.empty(len(days), dtype=np.int64)
-    closes = np.empty(len(days), dtype=np.int64)
-    for i, d in enumerate(days):
-        o = dt.datetime(d.year, d.month, d.day, oh, om, tzinfo=tz)
-        c = dt.datetime(d.year, d.month, d.day, ch, cm, tzinfo=tz)
-        opens[i] = int(o.timestamp()) * NS
-        closes[i] = int(c.timestamp()) * NS
-    return opens, closes
+    return bounds(days, session)
 
 
 def tod_stratum(minutes_after_open, minutes_before_close, edge_min) -> np.ndarray:
