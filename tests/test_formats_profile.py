@@ -314,10 +314,6 @@ def test_binance_utc_day_has_no_hole(binance):
     assert frame(binance[2]["daily"])["n_trades_excluded"].sum() == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measures.ticks._audit_frame: pl.when(<numpy bool array>) yields null for every row, so quote_ts and "
-    "quote_age_ns are null for the whole batch once one trade has no quote. Remove this marker when it wraps "
-    "the mask in pl.Series."))
 def test_audit_quote_time_is_kept(binance, tmp_path):
     run("--config", CRYPTO, "-q", "--format", "json", "-o", tmp_path / "p.json", "profile", "--data", binance[0],
         "--symbol", "BTCUSDT", "--trades-out", tmp_path / "a.parquet")
@@ -403,10 +399,6 @@ def test_mtgox_taker_side_vs_tick_rule(tmp_path):
     assert agree["n"] == 2_331 and 0.88 < agree["agree"] < 0.94
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measures.ticks._read_files scans a batch's part files with polars' first-file schema: Mt.Gox's aggressor "
-    "column is dropped when Bitstamp partitions (no aggressor) come first in the batch. Remove this marker "
-    "when it reads with liqcost.io.dataset.scan_files."))
 def test_mtgox_feed_sign_used_next_to_bitstamp(btc):
     gox = day(frame(btc[2]["daily"]), "BTCUSD.MTGOX")
     assert gox["feed_signed_frac"] == 1.0

@@ -125,3 +125,10 @@ def test_in_memory_selection_equals_the_full_run_rows():
         want = full.filter(pl.col("symbol").is_in(["AA", "CC"]) & pl.col("date").is_between(DAYS[1], DAYS[2]))
         cols = [c for c in full.columns if not c.startswith("return_") and c != "amihud_bps_per_musd"]
         _same(sel.select(cols), want.select(cols))  # (day-to-day returns need the day before)
+
+
+def test_files_of_one_name_with_different_columns(tmp_path):
+    # every part file has the same name but only some have the flag columns: each is read by its own schema
+    t, _ = _case(tmp_path, drop=(2, 7))
+    batch = read_parts(plan_dataset(Dataset(tmp_path)))
+    assert batch.t_aggr.sum() == t["aggressor"].cast(pl.Int64).sum() > 0
