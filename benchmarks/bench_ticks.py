@@ -493,7 +493,8 @@ def main(argv=None):
     results: dict = {}
     if args.keep and out.exists():  # keep the methods measured before, re-measure the others
         results = {k: v for k, v in json.loads(out.read_text())["methods"].items() if k in args.keep}
-    rounds = [m for _ in range(args.repeat) for m in FAST] + [m for _ in range(args.repeat_peers) for m in SLOW]
+    rounds = [m for _ in range(args.repeat) for m in FAST]
+    rounds += [m for _ in range(args.repeat_peers) for m in SLOW]
     first_read = True
     for name in rounds:
         if name in args.skip or name in args.keep:
@@ -516,15 +517,15 @@ def main(argv=None):
             best = rec
         best["runs_seconds"], best["runs_loadavg_1min"] = runs, loads
         results[name] = best
-        print(f"{name:8s} {rec['seconds']:8.2f} s   peak {rec['peak_rss_mb']:8.0f} MB   load {rec['loadavg_1min_before']:.2f}",
-              file=sys.stderr)
+        print(f"{name:8s} {rec['seconds']:8.2f} s   peak {rec['peak_rss_mb']:8.0f} MB   "
+              f"load {rec['loadavg_1min_before']:.2f}", file=sys.stderr)
 
     n_t = meta["trades"]
     summary = {
         "size": size, "data": {**meta, "parquet_bytes": disk}, "workers": workers,
         "repeat": args.repeat, "repeat_peers": args.repeat_peers,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "cpu_model": _cpu_model(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(), "cpu_model": _cpu_model(),
                     "threads_env": {k: os.environ.get(k) for k in ("POLARS_MAX_THREADS", "NUMBA_NUM_THREADS",
                                                                    "OMP_NUM_THREADS")}},
         "methods": results,

@@ -7,14 +7,16 @@ so its results do not depend on which other partitions share the batch, on the b
 number of threads.
 
 Per partition the quotes are read once and the trades a few times in tight loops: one pass over all
-trades (classification, prevailing quote, volume), then passes over the compacted continuous trades
-(signs and spreads; sizes, gaps and intraday bins; four clock horizons at a time; each trade-count
-horizon; Kyle's regression). The formulas are those of the per-topic kernels (``asof``, ``signing``,
-``spreads``, ``volume``, ``regression``), called here through their one-trade forms
-(``sign_one``, ``tick_step``, ``location_one``, ``effective_one``, ``realized_bps``, ``rv_step``,
-``ols_add``), with sums accumulated in the same order: the results equal the composition of the array
-kernels (``tests/reference/tickpass.py``) bit for bit per trade. Scratch arrays are allocated once per
-batch and reused, so the pass allocates almost nothing per partition.
+trades (classification, volume, prices), then passes over the compacted continuous trades (prevailing
+quote, signs and spreads; sizes, gaps and intraday bins; four clock horizons at a time; three
+trade-count horizons at a time; Kyle's regression). The formulas are those of the per-topic kernels
+(``asof``, ``signing``, ``spreads``, ``volume``, ``regression``), called here through their one-trade
+forms (``sign_one``, ``tick_step``, ``location_one``, ``effective_one``, ``rv_step``, ``ols_add``;
+``realized_bps`` is written out in the horizon loops with the per-trade terms hoisted, same operations),
+with sums accumulated in the same order: the results equal the composition of the array kernels
+(``tests/reference/tickpass.py``) bit for bit per trade. Working arrays are passed in (kept per thread
+by the caller, see :func:`scratch_sizes`) or allocated once per batch, so the pass allocates almost
+nothing per partition.
 
 Per-day outputs are the columns of ``DAY_FIELDS`` (units in the names), the horizon table
 ``[realized_bps, impact_bps, n_trades]`` per horizon (share-weighted over the same trades, so
@@ -45,7 +47,6 @@ from .spreads import (
     LOC_QUOTE,
     effective_one,
     location_one,
-    realized_bps,
 )
 from .volume import percentile_buffered, percentiles2_buffered, rv_step
 
@@ -657,8 +658,9 @@ def _partition(
 
     Per-day outputs are rows of the batch arrays; the per-trade outputs ``o_*`` are views of the batch
     arrays and are written only when ``want_trades`` (else they are empty). ``v_*`` (valid quotes, plus
-    ``PAD`` slots), ``c_*`` (continuous trades), ``ages``, ``gaps`` and ``pbuf`` are scratch arrays owned
-    by the caller, at least as long as the partition's quotes / trades.
+    ``PAD`` slots, ``v_mid`` one more in front), ``c_*`` (continuous trades), ``ages``, ``gaps`` and
+    ``pbuf`` (twice as long) are scratch arrays owned by the caller, at least as long as the partition's
+    quotes / trades.
     """
     m = q_ts.shape[0]
     n_h1 = hor_ns.shape[0]
