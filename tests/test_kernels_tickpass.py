@@ -203,3 +203,35 @@ def test_partition_runs_match_reference(runs, data):
     np.testing.assert_array_equal(pids, values)
     np.testing.assert_array_equal(starts, np.append(first, n).astype(np.int64))
     assert ordered == ref_ordered
+
+
+def _run_with(days, want_trades, scratch, params=PARAMS):
+    # tick_pass as measures.ticks calls it: explicit want_trades, working arrays passed in (or not)
+    cat = lambda side, key, dt: np.concatenate([d[side][key] for d in days]).astype(dt)  # noqa: E731
+    t_off = np.concatenate([[0], np.cumsum([len(d["t"]["ts"]) for d in days])]).astype(np.int64)
+    q_off = np.concatenate([[0], np.cumsum([len(d["q"]["ts"]) for d in days])]).astype(np.int64)
+    n_max, m_max = int(np.diff(t_off).max()), int(np.diff(q_off).max())
+    ni, nf, nb = K.scratch_sizes(n_max, m_max)
+    extra = ((np.full(ni + 3, -5, np.int64), np.full(nf + 3, 7.5), np.full(nb + 3, 9, np.int8)) if scratch else ())
+    return K.tick_pass(
+        cat("t", "ts", np.int64), cat("t", "price", float), cat("t", "size", float), cat("t", "aggressor", np.int8),
+        cat("t", "auction", np.int8), t_off,
+        cat("q", "ts", np.int64), cat("q", "bid", float), cat("q", "ask", float), cat("q", "bid_size", float),
+        cat("q", "ask_size", float), q_off,
+        np.array([d["open_ns"] for d in days], np.int64), np.array([d["close_ns"] for d in days], np.int64),
+        np.array(params["hor_ns"], np.int64), np.array(params["hor_tr"], np.int64), np.int64(0), True,
+        SIGNING_CODES["lee_ready"], True, True, np.int64(params["bin_ns"]), params["n_bins"],
+        np.int64(params["bucket_ns"]), np.int64(params["rv_ns"]), params["odd_lot"], want_trades, *extra,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(tick_day(max_trades=25, max_quotes=25), min_size=1, max_size=3), st.booleans())
+def test_day_outputs_do_not_depend_on_audit_or_working_arrays(days, scratch):
+    # the daily run (no per-trade outputs, working arrays kept by the caller and full of old values)
+    # gives the same day rows as the audit run
+    audit = run(days)
+    daily = _run_with(days, False, scratch)
+    assert daily[1].size == 0 and daily[8].shape[1] == 0
+    for k in (0, 9, 10, 11, 12):
+        np.testing.assert_array_equal(daily[k], audit[k])
