@@ -306,10 +306,6 @@ def test_binance_lee_ready_vs_aggressor(binance, tmp_path):
     assert agree.height == 6 and agree["agree"].min() > 0.98, agree
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "session.close is HH:MM and the close is inclusive of HH:MM:00 only: configs/crypto.yaml (close 23:59) "
-    "leaves out every trade of 23:59:00-23:59:59.999 of each UTC day (10,063 Binance trades on 2024-08-08). "
-    "Remove this marker when a session can end at 24:00 (config + measures.ticks.session_bounds_ns)."))
 def test_binance_utc_day_has_no_hole(binance):
     assert frame(binance[2]["daily"])["n_trades_excluded"].sum() == 0
 

@@ -63,9 +63,7 @@ def ols_from_sums(s, min_n):
     if not (sxx > 0.0):
         return out
     b = sxy / sxx
-    ssr = syy - b * sxy
-    if ssr < 0.0:
-        ssr = 0.0
+    ssr = _residual_ss(syy, b, sxy, s[5])
     out[0] = b
     out[1] = math.sqrt(ssr / (n - 2.0) / sxx)
     out[2] = (s[2] - b * s[1]) / n
@@ -92,6 +90,7 @@ def pooled_within_from_sums(sums, min_n):
     sxx = 0.0
     sxy = 0.0
     syy = 0.0
+    raw_yy = 0.0
     n = 0.0
     groups = 0
     for g in range(sums.shape[0]):
@@ -103,14 +102,28 @@ def pooled_within_from_sums(sums, min_n):
         sxx += sums[g, 3] - sums[g, 1] * sums[g, 1] / k
         sxy += sums[g, 4] - sums[g, 1] * sums[g, 2] / k
         syy += sums[g, 5] - sums[g, 2] * sums[g, 2] / k
+        raw_yy += sums[g, 5]
     out[2] = n
     dof = n - groups - 1.0
     if n < max(min_n, 3) or dof < 1.0 or not (sxx > 0.0):
         return out
     b = sxy / sxx
-    ssr = syy - b * sxy
-    if ssr < 0.0:
-        ssr = 0.0
+    ssr = _residual_ss(syy, b, sxy, raw_yy)
     out[0] = b
     out[1] = math.sqrt(ssr / dof / sxx)
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _residual_ss(syy, b, sxy, raw_yy):
+    """Residual sum of squares ``Syy - b Sxy``, floored at 0 when it is below the rounding noise.
+
+    ``Syy`` is a difference of raw sums (``sum y^2 - (sum y)^2 / n``), so its absolute error is a few
+    ulps of ``sum y^2``; a residual smaller than ``1e-12 * sum y^2`` cannot be told from an exact fit and
+    is returned as 0 (otherwise the square root turns 1e-13 of cancellation noise into a 1e-6 standard
+    error).
+    """
+    ssr = syy - b * sxy
+    if ssr <= 1e-12 * raw_yy:
+        return 0.0
+    return ssr

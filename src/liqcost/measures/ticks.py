@@ -106,31 +106,34 @@ class TickParams:
         return [horizon_label(h) for h in self.horizons_s] + [horizon_label(h, True) for h in self.horizons_trades]
 
     @property
+    def open_minutes(self) -> int:
+        """Session open in minutes after local midnight."""
+        return _hhmm_minutes(self.open_hhmm)
+
+    @property
+    def close_minutes(self) -> int:
+        """Session close in minutes after local midnight (``24:00`` is 1440, the midnight ending the day)."""
+        return _hhmm_minutes(self.close_hhmm)
+
+    @property
     def session_minutes(self) -> int:
-        oh, om = map(int, self.open_hhmm.split(":"))
-        ch, cm = map(int, self.close_hhmm.split(":"))
-        return (ch * 60 + cm) - (oh * 60 + om)
+        return self.close_minutes - self.open_minutes
 
     @property
     def n_bins(self) -> int:
         return -(-self.session_minutes // self.profile_interval_min)
 
 
+def _hhmm_minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
 def session_bounds_ns(dates, params: TickParams) -> tuple[np.ndarray, np.ndarray]:
-    """Session open and close of each local date as int64 ns UTC (daylight saving handled by zoneinfo)."""
-    tz = ZoneInfo(params.timezone)
-    oh, om = map(int, params.open_hhmm.split(":"))
-    ch, cm = map(int, params.close_hhmm.split(":"))
-    o = np.empty(len(dates), dtype=np.int64)
-    c = np.empty(len(dates), dtype=np.int64)
-    cache: dict = {}
-    for i, d in enumerate(dates):
-        if d not in cache:
-            od = dt.datetime(d.year, d.month, d.day, oh, om, tzinfo=tz)
-            cd = dt.datetime(d.year, d.month, d.day, ch, cm, tzinfo=tz)
-            cache[d] = (_to_ns(od), _to_ns(cd))
-        o[i], c[i] = cache[d]
-    return o, c
+    """Session open and close of each local date as int64 ns UTC (see :func:`liqcost.calendar.session_bounds_ns`)."""
+    from liqcost.calendar import session_bounds_ns as bounds
+
+    return bounds(dates, params)
 
 
 def _to_ns(t: dt.datetime) -> int:
