@@ -259,11 +259,6 @@ def test_taq_raw_and_clean_agree(taq):
     assert prof["adv_shares"] == pytest.approx(raw_d["volume_shares"].mean())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measures: the midpoint realized-volatility grid starts with the quote in force at the open, which for "
-    "TAQ-style data is the pre-open NBBO (2018-01-03: 150.49 x 157.44): a 2% jump counted as volatility "
-    "(2.14% from mids vs 0.77% from trades). Remove this marker when the tick pass starts the grid at the "
-    "first quote inside the session."))
 def test_taq_raw_mid_volatility_ignores_the_pre_open_quote(taq):
     r = day(frame(taq["raw"][2]["daily"]), "XXX", "2018-01-03")
     assert r["realized_vol_mid_frac"] < 1.5 * r["realized_vol_frac"]

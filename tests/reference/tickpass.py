@@ -156,7 +156,8 @@ def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict
     grid = list(range(int(open_ns), int(close_ns), int(rv_ns))) + [int(close_ns)]
     rv_t = volume.realized_variance(volume.sample_last(t["ts"], price, cont, grid))
     qm = np.array([m if v else np.nan for m, v in zip(qmid, valid)])
-    rv_m = volume.realized_variance(volume.sample_last(q["ts"], qm, valid, grid))
+    in_session = [bool(v) and int(t) >= int(open_ns) for v, t in zip(valid, q["ts"])]  # no pre-open quote
+    rv_m = volume.realized_variance(volume.sample_last(q["ts"], qm, in_session, grid))
     d["realized_vol_frac"] = math.sqrt(rv_t[0]) if not math.isnan(rv_t[0]) else np.nan
     d["realized_vol_mid_frac"] = math.sqrt(rv_m[0]) if not math.isnan(rv_m[0]) else np.nan
     d["n_rv_returns_mid"] = rv_m[1]

@@ -674,15 +674,18 @@ def _partition(
         return STATUS_UNSORTED_QUOTES if _is_sorted(t_ts) else STATUS_UNSORTED_TRADES
     vts = v_ts[:nv]
     # the mid at the open and at the close (clipped horizons), and on the volatility grid: the last valid
-    # quote at or before each grid time (volume.sample_last), by binary search
+    # quote at or before each grid time (volume.sample_last), by binary search, among the quotes of the
+    # session only (a pre-open quote, e.g. a wide pre-open NBBO, is no price of the session)
     open_mid = v_mid[np.searchsorted(vts, open_ns - la)]
     close_mid = v_mid[np.searchsorted(vts, close_ns - la)]
     grid = _grid(open_ns, close_ns, rv_ns)
+    first_in = np.searchsorted(vts, open_ns)  # v_mid is 1-based: sample k is in the session when k > first_in
     rvm_prev = np.nan
     rvm_s = 0.0
     rvm_n = 0
     for g in range(grid.shape[0]):
-        rvm_prev, rvm_s, rvm_n = rv_step(v_mid[np.searchsorted(vts, grid[g], side="right")], rvm_prev, rvm_s, rvm_n)
+        k = np.searchsorted(vts, grid[g], side="right")
+        rvm_prev, rvm_s, rvm_n = rv_step(v_mid[k] if k > first_in else np.nan, rvm_prev, rvm_s, rvm_n)
 
     t_ok, n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc, first_px, last_px, hi, lo = _trade_pass(
         t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_trades, v_ts, v_idx, o_use, o_qidx,
