@@ -448,53 +448,44 @@ def _cs_pair(h, l, c, t, overnight):
     return ok, spread, (beta > 0.0 or gamma > 0.0)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _cs_segment(h, l, c, a, b, window, min_periods, two_day, overnight, signed, out, status):
+@njit(cache=True, nogil=True)
+def _pair_window(pair_v, pair_a, pair_f, a, b, window, min_periods, two_day, signed, root, out, status):
+    """Rolling (or expanding) mean of per-bar two-day contributions, shared by Corwin-Schultz and
+    Abdi-Ranaldo.
+
+    ``pair_v[t - a]`` is what bar ``t`` adds to the window sum, ``pair_a`` its absolute raw value (for
+    the zero tolerance) and ``pair_f`` its flags (bit 0 defined, bit 1 informative, bit 2 positive).
+    Each contribution enters and leaves the window once (compensated sums, ``_nadd``). With
+    ``two_day`` the window value is the mean of the (floored) contributions, NaN ``NEGATIVE`` when none
+    is positive; otherwise the mean ``m`` (its root when ``root``), NaN ``NEGATIVE`` when ``m`` is not
+    above the tolerance unless ``signed`` (then ``m``, or ``-sqrt(-m)``, or 0 within the tolerance).
+    """
     n = b - a
-    if n <= 0:
-        return
     lag = 1
     wc = _window_start(window, lag, n)
     need = _need(min_periods, lag, 1)
-    # the two-day estimates, computed once (each enters and leaves the window once)
-    pair_sp = np.empty(n)
-    pair_flag = np.zeros(n, dtype=np.int8)  # bit 0: defined, bit 1: informative
-    for t in range(a + 1, b):
-        ok, sp, inf_ = _cs_pair(h, l, c, t, overnight)
-        pair_sp[t - a] = sp
-        pair_flag[t - a] = (1 if ok else 0) + (2 if inf_ else 0)
     s = cs = sa = ca = 0.0
     cnt = 0
     informative = 0
     positive = 0
     for t in range(a, b):
         if t - a >= lag and wc > 0:
-            ok = (pair_flag[t - a] & 1) != 0
-            sp = pair_sp[t - a]
-            inf_ = (pair_flag[t - a] & 2) != 0
-            if ok:
-                v = sp if (not two_day or sp > 0.0) else 0.0
-                s, cs = _nadd(s, cs, v)
-                sa, ca = _nadd(sa, ca, abs(sp))
+            f = pair_f[t - a]
+            if (f & 1) != 0:
+                s, cs = _nadd(s, cs, pair_v[t - a])
+                sa, ca = _nadd(sa, ca, pair_a[t - a])
                 cnt += 1
-                if inf_:
-                    informative += 1
-                if sp > 0.0:
-                    positive += 1
+                informative += (f >> 1) & 1
+                positive += (f >> 2) & 1
         j = t - wc
         if wc > 0 and j - a >= lag:
-            ok = (pair_flag[j - a] & 1) != 0
-            sp = pair_sp[j - a]
-            inf_ = (pair_flag[j - a] & 2) != 0
-            if ok:
-                v = sp if (not two_day or sp > 0.0) else 0.0
-                s, cs = _nadd(s, cs, -v)
-                sa, ca = _nadd(sa, ca, -abs(sp))
+            f = pair_f[j - a]
+            if (f & 1) != 0:
+                s, cs = _nadd(s, cs, -pair_v[j - a])
+                sa, ca = _nadd(sa, ca, -pair_a[j - a])
                 cnt -= 1
-                if inf_:
-                    informative -= 1
-                if sp > 0.0:
-                    positive -= 1
+                informative -= (f >> 1) & 1
+                positive -= (f >> 2) & 1
         if cnt < need or wc <= 0:
             out[t] = np.nan
             status[t] = TOO_FEW
@@ -510,15 +501,36 @@ def _cs_segment(h, l, c, a, b, window, min_periods, two_day, overnight, signed, 
                 status[t] = OK
         else:
             m = (s + cs) / cnt
-            if m > ZERO_REL * (sa + ca) / cnt:
-                out[t] = m
+            tol = ZERO_REL * (sa + ca) / cnt
+            if m > tol:
+                out[t] = math.sqrt(m) if root else m
                 status[t] = OK
             elif signed:
-                out[t] = m if m < -ZERO_REL * (sa + ca) / cnt else 0.0
+                if m < -tol:
+                    out[t] = -math.sqrt(-m) if root else m
+                else:
+                    out[t] = 0.0
                 status[t] = OK
             else:
                 out[t] = np.nan
                 status[t] = NEGATIVE
+
+
+@njit(cache=True, nogil=True)
+def _cs_segment(h, l, c, a, b, window, min_periods, two_day, overnight, signed, out, status):
+    n = b - a
+    if n <= 0:
+        return
+    # the two-day estimates, computed once (each enters and leaves the window once)
+    pair_v = np.zeros(n)
+    pair_a = np.zeros(n)
+    pair_f = np.zeros(n, dtype=np.int8)
+    for t in range(a + 1, b):
+        ok, sp, inf_ = _cs_pair(h, l, c, t, overnight)
+        pair_v[t - a] = sp if (not two_day or sp > 0.0) else 0.0
+        pair_a[t - a] = abs(sp)
+        pair_f[t - a] = (1 if ok else 0) + (2 if inf_ else 0) + (4 if sp > 0.0 else 0)
+    _pair_window(pair_v, pair_a, pair_f, a, b, window, min_periods, two_day, signed, False, out, status)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -581,67 +593,20 @@ def _ar_contrib(lh, ll, lc, t):
     return math.isfinite(p), p
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def _ar_segment(lh, ll, lc, a, b, window, min_periods, two_day, signed, out, status):
     n = b - a
     if n <= 0:
         return
-    lag = 1
-    wc = _window_start(window, lag, n)
-    need = _need(min_periods, lag, 1)
-    s = cs = sa = ca = 0.0
-    cnt = 0
-    nonzero = 0
-    positive = 0
-    for t in range(a, b):
-        if t - a >= lag and wc > 0:
-            ok, p = _ar_contrib(lh, ll, lc, t)
-            if ok:
-                v = p if not two_day else (math.sqrt(p) if p > 0.0 else 0.0)
-                s, cs = _nadd(s, cs, v)
-                sa, ca = _nadd(sa, ca, abs(p))
-                cnt += 1
-                if p != 0.0:
-                    nonzero += 1
-                if p > 0.0:
-                    positive += 1
-        j = t - wc
-        if wc > 0 and j - a >= lag:
-            ok, p = _ar_contrib(lh, ll, lc, j)
-            if ok:
-                v = p if not two_day else (math.sqrt(p) if p > 0.0 else 0.0)
-                s, cs = _nadd(s, cs, -v)
-                sa, ca = _nadd(sa, ca, -abs(p))
-                cnt -= 1
-                if p != 0.0:
-                    nonzero -= 1
-                if p > 0.0:
-                    positive -= 1
-        if cnt < need or wc <= 0:
-            out[t] = np.nan
-            status[t] = TOO_FEW
-        elif nonzero == 0:
-            out[t] = np.nan
-            status[t] = NO_VARIATION
-        elif two_day:
-            if positive == 0:
-                out[t] = np.nan
-                status[t] = NEGATIVE
-            else:
-                out[t] = (s + cs) / cnt
-                status[t] = OK
-        else:
-            m = (s + cs) / cnt
-            tol = ZERO_REL * (sa + ca) / cnt
-            if m > tol:
-                out[t] = math.sqrt(m)
-                status[t] = OK
-            elif signed:
-                out[t] = -math.sqrt(-m) if m < -tol else 0.0
-                status[t] = OK
-            else:
-                out[t] = np.nan
-                status[t] = NEGATIVE
+    pair_v = np.zeros(n)
+    pair_a = np.zeros(n)
+    pair_f = np.zeros(n, dtype=np.int8)
+    for t in range(a + 1, b):
+        ok, p = _ar_contrib(lh, ll, lc, t)
+        pair_v[t - a] = p if not two_day else (math.sqrt(p) if p > 0.0 else 0.0)
+        pair_a[t - a] = abs(p)
+        pair_f[t - a] = (1 if ok else 0) + (2 if p != 0.0 else 0) + (4 if p > 0.0 else 0)
+    _pair_window(pair_v, pair_a, pair_f, a, b, window, min_periods, two_day, signed, True, out, status)
 
 
 @njit(cache=True, nogil=True, parallel=True)
