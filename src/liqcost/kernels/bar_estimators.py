@@ -296,19 +296,24 @@ def _roll_contrib(lc, t):
     return ok, r0, r1
 
 
+@njit(cache=True, nogil=True)
+def _first_return(lc, a, b):
+    """The first finite log return of rows ``a..b``, 0 if none: the shift that keeps running sums of
+    returns and their squares free of cancellation."""
+    for t in range(a + 1, b):
+        r = lc[t] - lc[t - 1]
+        if math.isfinite(r):
+            return r
+    return 0.0
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _roll_segment(lc, a, b, window, min_periods, signed, out, status):
     n = b - a
     if n <= 0:
         return
     lag = 2
-    # anchor: the first finite return (shifted sums keep the covariance free of cancellation)
-    anchor = 0.0
-    for t in range(a + 1, b):
-        r = lc[t] - lc[t - 1]
-        if math.isfinite(r):
-            anchor = r
-            break
+    anchor = _first_return(lc, a, b)  # shifted sums keep the covariance free of cancellation
     wc = _window_start(window, lag, n)
     need = _need(min_periods, lag, 2)
     sx = cx = sy = cy = sxy = cxy = sxx = cxx = syy = cyy = 0.0
@@ -1135,12 +1140,7 @@ def _zero_segment(lc, a, b, window, min_periods, zr_out, zr_status, fht_out, fht
     if n <= 0:
         return
     lag = 1
-    anchor = 0.0
-    for t in range(a + 1, b):
-        r = lc[t] - lc[t - 1]
-        if math.isfinite(r):
-            anchor = r
-            break
+    anchor = _first_return(lc, a, b)
     wc = _window_start(window, lag, n)
     need = _need(min_periods, lag, 1)
     need_fht = max(2, need)
