@@ -78,3 +78,38 @@ def test_parquet_output_needs_file(tmp_path):
     r = CliRunner().invoke(cli, ["--format", "parquet", "sample", "--symbols", "1", "--days", "1", "--no-ingest", "-o", str(tmp_path / "s")])
     # sample writes its files; its summary table cannot go to the terminal as parquet
     assert r.exit_code == 2 and "needs -o FILE" in r.output
+
+
+def test_first_run_note_only_for_a_person_waiting_on_a_compile():
+    from liqcost.cli import first_run_note
+
+    calls = []
+
+    def cached(value):
+        return lambda: calls.append(value) or value
+
+    assert "compiling" in first_run_note("profile", 0, True, cached(False))
+    assert first_run_note("profile", 0, True, cached(True)) is None
+    assert first_run_note("profile", -1, True, cached(False)) is None  # -q
+    assert first_run_note("profile", 0, False, cached(False)) is None  # piped / CI logs
+    n = len(calls)
+    assert first_run_note("config", 0, True, cached(False)) is None and len(calls) == n  # no disk look
+
+
+def test_kernel_cache_is_found_under_numba_cache_dir(tmp_path, monkeypatch):
+    import importlib.util
+
+    from liqcost import cli as cli_mod
+
+    fake = tmp_path / "pkg" / "liqcost" / "kernels"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    spec = importlib.util.spec_from_file_location("liqcost.kernels", fake / "__init__.py")
+    monkeypatch.setattr(cli_mod.importlib.util, "find_spec", lambda name: spec)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    cache = tmp_path / "numba_cache"
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(cache))
+    assert not cli_mod._kernels_cached()
+    (cache / "x" / "kernels").mkdir(parents=True)
+    (cache / "x" / "kernels" / "tickpass._partition-650.py311.nbi").write_bytes(b"")
+    assert cli_mod._kernels_cached()

@@ -106,10 +106,45 @@ def cli(ctx, config_path, fmt, output, verbose, quiet):
     """liqcost: what an order in a thinly traded stock will cost, how to slice it, and what it did cost."""
     ctx.obj = State(config_path, fmt, output, verbose - quiet)
     _install_warning_format(verbose - quiet)
+    note = first_run_note(ctx.invoked_subcommand, verbose - quiet, sys.stderr.isatty(), _kernels_cached)
+    if note:
+        click.echo(note, err=True)
     if verbose - quiet >= 2:
         import logging
 
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+
+
+# commands that run the numba kernels (the first run on a machine compiles them)
+KERNEL_COMMANDS = frozenset({"profile", "pretrade", "plan", "simulate", "tca", "calibrate", "report", "bench"})
+
+
+def first_run_note(command, verbosity: int, interactive: bool, cached) -> str | None:
+    """The note for a person waiting on the first compile: kernel commands, not quiet, a terminal, and
+    ``cached()`` false (checked last: it looks on disk)."""
+    if command in KERNEL_COMMANDS and verbosity >= 0 and interactive and not cached():
+        return ("Note: first run on this machine: compiling liqcost's numba kernels (about a minute; cached "
+                "for every later run).")
+    return None
+
+
+def _kernels_cached() -> bool:
+    """Whether numba's on-disk cache holds liqcost's tick kernel (a cheap look, numba not imported).
+
+    Numba writes its cache next to the module (``kernels/__pycache__``), or under ``NUMBA_CACHE_DIR``, or
+    in the user-wide cache (``~/.cache/numba``) when the package folder is read-only.
+    """
+    import os
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("liqcost.kernels")
+    if spec is None or not spec.origin:
+        return True
+    pattern = "tickpass.*.nbi"
+    if any((Path(spec.origin).parent / "__pycache__").glob(pattern)):
+        return True
+    roots = [os.environ.get("NUMBA_CACHE_DIR"), os.path.join(os.path.expanduser("~"), ".cache", "numba")]
+    return any(any(Path(r).glob("**/" + pattern)) for r in roots if r and os.path.isdir(r))
 
 
 def _install_warning_format(verbosity: int) -> None:
