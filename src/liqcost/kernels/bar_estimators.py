@@ -755,6 +755,26 @@ def _edge_fill_rows(lo, lh, ll, lc, a, b, X, rowok):
 
 
 @njit(cache=True, nogil=True)
+def _edge_combine(e1, e2, v1, v2, sign):
+    """EDGE's final step (Ardia, Guidotti and Kroencke 2024; the authors' pseudocode): the GMM-optimal
+    (inverse-variance) combination of the two moment estimates ``e1, e2``, each weighted by the other's
+    variance ``v2, v1`` (their plain mean when the variances do not sum to a positive number), then
+    ``s = sqrt(|s^2|)``, negative for a negative ``s^2`` when ``sign``. Returns ``(s, s^2)``."""
+    vt = v1 + v2
+    if vt > 0.0:
+        s2 = (v2 * e1 + v1 * e2) / vt
+    else:
+        s2 = (e1 + e2) / 2.0
+    s = math.sqrt(abs(s2))
+    if sign:
+        if s2 < 0.0:
+            s = -s
+        elif s2 == 0.0:
+            s = s * 0.0
+    return s, s2
+
+
+@njit(cache=True, nogil=True)
 def _edge_from_means(mm, sign):
     """The spread from the 34 window means (bidask.edge_rolling's closing algebra, same operation order)."""
     pt = mm[4]
@@ -784,17 +804,7 @@ def _edge_from_means(mm, sign):
          + a22 * ((mm[13] - (2.0 * a6) * mm[22]) + a66 * mm[17]))
         + a12 * (((mm[15] - a3 * mm[27]) - a6 * mm[26]) + (a3 * a6) * mm[28])
     )
-    vt = v1 + v2
-    if vt > 0.0:
-        s2 = (v2 * e1 + v1 * e2) / vt
-    else:
-        s2 = (e1 + e2) / 2.0
-    s = math.sqrt(abs(s2))
-    if sign:
-        if s2 < 0.0:
-            s = -s
-        elif s2 == 0.0:
-            s = s * 0.0
+    s, s2 = _edge_combine(e1, e2, v1, v2, sign)
     return s, s2
 
 
@@ -1077,17 +1087,7 @@ def _edge_full_segment(lo, lh, ll, lc, a, b, min_periods, sign, sq_pow):
     # e ** sq_pow with a run-time exponent calls libm pow exactly as numpy does for a scalar square
     v1 = _np_nanmean(x1, tmp) - e1 ** sq_pow
     v2 = _np_nanmean(x2, tmp) - e2 ** sq_pow
-    vt = v1 + v2
-    if vt > 0.0:
-        s2 = (v2 * e1 + v1 * e2) / vt
-    else:
-        s2 = (e1 + e2) / 2.0
-    s = math.sqrt(abs(s2))
-    if sign:
-        if s2 < 0.0:
-            s = -s
-        elif s2 == 0.0:
-            s = s * 0.0
+    s, s2 = _edge_combine(e1, e2, v1, v2, sign)
     if math.isnan(s):
         return np.nan, TOO_FEW
     if s2 < 0.0 and not sign:
