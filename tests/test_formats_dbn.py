@@ -257,3 +257,15 @@ def test_ingest_end_to_end(tmp_path):
     assert (r.rows_read, r.rows_kept, r.rows_quarantined) == (120, 120, 0)
     r = ingest_file(_root() / NAUT / FUT_OHLCV, "bars", ds, Config())
     assert (r.rows_read, r.rows_kept, sorted(r.symbols)) == (60, 60, ["ESU4", "NQU4"])
+
+
+def test_a_file_without_records_of_the_kind_warns(tmp_path):
+    """XNAS.ITCH mbp-1 fixture: four ADD book updates and no trade; read as trades it ingests nothing, and says so."""
+    from liqcost.config import Config
+    from liqcost.errors import DataQualityWarning
+    from liqcost.io.ingest import ingest_file
+
+    with pytest.warns(DataQualityWarning, match=r"no trades in the file \(read as dbn\); nothing was ingested"):
+        r = ingest_file(_root() / "databento-python" / "XNAS.ITCH" / "test_data.mbp-1.dbn.zst", "trades", tmp_path / "ds",
+                        Config())
+    assert (r.rows_read, r.rows_kept, r.partitions_written) == (0, 0, 0)

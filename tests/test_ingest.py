@@ -436,3 +436,4 @@ def test_bars_partitioned_by_symbol_year(tmp_path):
     assert ds.scan("bars", ["A"], dt.date(2024, 12, 31), dt.date(2025, 1, 2)).collect().get_column("volume").to_list() == [0.0, 50.0]
     assert ds.read("bars", "A", dt.date(2024, 12, 31)).height == 1
     assert [p.year for p in ds.partitions("bars", None, dt.date(2025, 1, 1))] == [2025, 2025]
+

@@ -203,7 +203,14 @@ def ingest_file(
     )
     payload = report.as_dict() | {"ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     write_text_atomic(root / "_ingest" / f"{key}.json", json.dumps(payload, indent=1, default=str))
-    if result.rows_read and result.rows_quarantined / result.rows_read > 0.05:
+    if not result.rows_read:
+        warnings.warn(
+            f"{path}: no {kind} in the file (read as {chosen}); nothing was ingested. Check --kind, or the "
+            f"file's contents (e.g. a quote-only DBN schema read as trades).",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    elif result.rows_quarantined / result.rows_read > 0.05:
         warnings.warn(
             f"{path}: {result.rows_quarantined} of {result.rows_read} rows quarantined "
             f"({100 * result.rows_quarantined / result.rows_read:.1f}%); check the mapping and {qfile}.",
