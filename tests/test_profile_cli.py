@@ -134,3 +134,17 @@ def test_profile_dataset_and_files_conflict():
     root = Path(__file__).resolve().parents[1] / "sample_data"
     r = CliRunner().invoke(cli, ["profile", "--data", str(root / "dataset"), "--bars", str(root / "raw" / "bars.csv")])
     assert r.exit_code == 2 and "either --data" in r.output
+
+
+def test_rows_set_aside_from_files_are_counted_with_reasons(tmp_path):
+    (tmp_path / "t.csv").write_text("symbol,ts,price,size\nA,2025-03-03T15:00:02Z,10,100\n"
+                                    "A,2025-03-03T15:00:01Z,-10,100\nA,2025-03-03T15:00:03Z,nan,100\n")
+    (tmp_path / "q.csv").write_text("symbol,ts,bid,ask,bid_size,ask_size\nA,2025-03-03T15:00:00Z,10.1,10.0,1,1\n"
+                                    "A,2025-03-03T15:00:00.5Z,9.9,10.0,1,1\n")
+    r = run("--format", "json", "-o", str(tmp_path / "out.json"), "profile", "--trades", str(tmp_path / "t.csv"),
+            "--quotes", str(tmp_path / "q.csv"), "--table", "daily")
+    assert r.exit_code == 0, r.output
+    assert "t.csv: 2 row(s) set aside by validation (1 non-positive price, 1 NaN price)" in r.output
+    assert "q.csv: 1 row(s) set aside by validation (1 crossed quote (bid > ask))" in r.output
+    daily = json.loads((tmp_path / "out.json").read_text())
+    assert [d["n_trades"] for d in daily] == [1]

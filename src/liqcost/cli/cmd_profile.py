@@ -98,8 +98,10 @@ def profile(state, dataset, trades_file, quotes_file, bars_file, symbols, start,
                 continue
             clean, quarantine = load_table(path, kind, config)
             if quarantine.height:
-                note(state, f"{path}: {quarantine.height} row(s) set aside by validation "
-                            f"(run `liqcost ingest` to keep them in a quarantine file with reasons).")
+                counts = quarantine.get_column("reason").value_counts(sort=True).rows()
+                why = ", ".join(f"{n} {reason}" for reason, n in counts)
+                note(state, f"{path}: {quarantine.height} row(s) set aside by validation ({why}); run "
+                            f"`liqcost ingest` to keep them in a quarantine file with their source rows.")
             frames[kind] = clean.drop("row")
         if (trades_file or quotes_file) and not (trades_file and quotes_file):
             missing = "quotes" if trades_file else "trades"
