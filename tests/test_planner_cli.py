@@ -172,3 +172,18 @@ def test_orders_file_reports_an_impossible_order(profile_file, tmp_path):
     status = {s["order_id"]: s["status"] for s in data["summary"]}
     assert status["small"] == "planned" and "do not fit" in status["big"]
     assert "order big" in r.stderr
+
+
+def test_orders_file_with_an_unknown_symbol_plans_the_others(tmp_path):
+    """Profiles built from --data: a name the dataset lacks is reported on its order, the others are planned."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,symbol,side,qty\nA,THNA,buy,3000\nB,ZZZ,buy,5\n")
+    r = run("--format", "json", "plan", "--data", DATA, "--orders", str(orders), "--table", "summary")
+    assert r.exit_code == 0, r.output
+    summary = {s["order_id"]: s for s in json.loads(r.stdout)}
+    assert summary["A"]["status"] == "planned" and summary["A"]["n_tranches"] > 0
+    assert "no liquidity profile for symbol 'ZZZ'" in summary["B"]["status"]
+    only_bad = tmp_path / "bad.csv"
+    only_bad.write_text("order_id,symbol,side,qty\nB,ZZZ,buy,5\n")
+    r = run("plan", "--data", DATA, "--orders", str(only_bad))
+    assert r.exit_code == 1 and "no trades or bars for ZZZ" in r.output

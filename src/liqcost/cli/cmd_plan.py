@@ -177,7 +177,11 @@ def plan(state, dataset, profile_file, symbol, side, qty, orders_file, schedule,
     else:
         from liqcost.planner.inputs import profile_from_dataset
 
-        profile = profile_from_dataset(ds, symbols, config, asof)
+        wanted = symbols
+        if not single:  # an orders file: names without data are reported per order, the others planned
+            known = set().union(*(ds.symbols(k) for k in ("trades", "bars") if k in ds.kinds()))
+            wanted = [s for s in symbols if s in known] or symbols
+        profile = profile_from_dataset(ds, wanted, config, asof)
     models, quotes = {}, {}
     if ds is not None:
         from liqcost.planner.inputs import fill_models_from_dataset, reference_quotes
