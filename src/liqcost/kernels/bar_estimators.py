@@ -296,7 +296,7 @@ def _roll_contrib(lc, t):
     return ok, r0, r1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _first_return(lc, a, b):
     """The first finite log return of rows ``a..b``, 0 if none: the shift that keeps running sums of
     returns and their squares free of cancellation."""
@@ -453,7 +453,7 @@ def _cs_pair(h, l, c, t, overnight):
     return ok, spread, (beta > 0.0 or gamma > 0.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _pair_window(pair_v, pair_a, pair_f, a, b, window, min_periods, two_day, signed, root, out, status):
     """Rolling (or expanding) mean of per-bar two-day contributions, shared by Corwin-Schultz and
     Abdi-Ranaldo.
@@ -521,7 +521,7 @@ def _pair_window(pair_v, pair_a, pair_f, a, b, window, min_periods, two_day, sig
                 status[t] = NEGATIVE
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _cs_segment(h, l, c, a, b, window, min_periods, two_day, overnight, signed, out, status):
     n = b - a
     if n <= 0:
@@ -598,7 +598,7 @@ def _ar_contrib(lh, ll, lc, t):
     return math.isfinite(p), p
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _ar_segment(lh, ll, lc, a, b, window, min_periods, two_day, signed, out, status):
     n = b - a
     if n <= 0:
@@ -754,7 +754,7 @@ def _edge_fill_rows(lo, lh, ll, lc, a, b, X, rowok):
             rowok[k] = ok
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _edge_combine(e1, e2, v1, v2, sign):
     """EDGE's final step (Ardia, Guidotti and Kroencke 2024; the authors' pseudocode): the GMM-optimal
     (inverse-variance) combination of the two moment estimates ``e1, e2``, each weighted by the other's
