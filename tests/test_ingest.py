@@ -96,6 +96,17 @@ def test_bad_mapping_is_config_error(tmp_path):
     assert r.exit_code == 2
 
 
+def test_mapping_key_that_is_not_a_canonical_column(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("columns:\n  ts: Time\n  prise: Px\n")
+    src = tmp_path / "in.csv"
+    src.write_text("symbol,Time,Px,size\nA,2025-03-03T15:00:00Z,10,100\n")
+    r = CliRunner().invoke(cli, ["ingest", "--kind", "trades", "--mapping", str(m), str(src), "-o", str(tmp_path / "ds")])
+    assert r.exit_code == 2
+    assert "mapping columns.prise: not a trades column (did you mean 'price'?)" in r.output
+    assert not (tmp_path / "ds").exists()
+
+
 def test_unknown_format_in(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text(TRADES_HEAD + "A,2025-03-03T15:00:00Z,1,1\n")

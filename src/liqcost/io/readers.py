@@ -201,7 +201,22 @@ def read_generic(path: str | Path, kind: str, mapping: Mapping, session_tz: str)
     SchemaError
         When a required column is missing from the file (with the closest column name).
     """
+    check_mapped_names(mapping, kind)
     return parse_frame(scan_source(path, mapping), str(path), kind, mapping, session_tz)
+
+
+def check_mapped_names(mapping: Mapping, kind: str) -> None:
+    """Every key of the mapping's ``columns`` must be a column of the ``kind`` contract (a typo such as
+    ``prise:`` would otherwise be ignored and the file's real column looked for under its own name)."""
+    contract = CONTRACTS[kind]
+    bad = [k for k in mapping.columns if k not in contract.names]
+    if bad:
+        from liqcost.errors import ConfigError
+
+        raise ConfigError(
+            f"mapping columns.{bad[0]}: not a {kind} column{suggest(bad[0], contract.names)}; the keys of "
+            f"columns: are canonical names ({', '.join(contract.names)}), the values the file's columns."
+        )
 
 
 def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str):
