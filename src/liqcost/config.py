@@ -587,7 +587,7 @@ def load_yaml(path: str | Path) -> Any:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{p}: file not found; check the path (or run `liqcost config init` to create one).") from None
+        raise ConfigError(f"{p}: file not found; check the path (or create one with `liqcost config init -o {p}`).") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot be read as a text YAML file ({exc.__class__.__name__}).") from None
     try:
