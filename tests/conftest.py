@@ -11,8 +11,16 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# CI runs the hypothesis tests on a fixed set of examples per test (derandomize), so a landing does not
+# hinge on a random draw; a local run explores new examples every time (and keeps failures in its
+# database). HYPOTHESIS_PROFILE=ci reproduces the CI draw locally.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI", "").lower() == "true" else "dev"))
 SAMPLE_DATA = ROOT / "sample_data"
 
 
