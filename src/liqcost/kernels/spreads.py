@@ -26,6 +26,7 @@ __all__ = [
     "realized_bps",
     "trade_location",
     "time_weighted_quotes",
+    "tw_add",
     "LOC_NONE",
     "LOC_MID",
     "LOC_INSIDE",
@@ -177,6 +178,21 @@ def location_one(p, b, a):
     return LOC_MID if abs(p - m) <= tol else loc
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def tw_add(dt, b, a, bs, as_, s_bps, s_px, s_dep, s_usd, covered, locked):
+    """The quote ``(b, a, bs, as_)`` held for ``dt`` ns (> 0) added to the time-weighted sums of
+    :func:`time_weighted_quotes`; returns ``(s_bps, s_px, s_dep, s_usd, covered, locked)``."""
+    w = float(dt)
+    s_bps += w * (a - b) / (0.5 * (a + b)) * 1e4
+    s_px += w * (a - b)
+    s_dep += w * 0.5 * (bs + as_)
+    s_usd += w * 0.5 * (b * bs + a * as_)
+    covered += dt
+    if a == b:
+        locked += dt
+    return s_bps, s_px, s_dep, s_usd, covered, locked
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, end_ns):
     """Time-weighted quoted spread and depth over ``[start_ns, end_ns)``.
@@ -235,32 +251,13 @@ def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, en
         if cur >= 0:
             dt = t - cur_t
             if dt > 0:
-                b = bid[cur]
-                a = ask[cur]
-                mm = 0.5 * (a + b)
-                w = float(dt)
-                s_bps += w * (a - b) / mm * 1e4
-                s_px += w * (a - b)
-                s_dep += w * 0.5 * (bid_size[cur] + ask_size[cur])
-                s_usd += w * 0.5 * (b * bid_size[cur] + a * ask_size[cur])
-                covered += dt
-                if a == b:
-                    locked += dt
+                s_bps, s_px, s_dep, s_usd, covered, locked = tw_add(
+                    dt, bid[cur], ask[cur], bid_size[cur], ask_size[cur], s_bps, s_px, s_dep, s_usd, covered, locked)
         cur = j
         cur_t = t
     if cur >= 0 and end_ns > cur_t:
-        dt = end_ns - cur_t
-        b = bid[cur]
-        a = ask[cur]
-        mm = 0.5 * (a + b)
-        w = float(dt)
-        s_bps += w * (a - b) / mm * 1e4
-        s_px += w * (a - b)
-        s_dep += w * 0.5 * (bid_size[cur] + ask_size[cur])
-        s_usd += w * 0.5 * (b * bid_size[cur] + a * ask_size[cur])
-        covered += dt
-        if a == b:
-            locked += dt
+        s_bps, s_px, s_dep, s_usd, covered, locked = tw_add(
+            end_ns - cur_t, bid[cur], ask[cur], bid_size[cur], ask_size[cur], s_bps, s_px, s_dep, s_usd, covered, locked)
     if covered > 0:
         c = float(covered)
         out[0] = s_bps / c

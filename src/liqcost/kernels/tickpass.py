@@ -47,6 +47,7 @@ from .spreads import (
     LOC_QUOTE,
     effective_one,
     location_one,
+    tw_add,
 )
 from .volume import percentile_buffered, percentiles2_buffered, rv_step
 
@@ -412,14 +413,8 @@ def _quote_pass(q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid
             if have_cur:
                 dt = t - cur_t
                 if dt > 0:
-                    w = float(dt)
-                    s_bps += w * (ca - cb) / (0.5 * (ca + cb)) * 1e4
-                    s_px += w * (ca - cb)
-                    s_dep += w * 0.5 * (cbs + cas)
-                    s_usd += w * 0.5 * (cb * cbs + ca * cas)
-                    covered += dt
-                    if ca == cb:
-                        locked += dt
+                    s_bps, s_px, s_dep, s_usd, covered, locked = tw_add(
+                        dt, cb, ca, cbs, cas, s_bps, s_px, s_dep, s_usd, covered, locked)
             have_cur = True
             cur_t = t
         cb = b
@@ -427,15 +422,8 @@ def _quote_pass(q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid
         cbs = q_bsz[j]
         cas = q_asz[j]
     if have_cur and close_ns > cur_t:
-        dt = close_ns - cur_t
-        w = float(dt)
-        s_bps += w * (ca - cb) / (0.5 * (ca + cb)) * 1e4
-        s_px += w * (ca - cb)
-        s_dep += w * 0.5 * (cbs + cas)
-        s_usd += w * 0.5 * (cb * cbs + ca * cas)
-        covered += dt
-        if ca == cb:
-            locked += dt
+        s_bps, s_px, s_dep, s_usd, covered, locked = tw_add(
+            close_ns - cur_t, cb, ca, cbs, cas, s_bps, s_px, s_dep, s_usd, covered, locked)
     for j in range(nv, nv + PAD):  # sentinels: the walks need no bound test
         v_ts[j] = _TS_MAX
     return not unsorted, nv, n_lock, s_bps, s_px, s_dep, s_usd, covered, locked
