@@ -42,6 +42,18 @@ def valid_quotes(bid, ask):
     return out
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _walk(q_ts, valid, limit, j, last):
+    """Advance the quote pointer ``j`` over the quotes with ``q_ts < limit``; ``last`` becomes the last
+    valid one among them (unchanged when none). Returns ``(j, last)``."""
+    m = q_ts.shape[0]
+    while j < m and q_ts[j] < limit:
+        if valid[j]:
+            last = j
+        j += 1
+    return j, last
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def asof_valid_index(times, q_ts, valid, strict):
     """Index of the prevailing valid quote for each time.
@@ -63,22 +75,12 @@ def asof_valid_index(times, q_ts, valid, strict):
         Index into the quote arrays, or -1 when no valid quote precedes the event.
     """
     n = times.shape[0]
-    m = q_ts.shape[0]
     out = np.empty(n, dtype=np.int64)
+    after = 0 if strict else 1  # "before t" is "< t" (strict) or "< t + 1" (at or before; integer ns)
     j = 0
     last = -1
     for i in range(n):
-        t = times[i]
-        if strict:
-            while j < m and q_ts[j] < t:
-                if valid[j]:
-                    last = j
-                j += 1
-        else:
-            while j < m and q_ts[j] <= t:
-                if valid[j]:
-                    last = j
-                j += 1
+        j, last = _walk(q_ts, valid, times[i] + after, j, last)
         out[i] = last
     return out
 
@@ -164,7 +166,7 @@ def asof_mid_at_horizon(trade_ts, horizon_ns, end_ns, lag_ns, clip, q_ts, valid,
         without ``clip``).
     """
     n = trade_ts.shape[0]
-    m = q_ts.shape[0]
+    after = 0 if strict else 1
     j = 0
     last = -1
     for i in range(n):
@@ -172,17 +174,7 @@ def asof_mid_at_horizon(trade_ts, horizon_ns, end_ns, lag_ns, clip, q_ts, valid,
         beyond = t > end_ns
         if beyond:
             t = end_ns
-        t -= lag_ns
-        if strict:
-            while j < m and q_ts[j] < t:
-                if valid[j]:
-                    last = j
-                j += 1
-        else:
-            while j < m and q_ts[j] <= t:
-                if valid[j]:
-                    last = j
-                j += 1
+        j, last = _walk(q_ts, valid, t - lag_ns + after, j, last)
         if last < 0 or (beyond and not clip):
             out[i] = np.nan
         else:
