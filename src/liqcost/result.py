@@ -1,0 +1,86 @@
+"""The one result protocol of liqcost's commands and library entry points.
+
+Every command's result (profile, pretrade, plan, tca, calibrate, simulate, report, bench) is a
+:class:`Result`: named tables (polars DataFrames, units in the column names), a ``summary()`` that is a
+DataFrame, one-line ``notes`` a person should read, the ``problems`` that made the run partial (a damaged
+file, a partition that failed: named, never silent) and ``__str__`` that renders the summary as the
+terminal table shows it. The command line renders a result and nothing else; the Python API returns it.
+
+Habits taken from arch's results: the object is frozen, tables are computed once, ``summary()`` is what a
+person reads first and ``str()`` prints it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+__all__ = ["Result", "Problem"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that made a run partial: what failed, where, and what to do.
+
+    Attributes
+    ----------
+    kind : str
+        ``damaged_file``, ``partition_failed``, ``order_rejected`` ...
+    where : str
+        The file, partition (``kind/symbol/date``) or row it concerns.
+    message : str
+        One sentence: what happened and what to do (e.g. "re-ingest its source").
+    """
+
+    kind: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class Result:
+    """Base class of every command's result.
+
+    Subclasses implement :meth:`tables` (ordered; the first is the main table) and may override
+    :meth:`summary`, :attr:`notes` and :attr:`problems`.
+    """
+
+    #: the title of the terminal table and of the report section
+    title: ClassVar[str] = "result"
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """The named output tables, main table first (what ``--format csv|json|parquet`` writes)."""
+        raise NotImplementedError
+
+    def summary(self) -> pl.DataFrame:
+        """The compact table a person reads first (by default the main table)."""
+        return next(iter(self.tables().values()))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One-line notes for the reader (caveats, where files were written)."""
+        return ()
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """What made the run partial (empty for a complete run)."""
+        return ()
+
+    @property
+    def partial(self) -> bool:
+        """True when some input could not be used; the command line then exits with code 1."""
+        return bool(self.problems)
+
+    def to_text(self, width: int = 100) -> str:
+        """The summary rendered as a text table at most ``width`` characters wide."""
+        from liqcost.render import render_text
+
+        return render_text(self.summary(), title=self.title, width=width)
+
+    def __str__(self) -> str:
+        return self.to_text()
