@@ -23,4 +23,4 @@ def test_readme_python_api_block_runs(tmp_path, monkeypatch):
     assert row["cost_low_bps"] <= row["cost_central_bps"] <= row["cost_high_bps"]
     p = env["p"]
     assert p.tranches["qty_shares"].sum() == 20000
-    assert p.summary["status"].to_list() == ["planned"]
+    assert p.summary()["status"].to_list() == ["planned"]
