@@ -173,8 +173,9 @@ def normalize_orders(orders, *, source: str = "orders", fractional: str = "refus
         column (the file's line numbers) is kept; else rows are numbered from 1.
     source : str
         Where the orders come from, for messages (``orders.csv``).
-    fractional : ``"refuse"`` or ``"round_down"``
-        ``orders.fractional_shares``.
+    fractional : ``"refuse"``, ``"round_down"`` or ``"allow"``
+        ``orders.fractional_shares``; ``allow`` is for model sweeps (a cost curve at fractions of ADV), not
+        for orders a person gives.
     naive_tz : str
         Time zone of times written without an offset.
     unreadable : polars.DataFrame, optional
@@ -247,7 +248,7 @@ def normalize_orders(orders, *, source: str = "orders", fractional: str = "refus
         ("qty", q <= 0, "qty_nonpositive"),
         ("qty", q > MAX_ORDER_SHARES, "qty_huge"),
         ("qty", (whole != q) & pl.lit(fractional == "refuse"), "qty_fraction"),
-        ("qty", (whole != q) & (whole < 1), "qty_rounds_to_zero"),
+        ("qty", (whole != q) & (whole < 1) & pl.lit(fractional == "round_down"), "qty_rounds_to_zero"),
     ]
     if "max_participation" in df.columns:
         mp = pl.col("max_participation")

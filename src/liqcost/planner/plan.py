@@ -255,9 +255,9 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
 
     Parameters
     ----------
-    orders : polars.DataFrame, LazyFrame, dict or list of dict
+    orders : polars.DataFrame, LazyFrame, dict, list of dict or liqcost.inputs.OrderCheck
         Rows of :data:`liqcost.schema.ORDERS`, read by :func:`liqcost.inputs.normalize_orders` (the rules
-        every command shares): ``order_id, symbol, side (buy/sell or +1/-1), qty`` and optionally ``start,
+        every command shares; an ``OrderCheck`` is taken as already read): ``order_id, symbol, side (buy/sell or +1/-1), qty`` and optionally ``start,
         end`` (datetimes with a time zone, or ns UTC), ``max_participation``, ``urgency`` (Almgren-Chriss
         lambda, per currency), ``limit_price``.
     profile : polars.DataFrame or dict
@@ -297,12 +297,14 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
     from zoneinfo import ZoneInfo
 
     from liqcost.config import Config
-    from liqcost.inputs import normalize_orders, order_where
+    from liqcost.inputs import OrderCheck, normalize_orders, order_where
 
     config = config or Config()
     if errors not in ("raise", "report"):
         raise ValueError("errors must be 'raise' or 'report'")
-    check = normalize_orders(orders, source=source, fractional=config.orders.fractional_shares)
+    check = orders if isinstance(orders, OrderCheck) else normalize_orders(orders, source=source,
+                                                                            fractional=config.orders.fractional_shares)
+    source = check.source
     if errors == "raise" and check.problems.height:
         r = check.problems.row(0, named=True)
         raise OrderError(f"{order_where(source, r['row'], r['order_id'])}: {r['reason']}.")

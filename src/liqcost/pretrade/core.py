@@ -218,9 +218,9 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
 
     Parameters
     ----------
-    orders : polars.DataFrame, LazyFrame, dict or list of dict
+    orders : polars.DataFrame, LazyFrame, dict, list of dict or liqcost.inputs.OrderCheck
         ``schema.ORDERS`` columns, read by :func:`liqcost.inputs.normalize_orders` (the rules every command
-        shares): ``symbol``, ``side`` (buy/sell words or +1/-1), ``qty`` (whole shares, > 0) and optionally
+        shares; an ``OrderCheck`` is taken as already read): ``symbol``, ``side`` (buy/sell words or +1/-1), ``qty`` (whole shares, > 0) and optionally
         ``order_id``, ``start``/``end`` (the execution window), ``max_participation`` (cap as a fraction of
         volume, overrides ``pretrade.participation_cap_frac``), ``limit_price``. Refused orders are rows of
         ``errors``; the others are priced.
@@ -253,7 +253,7 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     import polars as pl
 
     from liqcost.config import Config
-    from liqcost.inputs import normalize_orders, normalize_profiles
+    from liqcost.inputs import OrderCheck, normalize_orders, normalize_profiles
     from liqcost.models.impact import Order, Schedule, impact_inputs
     from liqcost.models.params import load_params
     from liqcost.pretrade.band import cost_band, input_uncertainty
@@ -264,7 +264,9 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     config = config or Config()
     params = params or load_params(config)
     pc, ic = config.pretrade, config.impact
-    check = normalize_orders(orders, source=source, fractional=config.orders.fractional_shares)
+    check = orders if isinstance(orders, OrderCheck) else normalize_orders(orders, source=source,
+                                                                            fractional=config.orders.fractional_shares)
+    source = check.source
     clean, rejected = check.orders, check.problems
     profiles = normalize_profiles(profiles)
     asof = asof or _default_asof(profiles)
@@ -523,7 +525,11 @@ def cost_curve(profile_row, config=None, sizes_frac_adv=None, *, params=None, si
         {"order_id": [f"{sym}@{s:.4g}xADV" for s in sizes], "symbol": [sym] * sizes.size, "side": [int(side)] * sizes.size,
          "qty": sizes * adv}
     )
-    res = pretrade(orders, prof, config, params=params, portfolio=False)
+    from liqcost.inputs import normalize_orders
+
+    # sizes at fractions of ADV are a model sweep, not orders: fractional shares are priced as they are
+    res = pretrade(normalize_orders(orders, source=f"{sym} curve", fractional="allow"), prof, config, params=params,
+                   portfolio=False)
     if res.n_priced == 0:
         raise NoDataError(f"{sym}: cannot price the curve: {res.errors.get_column('reason')[0]}")
     t = res.orders
