@@ -82,18 +82,31 @@ class Result:
         ``--format table`` writes. By default the summary alone."""
         return {self.title: self.summary()}
 
-    def to_text(self, width: int = 100) -> str:
-        """The display tables rendered as text tables at most ``width`` characters wide, then the problems.
+    def to_text(self, width: int | None = None) -> str:
+        """The display tables rendered as text tables, then the problems.
 
-        One display table is titled with the result's title, several with their names.
+        One display table is titled with the result's title, several with their names. Each table is as wide
+        as its columns need (at most 400 characters) unless ``width`` is given.
         """
         from liqcost.render import render_text
 
         tables = self.display_tables()
-        parts = [render_text(frame, title=self.title if len(tables) == 1 else name, width=width)
+        parts = [render_text(frame, title=self.title if len(tables) == 1 else name, width=width or _natural_width(frame))
                  for name, frame in tables.items()]
         parts += [f"problem: {p}\n" for p in self.problems]
         return "".join(parts)
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+def _natural_width(frame) -> int:
+    """Characters a table needs to show every header and cell unfolded (cells up to 60), within 60..400."""
+    from liqcost.render import format_cell
+
+    shown = frame.head(200)
+    total = 1
+    for col in shown.columns:
+        cells = [len(format_cell(v)) for v in shown.get_column(col).to_list()]
+        total += min(max([len(col)] + cells), 60) + 3
+    return max(60, min(400, total))

@@ -325,19 +325,20 @@ class Liquidity:
         tick_kinds = [k for k in ("trades", "bars") if k in kinds]
         present = {p.symbol for k in tick_kinds for p in ds.partitions(k, wanted, window[0], window[-1])} if wanted else set()
         known = sorted(set().union(*(ds.symbols(k) for k in tick_kinds)))
+        live = [s for s in wanted if s in present]
+        prof = build_from_dataset(ds, self.config, live, end=self.asof).profile if live else pl.DataFrame(schema=PROFILE.polars_schema())
+        built = set(prof.get_column("symbol").to_list())
         missing = {}
         for s in wanted:
-            if s in present:
+            if s in built:
                 continue
-            if s in known:
+            if s in known:  # the name is there, but not in the window (bars are stored by year: a year may overlap it)
                 last = max([d for k in tick_kinds for d in ds.dates(k, s)] or [None], key=lambda d: d or dt.date.min)
                 missing[s] = (f"no data for {s} in the {lb}-trading-day lookback ending {asof} in {self.where}; its data end "
                               f"on {last}: pass an earlier as-of date (--asof) or refresh the data")
             else:
                 missing[s] = unknown_symbol_message(s, known, self.where)
-        live = [s for s in wanted if s in present]
-        prof = build_from_dataset(ds, self.config, live, end=self.asof).profile if live else pl.DataFrame(schema=PROFILE.polars_schema())
-        return prof, missing | self._unbuilt(live, prof), asof
+        return prof, missing, asof
 
     def _unbuilt(self, live, prof) -> dict:
         built = set(prof.get_column("symbol").to_list())

@@ -74,10 +74,11 @@ class CurveResult(Result):
     def heading(self) -> str:
         return f"{self.symbol}: cost vs size (central {self.central}, cap {self.cap_frac:.0%})"
 
-    def to_text(self, width: int = 100) -> str:
+    def to_text(self, width: int | None = None) -> str:
         from liqcost.render import render_text
+        from liqcost.result import _natural_width
 
-        return render_text(self.curve, title=self.heading(), width=width)
+        return render_text(self.curve, title=self.heading(), width=width or _natural_width(self.curve))
 
 
 def pretrade(orders=None, *, data=None, profile=None, trades=None, quotes=None, bars=None, config=None,
@@ -138,11 +139,11 @@ def pretrade(orders=None, *, data=None, profile=None, trades=None, quotes=None, 
     single = symbol is not None and not curve
     if (data is None) == (profile is None) and not (trades is not None or quotes is not None or bars is not None):
         raise UsageError("say where the liquidity comes from with exactly one of --data DATASET or --profile FILE.")
-    if orders is not None and (symbol or qty is not None or notional is not None):
+    if orders is not None and (symbol is not None or qty is not None or notional is not None):
         raise UsageError("give either one order (--symbol --side --qty/--notional) or --orders FILE, not both.")
-    if curve and not symbol:
+    if curve and symbol is None:
         raise UsageError("--curve needs --symbol.")
-    if orders is None and not symbol:
+    if orders is None and symbol is None:
         raise UsageError("give one order (--symbol XYZ --side buy --qty 80000) or an orders file (--orders FILE).")
     if single:
         if side is None:

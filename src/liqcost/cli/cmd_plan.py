@@ -50,7 +50,7 @@ def _when(ctx, param, value):
 @click.option("--start", callback=_when, default=None,
               help="Start: YYYY-MM-DD (its open) or YYYY-MM-DDTHH:MM exchange time (default: the session after the data).")
 @click.option("--end", callback=_when, default=None, help="Latest end of a single order, same forms as --start.")
-@click.option("--limit-price", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--limit-price", "--limit", "limit_price", type=float, default=None,
               help="Hard limit price of a single order (no tranche is priced beyond it).")
 @click.option("--rules", default=None,
               help="Limit rules to choose from, comma-separated: join,improve_1,improve_2,improve_3,mid,cross (planner.limit_rules).")

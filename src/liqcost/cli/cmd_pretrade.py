@@ -18,7 +18,8 @@ from liqcost.cli.options import parse_date
 @click.option("--side", default=None, help="Side of the single order: buy (b, +1) or sell (s, -1, short); any case.")
 @click.option("--qty", type=float, default=None, help="Order size in whole shares.")
 @click.option("--notional", type=float, default=None, help="Order size in currency (converted at the last price, rounded down).")
-@click.option("--limit", "limit_price", type=float, default=None, help="Limit price of the single order (flags a limit tighter than the cost).")
+@click.option("--limit-price", "--limit", "limit_price", type=float, default=None,
+              help="Limit price of the single order (flags a limit tighter than the cost).")
 @click.option("--orders", "orders_file", type=click.Path(dir_okay=False), default=None,
               help="Orders file (CSV, Parquet or YAML; columns symbol, side, qty [, order_id, start, end, max_participation, limit_price]).")
 @click.option("--mapping", type=click.Path(dir_okay=False), default=None, help="Column mapping for the orders file.")
