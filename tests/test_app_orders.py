@@ -148,7 +148,7 @@ def test_file_row_same_verdict_message_and_exit_code(env, name, order, expect):
     if expect == "ok":
         assert got["plan"].exit_code == 0 and lines == [], got["plan"].output
         return
-    column, words = expect
+    _, words = expect
     assert got["plan"].exit_code == 1
     assert lines[0].startswith(f"Warning: {book} row 3 (order ") and words in lines[0]
     assert lines[-1].startswith("Error: 1 of the orders could not be used")

@@ -45,7 +45,7 @@ def test_two_threads_at_once_equal_the_serial_runs(rounds):
     for _ in range(rounds):
         barrier = threading.Barrier(2)
 
-        def work(basket):
+        def work(basket, barrier=barrier):
             barrier.wait()  # start together, so the calls interleave
             return _plan(basket)
 

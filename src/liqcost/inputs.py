@@ -206,7 +206,34 @@ def normalize_orders(orders, *, source: str = "orders", fractional: str = "refus
     else:
         frame = frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
 
-    # ---- values
+    df, time_cols = _values(frame, naive_tz)
+    df = _first_problem(df, fractional, time_cols, unreadable)
+    df = _refuse_repeated_ids(df)
+
+    bad = df.filter(pl.col("_code").is_not_null())
+    reasons = [_reason(r, fractional) for r in bad.iter_rows(named=True)]  # refused rows only
+    problems = bad.select(
+        "row", "order_id", "symbol", pl.col("_column").alias("column"), pl.Series("reason", reasons, dtype=pl.String)
+    ) if bad.height else pl.DataFrame(schema=ORDER_PROBLEMS.polars_schema())
+
+    clean = df.filter(pl.col("_code").is_null())
+    notes = []
+    if fractional == "round_down" and clean.height:
+        frac = clean.filter(pl.col("qty").floor() != pl.col("qty"))
+        if frac.height:
+            r = frac.row(0, named=True)
+            notes.append(f"{source}: {frac.height} order size(s) rounded down to whole shares (orders.fractional_shares: "
+                         f"round_down), e.g. {order_where('', r['row'], r['order_id'])}: {_fmt(r['qty'])} -> {math.floor(r['qty'])}.")
+            clean = clean.with_columns(pl.col("qty").floor())
+    keep = ["row", "order_id", "symbol", "side", "qty"] + [c for c in ORDERS.optional if c in clean.columns]
+    clean = clean.select(keep)
+    return OrderCheck(clean, problems.select(ORDER_PROBLEMS.names), source, n, tuple(notes))
+
+
+def _values(frame, naive_tz: str):
+    """The order's values as the rules read them (text kept beside numbers, for the messages)."""
+    import polars as pl
+
     sym = _text("symbol")
     sym = pl.when(sym == "").then(None).otherwise(sym)
     side_text = _text("side").str.to_lowercase()
@@ -233,9 +260,13 @@ def normalize_orders(orders, *, source: str = "orders", fractional: str = "refus
         oid = pl.lit(None, pl.String)
     default_id = pl.coalesce(sym, pl.lit("order")) + pl.lit("-") + pl.col("row").cast(pl.String)
     exprs.append(pl.coalesce(oid, default_id).alias("order_id"))
-    df = frame.with_columns(exprs)
+    return frame.with_columns(exprs), time_bad
 
-    # ---- the first failing rule of each row: a code per column, formatted below (few rows)
+
+def _first_problem(df, fractional: str, time_bad: dict, unreadable):
+    """``_code`` and ``_column`` of the first rule each row fails (null when it passes them all)."""
+    import polars as pl
+
     q = pl.col("qty")
     whole = q.floor()
     checks = [
@@ -283,8 +314,13 @@ def normalize_orders(orders, *, source: str = "orders", fractional: str = "refus
         )
     else:
         df = df.with_columns(pl.lit(None, pl.String).alias("_ucol"), pl.lit(None, pl.String).alias("_uval"))
+    return df
 
-    # one id per order: a later row with an id already used is refused (the first keeps it)
+
+def _refuse_repeated_ids(df):
+    """A later row with an id already used is refused (the first keeps it)."""
+    import polars as pl
+
     good = df.filter(pl.col("_code").is_null())
     dup = good.filter(pl.col("order_id").is_duplicated())
     if dup.height:
@@ -297,25 +333,7 @@ def normalize_orders(orders, *, source: str = "orders", fractional: str = "refus
         )
     else:
         df = df.with_columns(pl.lit(None, pl.Int64).alias("_first"))
-
-    bad = df.filter(pl.col("_code").is_not_null())
-    reasons = [_reason(r, fractional) for r in bad.iter_rows(named=True)]  # refused rows only
-    problems = bad.select(
-        "row", "order_id", "symbol", pl.col("_column").alias("column"), pl.Series("reason", reasons, dtype=pl.String)
-    ) if bad.height else pl.DataFrame(schema=ORDER_PROBLEMS.polars_schema())
-
-    clean = df.filter(pl.col("_code").is_null())
-    notes = []
-    if fractional == "round_down" and clean.height:
-        frac = clean.filter(pl.col("qty").floor() != pl.col("qty"))
-        if frac.height:
-            r = frac.row(0, named=True)
-            notes.append(f"{source}: {frac.height} order size(s) rounded down to whole shares (orders.fractional_shares: "
-                         f"round_down), e.g. {order_where('', r['row'], r['order_id'])}: {_fmt(r['qty'])} -> {math.floor(r['qty'])}.")
-            clean = clean.with_columns(pl.col("qty").floor())
-    keep = ["row", "order_id", "symbol", "side", "qty"] + [c for c in ORDERS.optional if c in clean.columns]
-    clean = clean.select(keep)
-    return OrderCheck(clean, problems.select(ORDER_PROBLEMS.names), source, n, tuple(notes))
+    return df
 
 
 def _reason(r: dict, fractional: str) -> str:

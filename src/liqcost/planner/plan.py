@@ -364,9 +364,7 @@ def _order_rows(clean) -> dict:
 
 
 def _without_prefix(message: str, order_id) -> str:
-    prefix = f"order {order_id}: "
-    text = message[len(prefix):] if message.startswith(prefix) else message
-    return text[:-1] if text.endswith(".") else text
+    return message.removeprefix(f"order {order_id}: ").removesuffix(".")
 
 
 def _problems_frame(rows: list):

@@ -257,9 +257,9 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     from liqcost.models.impact import Order, Schedule, impact_inputs
     from liqcost.models.params import load_params
     from liqcost.pretrade.band import cost_band, input_uncertainty
-    from liqcost.pretrade.days import VolumeLists, days_to_complete, stressed_daily_volume
     from liqcost.pretrade.flags import build_flags, summarize_flags
     from liqcost.pretrade.portfolio import portfolio_tables
+    from liqcost.schema import ORDER_PROBLEMS
 
     config = config or Config()
     params = params or load_params(config)
@@ -272,35 +272,10 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     asof = asof or _default_asof(profiles)
     if profiles.height > 2 * max(clean.height, 1):  # a universe table: keep the names the orders need
         profiles = profiles.join(clean.select("symbol").unique(), on="symbol", how="semi")
-    prof = profiles.with_row_index("_pidx").with_columns(pl.col("_pidx").cast(pl.Int64))
-    vols = VolumeLists.from_series(prof.get_column("daily_volume_shares"))
-    vol_mean = vols.means()
-    prof = prof.with_columns(
-        pl.Series("_vol_mean", vol_mean),
-        pl.Series("_vol_cv", _volume_cv(vols)),
-        pl.Series("_stress_vol", stressed_daily_volume(vols, pc.stress_window_days, pc.stress_volume_quantile_frac)),
-        pl.Series("_n_days", vols.lengths.astype(np.int64)),
-    )
-    j = clean.join(prof, on="symbol", how="left", coalesce=True)
+    vols, j = _join_profiles(clean, profiles, pc)
 
     # --- orders that cannot be priced
-    lb = pl.col("lookback_days").cast(pl.String)
-    win = pl.format(" in the {}-day lookback ending {}", lb, pl.col("asof_date").cast(pl.String))
-    unknown = pl.format("unknown symbol '{}': no liquidity profile for it", pl.col("symbol"))
-    if no_profile:
-        unknown = pl.coalesce(pl.col("symbol").replace_strict(no_profile, default=None, return_dtype=pl.String), unknown)
-    err = (
-        pl.when(pl.col("_pidx").is_null()).then(unknown)
-        .when((pl.col("_n_days") == 0) | pl.col("_vol_mean").is_null()).then(pl.format("no daily volumes{}", win))
-        .when(~(pl.col("_vol_mean") > 0)).then(pl.format("no volume at all{}: the name did not trade", win))
-        .when(~(pl.col("adv_shares") > 0) | pl.col("adv_shares").is_nan()).then(pl.format("no ADV{}", win))
-        .when(~(pl.col("price_px") > 0) | pl.col("price_px").is_nan()).then(pl.format("no price{}", win))
-        .when(pl.col("volatility_daily_frac").is_null() | pl.col("volatility_daily_frac").is_nan() | (pl.col("volatility_daily_frac") < 0))
-        .then(pl.format("no volatility estimate{} (fewer than 3 returns)", win))
-        .when(pl.col("spread_bps").is_null() | pl.col("spread_bps").is_nan() | (pl.col("spread_bps") < 0))
-        .then(pl.format("no spread estimate{}", win))
-        .otherwise(None)
-    )
+    err = _why_not_priced(no_profile)
     j = j.with_columns(err.alias("error"))
     bad = j.filter(pl.col("error").is_not_null())
     t = j.filter(pl.col("error").is_null())
@@ -317,7 +292,7 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     mdv = arr("mdv_shares")
     inputs = impact_inputs(t, spread=ic.half_spread_from, volume="adv")
     profile = inputs.profile
-    price, adv, sigma, spread = profile.price_px, profile.adv_shares, profile.volatility_daily_frac, profile.spread_bps
+    price, adv, spread = profile.price_px, profile.adv_shares, profile.spread_bps
     mcap = profile.market_cap_usd
     cap = arr("max_participation")
     cap = np.where(np.isfinite(cap) & (cap > 0), cap, pc.participation_cap_frac)
@@ -338,26 +313,11 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     band = cost_band(parts, ic.central, params.uncertainty, uncertain, ic.band_z)
 
     # --- days to complete
-    all_days = sorted(set(pc.probability_days) | set(pc.liquidation_days))
     pidx = t.get_column("_pidx").to_numpy() if n else np.zeros(0, np.int64)
-    days = days_to_complete(vols, pidx, q, cap, all_days)
-    stress = arr("_stress_vol")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        days_stressed = np.where(stress > 0, q / cap / stress, np.inf)
-    b0, b1 = pc.bucket_days
-    bucket = np.select(
-        [days_stressed > pc.stress_max_days, days.expected_days <= b0, days.expected_days <= b1],
-        ["not_sellable_stressed", f"<={b0}d", f"<={b1}d"],
-        f">{b1}d",
-    ) if n else np.zeros(0, dtype=object)
+    days, days_stressed, bucket = _days(vols, pidx, q, cap, arr("_stress_vol"), pc, n)
 
     # --- staleness, limit room
-    weekmask = [1 if d in config.session.trading_days else 0 for d in range(7)]
-    if n and asof is not None:
-        pa = t.get_column("asof_date").to_numpy().astype("datetime64[D]")
-        stale = np.maximum(np.busday_count(pa, np.datetime64(asof, "D"), weekmask=weekmask), 0)
-    else:
-        stale = np.zeros(n, np.int64)
+    stale = _stale_trading_days(t, asof, config.session.trading_days) if n else np.zeros(0, np.int64)
     limit = arr("limit_price")
     with np.errstate(invalid="ignore"):
         limit_room = side * (limit - price) / price * 1e4
@@ -422,20 +382,7 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     table = table.join(pos, on="order_id", how="left").sort("row").drop("row")
 
     # --- per-model parts
-    if n:
-        models_tab = pl.concat(
-            [
-                pl.DataFrame({"order_id": t.get_column("order_id"), "symbol": t.get_column("symbol")}).hstack(
-                    c.to_frame(notional)
-                )
-                for c in parts.values()
-            ]
-        )
-    else:
-        models_tab = pl.DataFrame(schema={"order_id": pl.String, "symbol": pl.String, **{c: (pl.String if c == "model" else pl.Float64)
-                                                                                          for c in _MODEL_PARTS}})
-    from liqcost.schema import ORDER_PROBLEMS
-
+    models_tab = _models_table(t, parts, notional)
     errors = pl.concat(
         [rejected, bad.select("row", "order_id", "symbol", pl.lit("symbol").alias("column"), pl.col("error").alias("reason"))],
         how="vertical_relaxed",
@@ -460,6 +407,95 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     return PretradeResult(orders=table, models=models_tab, flags=flags, errors=errors, portfolio=tabs, asof=asof,
                           central=ic.central, notes=tuple(dict.fromkeys(notes)), params_source=params.source,
                           source=source)
+
+
+def _join_profiles(clean, profiles, pc):
+    """The orders joined with their profile row and the volume statistics days-to-complete needs."""
+    import polars as pl
+
+    from liqcost.pretrade.days import VolumeLists, stressed_daily_volume
+
+    prof = profiles.with_row_index("_pidx").with_columns(pl.col("_pidx").cast(pl.Int64))
+    vols = VolumeLists.from_series(prof.get_column("daily_volume_shares"))
+    vol_mean = vols.means()
+    prof = prof.with_columns(
+        pl.Series("_vol_mean", vol_mean),
+        pl.Series("_vol_cv", _volume_cv(vols)),
+        pl.Series("_stress_vol", stressed_daily_volume(vols, pc.stress_window_days, pc.stress_volume_quantile_frac)),
+        pl.Series("_n_days", vols.lengths.astype(np.int64)),
+    )
+    j = clean.join(prof, on="symbol", how="left", coalesce=True)
+    return vols, j
+
+
+def _why_not_priced(no_profile: dict | None):
+    """Why an order cannot be priced (null when it can): no profile, no volume, price, volatility or spread."""
+    import polars as pl
+
+    lb = pl.col("lookback_days").cast(pl.String)
+    win = pl.format(" in the {}-day lookback ending {}", lb, pl.col("asof_date").cast(pl.String))
+    unknown = pl.format("unknown symbol '{}': no liquidity profile for it", pl.col("symbol"))
+    if no_profile:
+        unknown = pl.coalesce(pl.col("symbol").replace_strict(no_profile, default=None, return_dtype=pl.String), unknown)
+    err = (
+        pl.when(pl.col("_pidx").is_null()).then(unknown)
+        .when((pl.col("_n_days") == 0) | pl.col("_vol_mean").is_null()).then(pl.format("no daily volumes{}", win))
+        .when(~(pl.col("_vol_mean") > 0)).then(pl.format("no volume at all{}: the name did not trade", win))
+        .when(~(pl.col("adv_shares") > 0) | pl.col("adv_shares").is_nan()).then(pl.format("no ADV{}", win))
+        .when(~(pl.col("price_px") > 0) | pl.col("price_px").is_nan()).then(pl.format("no price{}", win))
+        .when(pl.col("volatility_daily_frac").is_null() | pl.col("volatility_daily_frac").is_nan() | (pl.col("volatility_daily_frac") < 0))
+        .then(pl.format("no volatility estimate{} (fewer than 3 returns)", win))
+        .when(pl.col("spread_bps").is_null() | pl.col("spread_bps").is_nan() | (pl.col("spread_bps") < 0))
+        .then(pl.format("no spread estimate{}", win))
+        .otherwise(None)
+    )
+    return err
+
+
+def _days(vols, pidx, q, cap, stress, pc, n):
+    """Days to complete at the cap (expected, within k days), days at the stressed volume, the bucket."""
+    from liqcost.pretrade.days import days_to_complete
+
+    all_days = sorted(set(pc.probability_days) | set(pc.liquidation_days))
+    days = days_to_complete(vols, pidx, q, cap, all_days)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        days_stressed = np.where(stress > 0, q / cap / stress, np.inf)
+    b0, b1 = pc.bucket_days
+    bucket = np.select(
+        [days_stressed > pc.stress_max_days, days.expected_days <= b0, days.expected_days <= b1],
+        ["not_sellable_stressed", f"<={b0}d", f"<={b1}d"],
+        f">{b1}d",
+    ) if n else np.zeros(0, dtype=object)
+    return days, days_stressed, bucket
+
+
+def _stale_trading_days(t, asof, trading_days) -> np.ndarray:
+    """Trading days between each profile's last day and the as-of date (0 without an as-of date)."""
+    if asof is None:
+        return np.zeros(t.height, np.int64)
+    weekmask = [1 if d in trading_days else 0 for d in range(7)]
+    pa = t.get_column("asof_date").to_numpy().astype("datetime64[D]")
+    return np.maximum(np.busday_count(pa, np.datetime64(asof, "D"), weekmask=weekmask), 0)
+
+
+def _models_table(t, parts: dict, notional):
+    """One row per priced order and model: the parts of its cost."""
+    import polars as pl
+
+    n = t.height
+    if n:
+        models_tab = pl.concat(
+            [
+                pl.DataFrame({"order_id": t.get_column("order_id"), "symbol": t.get_column("symbol")}).hstack(
+                    c.to_frame(notional)
+                )
+                for c in parts.values()
+            ]
+        )
+    else:
+        models_tab = pl.DataFrame(schema={"order_id": pl.String, "symbol": pl.String, **{c: (pl.String if c == "model" else pl.Float64)
+                                                                                          for c in _MODEL_PARTS}})
+    return models_tab
 
 
 def output_columns(models: list[str], probability_days) -> list[str]:
