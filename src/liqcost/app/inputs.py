@@ -344,17 +344,6 @@ class Liquidity:
         built = set(prof.get_column("symbol").to_list())
         return {s: f"no liquidity profile could be built for {s} from {self.where}" for s in live if s not in built}
 
-    def known_symbols(self) -> list[str]:
-        """Every name the source knows (for a did-you-mean)."""
-        if self.table is not None:
-            return sorted(self.table.get_column("symbol").to_list())
-        if self.dataset is not None:
-            return sorted(set().union(*(self.dataset.symbols(k) for k in ("trades", "bars") if k in self.dataset.kinds())))
-        out = set()
-        for f in self.frames.values():
-            out |= set(f.get_column("symbol").unique().to_list())
-        return sorted(out)
-
     # ------------------------------------------------------------------------------- planner's ticks
     def has_ticks(self) -> bool:
         return self.dataset is not None or ("quotes" in self.frames)

@@ -328,11 +328,12 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         except (OrderError, NoDataError) as exc:
             if errors == "raise":
                 raise
-            ctx.notes.append(exc.message)
             slots.append(_failed_summary(order, order, ctx, exc.message))
-            if isinstance(exc, NoDataError):  # no usable profile: the order is refused (an infeasible one is planned-out)
+            if isinstance(exc, NoDataError):  # no usable profile: the order is refused (a problem of the run)
                 error_rows.append({"row": row_no, "order_id": order["order_id"], "symbol": order["symbol"],
                                    "column": "symbol", "reason": _without_prefix(exc.message, order["order_id"])})
+            else:  # the caps cannot hold it: an outcome of planning, said in its status and a note
+                ctx.notes.append(exc.message)
             continue
         seen_sides.setdefault(order["symbol"], set()).add(int(order["side"]))
         slots.append(len(planned))
