@@ -173,7 +173,7 @@ def run_fill(method: str, trades_per_day: float) -> dict:
         tr = list(zip(t1["ts"].dt.epoch("ns").to_list(), t1["price"].to_list(), t1["size"].to_list()))
         qu = list(zip(q1["ts"].dt.epoch("ns").to_list(), q1["bid"].to_list(), q1["ask"].to_list(), q1["bid_size"].to_list(),
                       q1["ask_size"].to_list()))
-        h = [int(x * 60 * NS) for x in cfg.planner.fill_horizons_min]
+        h = [int(x * 60 * NS) for x in cfg.planner.fill_horizons_minutes]
         t0 = time.perf_counter()
         ref.virtual_fills(tr, qu, placements, [0, 1, 2, -1], h, m.tick_px, 1.0, 100.0)
         one_day = time.perf_counter() - t0
@@ -216,7 +216,7 @@ def prepared(n_orders: int, n_symbols: int, data_dir: Path):
     # the first n orders the caps can hold when planned together (the same set for every method); dropping
     # an order that could not be planned frees no capacity, so the kept ones stay feasible in this order
     r0 = plan(orders, prof, None, cfg, start=dt.date(2025, 3, 31), errors="report")
-    ok = set(r0.summary.filter(pl.col("status") == "planned")["order_id"].to_list())
+    ok = set(r0.summary().filter(pl.col("status") == "planned")["order_id"].to_list())
     kept = [o for o in orders if o["order_id"] in ok][:n_orders]
     out = (prof, kept, len(orders), models, cfg)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -242,10 +242,10 @@ def run_plan(method: str, n_orders: int, n_symbols: int, data_dir: Path) -> dict
     orders_ac = [dict(o, urgency=1e-5) for o in feasible] if kind == "ac" else feasible
     plan(orders_ac[:5], prof, fm, cfg, start=dt.date(2025, 3, 31), schedule=kind)  # warm up
     sec, r = _best(lambda: plan(orders_ac, prof, fm, cfg, start=dt.date(2025, 3, 31), schedule=kind, errors="report"))
-    planned = int((r.summary["status"] == "planned").sum())
+    planned = int((r.summary()["status"] == "planned").sum())
     return {**base, "method": method, "seconds": sec, "planned": planned, "tranches": r.tranches.height,
-            "ms_per_order": sec / len(feasible) * 1e3, "mean_expected_cost_bps": float(r.summary["expected_cost_bps"].mean()),
-            "mean_cross_now_cost_bps": float(r.summary["cross_now_cost_bps"].mean()), "peak_rss_mb": _rss_mb()}
+            "ms_per_order": sec / len(feasible) * 1e3, "mean_expected_cost_bps": float(r.summary()["expected_cost_bps"].mean()),
+            "mean_cross_now_cost_bps": float(r.summary()["cross_now_cost_bps"].mean()), "peak_rss_mb": _rss_mb()}
 
 
 def naive_vwap(orders, prof) -> int:

@@ -168,7 +168,7 @@ def run_scenario(name, profiles, orders, repeats):
         "ratio_peer_over_vectorized_models": peer["best_s"] / models_t["best_s"],
         "peer_agrees_with_sqrt_model": agree,
         "priced": res.n_priced,
-        "median_days_expected": float(np.median(res.orders["days_expected"].to_numpy())),
+        "median_expected_days": float(np.median(res.orders["expected_days"].to_numpy())),
     }
     return out
 

@@ -299,7 +299,7 @@ def test_summary_and_table(sample_models):
     text = m.summary()
     assert "THNB" in text and "Kaplan-Meier" in text and "hazards" in text and "join" in text and "cross" in text
     t = m.table()
-    assert {"rule", "stratum", "window_min", "fill_prob_frac", "fill_prob_se", "n_obs"} <= set(t.columns)
+    assert {"rule", "stratum", "window_minutes", "fill_prob_frac", "fill_prob_se", "n_obs"} <= set(t.columns)
     assert t.filter(pl.col("stratum") == "all").height == len(m.rules) * m.horizons_s.size
     assert t["fill_prob_frac"].is_between(0, 1).all()
 

@@ -42,7 +42,7 @@ def test_contract_and_zero_days(daily):
 def test_volume_profile_and_auctions_sum_to_one(daily):
     prof = liquidity_profile(daily, load_config())
     for row in prof.iter_rows(named=True):
-        assert len(row["volume_profile_frac"]) == 13 and row["profile_interval_min"] == 30
+        assert len(row["volume_profile_frac"]) == 13 and row["profile_interval_minutes"] == 30
         assert sum(row["volume_profile_frac"]) + row["open_auction_frac"] + row["close_auction_frac"] == pytest.approx(1.0)
 
 

@@ -36,7 +36,7 @@ def test_single_order_table(profile_file):
     r = run("plan", "--data", DATA, "--profile", profile_file, "--symbol", "THNB", "--side", "buy", "--qty", "3000")
     assert r.exit_code == 0, r.output
     assert "plan" in r.output and "summary" in r.output
-    assert "THNB-buy" in r.output and "join" in r.output
+    assert "THNB-1" in r.output and "join" in r.output
     assert "expected_cost_bps" in r.output
 
 
@@ -82,8 +82,8 @@ def test_orders_file_with_a_bad_row(profile_file, tmp_path):
         "o2,THND,sell,1500,\n"
         "o3,THNC,buy,-10,\n"
     )
-    r = run("--format", "json", "plan", "--data", DATA, "--profile", profile_file, "--orders", str(orders))
-    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["--format", "json", "plan", "--data", DATA, "--profile", profile_file, "--orders", str(orders)])
+    assert r.exit_code == 1, r.output  # partial: the others are planned, the refused row is named
     data = json.loads(r.stdout)
     got = {}
     for t in data["plan"]:
@@ -91,7 +91,8 @@ def test_orders_file_with_a_bad_row(profile_file, tmp_path):
     assert got == {"o1": 6000, "o2": 1500}
     o1 = [t for t in data["plan"] if t["order_id"] == "o1"]
     assert all(t["participation_frac"] <= 0.05 + 1e-9 for t in o1)
-    assert "set aside" in r.stderr and "row 4" in r.stderr and "qty" in r.stderr  # the file line
+    assert f"{orders} row 4 (order o3): qty -10 is not above zero" in r.stderr  # the file line
+    assert "1 of the orders could not be used" in r.stderr
 
 
 def test_profile_only_plans_marketable_tranches(profile_file):
@@ -178,12 +179,13 @@ def test_orders_file_with_an_unknown_symbol_plans_the_others(tmp_path):
     """Profiles built from --data: a name the dataset lacks is reported on its order, the others are planned."""
     orders = tmp_path / "orders.csv"
     orders.write_text("order_id,symbol,side,qty\nA,THNA,buy,3000\nB,ZZZ,buy,5\n")
-    r = run("--format", "json", "plan", "--data", DATA, "--orders", str(orders), "--table", "summary")
-    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["--format", "json", "plan", "--data", DATA, "--orders", str(orders), "--table", "summary"])
+    assert r.exit_code == 1, r.output
     summary = {s["order_id"]: s for s in json.loads(r.stdout)}
     assert summary["A"]["status"] == "planned" and summary["A"]["n_tranches"] > 0
-    assert "no liquidity profile for symbol 'ZZZ'" in summary["B"]["status"]
+    assert "unknown symbol 'ZZZ': no data for it in dataset" in summary["B"]["status"]
+    assert f"{orders} row 3 (order B): unknown symbol 'ZZZ'" in r.stderr
     only_bad = tmp_path / "bad.csv"
     only_bad.write_text("order_id,symbol,side,qty\nB,ZZZ,buy,5\n")
     r = run("plan", "--data", DATA, "--orders", str(only_bad))
-    assert r.exit_code == 1 and "no trades or bars for ZZZ" in r.output
+    assert r.exit_code == 1 and "none of the 1 orders can be used" in r.output and "unknown symbol 'ZZZ'" in r.output

@@ -74,10 +74,10 @@ def test_plan_sums_exactly_and_respects_caps(sym, frac, odd, side, schedule, cap
     t = r.tranches
     # no window above the cap; no day above the daily cap (here the order's max_participation too)
     assert (t["qty_shares"] <= cap * t["expected_volume_shares"] + 1e-6).all()
-    day_vol = r.summary["daily_volume_shares"][0]
+    day_vol = r.summary()["daily_volume_shares"][0]
     per_day = t.group_by("day").agg(pl.col("qty_shares").sum())
     assert (per_day["qty_shares"] <= cap * day_vol + 1e-6).all()
-    s = r.summary.row(0, named=True)
+    s = r.summary().row(0, named=True)
     assert s["cost_p05_bps"] <= s["expected_cost_bps"] <= s["cost_p95_bps"]
     assert s["expected_days"] == t["day"].max() and s["n_tranches"] == t.height
 
@@ -126,7 +126,7 @@ def test_impossible_order_says_what_would_work():
     # the remedies work, and they are the smallest that do
     ok = plan({"order_id": "big", "symbol": "THND", "side": -1, "qty": qty}, sample_profiles(), None,
               cfg_with(horizon_days=n_days), start=START)
-    assert ok.tranches["qty_shares"].sum() == qty and ok.summary["expected_days"][0] == n_days
+    assert ok.tranches["qty_shares"].sum() == qty and ok.summary()["expected_days"][0] == n_days
     with pytest.raises(OrderError):
         plan({"order_id": "big", "symbol": "THND", "side": -1, "qty": qty}, sample_profiles(), None,
              cfg_with(horizon_days=n_days - 1), start=START)
@@ -142,17 +142,21 @@ def test_impossible_order_says_what_would_work():
 @pytest.mark.parametrize(
     "order, match",
     [
-        ({"symbol": "NOPE", "side": 1, "qty": 100}, "no liquidity profile for symbol 'NOPE'"),
-        ({"symbol": "THNA", "side": 0, "qty": 100}, "side must be buy"),
-        ({"symbol": "THNA", "side": 1, "qty": -5}, "positive number of shares"),
+        ({"symbol": "THNA", "side": 0, "qty": 100}, "side '0' is neither buy nor sell"),
+        ({"symbol": "THNA", "side": 1, "qty": -5}, "qty -5 is not above zero"),
         ({"symbol": "THNA", "side": 1, "qty": 100.5}, "not a whole number"),
-        ({"symbol": "THNA", "side": 1, "qty": 100, "max_participation": 1.5}, r"in \(0, 1\]"),
-        ({"symbol": "THNA", "side": 1, "qty": 100, "urgency": -1.0}, "urgency"),
+        ({"symbol": "THNA", "side": 1, "qty": 100, "max_participation": 1.5}, r"outside \(0, 1\]"),
+        ({"symbol": "THNA", "side": 1, "qty": 100, "urgency": -1.0}, "urgency -1 is not a number >= 0"),
     ],
 )
 def test_bad_orders(order, match):
     with pytest.raises(OrderError, match=match):
         plan(order, sample_profiles(), None, Config(), start=START)
+
+
+def test_unknown_symbol_is_a_data_error():
+    with pytest.raises(NoDataError, match="no liquidity profile for symbol 'NOPE'"):
+        plan({"symbol": "NOPE", "side": 1, "qty": 100}, sample_profiles(), None, Config(), start=START)
 
 
 def test_profile_without_volume():
@@ -184,8 +188,8 @@ def test_ac_front_loads_and_tends_to_vwap():
     assert all(c >= cv.get(w, 0) for w, c in zip(w_h, c_h) if w in cv)
     day1 = lambda r: int(r.tranches.filter(pl.col("day") == 1)["qty_shares"].sum())
     assert day1(ac_hi) > day1(vwap)
-    assert ac_hi.summary["timing_risk_bps"][0] < vwap.summary["timing_risk_bps"][0]
-    assert ac_hi.summary["ac_half_life_days"][0] < ac0.summary["ac_half_life_days"][0]
+    assert ac_hi.summary()["timing_risk_bps"][0] < vwap.summary()["timing_risk_bps"][0]
+    assert ac_hi.summary()["ac_half_life_days"][0] < ac0.summary()["ac_half_life_days"][0]
 
 
 def test_twap_vwap_pov_shapes():
@@ -210,12 +214,12 @@ def test_twap_vwap_pov_shapes():
 def test_days_auto_uses_the_fewest_days():
     p = prof_row("THNB")
     small = plan({"symbol": "THNB", "side": 1, "qty": 1000}, sample_profiles(), None, Config(), start=START)
-    assert small.summary["expected_days"][0] == 1
+    assert small.summary()["expected_days"][0] == 1
     big = plan({"symbol": "THNB", "side": 1, "qty": int(0.25 * p["adv_shares"] // 100 * 100)}, sample_profiles(), None,
                Config(), start=START)
-    assert big.summary["expected_days"][0] == 3  # 25% of ADV at 10% a day
+    assert big.summary()["expected_days"][0] == 3  # 25% of ADV at 10% a day
     fixed = plan({"symbol": "THNB", "side": 1, "qty": 1000}, sample_profiles(), None, cfg_with(days=4), start=START)
-    assert fixed.summary["expected_days"][0] == 4
+    assert fixed.summary()["expected_days"][0] == 4
 
 
 def test_order_start_end_and_default_start():
@@ -249,7 +253,7 @@ def test_limit_rules_from_the_fill_model():
         assert r["ref_bid_px"] <= r["limit_price_px"] <= r["ref_ask_px"]
     assert (cross.tranches["limit_rule"] == "cross").all()
     assert (cross.tranches["limit_price_px"] == cross.tranches["ref_ask_px"]).all()
-    s_p, s_c = passive.summary.row(0, named=True), cross.summary.row(0, named=True)
+    s_p, s_c = passive.summary().row(0, named=True), cross.summary().row(0, named=True)
     # crossing everything costs the half-spread plus the impact; working passively is expected to be cheaper
     assert s_c["expected_cost_bps"] == pytest.approx(s_c["half_spread_bps"] + s_c["impact_bps"], rel=1e-9)
     assert s_p["expected_cost_bps"] < s_c["expected_cost_bps"]
@@ -275,7 +279,7 @@ def test_unfilled_policy():
     assert (end.tranches["carry_in_shares"] == 0).all()
     passive = end.tranches.filter(pl.col("limit_rule") != "cross")
     unfilled = ((1 - passive["expected_fill_frac"]) * passive["qty_shares"]).sum()
-    assert end.summary["expected_cross_at_end_shares"][0] == pytest.approx(unfilled)
+    assert end.summary()["expected_cross_at_end_shares"][0] == pytest.approx(unfilled)
     # carried shares stay within the window caps
     t = carry.tranches
     assert ((t["qty_shares"] + t["carry_in_shares"]) <= 0.10 * t["expected_volume_shares"] + 1e-6).all()
@@ -285,7 +289,7 @@ def test_no_fill_model_means_cross_only():
     r = plan({"symbol": "THNC", "side": 1, "qty": 500}, sample_profiles(), None, Config(), start=START)
     assert (r.tranches["limit_rule"] == "cross").all()
     assert any("no fill-probability model" in n for n in r.notes)
-    assert r.summary["fill_model"][0].startswith("none")
+    assert r.summary()["fill_model"][0].startswith("none")
 
 
 def test_order_limit_price_caps_tranches():
@@ -312,14 +316,14 @@ def test_both_sides_in_one_name_warns():
     with pytest.warns(DataQualityWarning, match="both sides"):
         r = plan([{"order_id": "b", "symbol": "THNA", "side": 1, "qty": 500},
                   {"order_id": "s", "symbol": "THNA", "side": -1, "qty": 500}], sample_profiles(), None, Config(), start=START)
-    assert set(r.summary["order_id"]) == {"b", "s"}
+    assert set(r.summary()["order_id"]) == {"b", "s"}
 
 
 def test_summary_columns_and_text():
     r = plan({"order_id": "z", "symbol": "THNB", "side": 1, "qty": 2500}, sample_profiles(), sample_fill_models(), Config(),
              start=START)
-    assert r.summary.columns == SUMMARY_COLUMNS
-    s = r.summary.row(0, named=True)
+    assert r.summary().columns == SUMMARY_COLUMNS
+    s = r.summary().row(0, named=True)
     assert s["risk_bps"] == pytest.approx(math.hypot(s["timing_risk_bps"], s["fill_risk_bps"]))
     assert s["impact_bps"] == pytest.approx(0.8 * prof_row("THNB")["volatility_daily_frac"] * math.sqrt(2500 / prof_row("THNB")["adv_shares"]) * 1e4)
     assert "z: buy 2,500 THNB" in r.summary_text()
@@ -331,10 +335,12 @@ def test_basket_reports_the_orders_it_cannot_plan():
               {"order_id": "huge", "symbol": "THNE", "side": 1, "qty": 50_000},
               {"order_id": "ghost", "symbol": "NOPE", "side": 1, "qty": 10}]
     r = plan(orders, sample_profiles(), None, Config(), start=START, errors="report")
-    status = dict(zip(r.summary["order_id"], r.summary["status"]))
+    status = dict(zip(r.summary()["order_id"], r.summary()["status"]))
     assert status["ok"] == "planned" and "do not fit" in status["huge"] and "no liquidity profile" in status["ghost"]
     assert set(r.tranches["order_id"]) == {"ok"}
     assert "huge: not planned" in r.summary_text()
+    # the order without a profile is refused (a problem: the run is partial); the one that does not fit is an outcome
+    assert [p.where for p in r.problems] == ["orders row 3 (order ghost)"] and r.partial
     with pytest.raises(OrderError):
         plan(orders, sample_profiles(), None, Config(), start=START)
     with pytest.raises(ValueError):

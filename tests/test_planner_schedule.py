@@ -132,7 +132,7 @@ def test_grid_of_an_active_name():
     p = prof("THNA")
     g = build_grid(p, Config(), open_ns(dt.date(2025, 3, 31)), n_days=2)
     assert len(g.dates) == 2 and g.size == 26  # thirteen half-hours a day, all with volume and trades
-    assert np.allclose(g.clock_min, 30.0)
+    assert np.allclose(g.clock_minutes, 30.0)
     assert g.volume.sum() == pytest.approx(2 * p["adv_shares"])
     assert list(g.tod[:3]) == ["open", "open", "midday"] and g.tod[12] == "close"
     assert np.all(g.start_ns[1:] >= g.end_ns[:-1])
@@ -147,7 +147,7 @@ def test_thin_name_windows_are_merged():
     g = build_grid(p, Config(), open_ns(dt.date(2025, 3, 31)), n_days=1)
     assert 1 <= g.size <= 4
     assert np.all(g.trades >= 2.0 - 1e-9) or g.size == 1
-    assert g.clock_min.sum() <= 390 + 1e-9
+    assert g.clock_minutes.sum() <= 390 + 1e-9
     g1 = build_grid(p, cfg_with(min_window_trades=0.0, min_interval_volume_frac=0.0), open_ns(dt.date(2025, 3, 31)), n_days=1)
     assert g1.size == 13
 
@@ -184,7 +184,7 @@ def test_auctions_only_when_allowed_and_known():
     assert "close_auction" not in set(g.kind)
     g = build_grid(p, cfg_with(auctions=True), open_ns(day), n_days=1)
     assert g.kind[0] == "open_auction" and g.kind[-1] == "close_auction"
-    assert g.volume[-1] == pytest.approx(0.10 * p["adv_shares"]) and g.clock_min[-1] == 0
+    assert g.volume[-1] == pytest.approx(0.10 * p["adv_shares"]) and g.clock_minutes[-1] == 0
     g = build_grid(prof("THNA"), cfg_with(auctions=True), open_ns(day), n_days=1)  # no auction volume known
     assert set(g.kind) == {"continuous"}
 

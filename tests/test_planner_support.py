@@ -75,7 +75,7 @@ def profile_from_frames(trades: pl.DataFrame, quotes: pl.DataFrame, days: list[d
         "zero_volume_days": int((vol == 0).sum()), "daily_volume_shares": [float(v) for v in vol],
         "spread_bps": spread_bps, "quoted_spread_bps": spread_bps, "volatility_daily_frac": float(volatility),
         "trades_per_day": trades.height / len(days), "volume_profile_frac": [float(x) for x in prof],
-        "profile_interval_min": interval_min,
+        "profile_interval_minutes": interval_min,
     }
 
 
@@ -83,7 +83,7 @@ def profile_frame(rows: list[dict]) -> pl.DataFrame:
     frame = pl.DataFrame(rows, infer_schema_length=None).with_columns(
         pl.col("daily_volume_shares").cast(pl.List(pl.Float64)), pl.col("volume_profile_frac").cast(pl.List(pl.Float64)),
         pl.col("asof_date").cast(pl.Date), pl.col("lookback_days").cast(pl.Int64), pl.col("zero_volume_days").cast(pl.Int64),
-        pl.col("profile_interval_min").cast(pl.Int64))
+        pl.col("profile_interval_minutes").cast(pl.Int64))
     check_frame(frame, "profile", "test profile")
     return frame
 

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import polars as pl
@@ -15,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from liqcost.cli import cli
-from liqcost.errors import DataQualityWarning
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = str(ROOT / "sample_data" / "dataset")
@@ -34,7 +32,7 @@ def _json(result):
 def test_single_order_table():
     r = run("pretrade", "--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", 80000)
     assert r.exit_code == 0, r.output
-    for word in ("cost_central_bps", "days_expected", "liquidity_bucket", "size_adv", "critical", "buy (+1)", "almgren2005"):
+    for word in ("cost_central_bps", "expected_days", "liquidity_bucket", "size_adv", "critical", "almgren2005"):
         assert word in r.stdout
 
 
@@ -42,7 +40,7 @@ def test_single_order_json_has_band_models_and_flags():
     out = _json(run("--format", "json", "pretrade", "--data", DATA, "--symbol", "THND", "--side", "sell", "--qty", 2000))
     assert set(out) == {"order", "models", "flags"}
     o = out["order"][0]
-    assert o["side"] == -1 and o["qty_shares"] == 2000 and o["status"] == "ok"
+    assert o["side"] == "sell" and o["qty_shares"] == 2000 and o["status"] == "ok"
     assert o["cost_low_bps"] <= o["cost_central_bps"] <= o["cost_high_bps"]
     assert o["cost_central_usd"] == pytest.approx(o["cost_central_bps"] * 1e-4 * o["notional_usd"])
     assert {m["model"] for m in out["models"]} == {"sqrt", "almgren2005", "istar", "crossover", "log"}
@@ -79,11 +77,11 @@ def test_outputs_to_files(tmp_path):
 # ----------------------------------------------------------------------------------- impossible orders
 @pytest.mark.parametrize(
     "args, code, text",
-    [
-        (["--qty", 0], 1, "must be for more than zero shares"),
-        (["--qty", -100], 1, "must be for more than zero shares"),
-        (["--notional", 0], 1, "must be worth more than zero"),
-        (["--notional", 0.5], 1, "buys less than one share"),
+    [  # a bad order given as flags is a usage error (exit 2); the same order in a file is reported on its row
+        (["--qty", 0], 2, "order THNA-1: qty 0 is not above zero"),
+        (["--qty", -100], 2, "order THNA-1: qty -100 is not above zero"),
+        (["--notional", 0], 2, "--notional 0: an order must be worth a positive, finite amount"),
+        (["--notional", 0.5], 2, "buys less than one share"),
     ],
 )
 def test_impossible_sizes_exit_nonzero(args, code, text):
@@ -118,7 +116,9 @@ def test_no_data_in_the_lookback(tmp_path):
     # the same in a book: priced LIVE, GONE reported with the reason
     book = tmp_path / "book.csv"
     book.write_text("order_id,symbol,side,qty\nA,LIVE,sell,100\nB,GONE,sell,100\nC,LIV,buy,5\n")
-    out = _json(run("--format", "json", "pretrade", "--data", tmp_path / "ds", "--orders", book))
+    r = run("--format", "json", "pretrade", "--data", tmp_path / "ds", "--orders", book)
+    assert r.exit_code == 1 and "2 of the orders could not be used" in r.stderr  # priced what it could, named the rest
+    out = json.loads(r.stdout)
     reasons = {e["order_id"]: e["reason"] for e in out["errors"]}
     assert reasons["B"].startswith("no data for GONE in the 20-trading-day lookback ending 2025-03-31")
     assert "did you mean 'LIVE'?" in reasons["C"]
@@ -147,22 +147,26 @@ def test_usage_errors_exit_2(args, text):
 def test_book_with_one_bad_row_prices_the_others(tmp_path):
     f = tmp_path / "book.csv"
     f.write_text("order_id,symbol,side,qty\nA,THNA,sell,20000\nB,THNB,sell,-5\nC,THND,sell,3000\nD,NOPE,buy,100\nE,THNE,sell,900\n")
-    with warnings.catch_warnings():  # the test config silences data-quality warnings; the CLI shows them
-        warnings.simplefilter("always", DataQualityWarning)
-        r = run("--format", "json", "pretrade", "--data", DATA, "--orders", f)
-    assert r.exit_code == 0, r.output
-    assert "Warning: " in r.stderr and "row 3 not priced: non-positive or NaN qty" in r.stderr
-    assert "2 of 5 orders not priced; the others are (see the errors table)" in r.stderr
+    r = run("--format", "json", "pretrade", "--data", DATA, "--orders", f)
+    assert r.exit_code == 1, r.output  # partial: the output is written, each refused order is named, exit 1
+    assert f"Warning: {f} row 3 (order B): qty -5 is not above zero; an order is for one share or more" in r.stderr
+    assert f"Warning: {f} row 5 (order D): unknown symbol 'NOPE'" in r.stderr
+    assert "2 of the orders could not be used" in r.stderr
     out = json.loads(r.stdout)
     assert set(out) >= {"orders", "flags", "summary", "liquidation", "ladder", "least_liquid", "errors"}
     priced = [o["order_id"] for o in out["orders"] if o["status"] == "ok"]
     assert priced == ["A", "C", "E"]
-    errors = {e["row"]: e["reason"] for e in out["errors"]}
-    assert errors[3] == "non-positive or NaN qty"
-    assert errors[5].startswith("unknown symbol 'NOPE': no data for it in dataset")
+    errors = {e["row"]: (e["column"], e["reason"]) for e in out["errors"]}
+    assert errors[3] == ("qty", "qty -5 is not above zero; an order is for one share or more")
+    assert errors[5][0] == "symbol" and errors[5][1].startswith("unknown symbol 'NOPE': no data for it in dataset")
+    assert s_n_orders(out) == 5
     s = out["summary"][0]
     assert s["n_priced"] == 3 and s["gross_notional_usd"] > 0
-    assert out["least_liquid"][0]["days_expected"] >= out["least_liquid"][-1]["days_expected"]
+    assert out["least_liquid"][0]["expected_days"] >= out["least_liquid"][-1]["expected_days"]
+
+
+def s_n_orders(out) -> int:
+    return out["summary"][0]["n_orders"]
 
 
 def test_book_with_nothing_priceable_fails(tmp_path):
@@ -170,7 +174,7 @@ def test_book_with_nothing_priceable_fails(tmp_path):
     f.write_text("order_id,symbol,side,qty\nA,THNA,buy,0\nB,NOPE,buy,10\n")
     r = run("pretrade", "--data", DATA, "--orders", f)
     assert r.exit_code == 1
-    assert "none of the 2 orders could be priced" in r.output and "row 2" in r.output
+    assert "none of the 2 orders can be used" in r.output and "row 2 (order A): qty 0 is not above zero" in r.output
 
 
 def test_yaml_book_and_detail(tmp_path):
@@ -190,10 +194,9 @@ def test_sample_orders_table_output():
 
 # ----------------------------------------------------------------------------------- profile file, curve
 def test_precomputed_profile_file(tmp_path):
-    from liqcost.config import load_config
-    from liqcost.pretrade import profiles_for
+    import liqcost as lc
 
-    prof = profiles_for(DATA, ["THNA", "THNB"], load_config())
+    prof = lc.profile(DATA, symbols=["THNA", "THNB"], tables="profile").profile
     prof.write_parquet(tmp_path / "prof.parquet")
     a = _json(run("--format", "json", "pretrade", "--profile", tmp_path / "prof.parquet", "--symbol", "THNA", "--side", "buy", "--qty", 5000))
     b = _json(run("--format", "json", "pretrade", "--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", 5000))
@@ -224,4 +227,4 @@ def test_real_subprocess():
         [sys.executable, "-m", "liqcost", "pretrade", "--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", "0"],
         capture_output=True, text=True, env=env, check=False,
     )
-    assert bad.returncode == 1 and "Traceback" not in bad.stderr and "more than zero shares" in bad.stderr
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "qty 0 is not above zero" in bad.stderr

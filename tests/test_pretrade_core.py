@@ -15,8 +15,13 @@ from reference.pretrade import profile_from_truth, stressed_volume
 
 from liqcost.config import load_config
 from liqcost.errors import OrderError, SchemaError
-from liqcost.pretrade import cost_curve, pretrade, read_profile_file
-from liqcost.pretrade.inputs import profiles_for
+from liqcost.app.inputs import Liquidity, read_profile_file
+from liqcost.pretrade import cost_curve, pretrade
+
+
+def profiles_for(data, symbols, config, asof=None):
+    """Profiles of the names with data in the lookback (what pretrade and plan read from a dataset)."""
+    return Liquidity.from_inputs(config, data=data, asof=asof).profiles(symbols)[0]
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -58,7 +63,7 @@ def test_hand_checked_order():
     o = r.orders.row(0, named=True)
     assert o["status"] == "ok" and r.n_priced == 1
     assert o["notional_usd"] == 1_000_000
-    assert o["pct_adv_frac"] == 0.5 and o["pct_mdv_frac"] == 0.5
+    assert o["order_adv_frac"] == 0.5 and o["order_mdv_frac"] == 0.5
     assert o["cost_sqrt_bps"] == pytest.approx(251.274, rel=2e-5)  # 25 + 0.8 * 0.04 * sqrt(0.5) * 1e4
     assert o["cost_central_bps"] == o["cost_sqrt_bps"]
     assert o["cost_central_usd"] == pytest.approx(25127.4, rel=2e-5)
@@ -67,7 +72,7 @@ def test_hand_checked_order():
     assert o["half_spread_bps"] == 25.0
     # flat 200,000 shares a day at 10 %: 20,000 a day, exactly 5 days
     assert o["duration_days"] == pytest.approx(5.0)
-    assert o["days_expected"] == pytest.approx(5.0, abs=1e-6)
+    assert o["expected_days"] == pytest.approx(5.0, abs=1e-6)
     assert o["p_complete_1d"] == 0 and o["p_complete_5d"] == pytest.approx(1.0) and o["p_complete_20d"] == pytest.approx(1.0)
     assert o["days_stressed"] == pytest.approx(5.0)
     assert o["liquidity_bucket"] == "<=7d"
@@ -87,7 +92,7 @@ def test_truth_profiles_price_the_sample_orders(truth_profiles):
     assert (t["cost_low_bps"] <= t["cost_central_bps"]).all() and (t["cost_central_bps"] <= t["cost_high_bps"]).all()
     assert (t["cost_low_bps"] > 0).all()
     assert np.allclose(t["cost_central_usd"], t["cost_central_bps"] * 1e-4 * t["qty_shares"] * t["price_px"])
-    assert (t["days_expected"] >= 1).all()
+    assert (t["expected_days"] >= 1).all()
     for a, b in (("p_complete_1d", "p_complete_5d"), ("p_complete_5d", "p_complete_10d"), ("p_complete_10d", "p_complete_20d")):
         assert (t[a] <= t[b] + 1e-12).all()
     assert set(t["liquidity_bucket"]) <= {"<=3d", "<=7d", ">7d", "not_sellable_stressed"}
@@ -95,8 +100,10 @@ def test_truth_profiles_price_the_sample_orders(truth_profiles):
     # half-spread is half the truth effective spread
     j = t.join(truth_profiles.select("symbol", "spread_bps"), on="symbol", suffix="_p")
     assert np.allclose(j["half_spread_bps"], j["spread_bps_p"] / 2)
-    s = r.summary()
-    assert "Pre-trade check: 10 order(s), 10 priced" in s and "Book: gross" in s
+    s = r.summary()  # a DataFrame: one row per order, the key columns
+    assert s.height == 10 and s.columns[:3] == ["order_id", "symbol", "side"] and set(s["status"]) == {"ok"}
+    text = str(r)  # what the terminal shows: the compact orders, the flags and the portfolio tables
+    assert "orders" in text and "least_liquid" in text and "cost_central_bps" in text and not r.partial
 
 
 # --------------------------------------------------------------------------------------------- properties
@@ -108,7 +115,7 @@ def test_band_and_days_nondecreasing_in_size(qs, source):
     q = np.sort(np.array(qs))
     orders = pl.DataFrame({"order_id": [f"o{i}" for i in range(q.size)], "symbol": ["XYZ"] * q.size, "side": [1] * q.size, "qty": q})
     t = pretrade(orders, prof, load_config(), portfolio=False).orders
-    for col in ("cost_central_bps", "cost_low_bps", "cost_high_bps", "days_expected", "days_stressed"):
+    for col in ("cost_central_bps", "cost_low_bps", "cost_high_bps", "expected_days", "days_stressed"):
         v = t[col].to_numpy()
         assert np.all(np.diff(v) >= -1e-9 * np.maximum(np.abs(v[1:]), 1)), col
     assert np.all(np.diff(t["p_complete_5d"].to_numpy()) <= 1e-12)
@@ -167,9 +174,10 @@ def test_unpriceable_orders_become_error_rows():
     assert reasons["c"].startswith("no volume at all in the 20-day lookback ending 2025-03-28")
     assert reasons["d"].startswith("no volatility estimate")
     assert reasons["e"].startswith("no spread estimate")
-    assert reasons["f"] == "side not buy/sell" and rows["f"] == 6
-    assert reasons["g"].startswith("non-positive qty") and rows["g"] == 7
-    assert "duplicate order_id (first at row 1)" in r.errors.filter(pl.col("row") == 8)["reason"][0]
+    assert reasons["f"].startswith("side 'hold' is neither buy nor sell") and rows["f"] == 6
+    assert reasons["g"].startswith("qty 0 is not above zero") and rows["g"] == 7
+    assert "order_id 'a' is also on row 1" in r.errors.filter(pl.col("row") == 8)["reason"][0]
+    assert r.partial and len(r.problems) == 7 and str(r.problems[0]).startswith("orders row 2 (order b): unknown symbol")
     status = dict(zip(r.orders["order_id"], r.orders["status"]))
     assert status == {"a": "ok", "b": "error", "c": "error", "d": "error", "e": "error"}
 
@@ -225,7 +233,7 @@ def test_stressed_bucket_uses_the_quiet_week():
     r = pretrade(_orders(("XYZ", "sell", 30_000)), prof, cfg).orders.row(0, named=True)
     stress = stressed_volume(vols, cfg.pretrade.stress_window_days, cfg.pretrade.stress_volume_quantile_frac)
     assert r["days_stressed"] == pytest.approx(30_000 / 0.1 / stress)
-    assert r["days_expected"] <= 7
+    assert r["expected_days"] <= 7
     assert r["liquidity_bucket"] == "not_sellable_stressed"
 
 
@@ -236,7 +244,7 @@ def test_per_order_cap_and_quoted_spread_fallback():
     r = pretrade(orders, _profile(), cfg)
     a, b = r.orders.row(0, named=True), r.orders.row(1, named=True)
     assert a["cap_frac"] == 0.3 and b["cap_frac"] == 0.1
-    assert a["days_expected"] == pytest.approx(1.0) and b["days_expected"] == pytest.approx(3.0)
+    assert a["expected_days"] == pytest.approx(1.0) and b["expected_days"] == pytest.approx(3.0)
     assert a["cost_almgren2005_bps"] > b["cost_almgren2005_bps"]  # trading faster costs more temporary impact
     assert a["cost_sqrt_bps"] == b["cost_sqrt_bps"]  # the square-root law does not see the speed
     assert "spread_fallback" in r.flags["flag"].to_list()
@@ -279,7 +287,7 @@ def test_portfolio_tables_add_up(truth_profiles):
         v = lad[col].to_numpy()
         assert np.all((v >= 0) & (v <= 1 + 1e-12)) and np.all(np.diff(v) >= -1e-12)
     least = r.portfolio["least_liquid"]
-    assert least["days_expected"].to_list() == sorted(t["days_expected"].to_list(), reverse=True)
+    assert least["expected_days"].to_list() == sorted(t["expected_days"].to_list(), reverse=True)
 
 
 def test_liquidation_cost_follows_the_horizon_for_rate_dependent_models(truth_profiles):
@@ -297,7 +305,7 @@ def test_cost_curve(truth_profiles):
     c = cost_curve(row, cfg)
     assert c.height == cfg.pretrade.curve_points
     assert c["size_frac_adv"][0] == pytest.approx(0.001) and c["size_frac_adv"][-1] == pytest.approx(2.0)
-    for col in ("cost_central_bps", "cost_low_bps", "cost_high_bps", "days_expected"):
+    for col in ("cost_central_bps", "cost_low_bps", "cost_high_bps", "expected_days"):
         assert np.all(np.diff(c[col].to_numpy()) >= -1e-9), col
     half = row["spread_bps"][0] / 2
     # a tiny order pays about the half-spread: its impact is small next to the large orders'

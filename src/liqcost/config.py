@@ -26,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from liqcost.errors import ConfigError
 
 __all__ = [
+    "RENAMED_KEYS",
+    "rename_deprecated_keys",
     "Config",
     "load_config",
     "load_yaml",
@@ -165,7 +167,9 @@ class MeasuresConfig(_Section):
     horizons_trades: list[int] = Field(
         [1, 5, 20], description="Trade-count horizons (the n-th later trade) for thin names with empty clock windows."
     )
-    profile_interval_min: int = Field(30, ge=1, le=390, description="Width in minutes of the intraday volume-profile bins.")
+    profile_interval_minutes: int = Field(
+        30, ge=1, le=390, description="Width in minutes of the intraday volume-profile bins (was profile_interval_min)."
+    )
     odd_lot_shares: float = Field(100.0, gt=0, description="Trades below this size count as odd lots.")
     lookback_days: int = Field(20, ge=1, description="Trading days in the short liquidity-profile window.")
     lookback_days_long: int = Field(60, ge=1, description="Trading days in the long liquidity-profile window.")
@@ -201,6 +205,11 @@ class MeasuresConfig(_Section):
         if any(x <= 0 for x in v):
             raise ValueError("positive horizons")
         return sorted(v)
+
+    @property
+    def profile_interval_min(self) -> int:
+        """Deprecated name of :attr:`profile_interval_minutes` (kept for one release)."""
+        return self.profile_interval_minutes
 
 
 class BarsConfig(_Section):
@@ -520,9 +529,11 @@ class PlannerConfig(_Section):
     fill_placement_interval_s: float = Field(
         60.0, gt=0, description="Seconds between virtual limit orders placed through the history to fit the fill model."
     )
-    fill_horizons_min: list[float] = Field(
+    fill_horizons_minutes: list[float] = Field(
         [5.0, 15.0, 30.0, 60.0, 120.0, 240.0],
-        description="Window lengths in minutes at which executable volume and price drift are recorded.",
+        description=(
+            "Window lengths in minutes at which executable volume and price drift are recorded (was fill_horizons_min)."
+        ),
     )
     fill_queue_ahead_frac: float = Field(
         1.0, ge=0, le=1,
@@ -531,19 +542,33 @@ class PlannerConfig(_Section):
     fill_order_shares: float | None = Field(
         None, gt=0, description="Size of the virtual order whose fill is timed; null = one round lot."
     )
-    fill_tod_edge_min: int = Field(
-        60, ge=1, description="Time-of-day strata of the fill model: the first and last this many minutes, and the rest."
+    fill_tod_edge_minutes: int = Field(
+        60,
+        ge=1,
+        description=(
+            "Time-of-day strata of the fill model: the first and last this many minutes, and the rest (was fill_tod_edge_min)."
+        ),
     )
     fill_min_obs: int = Field(
         200, ge=1, description="Fewest virtual orders in a time-of-day stratum to use it (else the pooled curve)."
     )
 
-    @field_validator("fill_horizons_min")
+    @field_validator("fill_horizons_minutes")
     @classmethod
     def _horizons(cls, v):
         if not v or any(x <= 0 for x in v):
             raise ValueError("positive window lengths in minutes")
         return sorted(set(float(x) for x in v))
+
+    @property
+    def fill_horizons_min(self) -> list[float]:
+        """Deprecated name of :attr:`fill_horizons_minutes` (kept for one release)."""
+        return self.fill_horizons_minutes
+
+    @property
+    def fill_tod_edge_min(self) -> int:
+        """Deprecated name of :attr:`fill_tod_edge_minutes` (kept for one release)."""
+        return self.fill_tod_edge_minutes
 
     @field_validator("limit_rules")
     @classmethod
@@ -551,6 +576,18 @@ class PlannerConfig(_Section):
         if not v:
             raise ValueError("at least one limit rule")
         return list(dict.fromkeys(v))
+
+
+class OrdersConfig(_Section):
+    """How every command reads an order (pretrade, plan and the rest apply the same rules)."""
+
+    fractional_shares: Literal["refuse", "round_down"] = Field(
+        "refuse",
+        description=(
+            "An order for a fractional number of shares (100.5): refuse it (the row is reported), or round it down "
+            "to whole shares (with a note). Plans are made of whole shares, so both commands follow this."
+        ),
+    )
 
 
 class EngineConfig(_Section):
@@ -575,6 +612,7 @@ class Config(_Section):
     impact: ImpactConfig = Field(default_factory=ImpactConfig, description="Market-impact models.")
     pretrade: PretradeConfig = Field(default_factory=PretradeConfig, description="Pre-trade sizing check.")
     planner: PlannerConfig = Field(default_factory=PlannerConfig, description="Tranche planner.")
+    orders: OrdersConfig = Field(default_factory=OrdersConfig, description="Rules for reading orders.")
     engine: EngineConfig = Field(default_factory=EngineConfig, description="Batch execution.")
 
 
@@ -714,10 +752,50 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: expected a mapping of sections (session:, measures: ...), got {type(data).__name__}.")
     data = _deep_copy(data)
-    for key, value in (overrides or {}).items():
+    rename_deprecated_keys(data, source)
+    overrides = {RENAMED_KEYS.get(k, k): v for k, v in (overrides or {}).items()}
+    for key, value in overrides.items():
         if value is not None:
             set_dotted(data, key, value)
     return parse_model(Config, data, source)
+
+
+#: Config keys renamed in 0.2 (old dotted key -> new dotted key). The old names are accepted, with a
+#: :class:`~liqcost.errors.DeprecatedKeyWarning`, until the next release.
+RENAMED_KEYS: dict[str, str] = {
+    "measures.profile_interval_min": "measures.profile_interval_minutes",
+    "planner.fill_horizons_min": "planner.fill_horizons_minutes",
+    "planner.fill_tod_edge_min": "planner.fill_tod_edge_minutes",
+}
+
+
+def rename_deprecated_keys(data: dict, source: str) -> None:
+    """Move every renamed key of ``data`` (a parsed config file, changed in place) to its new name.
+
+    Each old key found gives one :class:`~liqcost.errors.DeprecatedKeyWarning` naming the new key; a file
+    that holds both names is a :class:`~liqcost.errors.ConfigError` (which one is meant is unclear).
+    """
+    import warnings
+
+    from liqcost.errors import DeprecatedKeyWarning
+
+    for old, new in RENAMED_KEYS.items():
+        section, old_key = old.split(".")
+        new_key = new.split(".")[1]
+        node = data.get(section)
+        if not isinstance(node, dict) or old_key not in node:
+            continue
+        if new_key in node:
+            raise ConfigError(
+                f"{source}: {old} and {new} are both set; {old} is the old name of {new}: keep only {new}.",
+                [f"{old}: renamed {new}, which is also set"],
+            )
+        node[new_key] = node.pop(old_key)
+        warnings.warn(
+            f"{source}: config key {old} is renamed {new}; rename it in the file (the old name is accepted until the next release).",
+            DeprecatedKeyWarning,
+            stacklevel=3,
+        )
 
 
 def _deep_copy(data: Any) -> Any:

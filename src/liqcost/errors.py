@@ -28,6 +28,7 @@ __all__ = [
     "DataQualityWarning",
     "FewObservationsWarning",
     "StaleDataWarning",
+    "DeprecatedKeyWarning",
 ]
 
 
@@ -113,3 +114,11 @@ class FewObservationsWarning(LiqcostWarning):
 
 class StaleDataWarning(LiqcostWarning):
     """The newest data are older than the staleness limit; refresh the dataset before trading on it."""
+
+
+class DeprecatedKeyWarning(LiqcostWarning):
+    """A config key (or input column) was renamed; the old name still works for one release.
+
+    The message names the old and the new key. It is a :class:`LiqcostWarning`, not a
+    :class:`DeprecationWarning`, so that it is shown to people running the command line.
+    """

@@ -7,7 +7,8 @@ file, a partition that failed: named, never silent) and ``__str__`` that renders
 terminal table shows it. The command line renders a result and nothing else; the Python API returns it.
 
 Habits taken from arch's results: the object is frozen, tables are computed once, ``summary()`` is what a
-person reads first and ``str()`` prints it.
+person reads first and ``str()`` prints it. ``display_tables()`` are the tables a terminal shows (key
+columns); ``str()`` renders them, and the command line's table output is the same tables.
 """
 
 from __future__ import annotations
@@ -76,11 +77,36 @@ class Result:
         """True when some input could not be used; the command line then exits with code 1."""
         return bool(self.problems)
 
-    def to_text(self, width: int = 100) -> str:
-        """The summary rendered as a text table at most ``width`` characters wide."""
+    def display_tables(self) -> dict[str, pl.DataFrame]:
+        """The tables a terminal shows (key columns only): what ``str()`` renders and the command line's
+        ``--format table`` writes. By default the summary alone."""
+        return {self.title: self.summary()}
+
+    def to_text(self, width: int | None = None) -> str:
+        """The display tables rendered as text tables, then the problems.
+
+        One display table is titled with the result's title, several with their names. Each table is as wide
+        as its columns need (at most 400 characters) unless ``width`` is given.
+        """
         from liqcost.render import render_text
 
-        return render_text(self.summary(), title=self.title, width=width)
+        tables = self.display_tables()
+        parts = [render_text(frame, title=self.title if len(tables) == 1 else name, width=width or _natural_width(frame))
+                 for name, frame in tables.items()]
+        parts += [f"problem: {p}\n" for p in self.problems]
+        return "".join(parts)
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+def _natural_width(frame) -> int:
+    """Characters a table needs to show every header and cell unfolded (cells up to 60), within 60..400."""
+    from liqcost.render import format_cell
+
+    shown = frame.head(200)
+    total = 1
+    for col in shown.columns:
+        cells = [len(format_cell(v)) for v in shown.get_column(col).to_list()]
+        total += min(max([len(col)] + cells), 60) + 3
+    return max(60, min(400, total))

@@ -34,12 +34,20 @@ __all__ = [
     "DAILY",
     "PROFILE",
     "KINDS",
+    "SIDE_WORDS",
+    "MAX_ORDER_SHARES",
+    "ORDER_PROBLEMS",
+    "PRETRADE_ORDERS",
+    "TRANCHES",
+    "PLAN_SUMMARY",
+    "OUTPUTS",
     "check_frame",
     "polars_dtype",
 ]
 
 # dtype names are strings here so that importing schema does not import polars
 _TS = "datetime_ns_utc"
+_LOCAL = "datetime_us_local"  # output times in the exchange's time zone (plans)
 
 
 @dataclass(frozen=True)
@@ -96,16 +104,23 @@ class Contract:
                 return c
         raise KeyError(name)
 
-    def polars_schema(self, names: list[str] | None = None) -> dict[str, Any]:
-        """Polars dtypes of the named columns (all columns by default)."""
+    def polars_schema(self, names: list[str] | None = None, tz: str | None = None) -> dict[str, Any]:
+        """Polars dtypes of the named columns (all columns by default); ``tz`` for exchange-time columns."""
         cols = self.columns if names is None else [self.column(n) for n in names]
-        return {c.name: polars_dtype(c.dtype) for c in cols}
+        return {c.name: polars_dtype(c.dtype, tz) for c in cols}
 
 
-def polars_dtype(name: str):
-    """The polars dtype for one of the dtype names used in contracts."""
+def polars_dtype(name: str, tz: str | None = None):
+    """The polars dtype for one of the dtype names used in contracts.
+
+    ``datetime_us_local`` (times shown in the exchange's zone) needs ``tz``.
+    """
     import polars as pl
 
+    if name == _LOCAL:
+        if tz is None:
+            raise ValueError("a datetime_us_local column needs the exchange time zone")
+        return pl.Datetime("us", tz)
     return {
         "str": pl.String,
         "f64": pl.Float64,
@@ -197,10 +212,10 @@ FILLS = Contract(
 ORDERS = Contract(
     "orders",
     (
-        Column("order_id", "str", "", True, "Order identifier (unique within the file; SYMBOL-ROW when absent)."),
+        Column("order_id", "str", "", True, "Order identifier (unique within the input; SYMBOL-ROW when absent)."),
         _SYMBOL,
-        Column("side", "i8", "", True, "+1 buy, -1 sell."),
-        Column("qty", "f64", "shares", True, "Order quantity, > 0."),
+        Column("side", "i8", "", True, "+1 buy, -1 sell (as read: the words of SIDE_WORDS)."),
+        Column("qty", "f64", "shares", True, "Order quantity, > 0, whole shares (orders.fractional_shares)."),
         Column("start", _TS, "ns since epoch, UTC", False, "Earliest start of trading."),
         Column("end", _TS, "ns since epoch, UTC", False, "Latest end of trading."),
         Column("max_participation", "f64", "fraction of volume", False, "Participation cap, in (0, 1]."),
@@ -281,7 +296,7 @@ PROFILE = Contract(
         Column("trade_size_median_shares", "f64", "shares", False, "Median print size."),
         Column("trades_per_day", "f64", "trades per day", False, "Mean number of prints per day."),
         Column("volume_profile_frac", "list_f64", "fraction of daily volume", False, "Intraday volume share per interval."),
-        Column("profile_interval_min", "i64", "minutes", False, "Width of each volume-profile interval."),
+        Column("profile_interval_minutes", "i64", "minutes", False, "Width of each volume-profile interval."),
         Column("shares_outstanding", "f64", "shares", False, "Shares outstanding when known."),
         Column("market_cap_usd", "f64", "currency", False, "Price x shares outstanding when known."),
         # from tick data (liqcost.measures.profile; docs/measures.md)
@@ -324,7 +339,145 @@ PROFILE = Contract(
     doc="Per-symbol liquidity profile over a lookback window: the one table pre-trade and the planner read.",
 )
 
+# --- how every command reads the side of an order -----------------------------------------------------
+
+#: Words (case-insensitive, surrounding blanks ignored) and numbers accepted as the side of an order, by
+#: every command and the Python API alike. A short sale is a sell (liqcost prices the trade, not the borrow).
+SIDE_WORDS: dict[str, int] = {
+    "buy": 1, "b": 1, "+1": 1, "1": 1, "1.0": 1, "+1.0": 1,
+    "sell": -1, "s": -1, "-1": -1, "-1.0": -1, "short": -1, "sell_short": -1, "ss": -1,
+}
+
+#: Largest order size liqcost holds exactly (2**53 shares: whole shares are exact in float64 below it).
+MAX_ORDER_SHARES = float(2**53)
+
+# --- outputs of pre-trade and the planner (the column contracts of their tables) ------------------------
+
+ORDER_PROBLEMS = Contract(
+    "order_problems",
+    (
+        Column("row", "i64", "", False, "Row of the order in its input: the file's line (or record) number, else its position from 1."),
+        Column("order_id", "str", "", False, "The order's id (SYMBOL-ROW when the input had none)."),
+        Column("symbol", "str", "", False, "The order's symbol as given."),
+        Column("column", "str", "", True, "The input column at fault (symbol, side, qty ...)."),
+        Column("reason", "str", "", True, "What is wrong and what to do, one sentence."),
+    ),
+    doc="Orders refused before any work: one row per order, the first problem found (same rules for every command).",
+)
+
+PRETRADE_ORDERS = Contract(
+    "pretrade_orders",
+    (
+        Column("order_id", "str"),
+        _SYMBOL,
+        Column("side", "str", "", True, "'buy' or 'sell'."),
+        Column("qty_shares", "f64", "shares", True, "Order size."),
+        Column("price_px", "f64", "currency per share", True, "Last price of the profile (the arrival price)."),
+        Column("notional_usd", "f64", "currency", True, "qty_shares x price_px."),
+        Column("order_adv_frac", "f64", "fraction of ADV", True, "Order size over ADV (was pct_adv_frac)."),
+        Column("order_mdv_frac", "f64", "fraction of the median daily volume", True, "Order size over the median daily volume (was pct_mdv_frac)."),
+        Column("cost_central_bps", "f64", "bps of arrival mid", True, "Central cost estimate (impact.central)."),
+        Column("cost_low_bps", "f64", "bps of arrival mid", True, "Low end of the cost band."),
+        Column("cost_high_bps", "f64", "bps of arrival mid", True, "High end of the cost band."),
+        Column("cost_central_usd", "f64", "currency", True, "Central cost in currency."),
+        Column("cost_low_usd", "f64", "currency", True, "Low end of the band in currency."),
+        Column("cost_high_usd", "f64", "currency", True, "High end of the band in currency."),
+        Column("timing_risk_bps", "f64", "bps of arrival mid", True, "One standard deviation of the price drift over the execution."),
+        Column("timing_risk_usd", "f64", "currency", True, "Timing risk in currency."),
+        Column("half_spread_bps", "f64", "bps of mid", True, "Half the spread the models charge (impact.half_spread_from)."),
+        # cost_<model>_bps for each of impact.models follows here
+        Column("cap_frac", "f64", "fraction of volume", True, "Participation cap of the order."),
+        Column("participation_frac", "f64", "fraction of ADV per day", True, "Participation of the schedule priced."),
+        Column("duration_days", "f64", "trading days", True, "Duration of the schedule priced."),
+        Column("expected_days", "f64", "trading days", True, "Expected days to complete at the cap (was days_expected)."),
+        # p_complete_<k>d for each of pretrade.probability_days follows here
+        Column("days_stressed", "f64", "trading days", True, "Days needed at the stressed daily volume."),
+        Column("liquidity_bucket", "str", "", True, "<=3d, <=7d, >7d or not_sellable_stressed (pretrade.bucket_days)."),
+        Column("severity", "str", "", True, "Worst flag: ok, info, warn or critical."),
+        Column("flags", "str", "", True, "The flags as code:severity, comma-separated."),
+        Column("adv_shares", "f64", "shares per day", True, "Profile ADV used."),
+        Column("mdv_shares", "f64", "shares per day", True, "Profile median daily volume used."),
+        Column("spread_bps", "f64", "bps of mid", True, "Full spread used."),
+        Column("volatility_daily_frac", "f64", "fraction per day", True, "Daily volatility used."),
+        Column("zero_volume_frac", "f64", "fraction of days", True, "Share of zero-volume days in the lookback."),
+        Column("market_cap_usd", "f64", "currency", True, "Market cap (NaN when unknown)."),
+        Column("cap_band", "str", "", True, "Market-cap band of the name."),
+        Column("istar_set", "str", "", True, "I-Star parameter set used."),
+        Column("profile_source", "str", "", True, "ticks, bars or ticks+bars."),
+        Column("asof_date", "date", "exchange-local date", True, "Last day of the profile's lookback."),
+        Column("lookback_days", "i64", "trading days", True, "Days in the profile's lookback."),
+        Column("stale_trading_days", "i64", "trading days", True, "Trading days between the profile's last data and the as-of date."),
+        Column("status", "str", "", True, "'ok', or 'error' when the order could not be priced."),
+        Column("error", "str", "", True, "Why the order could not be priced (null when priced)."),
+    ),
+    doc="One row per order of a pre-trade check (cost band, days to complete, flags).",
+)
+
+TRANCHES = Contract(
+    "tranches",
+    (
+        Column("order_id", "str"),
+        _SYMBOL,
+        Column("side", "str", "", True, "'buy' or 'sell'."),
+        Column("tranche", "i64", "", True, "Tranche number within the order, from 1."),
+        Column("day", "i64", "trading days", True, "Trading day of the plan, from 1."),
+        Column("date", "date", "exchange-local date", True, "Date of the tranche."),
+        Column("window_start", _LOCAL, "exchange time", True, "Window start (an auction has start == end)."),
+        Column("window_end", _LOCAL, "exchange time", True, "Window end."),
+        Column("qty_shares", "i64", "shares", True, "Shares of the tranche (whole round lots; the last takes the odd lot)."),
+        Column("cum_qty_shares", "i64", "shares", True, "Shares of the order planned up to this tranche."),
+        Column("limit_rule", "str", "", True, "join, improve_k, mid, cross, auction_open or auction_close."),
+        Column("limit_price_px", "f64", "currency per share", True, "The rule's price against the plan-time quote (re-peg it when the window opens)."),
+        Column("ref_bid_px", "f64", "currency per share", True, "Reference bid at plan time."),
+        Column("ref_ask_px", "f64", "currency per share", True, "Reference ask at plan time."),
+        Column("expected_volume_shares", "f64", "shares", True, "Expected market volume in the window."),
+        Column("participation_frac", "f64", "fraction of volume", True, "Planned shares over the window's expected volume."),
+        Column("fill_prob_frac", "f64", "probability", True, "Probability the tranche fills completely in its window."),
+        Column("expected_fill_frac", "f64", "fraction of the tranche", True, "Expected filled fraction."),
+        Column("expected_participation_frac", "f64", "fraction of volume", True, "Expected executed shares (carried shares included) over the window's volume."),
+        Column("carry_in_shares", "f64", "shares", True, "Expected unfilled shares carried in from earlier tranches."),
+        Column("expected_cost_bps", "f64", "bps of arrival mid", True, "Expected cost per planned share, impact included."),
+        Column("impact_bps", "f64", "bps of arrival mid", True, "Market impact attributed to the tranche."),
+    ),
+    doc="One row per tranche of a trading plan.",
+)
+
+PLAN_SUMMARY = Contract(
+    "plan_summary",
+    (
+        Column("order_id", "str"),
+        _SYMBOL,
+        Column("side", "str", "", True, "'buy' or 'sell' (null when the order could not be read)."),
+        Column("qty_shares", "i64", "shares", True, "Order size."),
+        Column("order_daily_volume_frac", "f64", "fraction of a day's volume", True, "Order over the planner's daily volume (was pct_of_daily_volume_frac)."),
+        Column("schedule", "str", "", True, "ac, twap, vwap or pov."),
+        Column("start", _LOCAL, "exchange time", True, "Start of the first tranche."),
+        Column("end", _LOCAL, "exchange time", True, "End of the last tranche."),
+        Column("n_tranches", "i64", "", True, "Tranches planned."),
+        Column("expected_days", "i64", "trading days", True, "Trading days the plan spans."),
+        Column("expected_cost_bps", "f64", "bps of arrival mid", True, "Expected cost, share-weighted over tranches, impact included."),
+        Column("cost_p05_bps", "f64", "bps of arrival mid", True, "5th percentile of the cost (normal band)."),
+        Column("cost_p95_bps", "f64", "bps of arrival mid", True, "95th percentile of the cost."),
+        Column("risk_bps", "f64", "bps of arrival mid", True, "Standard deviation of the cost: timing and fill risk."),
+        Column("timing_risk_bps", "f64", "bps of arrival mid", True, "Price risk of the holdings while the plan runs."),
+        Column("fill_risk_bps", "f64", "bps of arrival mid", True, "Risk from the uncertain fills of passive tranches."),
+        Column("impact_bps", "f64", "bps of arrival mid", True, "Market impact of the order (impact.central)."),
+        Column("spread_cost_bps", "f64", "bps of arrival mid", True, "Spread paid or earned by the limit rules."),
+        Column("cross_now_cost_bps", "f64", "bps of arrival mid", True, "Cost of crossing everything at once, for comparison."),
+        Column("expected_cross_at_end_shares", "f64", "shares", True, "Expected shares crossed at window ends (unfilled: cross_at_end)."),
+        Column("max_participation_frac", "f64", "fraction of volume", True, "Largest planned participation of a window."),
+        Column("daily_volume_shares", "f64", "shares per day", True, "Daily volume the plan assumes (planner.volume_basis)."),
+        Column("half_spread_bps", "f64", "bps of mid", True, "Half the plan-time quoted spread."),
+        Column("ac_half_life_days", "f64", "trading days", True, "Almgren-Chriss half-life 1/kappa (schedule ac)."),
+        Column("unfilled", "str", "", True, "carry or cross_at_end."),
+        Column("fill_model", "str", "", True, "What the fill-probability model was fitted on."),
+        Column("status", "str", "", True, "'planned', or why the order could not be planned."),
+    ),
+    doc="One row per order of a trading plan.",
+)
+
 CONTRACTS: dict[str, Contract] = {c.kind: c for c in (TRADES, QUOTES, BARS, FILLS, ORDERS, DAILY, PROFILE)}
+OUTPUTS: dict[str, Contract] = {c.kind: c for c in (ORDER_PROBLEMS, PRETRADE_ORDERS, TRANCHES, PLAN_SUMMARY)}
 KINDS = ("trades", "quotes", "bars", "fills", "orders")
 
 _COMPATIBLE = {

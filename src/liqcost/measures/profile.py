@@ -188,7 +188,7 @@ def liquidity_profile(
             "shares_outstanding": float(shares[-1]) if shares.size else None,
             "market_cap_usd": float(shares[-1]) * price if shares.size and math.isfinite(price) else None,
             "first_date": rows["date"][max(0, n - L)],
-            "profile_interval_min": int(m.profile_interval_min),
+            "profile_interval_minutes": int(m.profile_interval_minutes),
             **short,
         }
         for k, name in _LONG.items():
@@ -205,14 +205,14 @@ def liquidity_profile(
         pl.col("zero_volume_days").cast(pl.Int64),
         pl.col("zero_volume_long_days").cast(pl.Int64),
         pl.col("kyle_n_trades").cast(pl.Int64),
-        pl.col("profile_interval_min").cast(pl.Int64),
+        pl.col("profile_interval_minutes").cast(pl.Int64),
         pl.col("shares_outstanding").cast(pl.Float64),
         pl.col("market_cap_usd").cast(pl.Float64),
     )
     first = ["symbol", "asof_date", "lookback_days", "source", "price_px", "adv_shares", "mdv_shares", "adv_usd",
              "zero_volume_days", "daily_volume_shares", "spread_bps", "quoted_spread_bps", "effective_spread_bps",
              "volatility_daily_frac", "kyle_lambda_bps_per_pct_adv", "trade_size_median_shares", "trades_per_day",
-             "volume_profile_frac", "profile_interval_min"]
+             "volume_profile_frac", "profile_interval_minutes"]
     out = out.select(first + [c for c in out.columns if c not in first]).sort("symbol")
     check_frame(out, "profile", "liquidity profile")
     return out

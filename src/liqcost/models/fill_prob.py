@@ -12,7 +12,7 @@ From what the replay returns this module fits:
    and per time-of-day stratum (first hour, midday, last hour), with Greenwood standard errors; and a
    parametric proportional-hazards fit per rule (hazard piecewise constant between the horizons) with
    covariates log spread (ticks) and time of day.
-2. **Size and adverse selection** per rule and window length (``planner.fill_horizons_min``): the
+2. **Size and adverse selection** per rule and window length (``planner.fill_horizons_minutes``): the
    *executable ratio* ``R`` = volume that traded through or at the limit beyond the queue (shares), divided
    by the market volume expected in the window (ADV of the fit days times the intraday profile). A tranche
    of ``q`` shares at participation ``p = q / V`` fills the fraction ``min(1, R / p)``; tabulated on a grid
@@ -43,7 +43,7 @@ Placements overlap in time and share each day's flow, so they are not independen
 understate the sampling error. ``FillModel.sample`` keeps the day of each observation for day-block
 bootstraps.
 
-Units: times in seconds (``_s``) or minutes (``_min``), prices currency per share, costs and drifts in bps
+Units: times in seconds (``_s``) or minutes (``_minutes``), prices currency per share, costs and drifts in bps
 of the placement midpoint (positive = against the order), sizes in shares, ratios as fractions.
 """
 
@@ -389,13 +389,13 @@ def session_bounds_ns(days, session) -> tuple[np.ndarray, np.ndarray]:
     return bounds(days, session)
 
 
-def tod_stratum(minutes_after_open, minutes_before_close, edge_min) -> np.ndarray:
-    """Time-of-day stratum names: ``open`` (first ``edge_min``), ``close`` (last ``edge_min``), ``midday``."""
+def tod_stratum(minutes_after_open, minutes_before_close, edge_minutes) -> np.ndarray:
+    """Time-of-day stratum names: ``open`` (first ``edge_minutes``), ``close`` (last ``edge_minutes``), ``midday``."""
     a = np.asarray(minutes_after_open, dtype=np.float64)
     b = np.asarray(minutes_before_close, dtype=np.float64)
     out = np.full(a.shape, "midday", dtype=object)
-    out[b <= edge_min] = "close"
-    out[a < edge_min] = "open"
+    out[b <= edge_minutes] = "close"
+    out[a < edge_minutes] = "open"
     return out
 
 
@@ -645,17 +645,17 @@ class FillModel:
         }
 
     # ------------------------------------------------------------------------------------ reports
-    def table(self, windows_min=None):
+    def table(self, windows_minutes=None):
         """Fill probability by rule, stratum and window (polars DataFrame).
 
-        Columns: ``symbol, rule, stratum, window_min, fill_prob_frac`` (Kaplan-Meier), ``fill_prob_se``
+        Columns: ``symbol, rule, stratum, window_minutes, fill_prob_frac`` (Kaplan-Meier), ``fill_prob_se``
         (Greenwood), ``fill_prob_hazard_frac`` (piecewise hazard at the median spread, the stratum's time of day),
         ``n_obs, n_fills, exec_ratio_median_frac`` (executable volume over expected volume, window-complete
         placements), ``drift_unfilled_bps`` (no fill at all), ``limit_vs_mid_bps`` (mean).
         """
         import polars as pl
 
-        wins = np.asarray(self.horizons_s / 60.0 if windows_min is None else windows_min, dtype=np.float64)
+        wins = np.asarray(self.horizons_s / 60.0 if windows_minutes is None else windows_minutes, dtype=np.float64)
         rows = []
         for r, rule in enumerate(self.rules):
             for stratum in ("all",) + STRATA:
@@ -674,7 +674,7 @@ class FillModel:
                 for j, wmin in enumerate(wins):
                     h = int(np.argmin(np.abs(self.horizons_s - wmin * 60)))
                     rows.append({
-                        "symbol": self.symbol, "rule": rule, "stratum": stratum, "window_min": float(wmin),
+                        "symbol": self.symbol, "rule": rule, "stratum": stratum, "window_minutes": float(wmin),
                         "fill_prob_frac": float(curve.prob_fill(wmin * 60)[()]), "fill_prob_se": float(curve.se(wmin * 60)[()]),
                         "fill_prob_hazard_frac": float(pw[j]), "n_obs": curve.n_obs, "n_fills": curve.n_events,
                         "exec_ratio_median_frac": float(self._median_ratio(r, h)) if stratum == "all" else None,
@@ -879,7 +879,7 @@ def fit_fill_model(trades, quotes, config, *, symbol: str | None = None, rules=N
     mid_px = float(np.median(0.5 * (bid + ask)))
     tick = pc.subdollar_tick_px if mid_px < pc.subdollar_below_px else pc.tick_px
     order_shares = float(pc.fill_order_shares or pc.round_lot_shares)
-    horizons_s = np.asarray(pc.fill_horizons_min, dtype=np.float64) * 60.0
+    horizons_s = np.asarray(pc.fill_horizons_minutes, dtype=np.float64) * 60.0
     h_ns = np.round(horizons_s * NS).astype(np.int64)
     codes = np.array([RULE_CODES[r] for r in rules], dtype=np.int64)
 
@@ -931,7 +931,7 @@ def fit_fill_model(trades, quotes, config, *, symbol: str | None = None, rules=N
     dur = np.where(fill >= 0, np.ceil(fill / NS), ((end - place_ts) / NS)[:, None])
     event = fill >= 0
     minutes_before_close = (censor - place_ts) / (60.0 * NS)
-    tod = tod_stratum(m0, minutes_before_close, pc.fill_tod_edge_min)
+    tod = tod_stratum(m0, minutes_before_close, pc.fill_tod_edge_minutes)
 
     sample = FillSample(
         day=place_day[keep], side=place_side[keep], tod=tod[keep], minutes_after_open=m0[keep], spread_ticks=spr[keep],

@@ -43,12 +43,14 @@ __all__ = [
     "Almgren2005Model",
     "CrossoverModel",
     "IStarModel",
+    "ImpactInputs",
     "ImpactModel",
     "LogModel",
     "Order",
     "Profile",
     "Schedule",
     "SquareRootModel",
+    "impact_inputs",
 ]
 
 _BPS = 1e4
@@ -110,23 +112,112 @@ class Profile:
             object.__setattr__(self, f.name, _arr(getattr(self, f.name)))
 
     @classmethod
-    def from_frame(cls, frame, spread_column: str = "spread_bps") -> Profile:
-        """Columns of a profile-like polars frame (``schema.PROFILE`` names), one row per order."""
-        import polars as pl
+    def from_frame(cls, frame, *, spread: str = "spread", volume: str = "adv") -> Profile:
+        """The profile columns of a polars frame (``schema.PROFILE`` names), one row per order.
 
-        def col(name):
-            if name not in frame.columns:
-                return np.full(frame.height, np.nan)
-            return frame.get_column(name).cast(pl.Float64).fill_null(float("nan")).to_numpy()
+        This is the one step from profile rows to impact-model inputs (pre-trade and the planner both
+        call it, through :func:`impact_inputs`).
 
-        return cls(
-            price_px=col("price_px"),
-            adv_shares=col("adv_shares"),
-            volatility_daily_frac=col("volatility_daily_frac"),
-            spread_bps=col(spread_column),
-            shares_outstanding=col("shares_outstanding"),
-            market_cap_usd=col("market_cap_usd"),
-        )
+        Parameters
+        ----------
+        frame : polars.DataFrame
+            Profile rows aligned with the orders (missing columns are NaN).
+        spread : ``"spread"``, ``"quoted"``, ``"effective"``, ``"max"`` or ``"none"``
+            Which spread feeds the half-spread term (``impact.half_spread_from``): the best available
+            ``spread_bps``, the quoted or effective spread, the larger of the two, or none (0: the caller
+            prices the spread itself, as the planner does tranche by tranche). A missing quoted or
+            effective spread falls back to ``spread_bps``.
+        volume : ``"adv"`` or ``"mdv"``
+            Daily volume of the models: ADV, or the median daily volume where it is positive (else ADV)
+            (``planner.volume_basis``).
+        """
+        return impact_inputs(frame, spread=spread, volume=volume).profile
+
+
+def _column(frame, name: str) -> np.ndarray:
+    import polars as pl
+
+    if name not in frame.columns:
+        return np.full(frame.height, np.nan)
+    return frame.get_column(name).cast(pl.Float64, strict=False).fill_null(float("nan")).to_numpy()
+
+
+@dataclass(frozen=True)
+class ImpactInputs:
+    """Impact-model inputs of a batch of orders, from their profile rows (see :func:`impact_inputs`).
+
+    Attributes
+    ----------
+    profile : Profile
+        Price, daily volume, volatility, spread, shares outstanding and market cap, one per order.
+    symbols : ndarray of object
+        The orders' symbols (for per-symbol parameter overrides).
+    spread_fallback : ndarray of bool
+        The configured spread (quoted, effective) was missing and ``spread_bps`` was used.
+    """
+
+    profile: Profile
+    symbols: np.ndarray
+    spread_fallback: np.ndarray
+
+    def cap_band(self, bands_usd: dict) -> np.ndarray:
+        """Market-cap band of every order (``bars.market_cap_bands_usd``; :func:`liqcost.models.params.cap_band`)."""
+        from liqcost.models.params import cap_band
+
+        return cap_band(self.profile.market_cap_usd, bands_usd)
+
+
+def impact_inputs(frame, *, spread: str = "spread", volume: str = "adv") -> ImpactInputs:
+    """The one step from profile rows to impact-model inputs, shared by pre-trade and the planner.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        One profile row per order (``schema.PROFILE`` names; absent columns are NaN).
+    spread, volume : str
+        See :meth:`Profile.from_frame`.
+
+    Returns
+    -------
+    ImpactInputs
+
+    Notes
+    -----
+    The market cap is ``market_cap_usd`` where known, else ``price_px x shares_outstanding`` (NaN when
+    both are unknown); it selects the I-Star parameter set (Kissell 2013) and Almgren et al. (2005)'s
+    turnover.
+    """
+    n = frame.height
+    price = _column(frame, "price_px")
+    adv = _column(frame, "adv_shares")
+    if volume == "mdv":
+        mdv = _column(frame, "mdv_shares")
+        vol = np.where(np.isfinite(mdv) & (mdv > 0), mdv, adv)
+    elif volume == "adv":
+        vol = adv
+    else:
+        raise ValueError(f"volume must be 'adv' or 'mdv', got {volume!r}")
+    best = _column(frame, "spread_bps")
+    if spread == "none":
+        chosen, fallback = np.zeros(n), np.zeros(n, dtype=bool)
+    elif spread in ("spread", "quoted", "effective", "max"):
+        if spread == "max":
+            with np.errstate(invalid="ignore"):
+                sp = np.fmax(_column(frame, "quoted_spread_bps"), _column(frame, "effective_spread_bps"))
+        elif spread == "spread":
+            sp = best
+        else:
+            sp = _column(frame, f"{spread}_spread_bps")
+        fallback = ~np.isfinite(sp) & (spread != "spread")
+        chosen = np.where(np.isfinite(sp), sp, best)
+    else:
+        raise ValueError(f"spread must be spread, quoted, effective, max or none, got {spread!r}")
+    theta = _column(frame, "shares_outstanding")
+    mcap = _column(frame, "market_cap_usd")
+    mcap = np.where(np.isfinite(mcap), mcap, price * theta)
+    symbols = frame.get_column("symbol").to_numpy() if "symbol" in frame.columns else np.full(n, "", dtype=object)
+    prof = Profile(price, vol, _column(frame, "volatility_daily_frac"), chosen, theta, mcap)
+    return ImpactInputs(prof, symbols.astype(object), fallback)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The planner's cost inputs: market impact of the parent order and the half-spread at plan time.
 
-``_impact_bps`` is the planner's single dependency on the impact models (:mod:`liqcost.models.impact`):
+``impact_bps_batch`` is the planner's single dependency on the impact models (:mod:`liqcost.models.impact`),
+through the impact-input step pre-trade uses too (:func:`liqcost.models.impact.impact_inputs`):
 the central model of the pre-trade check (``impact.central``: the square-root law
 ``Y sigma sqrt(Q / V)`` by default, Tóth et al. 2011, PRX 1, eq. 1; or the median of ``impact.models``),
 with the parameters of ``impact.params_file`` and their per-symbol and per-band overrides, over the plan's
@@ -63,11 +64,24 @@ def _impact_bps(qty: float, profile: dict, horizon_days: float, config, params=N
         Temporary plus permanent impact cost of the central model, bps; NaN when volatility or volume is
         unknown, 0 for an empty order. See :func:`impact_bps_batch`.
     """
-    return float(impact_bps_batch([qty], [profile], [horizon_days], config, params)[0])
+    import polars as pl
+
+    return float(impact_bps_batch([qty], pl.DataFrame([profile], infer_schema_length=None), [horizon_days], config, params)[0])
 
 
-def impact_bps_batch(qty, profiles: list, horizon_days, config, params=None) -> np.ndarray:
+def impact_bps_batch(qty, profiles, horizon_days, config, params=None) -> np.ndarray:
     """:func:`_impact_bps` for many orders at once (one call of each model over all of them).
+
+    Parameters
+    ----------
+    qty : array_like
+        Order sizes, shares.
+    profiles : polars.DataFrame
+        One profile row per order; read by :func:`liqcost.models.impact.impact_inputs`, the step pre-trade
+        uses too (spread excluded: the planner prices it tranche by tranche; daily volume per
+        ``planner.volume_basis``).
+    horizon_days : array_like
+        Execution horizons, trading days.
 
     Notes
     -----
@@ -75,8 +89,7 @@ def impact_bps_batch(qty, profiles: list, horizon_days, config, params=None) -> 
     documented in :mod:`liqcost.models.impact`. ``impact.central: median`` takes the median of the models
     in ``impact.models`` order by order.
     """
-    from liqcost.models.impact import Order, Profile, Schedule
-    from liqcost.models.params import cap_band
+    from liqcost.models.impact import Order, Schedule, impact_inputs
 
     q = np.asarray(qty, dtype=np.float64)
     n = q.size
@@ -84,30 +97,16 @@ def impact_bps_batch(qty, profiles: list, horizon_days, config, params=None) -> 
         return np.zeros(0)
     params = params if params is not None else impact_params(config)
     ic = config.impact
-
-    def num(p, key):
-        x = p.get(key)
-        try:
-            x = float(x)
-        except (TypeError, ValueError):
-            return float("nan")
-        return x if math.isfinite(x) else float("nan")
-
-    price = np.array([num(p, "price_px") for p in profiles])
-    sigma = np.array([num(p, "volatility_daily_frac") for p in profiles])
-    vol = np.array([daily_volume(p, config) for p in profiles])
-    theta = np.array([num(p, "shares_outstanding") for p in profiles])
-    mcap = np.array([num(p, "market_cap_usd") for p in profiles])
-    mcap = np.where(np.isfinite(mcap), mcap, price * theta)
-    symbols = np.array([p.get("symbol", "") for p in profiles], dtype=object)
+    inputs = impact_inputs(profiles, spread="none", volume=config.planner.volume_basis)
+    prof = inputs.profile
     names = list(ic.models) if ic.central == "median" else [ic.central]
-    models = params.build(names, symbols, cap_band(mcap, config.bars.market_cap_bands_usd))
-    prof = Profile(price, vol, sigma, np.zeros(n), theta, mcap)
+    models = params.build(names, inputs.symbols, inputs.cap_band(config.bars.market_cap_bands_usd))
     sched = Schedule(duration_days=np.maximum(np.asarray(horizon_days, dtype=np.float64), 1e-6))
     order = Order(q)
     values = np.vstack([models[m].cost_bps(order, prof, sched).impact_bps for m in names])
     with np.errstate(all="ignore"):
         out = np.nanmedian(values, axis=0) if ic.central == "median" else values[0]
+    sigma, vol = prof.volatility_daily_frac, prof.adv_shares
     ok = np.isfinite(sigma) & np.isfinite(vol) & (vol > 0)
     out = np.where(ok, out, np.nan)
     return np.where(q > 0, out, 0.0)

@@ -31,80 +31,140 @@ import datetime as dt
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from liqcost.errors import DataQualityWarning, NoDataError, OrderError
 from liqcost.planner import costs as _costs
+from liqcost.planner.horizon import Search, Terms
 from liqcost.planner.limits import choose_rules, limit_ticks_np, reference_quote, rule_code
-from liqcost.planner.schedule import Infeasible, allocate, build_grid, infeasible_message
+from liqcost.planner.schedule import Infeasible, allocate
 from liqcost.planner.trajectory import target_schedule
+from liqcost.result import Problem, Result
+from liqcost.schema import PLAN_SUMMARY, TRANCHES
 
 __all__ = ["PLAN_COLUMNS", "SUMMARY_COLUMNS", "PlanResult", "plan"]
 
 NS = 1_000_000_000
-MAX_SEARCH_DAYS = 252
-# when the finest windows cannot hold an order: longer regular windows (in profile intervals), then the
-# windows that lose the least capacity to lot rounding
-_COARSER = (2, 3, 4, 6, 1000, "max_lots")
+#: the tranche table's columns (``schema.TRANCHES``) and the per-order summary's (``schema.PLAN_SUMMARY``)
+PLAN_COLUMNS = TRANCHES.names
+SUMMARY_COLUMNS = PLAN_SUMMARY.names
 
-PLAN_COLUMNS = [
-    "order_id", "symbol", "side", "tranche", "day", "date", "window_start", "window_end", "qty_shares",
-    "cum_qty_shares", "limit_rule", "limit_price_px", "ref_bid_px", "ref_ask_px", "expected_volume_shares",
-    "participation_frac", "fill_prob_frac", "expected_fill_frac", "expected_participation_frac", "carry_in_shares",
-    "expected_cost_bps", "impact_bps",
-]
-SUMMARY_COLUMNS = [
-    "order_id", "symbol", "side", "qty_shares", "pct_of_daily_volume_frac", "schedule", "start", "end", "n_tranches",
-    "expected_days", "expected_cost_bps", "cost_p05_bps", "cost_p95_bps", "risk_bps", "timing_risk_bps",
-    "fill_risk_bps", "impact_bps", "spread_cost_bps", "cross_now_cost_bps", "expected_cross_at_end_shares",
-    "max_participation_frac", "daily_volume_shares", "half_spread_bps", "ac_half_life_days", "unfilled", "fill_model",
-    "status",
-]
+# the terminal's view: key columns, windows as local HH:MM (every column stays in csv/json/parquet)
+_TERMINAL_TRANCHES = ["order_id", "tranche", "day", "window", "qty_shares", "limit_rule", "limit_price_px",
+                      "participation_frac", "fill_prob_frac", "expected_fill_frac", "expected_participation_frac",
+                      "expected_cost_bps"]
+_TERMINAL_SUMMARY = ["order_id", "symbol", "side", "qty_shares", "order_daily_volume_frac", "schedule", "n_tranches",
+                     "expected_days", "expected_cost_bps", "cost_p05_bps", "cost_p95_bps", "risk_bps", "impact_bps",
+                     "spread_cost_bps", "cross_now_cost_bps", "expected_cross_at_end_shares", "status"]
+_TERMINAL_FILL = ["symbol", "rule", "window_minutes", "fill_prob_frac", "fill_prob_se", "fill_prob_hazard_frac", "n_obs",
+                  "drift_unfilled_bps"]
 
 
 @dataclass(frozen=True)
-class PlanResult:
-    """A plan: one row per tranche and one summary row per order.
+class PlanResult(Result):
+    """A plan: one row per tranche and one summary row per order (the :class:`~liqcost.result.Result` protocol).
 
     Attributes
     ----------
     tranches : polars.DataFrame
-        Columns :data:`PLAN_COLUMNS`: ``side`` is ``buy``/``sell``; ``window_start``/``window_end`` are in the
+        ``schema.TRANCHES``: ``side`` is ``buy``/``sell``; ``window_start``/``window_end`` are in the
         exchange's time zone; ``limit_price_px`` is the rule's price against the reference quote at plan time
         (re-peg it to the quote when the window opens); ``participation_frac`` is planned shares over the
         window's expected volume, ``expected_participation_frac`` the expected executed shares (carried
         shares included) over it; ``fill_prob_frac`` is the probability that the tranche fills completely in
         its window, ``expected_fill_frac`` its expected filled fraction; ``expected_cost_bps`` is per planned
         share, impact included.
-    summary : polars.DataFrame
-        Columns :data:`SUMMARY_COLUMNS`, one row per order; ``status`` is ``planned`` or, with
-        ``errors="report"``, why the order could not be planned.
+    order_summary : polars.DataFrame
+        ``schema.PLAN_SUMMARY``, one row per order; ``status`` is ``planned`` or, with ``errors="report"``,
+        why the order could not be planned.
     fill_models : dict
         The fill models used, by symbol.
     notes : tuple of str
         What the planner assumed or could not do (shown by the command line).
+    errors : polars.DataFrame
+        Orders refused before planning (``schema.ORDER_PROBLEMS``: bad rows, names without a profile).
+    source : str
+        Where the orders came from, for the problems' messages.
     """
 
-    tranches: object
-    summary: object
+    title: ClassVar[str] = "plan"
+
+    tranches: object = None
+    order_summary: object = None
     fill_models: dict = field(default_factory=dict, repr=False)
     notes: tuple = ()
+    errors: object = None
+    source: str = "orders"
 
-    def tables(self) -> dict:
-        """``{"plan": tranches, "summary": summary}`` for :func:`liqcost.cli.output.emit`."""
-        return {"plan": self.tranches, "summary": self.summary}
+    @property
+    def problems(self) -> tuple:
+        """One :class:`~liqcost.result.Problem` per order refused before planning."""
+        from liqcost.inputs import order_where
+
+        if self.errors is None:
+            return ()
+        return tuple(Problem("order_rejected", order_where(self.source, r["row"], r["order_id"]), r["reason"])
+                     for r in self.errors.iter_rows(named=True))
+
+    def summary(self):
+        """One row per order (``schema.PLAN_SUMMARY``)."""
+        return self.order_summary
+
+    def fill_table(self):
+        """The fill-probability curves of the fitted models (empty without ticks)."""
+        import polars as pl
+
+        fills = [m.table() for m in self.fill_models.values()]
+        if not fills:
+            return pl.DataFrame({"symbol": []}, schema={"symbol": pl.String})
+        return pl.concat(fills, how="diagonal_relaxed")
+
+    def tables(self, which: str = "both") -> dict:
+        """``plan`` (tranches), ``summary`` and ``fill``: ``which`` is ``both`` (plan and summary), ``plan``,
+        ``summary``, ``fill`` or ``all``."""
+        out = {}
+        if which in ("both", "plan", "all"):
+            out["plan"] = self.tranches
+        if which in ("both", "summary", "all"):
+            out["summary"] = self.order_summary
+        if which in ("fill", "all"):
+            out["fill"] = self.fill_table()
+        return out
+
+    def display_tables(self, which: str = "both") -> dict:
+        """The tables as a terminal shows them: key columns, windows as local ``MM-DD HH:MM-HH:MM``, rounded."""
+        import polars as pl
+
+        out = {}
+        for name, frame in self.tables(which).items():
+            if name == "plan" and frame.height:
+                f = frame.with_columns(
+                    (pl.col("date").dt.strftime("%m-%d ") + pl.col("window_start").dt.strftime("%H:%M") + pl.lit("-")
+                     + pl.col("window_end").dt.strftime("%H:%M")).alias("window"))
+                out[name] = f.select(_TERMINAL_TRANCHES).with_columns(
+                    pl.col("participation_frac", "fill_prob_frac", "expected_fill_frac", "expected_participation_frac").round(3),
+                    pl.col("expected_cost_bps").round(1))
+            elif name == "summary" and frame.height:
+                out[name] = frame.select(_TERMINAL_SUMMARY).with_columns(pl.col(pl.Float64).round(2))
+            elif name == "fill" and frame.height:
+                out[name] = frame.filter(pl.col("stratum") == "all").select(_TERMINAL_FILL).with_columns(
+                    pl.col(pl.Float64).round(3))
+            else:
+                out[name] = frame
+        return out
 
     def summary_text(self) -> str:
         """One paragraph per order, for a human."""
         out = []
-        for r in self.summary.iter_rows(named=True):
+        for r in self.order_summary.iter_rows(named=True):
             if r["status"] != "planned":
                 out.append(f"{r['order_id']}: not planned: {r['status']}")
                 continue
             out.append(
-                f"{r['order_id']}: {r['side']} {r['qty_shares']:,.0f} {r['symbol']} ({r['pct_of_daily_volume_frac']:.0%} of a day's "
-                f"volume) in {r['n_tranches']} tranches over {r['expected_days']} day(s), {r['schedule']}: expected cost "
+                f"{r['order_id']}: {r['side']} {r['qty_shares']:,.0f} {r['symbol']} ({r['order_daily_volume_frac']:.0%} of a "
+                f"day's volume) in {r['n_tranches']} tranches over {r['expected_days']} day(s), {r['schedule']}: expected cost "
                 f"{r['expected_cost_bps']:.1f} bps (90% band {r['cost_p05_bps']:.1f} to {r['cost_p95_bps']:.1f}; crossing "
                 f"now {r['cross_now_cost_bps']:.1f} bps)."
             )
@@ -114,32 +174,18 @@ class PlanResult:
 # ------------------------------------------------------------------------------------------ inputs
 
 
-def _orders_list(orders) -> list[dict]:
-    import polars as pl
-
-    if isinstance(orders, dict):
-        rows = [orders]
-    elif isinstance(orders, pl.DataFrame):
-        rows = orders.to_dicts()
-    else:
-        rows = list(orders)
-    out = []
-    for i, r in enumerate(rows, 1):
-        r = dict(r)
-        r.setdefault("order_id", f"{r.get('symbol', 'order')}-{i}")
-        out.append(r)
-    return out
-
-
 def _profiles(profile) -> dict:
+    """Profile rows by symbol (a frame, one row as a dict, or a dict of rows by symbol)."""
     import polars as pl
+
+    from liqcost.inputs import normalize_profiles
 
     if isinstance(profile, dict) and "symbol" in profile and not isinstance(profile.get("symbol"), (list, tuple)):
         return {profile["symbol"]: profile}
     if isinstance(profile, dict):
         return dict(profile)
-    if isinstance(profile, pl.DataFrame):
-        return {r["symbol"]: r for r in profile.to_dicts()}
+    if isinstance(profile, (pl.DataFrame, pl.LazyFrame)):
+        return {r["symbol"]: r for r in normalize_profiles(profile).to_dicts()}
     raise TypeError("profile must be a polars DataFrame of profile rows or a dict")
 
 
@@ -155,9 +201,34 @@ def _ts_ns(value) -> int | None:
     raise OrderError(f"cannot read the time {value!r}; give a datetime with a time zone.")
 
 
+def _fmt_local(ns: int, tz) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ns / NS, tz)
+
+
+@dataclass
+class _Context:
+    """What every order of one plan call shares (nothing of it outlives the call)."""
+
+    config: object
+    kind: str
+    start: object
+    quotes: dict
+    models: dict
+    tz: object
+    search: Search
+    notes: list = field(default_factory=list)
+    starts: dict = field(default_factory=dict)
+
+    def default_start_ns(self, prof: dict) -> int:
+        """The first session open after the profile's as-of date, or ``start`` (a date means its open)."""
+        key = (prof.get("symbol"), self.start.isoformat() if isinstance(self.start, dt.date) else self.start)
+        if key not in self.starts:
+            self.starts[key] = _default_start_ns(prof, self.config, self.start)
+        return self.starts[key]
+
+
 def _default_start_ns(profile: dict, config, start) -> int:
-    """The first session open after the profile's as-of date (or the given start: a date means its open)."""
-    from liqcost.models.fill_prob import session_bounds_ns
+    from liqcost.calendar import session_bounds_ns
     from liqcost.planner.schedule import trading_days
 
     if isinstance(start, dt.datetime):
@@ -174,30 +245,28 @@ def _default_start_ns(profile: dict, config, start) -> int:
     return int(session_bounds_ns([first], config.session)[0][0])
 
 
-def _fmt_local(ns: int, tz) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ns / NS, tz)
-
-
 # ----------------------------------------------------------------------------------------- planning
 
 
 def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: dict | None = None,
-         schedule: str | None = None, errors: str = "raise") -> PlanResult:
+         schedule: str | None = None, errors: str = "raise", no_profile: dict | None = None,
+         source: str = "orders") -> PlanResult:
     """Plan limit-order tranches for one or more orders.
 
     Parameters
     ----------
-    orders : polars.DataFrame, dict or list of dict
-        Rows of :data:`liqcost.schema.ORDERS`: ``order_id, symbol, side (+1/-1), qty`` and optionally
-        ``start, end`` (datetimes with a time zone, or ns UTC), ``max_participation``, ``urgency``
-        (Almgren-Chriss lambda, per currency), ``limit_price``.
+    orders : polars.DataFrame, LazyFrame, dict, list of dict or liqcost.inputs.OrderCheck
+        Rows of :data:`liqcost.schema.ORDERS`, read by :func:`liqcost.inputs.normalize_orders` (the rules
+        every command shares; an ``OrderCheck`` is taken as already read): ``order_id, symbol, side (buy/sell or +1/-1), qty`` and optionally ``start,
+        end`` (datetimes with a time zone, or ns UTC), ``max_participation``, ``urgency`` (Almgren-Chriss
+        lambda, per currency), ``limit_price``.
     profile : polars.DataFrame or dict
         Liquidity profile rows (:data:`liqcost.schema.PROFILE`) of the orders' symbols.
     fill_model : FillModel, dict of FillModel, or None
         Fill-probability model per symbol (:func:`liqcost.models.fill_prob.fit_fill_model`). Without one, a
         symbol's tranches are marketable limits (``cross``) only.
     config : liqcost.config.Config, optional
-        ``planner``, ``impact``, ``session``, ``measures`` sections (defaults when None).
+        ``planner``, ``impact``, ``session``, ``measures``, ``orders`` sections (defaults when None).
     start : datetime.date or datetime.datetime, optional
         Start of orders without their own ``start`` (a date means its session open). Default: the first
         session after the profile's ``asof_date``.
@@ -206,9 +275,12 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
     schedule : str, optional
         Overrides ``planner.schedule``.
     errors : ``"raise"`` or ``"report"``
-        What an order that cannot be planned does: raise its :class:`~liqcost.errors.OrderError`, or get
-        a summary row whose ``status`` is the error's message (and no tranche) while the other orders are
-        planned (a basket).
+        What an order that cannot be planned does: raise its error, or get a summary row whose ``status``
+        says why (and no tranche) while the other orders are planned (a basket).
+    no_profile : dict of str to str, optional
+        Why a symbol has no profile (``unknown symbol 'X' ...``), for the orders in it.
+    source : str
+        Where the orders came from, for messages.
 
     Returns
     -------
@@ -217,237 +289,167 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
     Raises
     ------
     OrderError
-        A bad order (size, side, unknown symbol) or one the caps cannot hold within the horizon (the
-        message gives the smallest horizon in days, or cap, that would work).
+        A refused order (size, side ...) or one the caps cannot hold within the horizon (the message gives
+        the smallest horizon in days, or cap, that would work).
     NoDataError
-        A symbol without a usable profile (no volume).
+        A symbol without a profile, or whose profile has no volume.
     """
-    import polars as pl
-
-    from liqcost.config import Config
-
-    config = config or Config()
-    pc = config.planner
-    kind = schedule or pc.schedule
-    profiles = _profiles(profile)
-    models = fill_model if isinstance(fill_model, dict) else ({} if fill_model is None else {fill_model.symbol: fill_model})
-    rows, summaries, notes = [], [], []
-    used: dict[str, list] = {}  # symbol -> [(start_ns, end_ns, shares)] of orders planned before
     from zoneinfo import ZoneInfo
 
-    tz = ZoneInfo(config.session.timezone)
-    seen_sides: dict[str, set] = {}
+    from liqcost.config import Config
+    from liqcost.inputs import OrderCheck, normalize_orders, order_where
+
+    config = config or Config()
     if errors not in ("raise", "report"):
         raise ValueError("errors must be 'raise' or 'report'")
-    cache: dict = {}
-    _USED_MEMO.clear()
-    planned, slots = [], []  # slots: per order, an index into planned or a failed summary row
-    for order in _orders_list(orders):
+    check = orders if isinstance(orders, OrderCheck) else normalize_orders(orders, source=source,
+                                                                            fractional=config.orders.fractional_shares)
+    source = check.source
+    if errors == "raise" and check.problems.height:
+        r = check.problems.row(0, named=True)
+        raise OrderError(f"{order_where(source, r['row'], r['order_id'])}: {r['reason']}.")
+    profiles = _profiles(profile)
+    models = fill_model if isinstance(fill_model, dict) else ({} if fill_model is None else {fill_model.symbol: fill_model})
+    ctx = _Context(config, schedule or config.planner.schedule, start, quotes or {}, models,
+                   ZoneInfo(config.session.timezone), Search(config), list(check.notes))
+    refused = {r["row"]: r for r in check.problems.iter_rows(named=True)}
+    rows = _order_rows(check.orders)
+    no_profile = no_profile or {}
+    planned, slots, seen_sides, error_rows = [], [], {}, []
+    for row_no in sorted(set(refused) | set(rows)):
+        if row_no in refused:
+            r = refused[row_no]
+            slots.append(_failed_summary(r, None, ctx, f"order {r['order_id']}: {r['reason']}."))
+            error_rows.append(r)
+            continue
+        order = rows[row_no]
         try:
-            res = _plan_one(order, profiles, models, config, kind, start, quotes or {}, used, tz, notes, cache)
+            res = _plan_one(order, profiles, ctx, no_profile)
         except (OrderError, NoDataError) as exc:
             if errors == "raise":
                 raise
-            notes.append(exc.message)
-            slots.append(_failed_row(order, kind, pc, exc.message))
+            slots.append(_failed_summary(order, order, ctx, exc.message))
+            if isinstance(exc, NoDataError):  # no usable profile: the order is refused (a problem of the run)
+                error_rows.append({"row": row_no, "order_id": order["order_id"], "symbol": order["symbol"],
+                                   "column": "symbol", "reason": _without_prefix(exc.message, order["order_id"])})
+            else:  # the caps cannot hold it: an outcome of planning, said in its status and a note
+                ctx.notes.append(exc.message)
             continue
-        sym = order["symbol"]
-        seen_sides.setdefault(sym, set()).add(int(order["side"]))
+        seen_sides.setdefault(order["symbol"], set()).add(int(order["side"]))
         slots.append(len(planned))
         planned.append(res)
-    done_rows, done_summaries = _finish(planned, config, _costs.impact_params(config) if planned else None)
-    rows.extend(done_rows)
-    for slot in slots:
-        summaries.append(done_summaries[slot] if isinstance(slot, int) else slot)
+    _finish(planned, config)
     for sym, sides in seen_sides.items():
         if len(sides) > 1:
             msg = f"{sym}: orders on both sides of the same name; they are planned independently and would trade with each other."
             warnings.warn(msg, DataQualityWarning, stacklevel=2)
-            notes.append(msg)
-    tz_name = config.session.timezone
-    ts_type = pl.Datetime("us", tz_name)
-    plan_schema = {
-        "order_id": pl.String, "symbol": pl.String, "side": pl.String, "tranche": pl.Int64, "day": pl.Int64,
-        "date": pl.Date, "window_start": ts_type, "window_end": ts_type, "qty_shares": pl.Int64, "cum_qty_shares": pl.Int64,
-        "limit_rule": pl.String, "limit_price_px": pl.Float64, "ref_bid_px": pl.Float64, "ref_ask_px": pl.Float64,
-        "expected_volume_shares": pl.Float64, "participation_frac": pl.Float64, "fill_prob_frac": pl.Float64,
-        "expected_fill_frac": pl.Float64, "expected_participation_frac": pl.Float64, "carry_in_shares": pl.Float64,
-        "expected_cost_bps": pl.Float64, "impact_bps": pl.Float64,
-    }
-    tranches = pl.DataFrame(rows, schema=plan_schema, orient="row") if rows else pl.DataFrame(schema=plan_schema)
-    sum_schema = {
-        "order_id": pl.String, "symbol": pl.String, "side": pl.String, "qty_shares": pl.Int64,
-        "pct_of_daily_volume_frac": pl.Float64, "schedule": pl.String, "start": ts_type, "end": ts_type,
-        "n_tranches": pl.Int64, "expected_days": pl.Int64, "expected_cost_bps": pl.Float64, "cost_p05_bps": pl.Float64,
-        "cost_p95_bps": pl.Float64, "risk_bps": pl.Float64, "timing_risk_bps": pl.Float64, "fill_risk_bps": pl.Float64,
-        "impact_bps": pl.Float64, "spread_cost_bps": pl.Float64, "cross_now_cost_bps": pl.Float64,
-        "expected_cross_at_end_shares": pl.Float64, "max_participation_frac": pl.Float64, "daily_volume_shares": pl.Float64,
-        "half_spread_bps": pl.Float64, "ac_half_life_days": pl.Float64, "unfilled": pl.String, "fill_model": pl.String,
-        "status": pl.String,
-    }
-    summary = pl.DataFrame(summaries, schema=sum_schema, orient="row")
-    return PlanResult(tranches, summary, {s: models[s] for s in seen_sides if s in models}, tuple(dict.fromkeys(notes)))
+            ctx.notes.append(msg)
+    summaries = [planned[s].summary if isinstance(s, int) else s for s in slots]
+    return PlanResult(
+        tranches=_frame([p.tranches for p in planned], TRANCHES, config.session.timezone),
+        order_summary=_frame([{k: [v] for k, v in s.items()} for s in summaries], PLAN_SUMMARY, config.session.timezone),
+        fill_models={s: models[s] for s in seen_sides if s in models},
+        notes=tuple(dict.fromkeys(ctx.notes)),
+        errors=_problems_frame(error_rows),
+        source=source,
+    )
 
 
-def _failed_row(order: dict, kind: str, pc, message: str) -> tuple:
-    side = order.get("side")
-    qty = order.get("qty")
-    try:
-        qty_i = round(float(qty))
-    except (TypeError, ValueError):
-        qty_i = None
-    nan = float("nan")
-    return (str(order.get("order_id")), order.get("symbol"), "buy" if side == 1 else ("sell" if side == -1 else None), qty_i,
-            nan, kind, None, None, 0, 0, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, pc.unfilled,
-            None, message)
+def _order_rows(clean) -> dict:
+    """Normalised orders by input row, as plain dicts (times as ns UTC, exact)."""
+    import polars as pl
+
+    times = [pl.col(c).dt.epoch("ns") for c in ("start", "end") if c in clean.columns]
+    frame = clean.with_columns(times) if times else clean
+    return {r["row"]: r for r in frame.to_dicts()}
 
 
-def _grid(cache: dict, prof, config, start_ns, n_days=None, end_ns=None, coarse=None, group=1):
-    """build_grid memoised within one plan() call (orders in the same name share their grids; grids are
-    never modified)."""
-    key = (prof.get("symbol"), id(prof), start_ns, n_days, end_ns, coarse, group)
-    g = cache.get(key)
-    if g is None:
-        g = cache[key] = build_grid(prof, config, start_ns, n_days=n_days, end_ns=end_ns, coarse=coarse, group=group)
-    return g
+def _without_prefix(message: str, order_id) -> str:
+    return message.removeprefix(f"order {order_id}: ").removesuffix(".")
 
 
-def _build_option(cache, prof, config, start_ns, end_ns, n_days, option, coarse):
-    kw = {"coarse": coarse} if option == "max_lots" else {"group": option}
-    if end_ns is not None:
-        return _grid(cache, prof, config, start_ns, end_ns=end_ns, **kw)
-    return _grid(cache, prof, config, start_ns, n_days=n_days, **kw)
+def _problems_frame(rows: list):
+    import polars as pl
+
+    from liqcost.schema import ORDER_PROBLEMS
+
+    schema = ORDER_PROBLEMS.polars_schema()
+    return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
-_USED_MEMO: dict = {}
+def _frame(parts: list[dict], contract, tz: str):
+    """One table from per-order column dicts, in the contract's columns and dtypes."""
+    import polars as pl
+
+    schema = contract.polars_schema(tz=tz)
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    data = {c: [v for p in parts for v in p[c]] for c in contract.names}
+    return pl.DataFrame(data, schema=schema)
 
 
-def _used_on(grid, used: list) -> np.ndarray:
-    """``_used_shares`` for a grid, updated incrementally as orders in the name add tranches (memoised
-    within one plan call; grids are cached and never modified)."""
-    if not used:
-        return np.zeros(grid.size)
-    key = (id(grid), id(used))
-    entry = _USED_MEMO.get(key)
-    if entry is None or entry[2] is not grid:
-        entry = _USED_MEMO[key] = [0, np.zeros(grid.size), grid]
-    if entry[0] < len(used):
-        entry[1] = entry[1] + _used_shares(used[entry[0]:], grid.start_ns, grid.end_ns)
-        entry[0] = len(used)
-    return entry[1]
+def _failed_summary(order: dict, planned_order, ctx: _Context, message: str) -> dict:
+    """The summary row of an order that was not planned: its id, what is known of it, and why."""
+    side = planned_order.get("side") if planned_order else None
+    qty = planned_order.get("qty") if planned_order else None
+    qty_i = round(qty) if isinstance(qty, float) and math.isfinite(qty) and abs(qty) <= 2**53 else None
+    row = {c: (float("nan") if t == "f64" else None) for c, t in ((c.name, c.dtype) for c in PLAN_SUMMARY.columns)}
+    row.update(order_id=str(order.get("order_id")), symbol=order.get("symbol"),
+               side="buy" if side == 1 else ("sell" if side == -1 else None), qty_shares=qty_i, schedule=ctx.kind,
+               n_tranches=0, expected_days=0, unfilled=ctx.config.planner.unfilled, fill_model=None, status=message)
+    return row
 
 
-def _used_shares(used: list, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
-    """Shares other orders of the name already take in each window (pro rata to time overlap)."""
-    if not used:
-        return np.zeros(start_ns.size)
-    u = np.asarray(used, dtype=np.float64)  # [U, 3]: start, end, shares
-    us, ue, uq = u[:, 0], u[:, 1], u[:, 2]
-    s = start_ns.astype(np.float64)[:, None]
-    e = end_ns.astype(np.float64)[:, None]
-    length = ue - us
-    ov = np.clip(np.minimum(e, ue[None, :]) - np.maximum(s, us[None, :]), 0.0, None)
-    timed = np.where(length[None, :] > 0, uq[None, :] * ov / np.where(length > 0, length, 1.0)[None, :], 0.0)
-    instant = np.where((length[None, :] <= 0) & (s == us[None, :]) & (e == ue[None, :]), uq[None, :], 0.0)
-    return (timed + instant).sum(axis=1)
+@dataclass
+class _Planned:
+    """One planned order: its tranche columns and summary by name, and what :func:`_finish` needs."""
+
+    tranches: dict
+    summary: dict
+    qty: int
+    profile: dict
+    days: int
+    q: np.ndarray
+    spread_part: np.ndarray
 
 
-def _caps(grid, cap_frac: float, day_cap_frac: float, max_tranche, used: list):
-    volume = grid.volume
-    u = _used_on(grid, used)
-    cap = cap_frac * volume - u
-    if max_tranche is not None:
-        cap = np.minimum(cap, max_tranche)
-    used_day = np.bincount(grid.day, weights=u, minlength=len(grid.dates)) if grid.size else np.zeros(len(grid.dates))
-    day_cap = day_cap_frac * grid.day_volume - used_day
-    return np.maximum(cap, 0.0), np.maximum(day_cap, 0.0)
+def _plan_one(order: dict, profiles: dict, ctx: _Context, no_profile: dict) -> _Planned:
+    """Window grid, trajectory, lots, limit prices and outcome of one order (impact added by :func:`_finish`)."""
+    prof = _profile_for(order, profiles, no_profile)
+    terms, lam, rate = _terms(order, prof, ctx)
+    hz = ctx.search.choose(prof, terms)
+    shares, half_life = _shares(terms, prof, hz, ctx, lam, rate)
+    sel = np.flatnonzero(shares > 0)
+    ctx.search.usage.add(terms.symbol, hz.grid.start_ns[sel], hz.grid.end_ns[sel], shares[sel])
+    lim = _limits(order, prof, hz, shares, sel, ctx)
+    return _outcome(order, terms, prof, hz, shares, sel, lim, half_life, ctx)
 
 
-def _day_capacity(grid, cap_frac, day_cap_frac, pc, used) -> np.ndarray:
-    """Round lots each day of the grid can take (additive over days)."""
-    from liqcost.planner.schedule import capacity_by_day
-
-    if grid.size == 0:
-        return np.zeros(len(grid.dates), dtype=np.int64)
-    cap, dcap = _caps(grid, cap_frac, day_cap_frac, pc.max_tranche_shares, used)
-    return capacity_by_day(cap, grid.day, dcap, pc.round_lot_shares, max(pc.min_tranche_shares, 1.0))
-
-
-def _days_needed(grid, qty, cap_frac, day_cap_frac, pc, used) -> int | None:
-    """Fewest leading days of the grid whose caps hold the order (None: not within the grid)."""
-    need = math.ceil(qty / pc.round_lot_shares)
-    cum = np.cumsum(_day_capacity(grid, cap_frac, day_cap_frac, pc, used))
-    idx = np.flatnonzero(cum >= need)
-    return int(idx[0]) + 1 if idx.size else None
-
-
-def _feasible(grid, qty, cap_frac, day_cap_frac, pc, used) -> bool:
-    return _days_needed(grid, qty, cap_frac, day_cap_frac, pc, used) is not None
-
-
-def _remedies(prof, config, start_ns, qty, days, cap_frac, day_cap_frac, pc, used, end_ns):
-    """Smallest number of days at the caps, and smallest cap within the horizon, that hold the order
-    (with the windows that lose the least capacity to lot rounding)."""
-    from liqcost.planner.schedule import capacity_lots
-
-    lot, mt = pc.round_lot_shares, max(pc.min_tranche_shares, 1.0)
-
-    def grid_for(cap, n_days=None):
-        if end_ns is not None:
-            return build_grid(prof, config, start_ns, end_ns=end_ns, coarse=(cap, lot, mt))
-        return build_grid(prof, config, start_ns, n_days=n_days, coarse=(cap, lot, mt))
-
-    min_days = None
-    if end_ns is None:
-        long = grid_for(cap_frac, MAX_SEARCH_DAYS)
-        min_days = _days_needed(long, qty, cap_frac, day_cap_frac, pc, used)
-    scale = max(day_cap_frac / cap_frac, 1e-9)
-    min_cap = None
-    if _feasible(grid_for(1.0, days), qty, 1.0, min(1.0, scale), pc, used):
-        lo, hi = cap_frac, 1.0
-        for _ in range(30):
-            mid = 0.5 * (lo + hi)
-            if _feasible(grid_for(mid, days), qty, mid, min(1.0, mid * scale), pc, used):
-                hi = mid
-            else:
-                lo = mid
-        min_cap = hi
-    grid = grid_for(cap_frac, days)
-    cap, dcap = _caps(grid, cap_frac, day_cap_frac, pc.max_tranche_shares, used)
-    capacity = capacity_lots(cap, grid.day, dcap, lot, mt) * lot
-    return min_days, min_cap, float(capacity), grid
-
-
-def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symbol, tz, notes, cache):
-    pc = config.planner
-    oid = str(order.get("order_id"))
-    sym = order.get("symbol")
-    if sym not in profiles:
+def _profile_for(order: dict, profiles: dict, no_profile: dict) -> dict:
+    sym = order["symbol"]
+    if sym in profiles:
+        return profiles[sym]
+    reason = no_profile.get(sym)
+    if reason is None:
         known = ", ".join(sorted(profiles)[:20]) or "none"
-        raise OrderError(f"order {oid}: no liquidity profile for symbol {sym!r}; profiles: {known}.")
-    prof = profiles[sym]
-    side = order.get("side")
-    if side not in (1, -1):
-        raise OrderError(f"order {oid}: side must be buy (+1) or sell (-1), got {side!r}.")
-    qty_raw = order.get("qty")
-    if qty_raw is None or not (float(qty_raw) > 0) or not math.isfinite(float(qty_raw)):
-        raise OrderError(f"order {oid}: quantity must be a positive number of shares, got {qty_raw!r}.")
-    qty = round(float(qty_raw))
-    if abs(qty - float(qty_raw)) > 1e-6:
-        raise OrderError(f"order {oid}: quantity {qty_raw} is not a whole number of shares.")
-    day_vol = _costs.daily_volume(prof, config)
+        reason = f"no liquidity profile for symbol {sym!r}; profiles: {known}"
+    raise NoDataError(f"order {order['order_id']}: {reason}.")
+
+
+def _terms(order: dict, prof: dict, ctx: _Context) -> tuple[Terms, float, float | None]:
+    """The order's caps, start and end; its urgency and, for ``pov``, its rate."""
+    pc = ctx.config.planner
+    oid, sym = str(order["order_id"]), order["symbol"]
+    day_vol = _costs.daily_volume(prof, ctx.config)
     if not math.isfinite(day_vol) or day_vol <= 0:
         raise NoDataError(f"{sym}: the profile has no expected volume ({pc.volume_basis} is {day_vol}); nothing can be planned.")
-    cap_frac = order.get("max_participation") or pc.max_participation_frac
-    if not (0 < cap_frac <= 1):
-        raise OrderError(f"order {oid}: max_participation must be in (0, 1], got {cap_frac}.")
-    day_cap_frac = order.get("max_participation") or pc.max_daily_participation_frac
+    own_cap = order.get("max_participation")
+    cap_frac = own_cap or pc.max_participation_frac
+    day_cap_frac = own_cap or pc.max_daily_participation_frac
     lam = order.get("urgency")
-    lam = pc.risk_aversion if lam is None or not math.isfinite(lam) else float(lam)
-    if lam < 0:
-        raise OrderError(f"order {oid}: urgency (risk aversion) must be >= 0, got {lam}.")
+    lam = pc.risk_aversion if lam is None else float(lam)
     rate = None
-    if kind == "pov":
+    if ctx.kind == "pov":
         rate = pc.pov_rate_frac or cap_frac
         if rate > cap_frac:
             raise OrderError(f"order {oid}: the pov rate {rate:.0%} exceeds the participation cap {cap_frac:.0%}.")
@@ -455,114 +457,60 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
         day_cap_frac = min(day_cap_frac, rate)
     start_ns = _ts_ns(order.get("start"))
     if start_ns is None:
-        key = ("start", id(prof), start.isoformat() if isinstance(start, dt.date) else start)
-        if key not in cache:
-            cache[key] = _default_start_ns(prof, config, start)
-        start_ns = cache[key]
+        start_ns = ctx.default_start_ns(prof)
     end_ns = _ts_ns(order.get("end"))
     if end_ns is not None and end_ns <= start_ns:
         raise OrderError(f"order {oid}: end is not after start.")
-    used = used_by_symbol.setdefault(sym, [])
+    qty = round(float(order["qty"]))
+    return Terms(oid, sym, qty, cap_frac, day_cap_frac, start_ns, end_ns), lam, rate
 
-    # ---- horizon: the order's end, planner.days, or the fewest days within the caps; the finest windows
-    # first, then windows that lose the least capacity to lot rounding
-    coarse = (cap_frac, pc.round_lot_shares, max(pc.min_tranche_shares, 1.0))
-    if end_ns is not None:
-        fine = _grid(cache, prof, config, start_ns, end_ns=end_ns)
-        days = len(fine.dates)
-        fixed = True
-    else:
-        days = pc.days or pc.horizon_days
-        fine = _grid(cache, prof, config, start_ns, n_days=days)
-        fixed = pc.days is not None
-    # fewest days (at most the horizon) first, then the finest windows that achieve them
-    grid = None
-    if fixed:
-        if _feasible(fine, qty, cap_frac, day_cap_frac, pc, used):
-            grid = fine
-        else:
-            for option in _COARSER:
-                c = _build_option(cache, prof, config, start_ns, end_ns, days, option, coarse)
-                if _feasible(c, qty, cap_frac, day_cap_frac, pc, used):
-                    grid = c
-                    break
-    else:
-        best_d = _days_needed(fine, qty, cap_frac, day_cap_frac, pc, used)
-        best = fine
-        # no window layout beats the day caps: stop when the fine windows already reach them
-        _, dcap = _caps(fine, cap_frac, day_cap_frac, pc.max_tranche_shares, used)
-        upper = np.cumsum(np.floor(dcap / pc.round_lot_shares + 1e-9))
-        hit = np.flatnonzero(upper >= math.ceil(qty / pc.round_lot_shares))
-        d_upper = int(hit[0]) + 1 if hit.size else None
-        for option in _COARSER:
-            if best_d == 1 or (best_d is not None and best_d == d_upper):
-                break
-            c = _build_option(cache, prof, config, start_ns, None, days, option, coarse)
-            d = _days_needed(c, qty, cap_frac, day_cap_frac, pc, used)
-            if d is not None and (best_d is None or d < best_d):
-                best_d, best = d, c
-        if best_d is not None:
-            grid = best
-            n_keep = best_d
-    if grid is not None and fixed:
-        n_keep = len(grid.dates)
-    if grid is None:
-        min_days, min_cap, capacity, _ = _remedies(prof, config, start_ns, qty, days, cap_frac, day_cap_frac, pc, used, end_ns)
-        extra = ""
-        if used:
-            extra = "Earlier orders in the same name already use part of the capacity."
-        raise OrderError(infeasible_message(oid, sym, qty, days, cap_frac, day_cap_frac, capacity, day_vol, min_days, min_cap,
-                                            extra))
 
-    # caps on the chosen grid (memoised), then its first n_keep days
-    cap, dcap = _caps(grid, cap_frac, day_cap_frac, pc.max_tranche_shares, used)
-    if n_keep < len(grid.dates):
-        keep = grid.day < n_keep
-        grid = grid.head_days(n_keep)
-        cap, dcap = cap[keep], dcap[:n_keep]
-
-    # ---- trajectory
+def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[np.ndarray, float]:
+    """The trajectory on the chosen windows, in whole lots within the caps; and the AC half-life (days)."""
+    pc = ctx.config.planner
+    grid = hz.grid
+    day_vol = _costs.daily_volume(prof, ctx.config)
     price = float(prof.get("price_px") or float("nan"))
     sigma = float(prof.get("volatility_daily_frac") or float("nan"))
     k2 = 0.0
     half_life = float("nan")
-    if kind == "ac":
+    if ctx.kind == "ac":
         v_plan = float(grid.volume.sum())
         if math.isfinite(sigma) and sigma > 0 and math.isfinite(price) and lam > 0:
-            eta = price * config.impact.sqrt_y * sigma * math.sqrt(qty / day_vol) * v_plan / qty
+            eta = price * ctx.config.impact.sqrt_y * sigma * math.sqrt(t.qty / day_vol) * v_plan / t.qty
             k2 = lam * (price * sigma) ** 2 / eta
             half_life = 1.0 / math.sqrt(k2 * day_vol)
         else:
             half_life = math.inf
-    target = target_schedule(kind, float(qty), grid.volume, grid.clock_min, grid.variance_days,
+    target = target_schedule(ctx.kind, float(t.qty), grid.volume, grid.clock_minutes, grid.variance_days,
                              kappa_tilde_sq=k2, rate=rate)
     try:
-        shares = allocate(target, cap, grid.day, dcap, qty, pc.round_lot_shares, pc.min_tranche_shares)
+        shares = allocate(target, hz.cap, grid.day, hz.day_cap, t.qty, pc.round_lot_shares, pc.min_tranche_shares)
     except Infeasible as exc:  # pragma: no cover - capacity was checked; kept for the odd-lot corner case
-        raise OrderError(f"order {oid}: {exc.reason} for {qty:,} shares of {sym}; raise the caps or the horizon.") from None
-    sel = np.flatnonzero(shares > 0)
-    for k in sel:
-        used.append((int(grid.start_ns[k]), int(grid.end_ns[k]), float(shares[k])))
+        raise OrderError(f"order {t.order_id}: {exc.reason} for {t.qty:,} shares of {t.symbol}; raise the caps or the horizon.") from None
+    return shares, half_life
 
-    # ---- limit prices and expected outcome
-    fm = models.get(sym)
+
+def _limits(order: dict, prof: dict, hz, shares, sel, ctx: _Context) -> dict:
+    """Each tranche's limit rule (by expected cost, from the fill model) and its price at plan time."""
+    pc = ctx.config.planner
+    grid, sym, side = hz.grid, order["symbol"], order["side"]
+    fm = ctx.models.get(sym)
     if fm is None and any(r != "cross" for r in pc.limit_rules):
-        notes.append(f"{sym}: no fill-probability model (no ticks); tranches are marketable limits (cross).")
-    bid, ask, tick = reference_quote(prof, config, quotes.get(sym))
+        ctx.notes.append(f"{sym}: no fill-probability model (no ticks); tranches are marketable limits (cross).")
+    bid, ask, tick = reference_quote(prof, ctx.config, ctx.quotes.get(sym))
     mid = 0.5 * (bid + ask)
     hs_ref = (ask - bid) / 2 / mid * 1e4 if mid > 0 else _costs.half_spread_bps(prof)
     q = shares[sel].astype(np.float64)
     vol = grid.volume[sel]
-    window_s = grid.clock_min[sel] * 60.0
+    window_s = grid.clock_minutes[sel] * 60.0
     auction = np.array(["" if k == "continuous" else ("auction_open" if k == "open_auction" else "auction_close")
                         for k in grid.kind[sel]], dtype=object)
     imp = np.zeros(q.size)  # the impact is added by _finish (it does not change the rules)
-    room = np.maximum(cap[sel] - q, 0.0)
+    room = np.maximum(hz.cap[sel] - q, 0.0)
     spread_ticks = (ask - bid) / tick if tick > 0 else None
-    rules = list(pc.limit_rules)
-    out = choose_rules(rules, q, vol, window_s, grid.tod[sel], auction, imp, hs_ref, fm, pc.unfilled, room,
+    out = choose_rules(list(pc.limit_rules), q, vol, window_s, grid.tod[sel], auction, imp, hs_ref, fm, pc.unfilled, room,
                        pc.fill_method, spread_ticks)
-    limit = order.get("limit_price")
     priced = np.array([not r.startswith("auction") for r in out["rule"]], dtype=bool)
     codes = np.array([rule_code(r) if ok else 0 for r, ok in zip(out["rule"], priced)], dtype=np.int64)
     if math.isfinite(bid) and math.isfinite(ask):
@@ -570,73 +518,92 @@ def _plan_one(order, profiles, models, config, kind, start, quotes, used_by_symb
         prices = np.where(priced, np.round(ticks * tick, 10), np.nan)
     else:
         prices = np.full(codes.size, np.nan)
+    limit = order.get("limit_price")
     if limit is not None and math.isfinite(limit):
         capped = (prices > limit) if side > 0 else (prices < limit)
         if capped.any():
-            notes.append(f"order {oid}: {int(capped.sum())} tranche price(s) capped at the order's limit {limit:g}.")
+            ctx.notes.append(f"order {order['order_id']}: {int(capped.sum())} tranche price(s) capped at the order's limit {limit:g}.")
         prices = np.where(capped, limit, prices)
+    return {"out": out, "prices": prices, "bid": bid, "ask": ask, "hs_ref": hs_ref, "q": q, "vol": vol, "fm": fm}
 
-    # ---- rows
+
+def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half_life: float, ctx: _Context) -> _Planned:
+    """The tranche columns and the summary (risk, spread cost) of one order, by column name."""
+    grid, out, q, vol = hz.grid, lim["out"], lim["q"], lim["vol"]
+    side_word = "buy" if order["side"] > 0 else "sell"
     cum = np.cumsum(shares[sel])
-    side_s = "buy" if side > 0 else "sell"
-    rows = []
-    for i, k in enumerate(sel):
-        rows.append([
-            oid, sym, side_s, i + 1, int(grid.day[k]) + 1, grid.date[k], _fmt_local(int(grid.start_ns[k]), tz),
-            _fmt_local(int(grid.end_ns[k]), tz), int(shares[k]), int(cum[i]), str(out["rule"][i]), float(prices[i]),
-            float(bid), float(ask), float(vol[i]), float(q[i] / vol[i]), float(out["full_fill_prob"][i]),
-            float(out["fill_frac"][i]), float(out["executed"][i] / vol[i]), float(out["carry_in"][i]),
-            float("nan"), float("nan"),
-        ])
+    n = sel.size
+    nan = [float("nan")] * n
+    tranches = {
+        "order_id": [t.order_id] * n, "symbol": [t.symbol] * n, "side": [side_word] * n,
+        "tranche": list(range(1, n + 1)), "day": [int(d) + 1 for d in grid.day[sel]], "date": [grid.date[k] for k in sel],
+        "window_start": [_fmt_local(int(grid.start_ns[k]), ctx.tz) for k in sel],
+        "window_end": [_fmt_local(int(grid.end_ns[k]), ctx.tz) for k in sel],
+        "qty_shares": [int(x) for x in shares[sel]], "cum_qty_shares": [int(x) for x in cum],
+        "limit_rule": [str(r) for r in out["rule"]], "limit_price_px": [float(x) for x in lim["prices"]],
+        "ref_bid_px": [float(lim["bid"])] * n, "ref_ask_px": [float(lim["ask"])] * n,
+        "expected_volume_shares": [float(x) for x in vol], "participation_frac": [float(x) for x in q / vol],
+        "fill_prob_frac": [float(x) for x in out["full_fill_prob"]], "expected_fill_frac": [float(x) for x in out["fill_frac"]],
+        "expected_participation_frac": [float(x) for x in out["executed"] / vol],
+        "carry_in_shares": [float(x) for x in out["carry_in"]],
+        "expected_cost_bps": nan, "impact_bps": list(nan),  # filled by _finish
+    }
     w = q / q.sum()
     spread_cost = float((w * out["spread_part_bps"]).sum())
+    timing = _timing_risk_bps(prof, grid, sel, t.qty, cum)
+    fill_risk = float(math.sqrt(float(np.sum((w * out["sd_bps"]) ** 2))))
+    risk = math.sqrt(timing**2 + fill_risk**2) if math.isfinite(timing) else fill_risk
+    fm = lim["fm"]
+    fm_desc = (f"ticks: {fm.n_days} days to {fm.last_date}, {fm.n_placements} placements, queue {fm.queue_ahead_frac:.0%}"
+               if fm is not None else "none (cross only)")
+    day_vol = _costs.daily_volume(prof, ctx.config)
+    summary = {
+        "order_id": t.order_id, "symbol": t.symbol, "side": side_word, "qty_shares": t.qty,
+        "order_daily_volume_frac": t.qty / day_vol, "schedule": ctx.kind,
+        "start": _fmt_local(int(grid.start_ns[sel[0]]), ctx.tz), "end": _fmt_local(int(grid.end_ns[sel[-1]]), ctx.tz),
+        "n_tranches": int(n), "expected_days": int(grid.day[sel[-1]]) + 1,
+        "expected_cost_bps": spread_cost, "cost_p05_bps": float("nan"), "cost_p95_bps": float("nan"),  # _finish
+        "risk_bps": risk, "timing_risk_bps": timing, "fill_risk_bps": fill_risk, "impact_bps": float("nan"),
+        "spread_cost_bps": spread_cost, "cross_now_cost_bps": float(lim["hs_ref"]),  # + impact in _finish
+        "expected_cross_at_end_shares": float(out["crossed_at_end"]), "max_participation_frac": float(np.max(q / vol)),
+        "daily_volume_shares": day_vol, "half_spread_bps": float(lim["hs_ref"]), "ac_half_life_days": half_life,
+        "unfilled": ctx.config.planner.unfilled, "fill_model": fm_desc, "status": "planned",
+    }
+    return _Planned(tranches, summary, t.qty, prof, len(grid.dates), q, out["spread_part_bps"])
+
+
+def _timing_risk_bps(prof: dict, grid, sel, qty: int, cum) -> float:
+    """``sigma sqrt(sum_k d_k (x_k / Q)^2)`` in bps: the holdings after each tranche are exposed until the next
+    one (Almgren & Chriss 2000); the variance of windows without a tranche accrues too."""
+    sigma = float(prof.get("volatility_daily_frac") or float("nan"))
     remaining = qty - cum
     var_days = grid.variance_days[sel]
-    # holdings after each tranche exposed until the next one; the variance of dropped windows accrues too
     if sel.size:
         cum_var = np.concatenate([[0.0], np.cumsum(grid.variance_days)])
         seg = cum_var[np.append(sel[1:], grid.size)] - cum_var[sel]
         var_days = np.where(np.arange(sel.size) < sel.size - 1, seg, 0.0)
-    timing = float(sigma * math.sqrt(float(np.sum(var_days * (remaining / qty) ** 2))) * 1e4) if math.isfinite(sigma) else float("nan")
-    fill_risk = float(math.sqrt(float(np.sum((w * out["sd_bps"]) ** 2))))
-    risk = math.sqrt(timing**2 + fill_risk**2) if math.isfinite(timing) else fill_risk
-    fm_desc = (f"ticks: {fm.n_days} days to {fm.last_date}, {fm.n_placements} placements, queue {fm.queue_ahead_frac:.0%}"
-               if fm is not None else "none (cross only)")
-    summary = [
-        oid, sym, side_s, qty, qty / day_vol, kind, _fmt_local(int(grid.start_ns[sel[0]]), tz),
-        _fmt_local(int(grid.end_ns[sel[-1]]), tz), int(sel.size), int(grid.day[sel[-1]]) + 1, spread_cost,
-        float("nan"), float("nan"), risk, timing, fill_risk, float("nan"), spread_cost,  # impact: _finish
-        float(hs_ref), float(out["crossed_at_end"]), float(np.max(q / vol)), day_vol, float(hs_ref),
-        half_life, pc.unfilled, fm_desc, "planned",
-    ]
-    pending = {"qty": qty, "profile": prof, "days": len(grid.dates), "q": q, "spread_part": out["spread_part_bps"]}
-    return rows, summary, pending
+    if not math.isfinite(sigma):
+        return float("nan")
+    return float(sigma * math.sqrt(float(np.sum(var_days * (remaining / qty) ** 2))) * 1e4)
 
 
-_S_EXPECTED, _S_P05, _S_P95, _S_RISK, _S_IMPACT, _S_CROSS = 10, 11, 12, 13, 16, 18
-_R_COST, _R_IMPACT = 20, 21
-
-
-def _finish(results, config, params) -> tuple[list, list]:
+def _finish(planned: list[_Planned], config) -> None:
     """Add the impact of every planned order (one call of the impact models over all of them) to its
-    tranches and summary: tranche cost = spread part + attributed impact; the band around the total."""
-    if not results:
-        return [], []
-    impacts = _costs.impact_bps_batch([r[2]["qty"] for r in results], [r[2]["profile"] for r in results],
-                                      [r[2]["days"] for r in results], config, params)
-    rows, summaries = [], []
-    for (order_rows, summary, pend), total in zip(results, impacts):
-        imp = _costs.tranche_impact_bps(pend["q"], float(total))
-        for i, row in enumerate(order_rows):
-            row[_R_COST] = float(pend["spread_part"][i] + imp[i])
-            row[_R_IMPACT] = float(imp[i])
-            rows.append(tuple(row))
-        w = pend["q"] / pend["q"].sum()
-        expected = float((w * (pend["spread_part"] + imp)).sum())
-        risk = summary[_S_RISK]
-        summary[_S_EXPECTED] = expected
-        summary[_S_P05], summary[_S_P95] = expected - 1.645 * risk, expected + 1.645 * risk
-        summary[_S_IMPACT] = float(total)
-        summary[_S_CROSS] = float(summary[_S_CROSS] + total)
-        summaries.append(tuple(summary))
-    return rows, summaries
+    tranches and summary: tranche cost = spread part + attributed impact; the 90% band around the total."""
+    import polars as pl
+
+    if not planned:
+        return
+    impacts = _costs.impact_bps_batch([p.qty for p in planned], pl.DataFrame([p.profile for p in planned], infer_schema_length=None),
+                                      [p.days for p in planned], config, _costs.impact_params(config))
+    for p, total in zip(planned, impacts):
+        imp = _costs.tranche_impact_bps(p.q, float(total))
+        p.tranches["expected_cost_bps"] = [float(a + b) for a, b in zip(p.spread_part, imp)]
+        p.tranches["impact_bps"] = [float(x) for x in imp]
+        w = p.q / p.q.sum()
+        expected = float((w * (p.spread_part + imp)).sum())
+        s = p.summary
+        s["expected_cost_bps"] = expected
+        s["cost_p05_bps"], s["cost_p95_bps"] = expected - 1.645 * s["risk_bps"], expected + 1.645 * s["risk_bps"]
+        s["impact_bps"] = float(total)
+        s["cross_now_cost_bps"] = float(s["cross_now_cost_bps"] + total)

@@ -1,7 +1,7 @@
 """The plan's grid of tranche windows and the integer schedule that respects every constraint.
 
 **Grid** (:func:`build_grid`). The session is cut into the liquidity profile's intervals
-(``profile_interval_min`` minutes, volume shares ``volume_profile_frac``) on each trading day from the
+(``profile_interval_minutes`` minutes, volume shares ``volume_profile_frac``) on each trading day from the
 start; an interval's expected volume is the day's expected volume (ADV or the median daily volume,
 ``planner.volume_basis``) times its share, pro rata when the start or end cuts it. Intervals whose
 expected volume is below ``planner.min_interval_volume_frac`` of the day's mean interval are dropped (no
@@ -21,10 +21,10 @@ auctions are windows of their own only when ``planner.auctions`` is on and the p
 2. the target is capped window by window, the excess carried forward to the next window with room, and
    what is still left at the end filled backward from the last window (keeps the trajectory's shape);
 3. whole round lots by *cumulative* rounding, ``A_k = floor(S_k + 1/2)`` with ``S_k`` the running total: the
-   lots sum exactly to ``floor(qty / lot)``, no window or day exceeds its cap (a running total that grows by
+   lots sum exactly to ``floor(qty / round_lot)``, no window or day exceeds its cap (a running total that grows by
    at most an integer ``u`` rounds to one that grows by at most ``u``), and the lots never drift more than
    half a lot from the target;
-4. the odd-lot remainder ``qty - lots x lot`` goes to the last tranche (the latest tranche with room, or a
+4. the odd-lot remainder ``qty - lots x round_lot`` goes to the last tranche (the latest tranche with room, or a
    window of its own only when no tranche has room), so the plan sums exactly to the order;
 5. a tranche below ``planner.min_tranche_shares`` is merged into its neighbour.
 
@@ -39,8 +39,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from liqcost.errors import OrderError
 
 __all__ = ["NS", "Grid", "Infeasible", "allocate", "build_grid", "capacity_by_day", "capacity_lots", "trading_days"]
 
@@ -69,7 +67,7 @@ class Grid:
         Window bounds, ns UTC (an auction window has ``start == end``).
     volume : ndarray
         Expected market volume in the window, shares.
-    clock_min : ndarray
+    clock_minutes : ndarray
         Window length, trading minutes (0 for auctions).
     trades : ndarray
         Expected number of prints in the window (NaN without ``trades_per_day``).
@@ -94,7 +92,7 @@ class Grid:
     start_ns: np.ndarray
     end_ns: np.ndarray
     volume: np.ndarray
-    clock_min: np.ndarray
+    clock_minutes: np.ndarray
     trades: np.ndarray
     tod: np.ndarray
     kind: np.ndarray
@@ -114,7 +112,7 @@ class Grid:
         m = self.day < n
         var = _variance(self.start_ns[m], self.end_ns[m], self.day[m], self.day_open_ns, self.day_close_ns,
                         self.overnight_frac)
-        return Grid(self.date[m], self.day[m], self.start_ns[m], self.end_ns[m], self.volume[m], self.clock_min[m],
+        return Grid(self.date[m], self.day[m], self.start_ns[m], self.end_ns[m], self.volume[m], self.clock_minutes[m],
                     self.trades[m], self.tod[m], self.kind[m], var, self.day_volume[:n], self.dates[:n],
                     self.day_open_ns[:n], self.day_close_ns[:n], self.overnight_frac)
 
@@ -180,9 +178,9 @@ def _partition_greedy(trades: np.ndarray, min_trades: float, group: int = 1) -> 
     return parts
 
 
-def _partition_max_lots(vol: np.ndarray, trades: np.ndarray, min_trades: float, cap_frac: float, lot: int,
+def _partition_max_lots(vol: np.ndarray, trades: np.ndarray, min_trades: float, cap_frac: float, round_lot: int,
                         min_tranche: float) -> list[tuple[int, int]]:
-    """Windows that lose the least capacity to lot rounding: maximise ``sum floor(cap x volume / lot)`` over
+    """Windows that lose the least capacity to lot rounding: maximise ``sum floor(cap x volume / round_lot)`` over
     partitions of the run into windows of at least ``min_trades`` expected trades (then the most windows).
     Dynamic programming over the run's intervals (a day has a few dozen at most)."""
     m = vol.size
@@ -191,13 +189,13 @@ def _partition_max_lots(vol: np.ndarray, trades: np.ndarray, min_trades: float, 
     best = [(-1, -1)] * (m + 1)
     prev = [-1] * (m + 1)
     best[0] = (0, 0)
-    need = max(min_tranche, float(lot))
+    need = max(min_tranche, float(round_lot))
     for j in range(1, m + 1):
         for i in range(j):
             if best[i][0] < 0 or ct[j] - ct[i] < min_trades:
                 continue
-            lots = int(np.floor(cap_frac * (cv[j] - cv[i]) / lot + 1e-9))
-            if lots * lot < need:
+            lots = int(np.floor(cap_frac * (cv[j] - cv[i]) / round_lot + 1e-9))
+            if lots * round_lot < need:
                 lots = 0
             cand = (best[i][0] + lots, best[i][1] + 1)
             if cand > best[j]:
@@ -219,7 +217,7 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
     ----------
     profile : dict
         One row of the liquidity profile (:data:`liqcost.schema.PROFILE`): ``adv_shares`` or
-        ``mdv_shares``, ``volume_profile_frac``, ``profile_interval_min``, optional ``trades_per_day``,
+        ``mdv_shares``, ``volume_profile_frac``, ``profile_interval_minutes``, optional ``trades_per_day``,
         ``open_auction_frac``, ``close_auction_frac``.
     config : liqcost.config.Config
     start_ns : int
@@ -231,13 +229,13 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
     group : int
         Smallest number of profile intervals in a window (longer regular windows: 2 = hours for half-hour
         intervals).
-    coarse : (cap_frac, lot, min_tranche), optional
+    coarse : (cap_frac, round_lot, min_tranche), optional
         Form windows that lose the least capacity to lot rounding at this participation cap (the last
         resort when regular windows cannot hold the order: fewer, longer windows rather than more days).
     """
     from zoneinfo import ZoneInfo
 
-    from liqcost.models.fill_prob import session_bounds_ns
+    from liqcost.calendar import session_bounds_ns
 
     pc = config.planner
     sess = config.session
@@ -248,7 +246,7 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
     if basis is None or not np.isfinite(basis) or basis <= 0:
         basis = profile.get("adv_shares") or 0.0
     day_vol = float(basis or 0.0)
-    width = int(profile.get("profile_interval_min") or config.measures.profile_interval_min)
+    width = int(profile.get("profile_interval_minutes") or config.measures.profile_interval_minutes)
     fracs = profile.get("volume_profile_frac")
     n_bins = math.ceil(session_min / width)
     oa = float(profile.get("open_auction_frac") or 0.0)
@@ -349,7 +347,7 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
     before_close = (close_of - start) / NS / 60.0
     from liqcost.models.fill_prob import tod_stratum
 
-    tod = tod_stratum(after_open, before_close, pc.fill_tod_edge_min) if day.size else np.zeros(0, dtype=object)
+    tod = tod_stratum(after_open, before_close, pc.fill_tod_edge_minutes) if day.size else np.zeros(0, dtype=object)
     trades = tpd * volume / day_vol if day_vol > 0 else np.full(volume.size, np.nan)
     var = _variance(start, end, day, opens, closes, pc.overnight_variance_frac)
     return Grid(np.array([days[i] for i in day], dtype=object), day, start, end, volume,
@@ -360,21 +358,21 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
 # ------------------------------------------------------------------------------------------ allocation
 
 
-def _lot_caps(cap_shares: np.ndarray, lot: int, min_tranche: float) -> np.ndarray:
-    u = np.floor(np.maximum(cap_shares, 0.0) / lot + 1e-9).astype(np.int64)
-    u[u * lot < min_tranche] = 0
+def _round_lot_caps(cap_shares: np.ndarray, round_lot: int, min_tranche: float) -> np.ndarray:
+    u = np.floor(np.maximum(cap_shares, 0.0) / round_lot + 1e-9).astype(np.int64)
+    u[u * round_lot < min_tranche] = 0
     return u
 
 
-def capacity_lots(cap_shares, day, day_cap_shares, lot: int, min_tranche: float) -> int:
+def capacity_lots(cap_shares, day, day_cap_shares, round_lot: int, min_tranche: float) -> int:
     """Largest number of round lots the windows can take under the window and day caps."""
-    return int(capacity_by_day(cap_shares, day, day_cap_shares, lot, min_tranche).sum())
+    return int(capacity_by_day(cap_shares, day, day_cap_shares, round_lot, min_tranche).sum())
 
 
-def capacity_by_day(cap_shares, day, day_cap_shares, lot: int, min_tranche: float) -> np.ndarray:
+def capacity_by_day(cap_shares, day, day_cap_shares, round_lot: int, min_tranche: float) -> np.ndarray:
     """Round lots each trading day can take under the window and day caps (capacity is additive over days)."""
-    u = _lot_caps(np.asarray(cap_shares, dtype=np.float64), lot, min_tranche)
-    dcap = np.floor(np.maximum(np.asarray(day_cap_shares, dtype=np.float64), 0.0) / lot + 1e-9).astype(np.int64)
+    u = _round_lot_caps(np.asarray(cap_shares, dtype=np.float64), round_lot, min_tranche)
+    dcap = np.floor(np.maximum(np.asarray(day_cap_shares, dtype=np.float64), 0.0) / round_lot + 1e-9).astype(np.int64)
     per_day = np.bincount(np.asarray(day, dtype=np.int64), weights=u, minlength=dcap.size).astype(np.int64)
     return np.minimum(per_day, dcap)
 
@@ -445,7 +443,7 @@ def _repair(lots: np.ndarray, u: np.ndarray, day: np.ndarray, dcap: np.ndarray) 
     raise Infeasible("rounding could not be repaired", float(lots.sum()))
 
 
-def allocate(target, cap_shares, day, day_cap_shares, qty: float, lot: int, min_tranche: float = 0.0) -> np.ndarray:
+def allocate(target, cap_shares, day, day_cap_shares, qty: float, round_lot: int, min_tranche: float = 0.0) -> np.ndarray:
     """Integer shares per window: sums exactly to ``qty``, within every window and day cap.
 
     Parameters
@@ -461,7 +459,7 @@ def allocate(target, cap_shares, day, day_cap_shares, qty: float, lot: int, min_
         Most shares each day may take.
     qty : float
         Order size, shares (whole shares).
-    lot : int
+    round_lot : int
         Round lot, shares.
     min_tranche : float
         Smallest tranche, shares.
@@ -469,7 +467,7 @@ def allocate(target, cap_shares, day, day_cap_shares, qty: float, lot: int, min_
     Returns
     -------
     ndarray of int64 [K]
-        Shares per window; every tranche is a multiple of ``lot`` except the one holding the odd-lot
+        Shares per window; every tranche is a multiple of ``round_lot`` except the one holding the odd-lot
         remainder (the last tranche whenever it has room).
 
     Raises
@@ -482,13 +480,13 @@ def allocate(target, cap_shares, day, day_cap_shares, qty: float, lot: int, min_
     day = np.asarray(day, dtype=np.int64)
     dcap_sh = np.asarray(day_cap_shares, dtype=np.float64)
     qty_i = round(qty)
-    lots_total = qty_i // lot
-    rem = qty_i - lots_total * lot
-    u = _lot_caps(cap, lot, max(min_tranche, 1.0))
-    dcap = np.floor(np.maximum(dcap_sh, 0.0) / lot + 1e-9).astype(np.int64)
+    lots_total = qty_i // round_lot
+    rem = qty_i - lots_total * round_lot
+    u = _round_lot_caps(cap, round_lot, max(min_tranche, 1.0))
+    dcap = np.floor(np.maximum(dcap_sh, 0.0) / round_lot + 1e-9).astype(np.int64)
     cap_lots = int(np.minimum(np.bincount(day, weights=u, minlength=dcap.size).astype(np.int64), dcap).sum())
     if lots_total > cap_lots:
-        raise Infeasible("not enough room for the round lots", float(cap_lots * lot))
+        raise Infeasible("not enough room for the round lots", float(cap_lots * round_lot))
     shares = np.zeros(cap.size, dtype=np.int64)
     if lots_total > 0:
         t = np.where(u > 0, target, 0.0)
@@ -497,17 +495,17 @@ def allocate(target, cap_shares, day, day_cap_shares, qty: float, lot: int, min_
         t = t / t.sum() * lots_total
         x = _capped_continuous(t, u, day, dcap, float(lots_total))
         lots = _repair(_cumulative_round(x, lots_total), u, day, dcap)
-        lots = _merge_small(lots, u, day, dcap, lot, min_tranche)
-        shares = lots * lot
+        lots = _merge_small(lots, u, day, dcap, round_lot, min_tranche)
+        shares = lots * round_lot
     if rem:
         shares = _place_remainder(shares, rem, cap, day, dcap_sh, min_tranche, qty_i)
     return shares
 
 
-def _merge_small(lots, u, day, dcap, lot, min_tranche):
+def _merge_small(lots, u, day, dcap, round_lot, min_tranche):
     """Tranches below the minimum move into the nearest tranche with room (later first), or are topped up
     to the minimum from the largest tranche that stays above it."""
-    need = math.ceil(min_tranche / lot) if min_tranche > 0 else 1
+    need = math.ceil(min_tranche / round_lot) if min_tranche > 0 else 1
     if need <= 1:
         return lots
     lots = lots.copy()
@@ -541,9 +539,9 @@ def _merge_small(lots, u, day, dcap, lot, min_tranche):
                 lots[src] -= extra
                 lots[k] += extra
                 continue
-        raise Infeasible(f"a tranche of {q * lot} shares cannot reach the minimum tranche of {min_tranche:g} within the caps",
-                         float(lots.sum() * lot))
-    raise Infeasible("the minimum tranche could not be met within the caps", float(lots.sum() * lot))
+        raise Infeasible(f"a tranche of {q * round_lot} shares cannot reach the minimum tranche of {min_tranche:g} within the caps",
+                         float(lots.sum() * round_lot))
+    raise Infeasible("the minimum tranche could not be met within the caps", float(lots.sum() * round_lot))
 
 
 def _place_remainder(shares, rem, cap, day, dcap_sh, min_tranche, qty):
@@ -582,8 +580,3 @@ def infeasible_message(order_id: str, symbol: str, qty: float, days: int, cap: f
     else:
         msg += "; no participation cap or horizon within a year fits it"
     return msg + "." + (f" {extra}" if extra else "")
-
-
-def raise_infeasible(*args, **kwargs):
-    """Raise :class:`~liqcost.errors.OrderError` with :func:`infeasible_message`."""
-    raise OrderError(infeasible_message(*args, **kwargs))

@@ -14,55 +14,83 @@ liquidity profiles (``schema.PROFILE``), vectorized over the orders:
 4. For a book, a **portfolio** summary (:mod:`liqcost.pretrade.portfolio`).
 
 Orders that cannot be priced (unknown symbol, no volume or price or volatility in the lookback) are kept
-as ``status = 'error'`` rows with a reason; bad rows of the input (zero or negative size, unknown side)
-are listed in ``errors``. ``cost_curve`` prices one name at sizes from 0.1 % to 200 % of ADV.
+as ``status = 'error'`` rows with a reason; orders refused by the input rules every command shares
+(:func:`liqcost.inputs.normalize_orders`: zero, negative or fractional size, unknown side ...) are listed
+in ``errors`` with the ones not priced. ``cost_curve`` prices one name at sizes from 0.1 % to 200 % of ADV.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
-__all__ = ["PretradeResult", "cost_curve", "pretrade"]
+from liqcost.result import Problem, Result
+
+__all__ = ["COMPACT_COLUMNS", "PretradeResult", "cost_curve", "pretrade"]
+
+
+#: the per-order columns of the terminal view of a book (every column in csv/json/parquet)
+COMPACT_COLUMNS = [
+    "order_id", "symbol", "side", "qty_shares", "order_adv_frac", "cost_central_bps", "cost_low_bps", "cost_high_bps",
+    "cost_central_usd", "expected_days", "p_complete_5d", "liquidity_bucket", "severity", "status",
+]
+_MODEL_PARTS = ["model", "spread_bps", "temporary_bps", "permanent_bps", "total_bps", "timing_risk_bps", "total_usd"]
 
 
 @dataclass(frozen=True)
-class PretradeResult:
-    """Result of :func:`pretrade`.
+class PretradeResult(Result):
+    """Result of :func:`pretrade` (the :class:`~liqcost.result.Result` protocol).
 
     Attributes
     ----------
     orders : polars.DataFrame
-        One row per order that passed input checks: cost band (``cost_central_bps``, ``cost_low_bps``,
+        One row per order (``schema.PRETRADE_ORDERS``): cost band (``cost_central_bps``, ``cost_low_bps``,
         ``cost_high_bps`` and ``_usd``), each model's cost (``cost_<model>_bps``), timing risk, days to
-        complete (``days_expected``, ``p_complete_<k>d``, ``days_stressed``), ``liquidity_bucket``, the
-        worst flag ``severity`` and the ``flags``, the profile values used, and ``status`` / ``error``.
+        complete (``expected_days``, ``p_complete_<k>d``, ``days_stressed``), ``liquidity_bucket``, the
+        worst flag ``severity`` and the ``flags``, the profile values used, and ``status`` / ``error``
+        (orders that could not be priced keep a row with ``status = 'error'``). ``side`` is ``buy``/``sell``.
     models : polars.DataFrame
         One row per priced order and model: the parts of the cost (spread, temporary, permanent, timing risk).
     flags : polars.DataFrame
         One row per flag: ``order_id``, ``symbol``, ``flag``, ``severity``, ``value``, ``threshold``, ``message``.
     errors : polars.DataFrame
-        Orders that could not be priced: input ``row`` (when known), ``order_id``, ``symbol``, ``reason``.
+        Orders refused or not priced (``schema.ORDER_PROBLEMS``: ``row``, ``order_id``, ``symbol``,
+        ``column``, ``reason``).
     portfolio : dict of str to polars.DataFrame
-        ``summary``, ``liquidation``, ``ladder``, ``least_liquid`` (empty when nothing was priced).
+        ``summary``, ``liquidation``, ``ladder``, ``least_liquid`` (empty for one order or when nothing was priced).
     asof : datetime.date or None
         The as-of date staleness was judged against.
     central : str
         The central model (or ``median``).
     notes : tuple of str
-        Caveats that applied (parameter fallbacks, where the parameters came from).
+        Caveats that applied (parameter fallbacks, sizes rounded down).
+    params_source : str
+        Where the impact parameters came from.
+    single : bool
+        One order (from the command line's flags): the tables are ``order``, ``models``, ``flags``.
+    detail : bool
+        Also list each model's cost parts for a book (the ``models`` table).
+    source : str
+        Where the orders came from (a file name), for the problems' messages.
     """
 
-    orders: object
-    models: object
-    flags: object
-    errors: object
+    title: ClassVar[str] = "pretrade"
+
+    orders: object = None
+    models: object = None
+    flags: object = None
+    errors: object = None
     portfolio: dict = field(default_factory=dict)
     asof: dt.date | None = None
     central: str = "sqrt"
     notes: tuple = ()
+    params_source: str = ""
+    single: bool = False
+    detail: bool = False
+    source: str = "orders"
 
     @property
     def priced(self):
@@ -79,54 +107,52 @@ class PretradeResult:
     def n_errors(self) -> int:
         return self.errors.height
 
-    def tables(self, portfolio: bool = True) -> dict:
-        """The named tables (for ``liqcost.cli.output.emit``)."""
+    @property
+    def problems(self) -> tuple:
+        """One :class:`~liqcost.result.Problem` per order refused or not priced."""
+        from liqcost.inputs import order_where
+
+        return tuple(Problem("order_rejected", order_where(self.source, r["row"], r["order_id"]), r["reason"])
+                     for r in self.errors.iter_rows(named=True))
+
+    def tables(self) -> dict:
+        """The named tables: ``order``, ``models``, ``flags`` for one order; for a book ``orders``, ``flags``,
+        the portfolio tables, ``models`` (with ``detail``) and ``errors`` (when there are any)."""
+        if self.single:
+            return {"order": self.orders, "models": self.models.select(_MODEL_PARTS) if self.models.height else self.models,
+                    "flags": self.flags.select("flag", "severity", "message")}
         out = {"orders": self.orders, "flags": self.flags}
-        if portfolio:
-            out.update(self.portfolio)
+        out.update(self.portfolio)
+        if self.detail:
+            out["models"] = self.models
         if self.errors.height:
             out["errors"] = self.errors
         return out
 
-    def summary(self) -> str:
-        """A short text report: one line per order (first 20) and the portfolio totals."""
-        lines = [
-            f"Pre-trade check: {self.orders.height + self._rejected()} order(s), {self.n_priced} priced, "
-            f"{self.n_errors} not priced; central model {self.central}"
-            + (f"; as of {self.asof}" if self.asof else "")
-        ]
-        for r in self.priced.head(20).iter_rows(named=True):
-            side = "buy" if r["side"] > 0 else "sell"
-            lines.append(
-                f"  {r['order_id']}: {side} {r['qty_shares']:,.0f} {r['symbol']} ({100 * r['pct_adv_frac']:.1f}% ADV, "
-                f"{r['notional_usd']:,.0f}): {r['cost_central_bps']:.0f} bps [{r['cost_low_bps']:.0f}, {r['cost_high_bps']:.0f}]"
-                f" = {r['cost_central_usd']:,.0f}; {r['days_expected']:.1f} days expected; {r['liquidity_bucket']}"
-                + (f"; {r['flags']}" if r.get("flags") else "")
-            )
-        for r in self.errors.head(20).iter_rows(named=True):
-            where = f"row {r['row']}" if r.get("row") is not None else r.get("order_id")
-            lines.append(f"  not priced ({where}, {r.get('symbol')}): {r['reason']}")
-        s = self.portfolio.get("summary")
-        if s is not None and s.height and self.n_priced > 1:
-            r = s.row(0, named=True)
-            lines.append(
-                f"Book: gross {r['gross_notional_usd']:,.0f}; expected cost {r['cost_central_usd']:,.0f} "
-                f"({r['cost_central_bps']:.0f} bps) [{r['cost_low_usd']:,.0f}, {r['cost_high_usd']:,.0f}]"
-            )
-            least = self.portfolio.get("least_liquid")
-            if least is not None and least.height:
-                names = ", ".join(f"{a} ({d:.1f}d)" for a, d in zip(least["symbol"].head(5), least["days_expected"].head(5)))
-                lines.append(f"Least liquid: {names}")
-        lines.extend(f"Note: {n}" for n in self.notes)
-        return "\n".join(lines)
+    def summary(self):
+        """One row per order with the key columns (cost band, days, bucket, severity, status)."""
+        return self.orders.select([c for c in COMPACT_COLUMNS if c in self.orders.columns])
 
-    def _rejected(self) -> int:
+    def display_tables(self) -> dict:
+        """What a terminal shows: the order as field/value pairs (one order) or the compact book."""
         import polars as pl
 
-        if self.errors.height == 0:
-            return 0
-        in_orders = set(self.orders.get_column("order_id").to_list())
-        return int(self.errors.filter(~pl.col("order_id").is_in(list(in_orders)) | pl.col("order_id").is_null()).height)
+        from liqcost.render import format_cell
+
+        if self.single:
+            t = self.tables()
+            rec = self.orders.row(0, named=True)
+            order = pl.DataFrame({"field": list(rec),
+                                  "value": [v if isinstance(v, str) else format_cell(v) for v in rec.values()]},
+                                 schema={"field": pl.String, "value": pl.String})
+            return {"order": order, "models": t["models"], "flags": t["flags"]}
+        out = {"orders": self.summary(), "flags": self.flags.select("order_id", "symbol", "flag", "severity", "message")}
+        out.update(self.portfolio)
+        if self.detail:
+            out["models"] = self.models
+        if self.errors.height:
+            out["errors"] = self.errors
+        return out
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -186,18 +212,20 @@ def _default_asof(profiles):
 
 
 # ------------------------------------------------------------------------------------------------- core
-def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, params=None, portfolio: bool = True) -> PretradeResult:
+def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, params=None, portfolio: bool = True,
+             no_profile: dict | None = None, source: str = "orders") -> PretradeResult:
     """Price orders against liquidity profiles: cost band, days to complete, liquidity bucket and flags.
 
     Parameters
     ----------
-    orders : polars.DataFrame
-        ``schema.ORDERS`` columns: ``symbol``, ``side`` (+1/-1 or buy/sell), ``qty`` (shares, > 0) and
-        optionally ``order_id``, ``start``/``end`` (UTC timestamps: the execution window),
-        ``max_participation`` (cap as a fraction of volume, overrides ``pretrade.participation_cap_frac``),
-        ``limit_price``.
+    orders : polars.DataFrame, LazyFrame, dict, list of dict or liqcost.inputs.OrderCheck
+        ``schema.ORDERS`` columns, read by :func:`liqcost.inputs.normalize_orders` (the rules every command
+        shares; an ``OrderCheck`` is taken as already read): ``symbol``, ``side`` (buy/sell words or +1/-1), ``qty`` (whole shares, > 0) and optionally
+        ``order_id``, ``start``/``end`` (the execution window), ``max_participation`` (cap as a fraction of
+        volume, overrides ``pretrade.participation_cap_frac``), ``limit_price``. Refused orders are rows of
+        ``errors``; the others are priced.
     profiles : polars.DataFrame
-        One row per symbol in ``schema.PROFILE`` (from ``liqcost profile``, ``profiles_for`` or a file).
+        One row per symbol in ``schema.PROFILE`` (from ``liqcost profile``, :func:`liqcost.profile` or a file).
     config : liqcost.config.Config, optional
         Defaults when None.
     asof : datetime.date, optional
@@ -206,6 +234,10 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
         Model parameters (default: published values, ``impact.sqrt_y`` and ``impact.params_file``).
     portfolio : bool
         Also build the portfolio tables.
+    no_profile : dict of str to str, optional
+        Why a symbol has no profile (``unknown symbol 'X' ...``), for the error rows of its orders.
+    source : str
+        Where the orders came from, for messages.
 
     Returns
     -------
@@ -221,48 +253,29 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     import polars as pl
 
     from liqcost.config import Config
-    from liqcost.models.impact import Order, Profile, Schedule
-    from liqcost.models.params import cap_band, load_params
+    from liqcost.inputs import OrderCheck, normalize_orders, normalize_profiles
+    from liqcost.models.impact import Order, Schedule, impact_inputs
+    from liqcost.models.params import load_params
     from liqcost.pretrade.band import cost_band, input_uncertainty
-    from liqcost.pretrade.days import VolumeLists, days_to_complete, stressed_daily_volume
     from liqcost.pretrade.flags import build_flags, summarize_flags
-    from liqcost.pretrade.inputs import check_profiles, normalize_orders
     from liqcost.pretrade.portfolio import portfolio_tables
+    from liqcost.schema import ORDER_PROBLEMS
 
     config = config or Config()
     params = params or load_params(config)
     pc, ic = config.pretrade, config.impact
-    clean, rejected = normalize_orders(orders)
-    profiles = check_profiles(profiles)
+    check = orders if isinstance(orders, OrderCheck) else normalize_orders(orders, source=source,
+                                                                            fractional=config.orders.fractional_shares)
+    source = check.source
+    clean, rejected = check.orders, check.problems
+    profiles = normalize_profiles(profiles)
     asof = asof or _default_asof(profiles)
     if profiles.height > 2 * max(clean.height, 1):  # a universe table: keep the names the orders need
         profiles = profiles.join(clean.select("symbol").unique(), on="symbol", how="semi")
-    prof = profiles.with_row_index("_pidx").with_columns(pl.col("_pidx").cast(pl.Int64))
-    vols = VolumeLists.from_series(prof.get_column("daily_volume_shares"))
-    vol_mean = vols.means()
-    prof = prof.with_columns(
-        pl.Series("_vol_mean", vol_mean),
-        pl.Series("_vol_cv", _volume_cv(vols)),
-        pl.Series("_stress_vol", stressed_daily_volume(vols, pc.stress_window_days, pc.stress_volume_quantile_frac)),
-        pl.Series("_n_days", vols.lengths.astype(np.int64)),
-    )
-    j = clean.join(prof, on="symbol", how="left", coalesce=True)
+    vols, j = _join_profiles(clean, profiles, pc)
 
     # --- orders that cannot be priced
-    lb = pl.col("lookback_days").cast(pl.String)
-    win = pl.format(" in the {}-day lookback ending {}", lb, pl.col("asof_date").cast(pl.String))
-    err = (
-        pl.when(pl.col("_pidx").is_null()).then(pl.format("unknown symbol '{}': no liquidity profile for it", pl.col("symbol")))
-        .when((pl.col("_n_days") == 0) | pl.col("_vol_mean").is_null()).then(pl.format("no daily volumes{}", win))
-        .when(~(pl.col("_vol_mean") > 0)).then(pl.format("no volume at all{}: the name did not trade", win))
-        .when(~(pl.col("adv_shares") > 0) | pl.col("adv_shares").is_nan()).then(pl.format("no ADV{}", win))
-        .when(~(pl.col("price_px") > 0) | pl.col("price_px").is_nan()).then(pl.format("no price{}", win))
-        .when(pl.col("volatility_daily_frac").is_null() | pl.col("volatility_daily_frac").is_nan() | (pl.col("volatility_daily_frac") < 0))
-        .then(pl.format("no volatility estimate{} (fewer than 3 returns)", win))
-        .when(pl.col("spread_bps").is_null() | pl.col("spread_bps").is_nan() | (pl.col("spread_bps") < 0))
-        .then(pl.format("no spread estimate{}", win))
-        .otherwise(None)
-    )
+    err = _why_not_priced(no_profile)
     j = j.with_columns(err.alias("error"))
     bad = j.filter(pl.col("error").is_not_null())
     t = j.filter(pl.col("error").is_null())
@@ -276,28 +289,19 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
 
     q = arr("qty")
     side = t.get_column("side").to_numpy().astype(np.int8) if n else np.zeros(0, np.int8)
-    price, adv, mdv, sigma = arr("price_px"), arr("adv_shares"), arr("mdv_shares"), arr("volatility_daily_frac")
-    spread_all = arr("spread_bps")
-    chosen = {"spread": spread_all, "quoted": arr("quoted_spread_bps"), "effective": arr("effective_spread_bps")}
-    if ic.half_spread_from == "max":
-        with np.errstate(invalid="ignore"):
-            sp = np.fmax(chosen["quoted"], chosen["effective"])
-    else:
-        sp = chosen[ic.half_spread_from]
-    spread_fallback = ~np.isfinite(sp) & (ic.half_spread_from != "spread")
-    spread = np.where(np.isfinite(sp), sp, spread_all)
-    theta = arr("shares_outstanding")
-    mcap = arr("market_cap_usd")
-    mcap = np.where(np.isfinite(mcap), mcap, price * theta)
+    mdv = arr("mdv_shares")
+    inputs = impact_inputs(t, spread=ic.half_spread_from, volume="adv")
+    profile = inputs.profile
+    price, adv, spread = profile.price_px, profile.adv_shares, profile.spread_bps
+    mcap = profile.market_cap_usd
     cap = arr("max_participation")
     cap = np.where(np.isfinite(cap) & (cap > 0), cap, pc.participation_cap_frac)
     t_window = _session_days(t, config) if n else np.zeros(0)
-    symbols = t.get_column("symbol").to_numpy() if n else np.zeros(0, dtype=object)
-    bands = cap_band(mcap, config.bars.market_cap_bands_usd)
+    symbols = inputs.symbols
+    bands = inputs.cap_band(config.bars.market_cap_bands_usd)
     resolved_sets = params.resolve(symbols, bands)["istar"]["set"] if n else np.zeros(0, dtype=object)
     models = params.build(ic.models, symbols, bands)
     order = Order(q, side)
-    profile = Profile(price, adv, sigma, spread, theta, mcap)
     schedule = Schedule(participation_frac=cap, duration_days=t_window)
     parts = {name: m.cost_bps(order, profile, schedule) for name, m in models.items()}
     p_sched, t_sched = schedule.resolve(q, adv)
@@ -305,30 +309,15 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
         window_p = np.where(np.isfinite(t_window), q / (adv * t_window), np.nan)
     notional = q * price
     bars_only = (t.get_column("source").to_numpy() == "bars") if n else np.zeros(0, bool)
-    inputs = input_uncertainty(arr("lookback_days"), arr("_vol_cv"), bars_only, config)
-    band = cost_band(parts, ic.central, params.uncertainty, inputs, ic.band_z)
+    uncertain = input_uncertainty(arr("lookback_days"), arr("_vol_cv"), bars_only, config)
+    band = cost_band(parts, ic.central, params.uncertainty, uncertain, ic.band_z)
 
     # --- days to complete
-    all_days = sorted(set(pc.probability_days) | set(pc.liquidation_days))
     pidx = t.get_column("_pidx").to_numpy() if n else np.zeros(0, np.int64)
-    days = days_to_complete(vols, pidx, q, cap, all_days)
-    stress = arr("_stress_vol")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        days_stressed = np.where(stress > 0, q / cap / stress, np.inf)
-    b0, b1 = pc.bucket_days
-    bucket = np.select(
-        [days_stressed > pc.stress_max_days, days.expected_days <= b0, days.expected_days <= b1],
-        ["not_sellable_stressed", f"<={b0}d", f"<={b1}d"],
-        f">{b1}d",
-    ) if n else np.zeros(0, dtype=object)
+    days, days_stressed, bucket = _days(vols, pidx, q, cap, arr("_stress_vol"), pc, n)
 
     # --- staleness, limit room
-    weekmask = [1 if d in config.session.trading_days else 0 for d in range(7)]
-    if n and asof is not None:
-        pa = t.get_column("asof_date").to_numpy().astype("datetime64[D]")
-        stale = np.maximum(np.busday_count(pa, np.datetime64(asof, "D"), weekmask=weekmask), 0)
-    else:
-        stale = np.zeros(n, np.int64)
+    stale = _stale_trading_days(t, asof, config.session.trading_days) if n else np.zeros(0, np.int64)
     limit = arr("limit_price")
     with np.errstate(invalid="ignore"):
         limit_room = side * (limit - price) / price * 1e4
@@ -339,8 +328,8 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
             "qty_shares": q,
             "price_px": price,
             "notional_usd": notional,
-            "pct_adv_frac": q / adv,
-            "pct_mdv_frac": np.where(mdv > 0, q / mdv, np.inf),
+            "order_adv_frac": q / adv,
+            "order_mdv_frac": np.where(mdv > 0, q / mdv, np.inf),
             "cap_frac": cap,
             "participation_frac": p_sched,
             "duration_days": t_sched,
@@ -354,13 +343,13 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
             "timing_risk_usd": band["timing_risk_bps"] * 1e-4 * notional,
             "half_spread_bps": spread / 2.0,
             **{f"cost_{name}_bps": c.total_bps for name, c in parts.items()},
-            "days_expected": days.expected_days,
+            "expected_days": days.expected_days,
             **{f"p_complete_{k}d": days.p_within[k] for k in pc.probability_days},
             "days_stressed": days_stressed,
             "window_participation_frac": window_p,
             "limit_room_bps": limit_room,
         }
-    priced = t.select("order_id", "symbol", "side").with_columns(
+    priced = t.select("order_id", "symbol", _side_word("side")).with_columns(
         [pl.Series(k, v, dtype=pl.Float64) for k, v in cols.items()]
         + [
             pl.Series("liquidity_bucket", bucket, dtype=pl.String),
@@ -368,7 +357,7 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
             pl.Series("istar_set", resolved_sets.astype(str) if n else np.zeros(0, str), dtype=pl.String),
             pl.Series("stale_trading_days", stale, dtype=pl.Int64),
             pl.Series("turnover_fallback", theta_fb, dtype=pl.Boolean),
-            pl.Series("spread_fallback", spread_fallback, dtype=pl.Boolean),
+            pl.Series("spread_fallback", inputs.spread_fallback, dtype=pl.Boolean),
         ]
     ).with_columns(
         t.get_column("adv_shares"), t.get_column("mdv_shares"), pl.Series("spread_bps", spread), t.get_column("volatility_daily_frac"),
@@ -381,20 +370,10 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     priced = priced.join(fsum, on="order_id", how="left").with_columns(
         pl.col("severity").fill_null("ok"), pl.col("flags").fill_null(""), pl.lit("ok").alias("status"), pl.lit(None, pl.String).alias("error")
     )
-    out_cols = (
-        ["order_id", "symbol", "side", "qty_shares", "price_px", "notional_usd", "pct_adv_frac", "pct_mdv_frac",
-         "cost_central_bps", "cost_low_bps", "cost_high_bps", "cost_central_usd", "cost_low_usd", "cost_high_usd",
-         "timing_risk_bps", "timing_risk_usd", "half_spread_bps"]
-        + [f"cost_{name}_bps" for name in parts]
-        + ["cap_frac", "participation_frac", "duration_days", "days_expected"]
-        + [f"p_complete_{k}d" for k in pc.probability_days]
-        + ["days_stressed", "liquidity_bucket", "severity", "flags", "adv_shares", "mdv_shares", "spread_bps",
-           "volatility_daily_frac", "zero_volume_frac", "market_cap_usd", "cap_band", "istar_set", "profile_source",
-           "asof_date", "lookback_days", "stale_trading_days", "status", "error"]
-    )
+    out_cols = output_columns(list(parts), pc.probability_days)
     priced = priced.select(out_cols)
     errored = bad.select(
-        "order_id", "symbol", "side", pl.col("qty").alias("qty_shares"),
+        "order_id", "symbol", _side_word("side"), pl.col("qty").alias("qty_shares"),
         pl.lit("error").alias("status"), pl.col("error"),
     )
     table = pl.concat([priced, errored], how="diagonal_relaxed").select(out_cols)
@@ -403,22 +382,13 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     table = table.join(pos, on="order_id", how="left").sort("row").drop("row")
 
     # --- per-model parts
-    if n:
-        models_tab = pl.concat(
-            [
-                pl.DataFrame({"order_id": t.get_column("order_id"), "symbol": t.get_column("symbol")}).hstack(
-                    c.to_frame(notional)
-                )
-                for c in parts.values()
-            ]
-        )
-    else:
-        models_tab = pl.DataFrame(schema={"order_id": pl.String, "symbol": pl.String, "model": pl.String})
+    models_tab = _models_table(t, parts, notional)
     errors = pl.concat(
-        [rejected, bad.select("row", "order_id", "symbol", pl.col("error").alias("reason"))], how="vertical_relaxed"
-    ).sort("row", nulls_last=True)
+        [rejected, bad.select("row", "order_id", "symbol", pl.lit("symbol").alias("column"), pl.col("error").alias("reason"))],
+        how="vertical_relaxed",
+    ).select(ORDER_PROBLEMS.names).sort("row", nulls_last=True)
 
-    notes = [f"impact parameters: {params.source}"]
+    notes = list(check.notes)
     for c in parts.values():
         notes.extend(c.notes)
 
@@ -434,7 +404,120 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     if portfolio and n:
         pw = {k: days.p_within[k] for k in pc.liquidation_days}
         tabs = portfolio_tables(priced, flags, price_fn, config, pw, clean.height + rejected.height, errors.height)
-    return PretradeResult(table, models_tab, flags, errors, tabs, asof, ic.central, tuple(dict.fromkeys(notes)))
+    return PretradeResult(orders=table, models=models_tab, flags=flags, errors=errors, portfolio=tabs, asof=asof,
+                          central=ic.central, notes=tuple(dict.fromkeys(notes)), params_source=params.source,
+                          source=source)
+
+
+def _join_profiles(clean, profiles, pc):
+    """The orders joined with their profile row and the volume statistics days-to-complete needs."""
+    import polars as pl
+
+    from liqcost.pretrade.days import VolumeLists, stressed_daily_volume
+
+    prof = profiles.with_row_index("_pidx").with_columns(pl.col("_pidx").cast(pl.Int64))
+    vols = VolumeLists.from_series(prof.get_column("daily_volume_shares"))
+    vol_mean = vols.means()
+    prof = prof.with_columns(
+        pl.Series("_vol_mean", vol_mean),
+        pl.Series("_vol_cv", _volume_cv(vols)),
+        pl.Series("_stress_vol", stressed_daily_volume(vols, pc.stress_window_days, pc.stress_volume_quantile_frac)),
+        pl.Series("_n_days", vols.lengths.astype(np.int64)),
+    )
+    j = clean.join(prof, on="symbol", how="left", coalesce=True)
+    return vols, j
+
+
+def _why_not_priced(no_profile: dict | None):
+    """Why an order cannot be priced (null when it can): no profile, no volume, price, volatility or spread."""
+    import polars as pl
+
+    lb = pl.col("lookback_days").cast(pl.String)
+    win = pl.format(" in the {}-day lookback ending {}", lb, pl.col("asof_date").cast(pl.String))
+    unknown = pl.format("unknown symbol '{}': no liquidity profile for it", pl.col("symbol"))
+    if no_profile:
+        unknown = pl.coalesce(pl.col("symbol").replace_strict(no_profile, default=None, return_dtype=pl.String), unknown)
+    err = (
+        pl.when(pl.col("_pidx").is_null()).then(unknown)
+        .when((pl.col("_n_days") == 0) | pl.col("_vol_mean").is_null()).then(pl.format("no daily volumes{}", win))
+        .when(~(pl.col("_vol_mean") > 0)).then(pl.format("no volume at all{}: the name did not trade", win))
+        .when(~(pl.col("adv_shares") > 0) | pl.col("adv_shares").is_nan()).then(pl.format("no ADV{}", win))
+        .when(~(pl.col("price_px") > 0) | pl.col("price_px").is_nan()).then(pl.format("no price{}", win))
+        .when(pl.col("volatility_daily_frac").is_null() | pl.col("volatility_daily_frac").is_nan() | (pl.col("volatility_daily_frac") < 0))
+        .then(pl.format("no volatility estimate{} (fewer than 3 returns)", win))
+        .when(pl.col("spread_bps").is_null() | pl.col("spread_bps").is_nan() | (pl.col("spread_bps") < 0))
+        .then(pl.format("no spread estimate{}", win))
+        .otherwise(None)
+    )
+    return err
+
+
+def _days(vols, pidx, q, cap, stress, pc, n):
+    """Days to complete at the cap (expected, within k days), days at the stressed volume, the bucket."""
+    from liqcost.pretrade.days import days_to_complete
+
+    all_days = sorted(set(pc.probability_days) | set(pc.liquidation_days))
+    days = days_to_complete(vols, pidx, q, cap, all_days)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        days_stressed = np.where(stress > 0, q / cap / stress, np.inf)
+    b0, b1 = pc.bucket_days
+    bucket = np.select(
+        [days_stressed > pc.stress_max_days, days.expected_days <= b0, days.expected_days <= b1],
+        ["not_sellable_stressed", f"<={b0}d", f"<={b1}d"],
+        f">{b1}d",
+    ) if n else np.zeros(0, dtype=object)
+    return days, days_stressed, bucket
+
+
+def _stale_trading_days(t, asof, trading_days) -> np.ndarray:
+    """Trading days between each profile's last day and the as-of date (0 without an as-of date)."""
+    if asof is None:
+        return np.zeros(t.height, np.int64)
+    weekmask = [1 if d in trading_days else 0 for d in range(7)]
+    pa = t.get_column("asof_date").to_numpy().astype("datetime64[D]")
+    return np.maximum(np.busday_count(pa, np.datetime64(asof, "D"), weekmask=weekmask), 0)
+
+
+def _models_table(t, parts: dict, notional):
+    """One row per priced order and model: the parts of its cost."""
+    import polars as pl
+
+    n = t.height
+    if n:
+        models_tab = pl.concat(
+            [
+                pl.DataFrame({"order_id": t.get_column("order_id"), "symbol": t.get_column("symbol")}).hstack(
+                    c.to_frame(notional)
+                )
+                for c in parts.values()
+            ]
+        )
+    else:
+        models_tab = pl.DataFrame(schema={"order_id": pl.String, "symbol": pl.String, **{c: (pl.String if c == "model" else pl.Float64)
+                                                                                          for c in _MODEL_PARTS}})
+    return models_tab
+
+
+def output_columns(models: list[str], probability_days) -> list[str]:
+    """The columns of the per-order table in order (``schema.PRETRADE_ORDERS`` with ``cost_<model>_bps`` after
+    ``half_spread_bps`` and ``p_complete_<k>d`` after ``expected_days``)."""
+    from liqcost.schema import PRETRADE_ORDERS
+
+    out = []
+    for name in PRETRADE_ORDERS.names:
+        out.append(name)
+        if name == "half_spread_bps":
+            out += [f"cost_{m}_bps" for m in models]
+        elif name == "expected_days":
+            out += [f"p_complete_{k}d" for k in probability_days]
+    return out
+
+
+def _side_word(col: str):
+    """+1/-1 as ``buy``/``sell`` (one convention for every output table)."""
+    import polars as pl
+
+    return pl.when(pl.col(col) > 0).then(pl.lit("buy")).when(pl.col(col) < 0).then(pl.lit("sell")).otherwise(None).alias(col)
 
 
 def cost_curve(profile_row, config=None, sizes_frac_adv=None, *, params=None, side: int = 1):
@@ -456,7 +539,7 @@ def cost_curve(profile_row, config=None, sizes_frac_adv=None, *, params=None, si
     -------
     polars.DataFrame
         ``size_frac_adv``, ``qty_shares``, ``notional_usd``, each model's cost, the central estimate and
-        band (bps and currency), ``days_expected``, the completion probabilities and the bucket.
+        band (bps and currency), ``expected_days``, the completion probabilities and the bucket.
     """
     import polars as pl
 
@@ -478,11 +561,15 @@ def cost_curve(profile_row, config=None, sizes_frac_adv=None, *, params=None, si
         {"order_id": [f"{sym}@{s:.4g}xADV" for s in sizes], "symbol": [sym] * sizes.size, "side": [int(side)] * sizes.size,
          "qty": sizes * adv}
     )
-    res = pretrade(orders, prof, config, params=params, portfolio=False)
+    from liqcost.inputs import normalize_orders
+
+    # sizes at fractions of ADV are a model sweep, not orders: fractional shares are priced as they are
+    res = pretrade(normalize_orders(orders, source=f"{sym} curve", fractional="allow"), prof, config, params=params,
+                   portfolio=False)
     if res.n_priced == 0:
         raise NoDataError(f"{sym}: cannot price the curve: {res.errors.get_column('reason')[0]}")
     t = res.orders
     keep = (["qty_shares", "notional_usd"] + [c for c in t.columns if c.startswith("cost_")]
-            + ["timing_risk_bps", "participation_frac", "duration_days", "days_expected"]
+            + ["timing_risk_bps", "participation_frac", "duration_days", "expected_days"]
             + [c for c in t.columns if c.startswith("p_complete_")] + ["days_stressed", "liquidity_bucket", "severity"])
     return t.select(pl.lit(sym).alias("symbol"), pl.Series("size_frac_adv", sizes), *keep)

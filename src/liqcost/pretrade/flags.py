@@ -72,9 +72,9 @@ def build_flags(t, config):
     Parameters
     ----------
     t : polars.DataFrame
-        One row per priced order with the columns the pre-trade check computes (``pct_adv_frac``,
-        ``pct_mdv_frac``, ``spread_bps``, ``price_px``, ``cap_band``, ``zero_volume_frac``,
-        ``stale_trading_days``, ``lookback_days``, ``source``, ``liquidity_bucket``, ``days_expected``,
+        One row per priced order with the columns the pre-trade check computes (``order_adv_frac``,
+        ``order_mdv_frac``, ``spread_bps``, ``price_px``, ``cap_band``, ``zero_volume_frac``,
+        ``stale_trading_days``, ``lookback_days``, ``source``, ``liquidity_bucket``, ``expected_days``,
         ``days_stressed``, ``window_participation_frac``, ``cap_frac``, ``limit_room_bps``,
         ``cost_central_bps``, ``turnover_fallback``, ``spread_fallback``).
     config : liqcost.config.Config
@@ -93,26 +93,26 @@ def build_flags(t, config):
     rules = [
         (
             "size_adv",
-            _sev(c("pct_adv_frac") > pc.adv_flag_frac, c("pct_adv_frac") > pc.adv_critical_frac),
-            c("pct_adv_frac"),
-            pl.when(c("pct_adv_frac") > pc.adv_critical_frac).then(pc.adv_critical_frac).otherwise(pc.adv_flag_frac),
+            _sev(c("order_adv_frac") > pc.adv_flag_frac, c("order_adv_frac") > pc.adv_critical_frac),
+            c("order_adv_frac"),
+            pl.when(c("order_adv_frac") > pc.adv_critical_frac).then(pc.adv_critical_frac).otherwise(pc.adv_flag_frac),
             pl.format(
                 "order is {}% of ADV ({} shares/day), above {}%; expect material impact and several days of trading",
-                _pct(c("pct_adv_frac")), _num(c("adv_shares")),
-                _pct(pl.when(c("pct_adv_frac") > pc.adv_critical_frac).then(pc.adv_critical_frac).otherwise(pc.adv_flag_frac), 0),
+                _pct(c("order_adv_frac")), _num(c("adv_shares")),
+                _pct(pl.when(c("order_adv_frac") > pc.adv_critical_frac).then(pc.adv_critical_frac).otherwise(pc.adv_flag_frac), 0),
             ),
         ),
         (
             "size_mdv",
-            _sev(c("pct_mdv_frac") > pc.mdv_flag_frac, (c("pct_mdv_frac") > pc.mdv_critical_frac) | (c("mdv_shares") <= 0)),
-            c("pct_mdv_frac"),
-            pl.when(c("pct_mdv_frac") > pc.mdv_critical_frac).then(pc.mdv_critical_frac).otherwise(pc.mdv_flag_frac),
+            _sev(c("order_mdv_frac") > pc.mdv_flag_frac, (c("order_mdv_frac") > pc.mdv_critical_frac) | (c("mdv_shares") <= 0)),
+            c("order_mdv_frac"),
+            pl.when(c("order_mdv_frac") > pc.mdv_critical_frac).then(pc.mdv_critical_frac).otherwise(pc.mdv_flag_frac),
             pl.when(c("mdv_shares") <= 0)
             .then(pl.lit("the median day trades nothing: the name trades on fewer than half of the days"))
             .otherwise(
                 pl.format(
                     "order is {}% of the median daily volume ({} shares); a typical day absorbs less than the ADV suggests",
-                    _pct(c("pct_mdv_frac")), _num(c("mdv_shares")),
+                    _pct(c("order_mdv_frac")), _num(c("mdv_shares")),
                 )
             ),
         ),
@@ -179,13 +179,13 @@ def build_flags(t, config):
         ),
         (
             "days_to_complete",
-            _sev(c("days_expected") > last_bucket, c("liquidity_bucket") == "not_sellable_stressed"),
-            c("days_expected"),
+            _sev(c("expected_days") > last_bucket, c("liquidity_bucket") == "not_sellable_stressed"),
+            c("expected_days"),
             pl.when(c("liquidity_bucket") == "not_sellable_stressed").then(float(pc.stress_max_days)).otherwise(float(last_bucket)),
             pl.when(c("liquidity_bucket") == "not_sellable_stressed")
             .then(pl.format("at the stressed volume the order needs {} days at {}% of volume, more than {}: not sellable in a stressed window",
                             _num(c("days_stressed"), 1), _pct(c("cap_frac"), 0), pl.lit(str(pc.stress_max_days))))
-            .otherwise(pl.format("expected {} trading days at {}% of volume (more than {})", _num(c("days_expected"), 1),
+            .otherwise(pl.format("expected {} trading days at {}% of volume (more than {})", _num(c("expected_days"), 1),
                                  _pct(c("cap_frac"), 0), pl.lit(str(last_bucket)))),
         ),
         (

@@ -51,7 +51,7 @@ def portfolio_tables(t, flags, price_fn, config, p_within: dict, n_orders: int, 
 
     pc = config.pretrade
     notional = t.get_column("notional_usd").to_numpy()
-    side = t.get_column("side").to_numpy().astype(np.float64)
+    side = np.where(t.get_column("side").to_numpy() == "sell", -1.0, 1.0)  # side is buy/sell
     gross = float(np.nansum(notional))
     with np.errstate(invalid="ignore", divide="ignore"):
         def bps(x):
@@ -69,7 +69,7 @@ def portfolio_tables(t, flags, price_fn, config, p_within: dict, n_orders: int, 
             f"notional_gt{b1}d_frac": float(notional[bucket == f">{b1}d"].sum() / gross) if gross > 0 else float("nan"),
             "notional_not_sellable_stressed_frac": float(notional[bucket == "not_sellable_stressed"].sum() / gross) if gross > 0 else float("nan"),
         }
-    days = t.get_column("days_expected").to_numpy()
+    days = t.get_column("expected_days").to_numpy()
     sev = flags.get_column("severity") if flags.height else pl.Series([], dtype=pl.String)
     summary = pl.DataFrame(
         [
@@ -86,7 +86,7 @@ def portfolio_tables(t, flags, price_fn, config, p_within: dict, n_orders: int, 
                 "cost_low_bps": bps(cost_l),
                 "cost_high_bps": bps(cost_h),
                 "timing_risk_indep_usd": tr,
-                "days_expected_max": float(np.max(days)) if days.size else float("nan"),
+                "expected_days_max": float(np.max(days)) if days.size else float("nan"),
                 **shares,
                 "n_orders_critical": int(flags.filter(pl.col("severity") == "critical").get_column("order_id").n_unique()) if flags.height else 0,
                 "n_orders_warn": int(flags.filter(pl.col("severity") == "warn").get_column("order_id").n_unique()) if flags.height else 0,
@@ -136,7 +136,7 @@ def portfolio_tables(t, flags, price_fn, config, p_within: dict, n_orders: int, 
             }
         )
     ladder = pl.DataFrame(ladder_rows)
-    keep = [c for c in ("order_id", "symbol", "side", "qty_shares", "notional_usd", "pct_adv_frac", "days_expected",
+    keep = [c for c in ("order_id", "symbol", "side", "qty_shares", "notional_usd", "order_adv_frac", "expected_days",
                         "days_stressed", "liquidity_bucket", "cost_central_bps", "severity") if c in t.columns]
-    least = t.sort(["days_expected", "pct_adv_frac"], descending=True, nulls_last=True).head(pc.least_liquid_n).select(keep)
+    least = t.sort(["expected_days", "order_adv_frac"], descending=True, nulls_last=True).head(pc.least_liquid_n).select(keep)
     return {"summary": summary, "liquidation": liquidation, "ladder": ladder, "least_liquid": least}

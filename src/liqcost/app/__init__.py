@@ -1,0 +1,50 @@
+"""The application layer: one function per command, and liqcost's Python front door.
+
+Each function reads what its command reads (a dataset, files or polars frames), runs the library and
+returns a result that follows :mod:`liqcost.result` (``tables()``, ``summary()`` as a DataFrame,
+``notes``, ``problems``, ``str()``). The command line calls exactly one of them and renders its result;
+from Python they are ``import liqcost as lc`` then::
+
+    prof = lc.profile("sample_data/dataset")                                   # ProfileResult
+    res = lc.pretrade("sample_data/orders.csv", data="sample_data/dataset")   # PretradeResult
+    p = lc.plan(symbol="THNB", side="buy", qty=8000, data="sample_data/dataset")
+
+Only this layer combines :mod:`liqcost.io` and :mod:`liqcost.engine` with the library (``measures``,
+``models``, ``pretrade``, ``planner``); the library packages see frames, never files.
+"""
+
+from __future__ import annotations
+
+from liqcost.app.plan import PlanOptions, plan
+from liqcost.app.pretrade import CurveResult, PretradeOptions, pretrade
+from liqcost.app.profile import ProfileOptions, ProfileResult, profile
+
+__all__ = [
+    "CurveResult",
+    "PlanOptions",
+    "PretradeOptions",
+    "ProfileOptions",
+    "ProfileResult",
+    "load",
+    "plan",
+    "pretrade",
+    "profile",
+]
+
+
+def load(config=None, overrides: dict | None = None):
+    """The effective config: ``config`` (a Config, a YAML path, or None for the defaults) with ``overrides``
+    (dotted keys; ``None`` values leave the config's value)."""
+    from liqcost.config import Config, load_config
+
+    if isinstance(config, Config):
+        if not any(v is not None for v in (overrides or {}).values()):
+            return config
+        from liqcost.config import parse_model, set_dotted
+
+        data = config.model_dump()
+        for key, value in overrides.items():
+            if value is not None:
+                set_dotted(data, key, value)
+        return parse_model(Config, data, "config")
+    return load_config(config, overrides)

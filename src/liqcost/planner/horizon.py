@@ -1,0 +1,260 @@
+"""The horizon search: on which windows, over how many trading days, an order fits its participation caps.
+
+For one order (its size, interval cap, daily cap and start) the search picks the grid of tranche windows
+(:func:`liqcost.planner.schedule.build_grid`) the plan is laid on:
+
+* with a fixed span (the order's ``end``, or ``planner.days``): the finest windows whose caps hold the
+  order, else longer regular windows (2, 3, 4, 6 profile intervals, the whole session), else the windows
+  that lose the least capacity to lot rounding;
+* otherwise the fewest trading days (at most ``planner.horizon_days``) whose caps hold it, trying the same
+  window layouts in the same order and stopping as soon as no layout can beat the day caps.
+
+Capacity is counted in whole round lots (``planner.round_lot_shares``): a window takes at most
+``floor(cap x expected volume / lot)`` lots, a day at most ``floor(daily cap x day volume / lot)``, both less
+what earlier orders in the same name already use (:class:`Usage`). When nothing fits,
+:func:`infeasible_error` says the smallest horizon, or cap, that would (a bisection on the cap).
+
+Everything here is per :func:`~liqcost.planner.plan.plan` call: the grid memo and the usage live in a
+:class:`Search` object, so two plans can run at once in two threads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from liqcost.errors import OrderError
+from liqcost.planner.schedule import build_grid, capacity_by_day, capacity_lots, infeasible_message
+
+__all__ = ["MAX_SEARCH_DAYS", "Horizon", "Search", "Terms", "Usage"]
+
+#: the longest horizon the remedies look at (a year of trading days)
+MAX_SEARCH_DAYS = 252
+# when the finest windows cannot hold an order: longer regular windows (in profile intervals), then the
+# windows that lose the least capacity to lot rounding
+_COARSER = (2, 3, 4, 6, 1000, "max_lots")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the search needs of one order.
+
+    Attributes
+    ----------
+    order_id, symbol : str
+    qty : int
+        Whole shares.
+    cap_frac, day_cap_frac : float
+        Largest share of each window's and each day's expected volume.
+    start_ns : int
+        Earliest start, ns UTC.
+    end_ns : int or None
+        Latest end, ns UTC (fixes the span).
+    """
+
+    order_id: str
+    symbol: str
+    qty: int
+    cap_frac: float
+    day_cap_frac: float
+    start_ns: int
+    end_ns: int | None = None
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The chosen windows and their caps (shares), cut to the days the order needs."""
+
+    grid: object
+    cap: np.ndarray
+    day_cap: np.ndarray
+
+
+class Usage:
+    """Shares that orders planned earlier in the same call take in each window, per symbol.
+
+    ``on(grid, symbol)`` is updated incrementally as orders add tranches (the grids are cached by the
+    :class:`Search` and never modified, so an entry stays valid for its grid).
+    """
+
+    def __init__(self) -> None:
+        self._windows: dict[str, list[tuple[int, int, float]]] = {}
+        self._memo: dict[tuple[str, int], list] = {}
+
+    def windows(self, symbol: str) -> list:
+        return self._windows.setdefault(symbol, [])
+
+    def add(self, symbol: str, start_ns: np.ndarray, end_ns: np.ndarray, shares: np.ndarray) -> None:
+        self.windows(symbol).extend(zip(start_ns.tolist(), end_ns.tolist(), shares.astype(np.float64).tolist()))
+
+    def on(self, grid, symbol: str) -> np.ndarray:
+        used = self.windows(symbol)
+        if not used:
+            return np.zeros(grid.size)
+        key = (symbol, id(grid))
+        entry = self._memo.get(key)
+        if entry is None or entry[2] is not grid:
+            entry = self._memo[key] = [0, np.zeros(grid.size), grid]
+        if entry[0] < len(used):
+            entry[1] = entry[1] + used_shares(used[entry[0]:], grid.start_ns, grid.end_ns)
+            entry[0] = len(used)
+        return entry[1]
+
+
+def used_shares(used: list, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
+    """Shares other orders take in each window (pro rata to time overlap; an auction counts whole)."""
+    if not used:
+        return np.zeros(start_ns.size)
+    u = np.asarray(used, dtype=np.float64)  # [U, 3]: start, end, shares
+    us, ue, uq = u[:, 0], u[:, 1], u[:, 2]
+    s = start_ns.astype(np.float64)[:, None]
+    e = end_ns.astype(np.float64)[:, None]
+    length = ue - us
+    ov = np.clip(np.minimum(e, ue[None, :]) - np.maximum(s, us[None, :]), 0.0, None)
+    timed = np.where(length[None, :] > 0, uq[None, :] * ov / np.where(length > 0, length, 1.0)[None, :], 0.0)
+    instant = np.where((length[None, :] <= 0) & (s == us[None, :]) & (e == ue[None, :]), uq[None, :], 0.0)
+    return (timed + instant).sum(axis=1)
+
+
+@dataclass
+class Search:
+    """The horizon search of one plan call: its config, grid memo and usage (see the module docstring)."""
+
+    config: object
+    usage: Usage = field(default_factory=Usage)
+    _grids: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------------------------------ grids
+    def grid(self, prof: dict, start_ns: int, n_days=None, end_ns=None, coarse=None, group: int = 1):
+        """:func:`~liqcost.planner.schedule.build_grid`, memoised for this call (orders in one name share grids)."""
+        key = (prof.get("symbol"), start_ns, n_days, end_ns, coarse, group)
+        g = self._grids.get(key)
+        if g is None:
+            g = self._grids[key] = build_grid(prof, self.config, start_ns, n_days=n_days, end_ns=end_ns, coarse=coarse,
+                                              group=group)
+        return g
+
+    def _layout(self, prof, t: Terms, n_days, option):
+        coarse = (t.cap_frac, self.config.planner.round_lot_shares, max(self.config.planner.min_tranche_shares, 1.0))
+        kw = {"coarse": coarse} if option == "max_lots" else {"group": option}
+        if t.end_ns is not None:
+            return self.grid(prof, t.start_ns, end_ns=t.end_ns, **kw)
+        return self.grid(prof, t.start_ns, n_days=n_days, **kw)
+
+    # --------------------------------------------------------------------------------------- capacity
+    def caps(self, grid, t: Terms, cap_frac=None, day_cap_frac=None) -> tuple[np.ndarray, np.ndarray]:
+        """Shares each window and each day may still take (caps less what earlier orders use)."""
+        pc = self.config.planner
+        cap_frac = t.cap_frac if cap_frac is None else cap_frac
+        day_cap_frac = t.day_cap_frac if day_cap_frac is None else day_cap_frac
+        u = self.usage.on(grid, t.symbol)
+        cap = cap_frac * grid.volume - u
+        if pc.max_tranche_shares is not None:
+            cap = np.minimum(cap, pc.max_tranche_shares)
+        used_day = np.bincount(grid.day, weights=u, minlength=len(grid.dates)) if grid.size else np.zeros(len(grid.dates))
+        day_cap = day_cap_frac * grid.day_volume - used_day
+        return np.maximum(cap, 0.0), np.maximum(day_cap, 0.0)
+
+    def days_needed(self, grid, t: Terms, cap_frac=None, day_cap_frac=None) -> int | None:
+        """Fewest leading days of the grid whose caps hold the order (None: not within the grid)."""
+        pc = self.config.planner
+        if grid.size == 0:
+            return None
+        cap, dcap = self.caps(grid, t, cap_frac, day_cap_frac)
+        lots = capacity_by_day(cap, grid.day, dcap, pc.round_lot_shares, max(pc.min_tranche_shares, 1.0))
+        idx = np.flatnonzero(np.cumsum(lots) >= math.ceil(t.qty / pc.round_lot_shares))
+        return int(idx[0]) + 1 if idx.size else None
+
+    # ----------------------------------------------------------------------------------------- search
+    def choose(self, prof: dict, t: Terms) -> Horizon:
+        """The windows the order is planned on, cut to the days it needs.
+
+        Raises
+        ------
+        OrderError
+            The caps cannot hold the order within the horizon; the message gives the smallest horizon or
+            cap that would.
+        """
+        pc = self.config.planner
+        if t.end_ns is not None:
+            fine = self.grid(prof, t.start_ns, end_ns=t.end_ns)
+            days, fixed = len(fine.dates), True
+        else:
+            days = pc.days or pc.horizon_days
+            fine = self.grid(prof, t.start_ns, n_days=days)
+            fixed = pc.days is not None
+        found = self._fixed_span(prof, t, fine, days) if fixed else self._fewest_days(prof, t, fine, days)
+        if found is None:
+            raise self.infeasible_error(prof, t, days)
+        grid, n_keep = found
+        cap, dcap = self.caps(grid, t)
+        if n_keep < len(grid.dates):
+            keep = grid.day < n_keep
+            grid = grid.head_days(n_keep)
+            cap, dcap = cap[keep], dcap[:n_keep]
+        return Horizon(grid, cap, dcap)
+
+    def _fixed_span(self, prof, t: Terms, fine, days):
+        """The finest layout that holds the order over the whole fixed span."""
+        if self.days_needed(fine, t) is not None:
+            return fine, len(fine.dates)
+        for option in _COARSER:
+            g = self._layout(prof, t, days, option)
+            if self.days_needed(g, t) is not None:
+                return g, len(g.dates)
+        return None
+
+    def _fewest_days(self, prof, t: Terms, fine, days):
+        """The fewest days (at most the horizon), then the finest layout that achieves them."""
+        pc = self.config.planner
+        best_d, best = self.days_needed(fine, t), fine
+        # no window layout beats the day caps: stop when the fine windows already reach them
+        _, dcap = self.caps(fine, t)
+        upper = np.cumsum(np.floor(dcap / pc.round_lot_shares + 1e-9))
+        hit = np.flatnonzero(upper >= math.ceil(t.qty / pc.round_lot_shares))
+        d_upper = int(hit[0]) + 1 if hit.size else None
+        for option in _COARSER:
+            if best_d == 1 or (best_d is not None and best_d == d_upper):
+                break
+            g = self._layout(prof, t, days, option)
+            d = self.days_needed(g, t)
+            if d is not None and (best_d is None or d < best_d):
+                best_d, best = d, g
+        return (best, best_d) if best_d is not None else None
+
+    # ---------------------------------------------------------------------------------------- remedies
+    def infeasible_error(self, prof: dict, t: Terms, days: int) -> OrderError:
+        """The OrderError for an order the caps cannot hold: the smallest horizon (days) and the smallest cap
+        (bisection, 30 steps) that hold it, with the windows that lose the least capacity to rounding."""
+        from liqcost.planner.costs import daily_volume
+
+        pc = self.config.planner
+        lot, mt = pc.round_lot_shares, max(pc.min_tranche_shares, 1.0)
+
+        def grid_for(cap, n_days=None):
+            if t.end_ns is not None:
+                return build_grid(prof, self.config, t.start_ns, end_ns=t.end_ns, coarse=(cap, lot, mt))
+            return build_grid(prof, self.config, t.start_ns, n_days=n_days, coarse=(cap, lot, mt))
+
+        min_days = None
+        if t.end_ns is None:
+            min_days = self.days_needed(grid_for(t.cap_frac, MAX_SEARCH_DAYS), t)
+        scale = max(t.day_cap_frac / t.cap_frac, 1e-9)
+        min_cap = None
+        if self.days_needed(grid_for(1.0, days), t, 1.0, min(1.0, scale)) is not None:
+            lo, hi = t.cap_frac, 1.0
+            for _ in range(30):
+                mid = 0.5 * (lo + hi)
+                if self.days_needed(grid_for(mid, days), t, mid, min(1.0, mid * scale)) is not None:
+                    hi = mid
+                else:
+                    lo = mid
+            min_cap = hi
+        grid = grid_for(t.cap_frac, days)
+        cap, dcap = self.caps(grid, t)
+        capacity = float(capacity_lots(cap, grid.day, dcap, lot, mt) * lot)
+        extra = "Earlier orders in the same name already use part of the capacity." if self.usage.windows(t.symbol) else ""
+        return OrderError(infeasible_message(t.order_id, t.symbol, t.qty, days, t.cap_frac, t.day_cap_frac, capacity,
+                                             daily_volume(prof, self.config), min_days, min_cap, extra))
