@@ -23,8 +23,8 @@ def _when(ctx, param, value):
 
 
 _TABLE_COLUMNS = ["order_id", "tranche", "day", "window", "qty_shares", "limit_rule", "limit_price_px",
-                  "participation_frac", "fill_prob_frac", "expected_fill_frac", "expected_participation_frac",
-                  "expected_cost_bps"]
+                  "expected_cost_bps", "fill_prob_frac", "expected_fill_frac", "participation_frac",
+                  "expected_participation_frac"]  # a narrow terminal leaves out columns from the right
 _SUMMARY_TABLE = ["order_id", "symbol", "side", "qty_shares", "pct_of_daily_volume_frac", "schedule", "n_tranches",
                   "expected_days", "expected_cost_bps", "cost_p05_bps", "cost_p95_bps", "risk_bps", "impact_bps",
                   "spread_cost_bps", "cross_now_cost_bps", "expected_cross_at_end_shares", "status"]

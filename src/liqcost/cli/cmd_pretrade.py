@@ -119,7 +119,8 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
     if curve:
         row = profiles.filter(pl.col("symbol") == symbol)
         table = cost_curve(row, config, side=1 if side in (None, "buy") else -1)
-        emit(state, table, title=f"{symbol}: cost vs size (central {config.impact.central}, cap {config.pretrade.participation_cap_frac:.0%})")
+        emit(state, table, title=f"{symbol}: cost vs size (central {config.impact.central}, cap {config.pretrade.participation_cap_frac:.0%})",
+             name="curve")
         return
 
     if single:
@@ -243,16 +244,12 @@ def _emit_single(state, result, emit):
     """One order: a field/value view in table format, the wide row otherwise; plus the models and flags."""
     import polars as pl
 
-    from liqcost.cli.output import _fmt_cell
-
     row = result.orders
     models = result.models.select("model", "spread_bps", "temporary_bps", "permanent_bps", "total_bps", "timing_risk_bps", "total_usd")
     flags = result.flags.select("flag", "severity", "message")
-    if state.format == "table":
-        rec = row.row(0, named=True)
-        rec["side"] = "buy (+1)" if rec["side"] > 0 else "sell (-1)"
-        order = pl.DataFrame({"field": list(rec), "value": [_fmt_cell(v) if not isinstance(v, str) else v for v in rec.values()]})
-        tables = {"order": order, "models": models, "flags": flags}
+    if state.format == "table":  # the renderer shows a one-row table as field/value pairs, each by its unit
+        side = pl.when(pl.col("side") > 0).then(pl.lit("buy (+1)")).otherwise(pl.lit("sell (-1)")).alias("side")
+        tables = {"order": row.with_columns(side), "models": models, "flags": flags}
     else:
         tables = {"order": row, "models": models, "flags": flags}
     emit(state, tables)
