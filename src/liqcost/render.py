@@ -13,8 +13,8 @@ column                     shown as
 ``*_bps``                  one decimal, thousands separators: ``1,234.5``
 ``*_px``                   the decimals of the tick size: 2 at or above 1 (cent ticks), 4 below
                            (sub-penny ticks), from ``planner.tick_px`` / ``subdollar_tick_px``
-``*_shares``               whole numbers with separators: ``80,000``; a fractional amount below
-                           100 (coins) keeps 3 significant digits: ``0.523``
+``*_shares``               whole numbers with separators: ``80,000``; fractional amounts below
+                           100 (coins) get the decimals of the column's smallest: ``0.52``
 ``*_usd`` / ``*_<ccy>``    whole currency units with separators: ``21,528``; below 100, cents
 ``*_frac``, ``p_*``        percent, one decimal (two below 1%): ``9.3%``, ``0.14%``; never rounds
                            to a false 0% or 100% (``<0.01%``, ``>99.9%``)
@@ -44,6 +44,7 @@ __all__ = [
     "column_kind",
     "PriceTicks",
     "severity_of",
+    "rename_currency",
 ]
 
 log = logging.getLogger("liqcost.render")
@@ -235,9 +236,27 @@ def format_column(series, *, currency: str = "USD", ticks: PriceTicks | None = N
     small = None
     if kind == "shares" and series.dtype.is_float():
         vals = series.filter(series.is_finite() & (series.abs() < 100) & (series != series.round(0))).abs()
-        if vals.len():
-            small = _decimals_for(float(vals.min()))
+        if vals.len():  # two significant digits of the smallest, at least two decimals
+            small = max(2, _decimals_for(float(vals.min()), 2))
     return [format_value(v, kind, ticks, time_seconds=seconds, small_decimals=small) for v in series.to_list()]
+
+
+def rename_currency(frame, currency: str):
+    """Money columns named for ``currency``: ``*_usd`` -> ``*_<code>`` (and ``*_musd`` -> ``*_m<code>``).
+
+    liqcost computes in the data's currency and names money columns ``_usd``; at output (terminal, files,
+    reports) they carry the configured ``session.currency``. A no-op for USD.
+    """
+    code = (currency or "USD").strip().lower()
+    if code == "usd":
+        return frame
+    mapping = {}
+    for c in frame.columns:
+        if c.endswith("_musd"):
+            mapping[c] = c[: -len("_musd")] + f"_m{code}"
+        elif c.endswith("_usd"):
+            mapping[c] = c[: -len("_usd")] + f"_{code}"
+    return frame.rename(mapping) if mapping else frame
 
 
 def severity_of(text: str) -> str | None:

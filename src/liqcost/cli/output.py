@@ -27,6 +27,7 @@ from pathlib import Path
 import click
 
 from liqcost.errors import UsageError
+from liqcost.render import rename_currency
 
 __all__ = [
     "emit",
@@ -143,24 +144,6 @@ def parquet_metadata(table: str, currency: str = "USD") -> dict[str, str]:
         "liqcost_table": table,
         "liqcost_currency": currency,
     }
-
-
-def rename_currency(frame, currency: str):
-    """Money columns named for ``currency``: ``*_usd`` -> ``*_<code>`` (and ``*_musd`` -> ``*_m<code>``).
-
-    liqcost computes in the data's currency and names money columns ``_usd``; at output they carry the
-    configured ``session.currency`` (a no-op for USD).
-    """
-    code = (currency or "USD").strip().lower()
-    if code == "usd":
-        return frame
-    mapping = {}
-    for c in frame.columns:
-        if c.endswith("_musd"):
-            mapping[c] = c[: -len("_musd")] + f"_m{code}"
-        elif c.endswith("_usd"):
-            mapping[c] = c[: -len("_usd")] + f"_{code}"
-    return frame.rename(mapping) if mapping else frame
 
 
 def output_paths(output: str, names: list[str], suffix: str) -> list[Path]:
