@@ -193,7 +193,8 @@ def spread_history(daily, *, cid: str = "spread_history") -> Chart:
         p.line(xs, ys, col, dash="5 3" if kind == "dash" else None, title=label)
         tips = [f"{s} {x}: {_LABELS[m]} {_bps(y)}" for x, y in zip(f.get_column("date").to_list(), ys)]
         p.points(xs, ys, col, r=2.4, titles=tips)
-    caption = (f"{_LABELS[use[0]].capitalize()} per trading day, in bps of the midpoint"
+    first = _LABELS[use[0]]
+    caption = (f"{first[0].upper() + first[1:]} per trading day, in bps of the midpoint"
                + (f"; dashed: {_LABELS[use[1]]}" if len(use) > 1 else "")
                + ". Gaps are days without trades. Hover a point for its value.")
     return _done(fig, "Spread history", caption)
