@@ -87,6 +87,9 @@ def test_currency_columns_of_another_currency_are_money():
     (None, "bps", ""),
     (True, "bool", "true"),
     (20000, "shares", "20,000"),
+    (2025, "int", "2025"),
+    (15560, "int", "15,560"),
+    (1234, "count", "1,234"),
     (dt.date(2025, 3, 3), "date", "2025-03-03"),
 ])
 def test_one_format_per_unit(value, kind, text):

@@ -19,7 +19,7 @@ column                     shown as
 ``*_frac``, ``p_*``        percent, one decimal (two below 1%): ``9.3%``, ``0.14%``; never rounds
                            to a false 0% or 100% (``<0.01%``, ``>99.9%``)
 ``*_s``                    seconds, one decimal
-``*_ns``, ``n_*`` (int)    integers with separators
+``*_ns``, ``n_*`` (int)    integers with separators (other integers from 10,000: a year stays 2025)
 ``*days*`` (float)         one decimal
 other floats               4 significant digits, separators from 1,000, scientific below 0.001
 datetimes                  ``YYYY-MM-DD HH:MM`` (seconds only when a value has them) and the zone
@@ -183,8 +183,8 @@ def format_value(value, kind: str = "number", ticks: PriceTicks | None = None, *
         more = f", … +{len(value) - 6}" if len(value) > 6 else ""
         return f"[{inner}{more}]"
     if isinstance(value, int) and not isinstance(value, bool):
-        if kind in ("int", "count", "ns", "shares", "money"):
-            return f"{value:,}"
+        if kind in ("count", "ns", "shares", "money") or (kind == "int" and abs(value) >= 10_000):
+            return f"{value:,}"  # an integer without a unit gets separators from 10,000 (a year stays 2025)
         if kind == "frac":
             return _pct(float(value))
         if kind in ("bps", "days", "seconds"):

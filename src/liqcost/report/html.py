@@ -8,7 +8,8 @@ line ``<p class="generated">...</p>`` that carries the time it was generated.
 from __future__ import annotations
 
 import datetime as dt
-from xml.sax.saxutils import escape
+
+from liqcost.report.svg import _e  # one escaping rule for SVG and HTML
 
 __all__ = ["html_table", "page", "GENERATED_CLASS"]
 
@@ -52,8 +53,6 @@ footer{padding:12px 32px;color:var(--muted);font-size:12px;border-top:1px solid 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-def _e(text) -> str:
-    return escape(str(text), {'"': "&quot;"})
 
 
 def html_table(frame, *, currency: str = "USD", ticks=None, max_rows: int = 200, wrap: tuple[str, ...] = ("message",)) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from xml.sax.saxutils import escape
 
 __all__ = [
     "PALETTE",
@@ -49,7 +48,8 @@ def _n(v: float) -> str:
 
 
 def _e(text) -> str:
-    return escape(str(text), {'"': "&quot;"})
+    """XML-escaped text (for element text and double-quoted attributes)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def text_width(text: str, size: float = 11) -> float:
