@@ -193,6 +193,12 @@ def test_long_text_wraps_inside_its_column():
     assert len(lines) > 2 + 2 * 2
 
 
+def test_a_newline_in_a_cell_starts_a_new_line_in_its_column():
+    f = pl.DataFrame({"k": ["a", "b"], "message": ["first line\nsecond line", "one"]})
+    lines = render_lines(f, width=None)
+    assert [x.rstrip() for x in lines[2:]] == ["a  first line", "   second line", "b  one"]
+
+
 def test_more_rows_than_shown_are_counted():
     f = pl.DataFrame({"x_bps": [float(i) for i in range(30)]})
     text = render_text(f, width=40, max_rows=10)

@@ -279,7 +279,7 @@ class _Col:
     colour: bool = False
 
     def __post_init__(self):
-        longest_cell = max((len(c) for c in self.cells), default=0)
+        longest_cell = max((len(line) for c in self.cells for line in (c.split("\n") or [""])), default=0)
         self.natural = max(len(self.name), longest_cell)
         head_min = max(len(p) for p in _header_parts(self.name))
         if self.text:
@@ -314,7 +314,7 @@ def _wrap_header(name: str, width: int) -> list[str]:
 
 
 def _wrap_cell(text: str, width: int) -> list[str]:
-    if len(text) <= width:
+    if len(text) <= width and "\n" not in text:
         return [text]
     out: list[str] = []
     for para in text.split("\n"):
