@@ -47,11 +47,12 @@ def cfg_args(config) -> list:
 def ingest(ds: Path, kind: str, mapping: str, files, config=None) -> list[dict]:
     out = run(*cfg_args(config), "-q", "--format", "json", "ingest", "--kind", kind, "--mapping", MAPS / mapping, *files,
               "-o", ds)
-    return json.loads(out)
+    return json.loads(out)["tables"]["ingest"]
 
 
 def profile(ds: Path, config=None, *extra) -> dict:
-    return json.loads(run(*cfg_args(config), "-q", "--format", "json", "profile", "--data", ds, *extra))
+    tables = json.loads(run(*cfg_args(config), "-q", "--format", "json", "profile", "--data", ds, *extra))["tables"]
+    return next(iter(tables.values())) if len(tables) == 1 else tables
 
 
 def frame(records: list[dict]) -> pl.DataFrame:
@@ -292,7 +293,8 @@ def test_binance_markets_apart_and_tick_sized_spreads(binance):
         # the takers' sweeps through several levels cost far more than the touch
         assert r["effective_spread_bps"] > 5 * r["quoted_spread_bps"]
     prof = frame(res["profile"])
-    assert (prof["source"] == "ticks").all() and (prof["adv_usd"] > 1e6).all()
+    # money columns carry the config's currency (session.currency: USDT in configs/crypto.yaml)
+    assert (prof["source"] == "ticks").all() and (prof["adv_usdt"] > 1e6).all() and "adv_usd" not in prof.columns
 
 
 def test_binance_lee_ready_vs_aggressor(binance, tmp_path):

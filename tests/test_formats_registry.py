@@ -133,7 +133,7 @@ def test_cli_ingest_with_detection_and_options(tmp_path):
     mapping.write_text("format: taq\noptions:\n  conditions: {T: drop}\n  round_ts: ms\n")
     r = CliRunner().invoke(cli, ["--format", "json", "ingest", "--kind", "trades", "--mapping", str(mapping), str(src), "-o", str(tmp_path / "ds")])
     assert r.exit_code == 0, r.output
-    rep = json.loads(r.stdout)[0]
+    rep = json.loads(r.stdout)["tables"]["ingest"][0]
     assert rep["format"] == "taq" and rep["rows_read"] == 77_263
     assert "form-t sale condition: 341" in rep["reasons"]
     bad = tmp_path / "bad.yaml"
@@ -146,7 +146,7 @@ def test_cli_ingest_with_detection_and_options(tmp_path):
     z = require_shared("lobster", "original_zips", "LOBSTER_SampleFile_GOOG_2012-06-21_1.zip")
     r = CliRunner().invoke(cli, ["--format", "json", "ingest", "--kind", "trades", str(z), "-o", str(tmp_path / "ds")])
     assert r.exit_code == 0, r.output
-    rep = json.loads(r.stdout)[0]
+    rep = json.loads(r.stdout)["tables"]["ingest"][0]
     assert (rep["format"], rep["rows_read"], rep["rows_kept"]) == ("lobster", 11_678, 11_678)
     # a malformed vendor file: one sentence, exit code 1, no traceback
     cut = tmp_path / "cut.dbn.zst"

@@ -24,7 +24,7 @@ FLOOR = {"schema", "errors", "config", "calendar", "inputs", "result", "render"}
 RANK = {"kernels": 0, **{m: 1 for m in FLOOR}, "io": 2, "engine": 2, "measures": 3, "models": 3, "pretrade": 4,
         "planner": 4, "app": 5, "cli": 6, "__main__": 7}
 LIBRARY = ("measures", "models", "pretrade", "planner")
-CLI_MAY_IMPORT = {"app", "config", "errors", "result", "render", "cli", "liqcost"}
+CLI_MAY_IMPORT = {"app", "config", "errors", "result", "render", "schema", "cli", "liqcost"}
 
 #: (importing module prefix, imported module prefix) -> why it is allowed for now
 EXEMPT = {

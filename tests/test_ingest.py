@@ -412,7 +412,7 @@ def test_cli_report_file_and_json(tmp_path):
     rep = tmp_path / "report.json"
     r = CliRunner().invoke(cli, ["--format", "json", "ingest", "--kind", "trades", "--report", str(rep), str(src), "-o", str(tmp_path / "ds")])
     assert r.exit_code == 0, r.output
-    data = json.loads(rep.read_text())
+    data = json.loads(rep.read_text())["tables"]["ingest"]
     assert data[0]["rows_read"] == 2 and data[0]["rows_kept"] == 1 and data[0]["rows_quarantined"] == 1
 
 

@@ -23,7 +23,7 @@ def ingest(tmp_path, mapping, src, config=None, fmt="json"):
     assert r.exit_code == 0, r.output
     import json
 
-    return json.loads(r.stdout)[0]
+    return json.loads(r.stdout)["tables"]["ingest"][0]
 
 
 def test_taq_trades_and_quotes(tmp_path):

@@ -44,7 +44,7 @@ def test_json_output_is_both_tables(profile_file):
     r = run("--format", "json", "plan", "--data", DATA, "--profile", profile_file, "--symbol", "THNA", "--side", "sell",
             "--qty", "4321", "--schedule", "ac", "--urgency", "1e-4")
     assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
+    data = json.loads(r.stdout)["tables"]
     assert set(data) == {"plan", "summary"}
     assert sum(t["qty_shares"] for t in data["plan"]) == 4321
     assert data["plan"][-1]["qty_shares"] % 100 == 21  # the last tranche takes the odd lot
@@ -58,17 +58,17 @@ def test_csv_and_parquet_files(profile_file, tmp_path):
     r = run("--format", "csv", "-o", str(out), "plan", "--data", DATA, "--profile", profile_file, "--symbol", "THNA",
             "--side", "buy", "--qty", "5000")
     assert r.exit_code == 0, r.output
-    plan_csv = pl.read_csv(tmp_path / "p.plan.csv")
+    plan_csv = pl.read_csv(tmp_path / "p.csv")  # the main table is exactly -o FILE, the others FILE.TABLE.csv
     assert plan_csv["qty_shares"].sum() == 5000
     assert pl.read_csv(tmp_path / "p.summary.csv").height == 1
     outp = tmp_path / "p.parquet"
     r = run("--format", "parquet", "-o", str(outp), "plan", "--data", DATA, "--profile", profile_file, "--symbol", "THNA",
             "--side", "buy", "--qty", "5000", "--table", "all")
     assert r.exit_code == 0, r.output
-    assert pl.read_parquet(tmp_path / "p.plan.parquet")["qty_shares"].sum() == 5000
+    assert pl.read_parquet(tmp_path / "p.parquet")["qty_shares"].sum() == 5000
     fill = pl.read_parquet(tmp_path / "p.fill.parquet")
     assert set(fill["rule"]) >= {"join", "mid"} and fill["fill_prob_frac"].is_between(0, 1).all()
-    # csv to stdout: one section per table
+    # csv to stdout: one table
     r = run("--format", "csv", "plan", "--data", DATA, "--profile", profile_file, "--symbol", "THNA", "--side", "buy",
             "--qty", "500", "--table", "summary")
     assert r.exit_code == 0 and r.stdout.startswith("order_id,")
@@ -84,7 +84,7 @@ def test_orders_file_with_a_bad_row(profile_file, tmp_path):
     )
     r = CliRunner().invoke(cli, ["--format", "json", "plan", "--data", DATA, "--profile", profile_file, "--orders", str(orders)])
     assert r.exit_code == 1, r.output  # partial: the others are planned, the refused row is named
-    data = json.loads(r.stdout)
+    data = json.loads(r.stdout)["tables"]
     got = {}
     for t in data["plan"]:
         got[t["order_id"]] = got.get(t["order_id"], 0) + t["qty_shares"]
@@ -98,7 +98,7 @@ def test_orders_file_with_a_bad_row(profile_file, tmp_path):
 def test_profile_only_plans_marketable_tranches(profile_file):
     r = run("--format", "json", "plan", "--profile", profile_file, "--symbol", "THNC", "--side", "buy", "--qty", "400")
     assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
+    data = json.loads(r.stdout)["tables"]
     assert {t["limit_rule"] for t in data["plan"]} == {"cross"}
     assert "no fill-probability model" in r.stderr
 
@@ -110,7 +110,7 @@ def test_options_reach_the_plan(profile_file, tmp_path):
             "--side", "buy", "--qty", "2000", "--days", "2", "--start", "2025-04-01T11:00", "--rules", "join,cross",
             "--max-participation", "0.05")
     assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
+    data = json.loads(r.stdout)["tables"]
     plan_rows = data["plan"]
     assert all(t["qty_shares"] % 50 == 0 for t in plan_rows)
     assert {t["limit_rule"] for t in plan_rows} <= {"join", "cross"}
@@ -150,7 +150,7 @@ def test_data_without_profile(profile_file):
         assert r.exit_code == 2 and "--profile" in r.output
     else:  # the tick profile builder is merged: the profile comes from the dataset
         assert r.exit_code == 0, r.output
-        assert sum(t["qty_shares"] for t in json.loads(r.stdout)["plan"]) == 800
+        assert sum(t["qty_shares"] for t in json.loads(r.stdout)["tables"]["plan"]) == 800
 
 
 def test_real_subprocess(profile_file):
@@ -160,7 +160,7 @@ def test_real_subprocess(profile_file):
                         "--symbol", "THND", "--side", "sell", "--qty", "2500"], capture_output=True, text=True, env=env,
                        check=False)
     assert p.returncode == 0, p.stderr
-    data = json.loads(p.stdout)
+    data = json.loads(p.stdout)["tables"]
     assert sum(t["qty_shares"] for t in data["plan"]) == 2500
 
 
@@ -169,7 +169,7 @@ def test_orders_file_reports_an_impossible_order(profile_file, tmp_path):
     orders.write_text("- {order_id: small, symbol: THNA, side: buy, qty: 1500}\n- {order_id: big, symbol: THNE, side: sell, qty: 90000}\n")
     r = run("--format", "json", "plan", "--data", DATA, "--profile", profile_file, "--orders", str(orders))
     assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
+    data = json.loads(r.stdout)["tables"]
     status = {s["order_id"]: s["status"] for s in data["summary"]}
     assert status["small"] == "planned" and "do not fit" in status["big"]
     assert "order big" in r.stderr
@@ -181,7 +181,7 @@ def test_orders_file_with_an_unknown_symbol_plans_the_others(tmp_path):
     orders.write_text("order_id,symbol,side,qty\nA,THNA,buy,3000\nB,ZZZ,buy,5\n")
     r = CliRunner().invoke(cli, ["--format", "json", "plan", "--data", DATA, "--orders", str(orders), "--table", "summary"])
     assert r.exit_code == 1, r.output
-    summary = {s["order_id"]: s for s in json.loads(r.stdout)}
+    summary = {s["order_id"]: s for s in json.loads(r.stdout)["tables"]["summary"]}
     assert summary["A"]["status"] == "planned" and summary["A"]["n_tranches"] > 0
     assert "unknown symbol 'ZZZ': no data for it in dataset" in summary["B"]["status"]
     assert f"{orders} row 3 (order B): unknown symbol 'ZZZ'" in r.stderr

@@ -24,8 +24,11 @@ def run(*args):
 
 
 def _json(result):
+    """The named tables of a JSON output (the envelope also carries the liqcost and schema versions)."""
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    doc = json.loads(result.stdout)
+    assert {"liqcost_version", "schema_version"} <= set(doc)
+    return doc["tables"]
 
 
 # ------------------------------------------------------------------------------------------- one order
@@ -66,7 +69,7 @@ def test_flags_override_the_config():
 def test_outputs_to_files(tmp_path):
     r = run("--format", "csv", "-o", tmp_path / "one.csv", "pretrade", "--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", 100)
     assert r.exit_code == 0, r.output
-    assert pl.read_csv(tmp_path / "one.order.csv")["symbol"].to_list() == ["THNA"]
+    assert pl.read_csv(tmp_path / "one.csv")["symbol"].to_list() == ["THNA"]  # the main table: exactly -o
     r = run("--format", "parquet", "-o", tmp_path / "one.parquet", "pretrade", "--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", 100)
     assert r.exit_code == 0
     assert pl.read_parquet(tmp_path / "one.models.parquet").height == 5
@@ -118,7 +121,7 @@ def test_no_data_in_the_lookback(tmp_path):
     book.write_text("order_id,symbol,side,qty\nA,LIVE,sell,100\nB,GONE,sell,100\nC,LIV,buy,5\n")
     r = run("--format", "json", "pretrade", "--data", tmp_path / "ds", "--orders", book)
     assert r.exit_code == 1 and "2 of the orders could not be used" in r.stderr  # priced what it could, named the rest
-    out = json.loads(r.stdout)
+    out = json.loads(r.stdout)["tables"]
     reasons = {e["order_id"]: e["reason"] for e in out["errors"]}
     assert reasons["B"].startswith("no data for GONE in the 20-trading-day lookback ending 2025-03-31")
     assert "did you mean 'LIVE'?" in reasons["C"]
@@ -152,7 +155,7 @@ def test_book_with_one_bad_row_prices_the_others(tmp_path):
     assert f"Warning: {f} row 3 (order B): qty -5 is not above zero; an order is for one share or more" in r.stderr
     assert f"Warning: {f} row 5 (order D): unknown symbol 'NOPE'" in r.stderr
     assert "2 of the orders could not be used" in r.stderr
-    out = json.loads(r.stdout)
+    out = json.loads(r.stdout)["tables"]
     assert set(out) >= {"orders", "flags", "summary", "liquidation", "ladder", "least_liquid", "errors"}
     priced = [o["order_id"] for o in out["orders"] if o["status"] == "ok"]
     assert priced == ["A", "C", "E"]
@@ -208,7 +211,7 @@ def test_precomputed_profile_file(tmp_path):
 
 
 def test_curve():
-    out = _json(run("--format", "json", "pretrade", "--data", DATA, "--symbol", "THNE", "--curve"))
+    out = _json(run("--format", "json", "pretrade", "--data", DATA, "--symbol", "THNE", "--curve"))["curve"]
     assert len(out) == 25
     assert out[0]["size_frac_adv"] == pytest.approx(0.001) and out[-1]["size_frac_adv"] == pytest.approx(2.0)
     assert all(a["cost_central_bps"] <= b["cost_central_bps"] for a, b in itertools.pairwise(out))
@@ -222,7 +225,7 @@ def test_real_subprocess():
         capture_output=True, text=True, env=env, check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["order"][0]["symbol"] == "THNA"
+    assert json.loads(ok.stdout)["tables"]["order"][0]["symbol"] == "THNA"
     bad = subprocess.run(
         [sys.executable, "-m", "liqcost", "pretrade", "--data", DATA, "--symbol", "THNA", "--side", "buy", "--qty", "0"],
         capture_output=True, text=True, env=env, check=False,

@@ -23,7 +23,7 @@ def run(*args):
 def test_json_both_tables():
     r = run("-q", "--format", "json", "profile", "--data", str(DATA), "--symbol", "THNA", "--symbol", "THNC")
     assert r.exit_code == 0, r.output
-    out = json.loads(r.output)
+    out = json.loads(r.output)["tables"]
     assert set(out) == {"daily", "profile"}
     assert {p["symbol"] for p in out["profile"]} == {"THNA", "THNC"}
     thna = next(p for p in out["profile"] if p["symbol"] == "THNA")
@@ -47,7 +47,7 @@ def test_files_instead_of_dataset_and_trades_out(tmp_path):
     r = run("-q", "--format", "csv", "-o", str(tmp_path / "out.csv"), "profile", "--trades", str(tmp_path / "t.parquet"),
             "--quotes", str(tmp_path / "q.csv"), "--trades-out", str(audit))
     assert r.exit_code == 0, r.output
-    daily = pl.read_csv(tmp_path / "out.daily.csv")
+    daily = pl.read_csv(tmp_path / "out.csv")  # the main table is exactly -o FILE
     prof = pl.read_csv(tmp_path / "out.profile.csv")
     assert prof["symbol"].to_list() == ["THNB"]
     a = pl.read_csv(audit)
@@ -55,7 +55,7 @@ def test_files_instead_of_dataset_and_trades_out(tmp_path):
     assert {"sign", "sign_rule", "quote_age_ns", "effective_spread_bps", "markout_5s_bps"} <= set(a.columns)
     # the same numbers as from the dataset
     ref = json.loads(run("-q", "--format", "json", "profile", "--data", str(DATA), "--symbol", "THNB",
-                         "--table", "profile").output)[0]
+                         "--table", "profile").output)["tables"]["profile"][0]
     assert prof["adv_shares"][0] == pytest.approx(ref["adv_shares"])
     assert prof["spread_bps"][0] == pytest.approx(ref["spread_bps"], rel=1e-9)
 
@@ -85,10 +85,12 @@ def test_real_subprocess(tmp_path):
 
 
 def _json(r):
+    """The tables of a JSON output; a single table's records."""
     import json as _j
 
     assert r.exit_code == 0, r.output
-    return _j.loads(r.stdout)
+    tables = _j.loads(r.stdout)["tables"]
+    return next(iter(tables.values())) if len(tables) == 1 else tables
 
 
 def test_profile_from_bars_alone():
@@ -146,5 +148,5 @@ def test_rows_set_aside_from_files_are_counted_with_reasons(tmp_path):
     assert r.exit_code == 0, r.output
     assert "t.csv: 2 row(s) set aside by validation (1 non-positive price, 1 NaN price)" in r.output
     assert "q.csv: 1 row(s) set aside by validation (1 crossed quote (bid > ask))" in r.output
-    daily = json.loads((tmp_path / "out.json").read_text())
+    daily = json.loads((tmp_path / "out.json").read_text())["tables"]["daily"]
     assert [d["n_trades"] for d in daily] == [1]

@@ -78,6 +78,13 @@ class SessionConfig(_Section):
     holidays: list[date] = Field(
         [], description="Extra closed dates, YYYY-MM-DD, left out of every day grid (half days are trading days)."
     )
+    currency: str = Field(
+        "USD",
+        description=(
+            "Currency of prices in the data (USD, EUR, USDT, ...); output money columns are named with it "
+            "(cost_central_usd becomes cost_central_usdt)."
+        ),
+    )
 
     @field_validator("open", "close", mode="before")
     @classmethod
@@ -105,6 +112,13 @@ class SessionConfig(_Section):
     @classmethod
     def _tz(cls, v: str) -> str:
         return check_timezone(v)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        if not isinstance(v, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{1,9}", v.strip()):
+            raise ValueError(f"a currency code of 2-10 letters or digits such as USD, EUR or USDT, got {v!r}")
+        return v.strip().upper()
 
     @model_validator(mode="after")
     def _order(self):

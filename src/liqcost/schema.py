@@ -43,7 +43,12 @@ __all__ = [
     "OUTPUTS",
     "check_frame",
     "polars_dtype",
+    "SCHEMA_VERSION",
 ]
+
+#: Version of the output tables' column contract, written with every JSON, Parquet and HTML output. Raise it
+#: when an output column is renamed or removed or changes its unit (adding a column does not need it).
+SCHEMA_VERSION = 1
 
 # dtype names are strings here so that importing schema does not import polars
 _TS = "datetime_ns_utc"

@@ -109,10 +109,9 @@ def cli(ctx, config_path, fmt, output, verbose, quiet):
     note = first_run_note(ctx.invoked_subcommand, verbose - quiet, sys.stderr.isatty(), _kernels_cached)
     if note:
         click.echo(note, err=True)
-    if verbose - quiet >= 2:
-        import logging
+    from liqcost.cli.logs import setup_logging
 
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(verbose - quiet)
 
 
 # commands that run the numba kernels (the first run on a machine compiles them)

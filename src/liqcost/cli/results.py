@@ -47,7 +47,7 @@ def render(state, result, tables: dict, display: dict | None = None, *, title: s
     chosen = display if display is not None and state.format == "table" else tables
     if len(chosen) == 1:
         name, frame = next(iter(chosen.items()))
-        emit(state, frame, title=title or name)
+        emit(state, frame, title=title or name, name=name)
     else:
         emit(state, chosen)
     if result.partial:

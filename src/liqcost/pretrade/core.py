@@ -135,17 +135,9 @@ class PretradeResult(Result):
 
     def display_tables(self) -> dict:
         """What a terminal shows: the order as field/value pairs (one order) or the compact book."""
-        import polars as pl
-
-        from liqcost.render import format_cell
-
-        if self.single:
+        if self.single:  # one row: the renderer shows it as field/value pairs, each value by its unit
             t = self.tables()
-            rec = self.orders.row(0, named=True)
-            order = pl.DataFrame({"field": list(rec),
-                                  "value": [v if isinstance(v, str) else format_cell(v) for v in rec.values()]},
-                                 schema={"field": pl.String, "value": pl.String})
-            return {"order": order, "models": t["models"], "flags": t["flags"]}
+            return {"order": self.orders, "models": t["models"], "flags": t["flags"]}
         out = {"orders": self.summary(), "flags": self.flags.select("order_id", "symbol", "flag", "severity", "message")}
         out.update(self.portfolio)
         if self.detail:
