@@ -664,7 +664,7 @@ class CalibrationConfig(_Section):
     train_frac: float = Field(
         0.7, gt=0, lt=1, description="Share of the trading dates (oldest first) fitted in the out-of-sample check; the rest are scored."
     )
-    max_nfev: int = Field(2000, ge=10, description="Most function evaluations of one least-squares fit.")
+    max_nfev: int = Field(2000, ge=1, description="Most function evaluations of one least-squares fit.")
 
     @field_validator("size_buckets_frac_adv")
     @classmethod

@@ -537,7 +537,7 @@ def _per_order(fills: pl.DataFrame, o: pl.DataFrame | None, market, cfg):
         pl.col("_integ").sum(), pl.col("_cov").sum(),
         pl.col("day_value_usd").sum().alias("_dval"), pl.col("day_volume_shares").sum().alias("_dvol"),
         pl.col("day_open_px").first().alias("_open"), pl.col("day_close_px").last().alias("_close"),
-        pl.col("day_source").drop_nulls().unique().alias("_dsrc"),
+        pl.col("day_source").drop_nulls().unique(maintain_order=True).alias("_dsrc"),
         pl.len().alias("_n_days"),
     )
     per = pl.DataFrame({"_i": np.arange(n)}).join(per, on="_i", how="left", maintain_order="left")
