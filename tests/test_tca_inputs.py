@@ -134,3 +134,20 @@ def test_bars_only_review():
     a = clean.orders.sort("order_id").get_column("is_usd").to_list()
     b = r.orders.filter(pl.col("symbol") == "ABC").sort("order_id").get_column("is_usd").to_list()
     assert a == pytest.approx(b)
+
+
+def test_quotes_only_and_trades_only():
+    fills, orders, trades, quotes = _frames()
+    full = review(fills, orders, trades=trades, quotes=quotes).orders.sort("order_id")
+    q = review(fills, orders, quotes=quotes)
+    assert q.quarantine.height == 0  # no trades: no day range to check prices against, nothing set aside
+    qo = q.orders.sort("order_id")
+    # the shortfall needs only quotes; VWAPs and participation need trades
+    assert qo.get_column("is_usd").to_list() == pytest.approx(full.get_column("is_usd").to_list())
+    assert qo.get_column("interval_vwap_px").is_nan().all() and qo.get_column("participation_frac").is_nan().all()
+    t = review(fills, orders, trades=trades)
+    to = t.orders.sort("order_id")
+    # no quotes and no decision price: no arrival price; the VWAP benchmarks are still there
+    assert (to.get_column("arrival_source") == "none").all() and to.get_column("is_bps").is_nan().all()
+    assert to.get_column("interval_vwap_px").to_list()[:3] == pytest.approx(full.get_column("interval_vwap_px").to_list()[:3])
+    assert any("without any arrival price" in n for n in t.notes)

@@ -160,6 +160,10 @@ def test_kernels_match_reference(mk, queries, strict, nth):
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
     np.testing.assert_array_equal(k.count_between(times, ends, qlo, qhi, q_ts), ref.count_between(times, ends, qlo, qhi, q_ts))
+    assert k.sorted_within(t_ts, seg_lo, seg_hi) == ref.sorted_within(t_ts, seg_lo, seg_hi) is True
+    shuffled = t_ts[::-1].copy()
+    whole = (np.array([0], dtype=np.int64), np.array([t_ts.size], dtype=np.int64))
+    assert k.sorted_within(shuffled, *whole) == ref.sorted_within(shuffled, *whole)
     start = np.maximum(times, floors)
     got = k.twap_integral(start, ends, floors, qlo, qhi, q_ts, mid, valid, lv, strict)
     want = ref.twap_integral(start, ends, floors, qlo, qhi, q_ts, mid, valid, strict)

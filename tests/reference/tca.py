@@ -94,3 +94,7 @@ def session_stats(start, end, lo, hi, t_ts, t_px, t_sz):
                      math.fsum(t_sz[j] for j in sel), len(sel)))
     cols = list(zip(*rows)) if rows else [()] * 7
     return tuple(np.array(c, dtype=float) for c in cols[:6]) + (np.array(cols[6], dtype=np.int64),)
+
+
+def sorted_within(ts, seg_lo, seg_hi):
+    return all(all(ts[k] >= ts[k - 1] for k in range(a + 1, b)) for a, b in zip(seg_lo, seg_hi))

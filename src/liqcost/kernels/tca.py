@@ -29,6 +29,7 @@ __all__ = [
     "twap_integral",
     "count_between",
     "session_stats",
+    "sorted_within",
 ]
 
 
@@ -344,3 +345,13 @@ def session_stats(start, end, lo, hi, t_ts, t_px, t_sz):
         volume[i] = q
         count[i] = pb - pa
     return o, h, lw, c, value, volume, count
+
+
+@njit(cache=True, nogil=True)
+def sorted_within(ts, seg_lo, seg_hi):
+    """True when ``ts`` is non-decreasing inside every segment ``[lo, hi)`` (segments may be in any order)."""
+    for s in range(seg_lo.shape[0]):
+        for k in range(seg_lo[s] + 1, seg_hi[s]):
+            if ts[k] < ts[k - 1]:
+                return False
+    return True

@@ -89,11 +89,58 @@ def _segments(symbol_col: pl.Series, symbols: list[str]) -> tuple[np.ndarray, np
 
 def _sorted_frame(frame: pl.DataFrame, cols: list[str], symbols: list[str]) -> pl.DataFrame:
     """The rows of ``symbols`` with ``cols``, sorted by (symbol, ts) and rechunked (contiguous numpy views)."""
-    df = frame.lazy().filter(pl.col("symbol").is_in(symbols)).select(
-        [pl.col("symbol").cast(pl.String), pl.col("ts").dt.cast_time_unit("ns").dt.replace_time_zone("UTC").cast(pl.Int64).alias("ts")]
+    ts = pl.col("ts")
+    dtype = frame.schema["ts"]
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
+        ts = ts.dt.replace_time_zone("UTC")
+    df = frame.lazy().filter(pl.col("symbol").is_in(symbols) & pl.col("ts").is_not_null()).select(
+        [pl.col("symbol").cast(pl.String), ts.dt.convert_time_zone("UTC").dt.cast_time_unit("ns").cast(pl.Int64).alias("ts")]
         + [pl.col(c).cast(pl.Float64) for c in cols]
     )
     return df.sort(["symbol", "ts"], maintain_order=True).collect().rechunk()
+
+
+def _ts_ns(series: pl.Series) -> np.ndarray:
+    """A UTC datetime column as int64 ns (a copy only when the column is chunked or in another unit)."""
+    if isinstance(series.dtype, pl.Datetime) and series.dtype.time_unit != "ns":
+        series = series.dt.cast_time_unit("ns")
+    a = series.to_numpy()
+    return a.view(np.int64) if a.dtype.kind == "M" else a.astype(np.int64)
+
+
+def _columns(frame: pl.DataFrame, cols: list[str], symbols: list[str], positive: bool):
+    """Time and ``cols`` of ``symbols`` as arrays with per-symbol segment bounds, and the frame's symbols.
+
+    A frame already grouped by symbol and time-sorted within each (a dataset read in partition order) is used
+    in place: the segments of the wanted symbols point into its arrays, nothing is sorted or copied beyond
+    the numpy conversion. Anything else is filtered and sorted first. ``positive`` drops rows whose ``cols``
+    are not all > 0 (trades).
+    """
+    from liqcost.kernels.tca import sorted_within
+
+    runs = frame.select(pl.col("symbol").cast(pl.String).rle()).unnest("symbol")
+    values = runs.get_column("value").to_list()
+    known = set(values)
+    if len(known) == len(values) and frame.get_column("ts").null_count() == 0:
+        lens = runs.get_column("len").to_numpy().astype(np.int64)
+        ends = np.cumsum(lens)
+        starts = ends - lens
+        ts = _ts_ns(frame.get_column("ts"))
+        arrays = [frame.get_column(c).cast(pl.Float64).to_numpy() for c in cols]
+        ok = not positive or all(bool(np.all(a > 0)) for a in arrays)
+        if ok and sorted_within(ts, starts, ends):
+            pos = {v: i for i, v in enumerate(values)}
+            lo = np.zeros(len(symbols), dtype=np.int64)
+            hi = np.zeros(len(symbols), dtype=np.int64)
+            for i, sym in enumerate(symbols):
+                if sym in pos:
+                    lo[i], hi[i] = starts[pos[sym]], ends[pos[sym]]
+            return ts, [np.ascontiguousarray(a, dtype=np.float64) for a in arrays], lo, hi, known
+    df = _sorted_frame(frame, cols, symbols)
+    if positive:
+        df = df.filter(pl.all_horizontal([pl.col(c) > 0 for c in cols]))
+    lo, hi = _segments(df.get_column("symbol"), symbols)
+    return (df.get_column("ts").to_numpy(), [df.get_column(c).to_numpy() for c in cols], lo, hi, known)
 
 
 @dataclass
@@ -160,13 +207,9 @@ class Market:
         tick: set = set()
         if quotes is not None:
             quotes = quotes.collect() if isinstance(quotes, pl.LazyFrame) else quotes
-            known |= set(quotes.get_column("symbol").unique().to_list())
-            q = _sorted_frame(quotes, ["bid", "ask"], symbols)
-            q_ts = q.get_column("ts").to_numpy()
-            q_bid = q.get_column("bid").to_numpy()
-            q_ask = q.get_column("ask").to_numpy()
-            q_lo, q_hi = _segments(q.get_column("symbol"), symbols)
-            tick |= set(q.get_column("symbol").unique().to_list())
+            q_ts, (q_bid, q_ask), q_lo, q_hi, k = _columns(quotes, ["bid", "ask"], symbols, positive=False)
+            known |= k
+            tick |= {s for i, s in enumerate(symbols) if q_hi[i] > q_lo[i]}
         else:
             q_ts, q_bid, q_ask = _EMPTY_I, _EMPTY_F, _EMPTY_F
             q_lo = q_hi = np.zeros(len(symbols), dtype=np.int64)
@@ -175,14 +218,9 @@ class Market:
             q_mid = 0.5 * (q_bid + q_ask)
         if trades is not None:
             trades = trades.collect() if isinstance(trades, pl.LazyFrame) else trades
-            known |= set(trades.get_column("symbol").unique().to_list())
-            t = _sorted_frame(trades, ["price", "size"], symbols)
-            t = t.filter((pl.col("price") > 0) & (pl.col("size") > 0))
-            t_ts = t.get_column("ts").to_numpy()
-            t_px = t.get_column("price").to_numpy()
-            t_sz = t.get_column("size").to_numpy()
-            t_lo, t_hi = _segments(t.get_column("symbol"), symbols)
-            tick |= set(t.get_column("symbol").unique().to_list())
+            t_ts, (t_px, t_sz), t_lo, t_hi, k = _columns(trades, ["price", "size"], symbols, positive=True)
+            known |= k
+            tick |= {s for i, s in enumerate(symbols) if t_hi[i] > t_lo[i]}
         else:
             t_ts, t_px, t_sz = _EMPTY_I, _EMPTY_F, _EMPTY_F
             t_lo = t_hi = np.zeros(len(symbols), dtype=np.int64)

@@ -169,7 +169,7 @@ def size_band(pct_adv: pl.Expr, edges) -> pl.Expr:
     expr = pl.when(pct_adv.is_null() | pct_adv.is_nan()).then(None)
     prev = None
     for e in edges:
-        label = f"<{pct(e)}" if prev is None else f"{pct(prev)}-{pct(e)}"
+        label = f"<{pct(e)}" if prev is None else f"{100 * prev:g}-{pct(e)}"
         expr = expr.when(pct_adv < e).then(pl.lit(label))
         prev = e
     return expr.otherwise(pl.lit(f">={pct(prev)}" if prev is not None else "all"))
@@ -234,9 +234,11 @@ def model_vs_realized(review, estimates: pl.DataFrame, config=None):
     z = (pl.col("realized_cost_bps") - pl.col("expected_cost_bps")) / pl.col("risk_bps")
     j = j.with_columns(
         (pl.col("realized_cost_bps") - pl.col("expected_cost_bps")).alias("error_bps"),
-        pl.when(pl.col("risk_bps") > 0).then(z).otherwise(float("nan")).fill_null(float("nan")).alias("z"),
+        pl.when(pl.col("risk_bps").fill_nan(None) > 0).then(z).otherwise(float("nan")).fill_null(float("nan")).alias("z"),
     )
-    j = j.with_columns((pl.col("z").abs() <= tc.band_z).alias("inside_band"), (pl.col("z").abs() > tc.outlier_z).alias("outlier"))
+    z_ok = pl.col("z").is_not_nan()  # polars orders NaN above every number: guard the comparisons
+    j = j.with_columns((z_ok & (pl.col("z").abs() <= tc.band_z)).alias("inside_band"),
+                       (z_ok & (pl.col("z").abs() > tc.outlier_z)).alias("outlier"))
     if "adv_shares" in j.columns:
         j = j.with_columns((pl.col("filled_qty_shares") / pl.col("adv_shares")).alias("size_frac_adv"))
         j = j.with_columns(size_band(pl.col("size_frac_adv"), tc.size_bands_frac_adv).alias("size_band"))

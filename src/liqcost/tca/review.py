@@ -262,7 +262,7 @@ def _market_checks(f: pl.DataFrame, market, cfg) -> pl.DataFrame:
                            pl.lit(None, pl.Float64).alias("day_high_px"))
     known = sorted(market.known)
     no_data = (pl.col("n_quotes").fill_null(0) == 0) & (pl.col("n_trades").fill_null(0) == 0) & ~pl.col("has_bar").fill_null(False)
-    lo, hi = pl.col("day_low_px"), pl.col("day_high_px")
+    lo, hi = pl.col("day_low_px").fill_nan(None), pl.col("day_high_px").fill_nan(None)  # NaN compares above all numbers
     outside = (pl.col("price") < lo * (1 - tol)) | (pl.col("price") > hi * (1 + tol))
     reason = (
         pl.when(pl.col("reason").is_not_null()).then(pl.col("reason"))
