@@ -39,7 +39,7 @@ def test_z_scores_with_a_given_risk(rev):
     assert s["inside_band_expected_frac"] == pytest.approx(math.erf(1 / math.sqrt(2)))
     assert mr.not_compared.height == 0  # the unfilled order has no realized cost to compare: not listed
     agg = mr.aggregates.filter(pl.col("dimension") == "size_band")
-    assert sorted(agg.get_column("value").to_list()) == [">=25%", "1-5%", "10-25%"]
+    assert sorted(agg.get_column("value").to_list()) == ["1-5%", "10-25%", ">=25%"]
 
 
 def test_risk_from_volatility_and_the_band(rev):
