@@ -1,7 +1,7 @@
 """The review and the model review on a generated sample whose truth is known.
 
 The sample is the one proposed for the committed ``sample_data`` (5 names, 40 days, seed 7, 20 metaorders
-per name: ``liqcost sample --days 40 --metaorders 20``), generated into a temporary folder and ingested, so
+per name), written by ``liqcost sample --days 40 --metaorders 20`` into a temporary folder and ingested, so
 the market data, fills and orders are read from a dataset as a user's would be. :func:`sample_bundle` builds
 it once per test session (the calibration tests reuse it).
 
@@ -25,7 +25,7 @@ import polars as pl
 import pytest
 
 SAMPLE = {"n_symbols": 5, "n_days": 40, "seed": 7, "metaorders_per_symbol": 20}
-COMMAND = "liqcost sample --days 40 --metaorders 20 -o sample_data"
+COMMAND = "liqcost sample --days 40 --metaorders 20 -o tca_sample"
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,15 +33,23 @@ def sample_bundle():
     """Generate, write and ingest the sample; review it; price it as of each order's date; compare."""
     from liqcost.config import Config
     from liqcost.io.dataset import Dataset
-    from liqcost.io.synth import generate, write_sample
+    from liqcost.io.synth import generate
     from liqcost.measures.daily import daily_metrics
     from liqcost.tca import model_vs_realized, pretrade_estimates, profile_asof_from_daily, review
 
+    from click.testing import CliRunner
+
+    from liqcost.cli import cli
+
     cfg = Config()
     tmp = tempfile.TemporaryDirectory(prefix="liqcost-tca-sample-")
-    s = generate(**SAMPLE)
-    reports = write_sample(s, tmp.name, cfg)
-    ds = Dataset(Path(tmp.name) / "dataset")
+    # written by the documented command itself (docs/tca.md runs its Python block on this folder)
+    args = COMMAND.split()[1:]
+    args[-1] = str(Path(tmp.name) / "tca_sample")
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 0, out.output
+    s = generate(**SAMPLE)  # the same sample in memory, with its truth
+    ds = Dataset(Path(tmp.name) / "tca_sample" / "dataset")
     fills = ds.scan("fills").collect()
     orders = ds.scan("orders").collect()
     trades = ds.scan("trades").collect()
@@ -52,7 +60,7 @@ def sample_bundle():
     profile_asof = profile_asof_from_daily(daily, cfg)
     est = pretrade_estimates(rev, profile_asof, cfg)
     mr = model_vs_realized(rev, est, cfg)
-    return {"tmp": tmp, "sample": s, "reports": reports, "review": rev, "daily": daily, "profile_asof": profile_asof,
+    return {"tmp": tmp, "sample": s, "review": rev, "daily": daily, "profile_asof": profile_asof,
             "estimates": est, "model": mr, "config": cfg, "fills": fills, "quotes": quotes}
 
 
@@ -82,7 +90,7 @@ def _true_estimates(b) -> pl.DataFrame:
 def test_sample_is_small_and_its_metaorders_realistic(bundle):
     s = bundle["sample"]
     assert s.orders.height == 100 and bundle["fills"].height == s.fills.height  # every fill ingested
-    size = sum(f.stat().st_size for f in Path(bundle["tmp"].name).rglob("*") if f.is_file())
+    size = sum(f.stat().st_size for f in (Path(bundle["tmp"].name) / "tca_sample").rglob("*") if f.is_file())
     assert size < 12e6, size  # raw files, truth and dataset together
     # against the ADV a user measures before each order (own metaorders included; a short history early on),
     # the metaorders are 4-47 % of ADV, 18 % in the median: large but realistic orders in thin names
