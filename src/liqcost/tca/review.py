@@ -382,7 +382,6 @@ def _per_order(fills: pl.DataFrame, o: pl.DataFrame | None, market, cfg):
         has_mid.sum().alias("_n_mid"),
         (pl.col("mid_status") == "before_first_quote").sum().alias("n_fills_before_first_quote"),
         pl.col("broker").drop_nulls().unique().alias("_brokers"),
-        pl.col("limit_price").drop_nulls().first().alias("_limit"),
     ).join(venue_main, on="order_id", how="left", maintain_order="left")
     g = g.with_columns(
         pl.when(pl.col("_brokers").list.len() == 1).then(pl.col("_brokers").list.first())
