@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import warnings
 
 import numpy as np
 import polars as pl

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import polars as pl
 
 from liqcost.errors import DataError
