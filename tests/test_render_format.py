@@ -39,7 +39,7 @@ ESC = re.compile(r"\x1b\[[0-9;]*m")
     ("p_complete_5d", pl.Float64, "frac"),
     ("quote_age_median_s", pl.Float64, "seconds"),
     ("quote_age_ns", pl.Int64, "ns"),
-    ("days_expected", pl.Float64, "days"),
+    ("expected_days", pl.Float64, "days"),
     ("lookback_days", pl.Int64, "int"),
     ("n_trades", pl.Int64, "count"),
     ("kyle_lambda_bps_per_share", pl.Float64, "number"),
@@ -219,7 +219,7 @@ def test_result_str_uses_the_renderer():
 
 
 _names = st.sampled_from(["order_id", "symbol", "qty_shares", "cost_central_bps", "expected_participation_frac",
-                          "limit_price_px", "notional_usd", "liquidity_bucket", "days_expected", "message",
+                          "limit_price_px", "notional_usd", "liquidity_bucket", "expected_days", "message",
                           "a_very_long_header_name_without_end_bps", "z"])
 _values = st.one_of(st.floats(-1e9, 1e9), st.just(float("nan")), st.integers(-10**9, 10**9))
 

@@ -118,11 +118,11 @@ def test_empty_inputs_give_an_empty_chart_not_an_error():
     d = pl.DataFrame({"symbol": ["X"], "date": [dt.date(2025, 1, 2)], "effective_spread_bps": [float("nan")]})
     c = ch.spread_history(d)
     assert c.n_marks == 0 and "No spread" in c.caption
-    prof = pl.DataFrame({"symbol": ["X"], "volume_profile_frac": [[]], "profile_interval_min": [30]},
-                        schema={"symbol": pl.String, "volume_profile_frac": pl.List(pl.Float64), "profile_interval_min": pl.Int64})
+    prof = pl.DataFrame({"symbol": ["X"], "volume_profile_frac": [[]], "profile_interval_minutes": [30]},
+                        schema={"symbol": pl.String, "volume_profile_frac": pl.List(pl.Float64), "profile_interval_minutes": pl.Int64})
     assert ch.volume_profile(prof).n_marks == 0
-    fill = pl.DataFrame({"rule": [], "window_min": [], "fill_prob_frac": []},
-                        schema={"rule": pl.String, "window_min": pl.Float64, "fill_prob_frac": pl.Float64})
+    fill = pl.DataFrame({"rule": [], "window_minutes": [], "fill_prob_frac": []},
+                        schema={"rule": pl.String, "window_minutes": pl.Float64, "fill_prob_frac": pl.Float64})
     assert ch.fill_curves(fill).n_marks == 0
 
 
@@ -142,11 +142,11 @@ def curve_frame():
     x = [0.001 * 1.5**k for k in range(20)]
     return pl.DataFrame({"symbol": ["AAA"] * 20, "size_frac_adv": x, "cost_central_bps": [30 + 300 * math.sqrt(v) for v in x],
                          "cost_low_bps": [20 + 200 * math.sqrt(v) for v in x], "cost_high_bps": [40 + 450 * math.sqrt(v) for v in x],
-                         "cost_sqrt_bps": [30 + 300 * math.sqrt(v) for v in x], "days_expected": [1 + 10 * v for v in x]})
+                         "cost_sqrt_bps": [30 + 300 * math.sqrt(v) for v in x], "expected_days": [1 + 10 * v for v in x]})
 
 
 def test_cost_curve_marks_orders_and_day_thresholds():
-    orders = pl.DataFrame({"order_id": ["o1", "o2"], "pct_adv_frac": [0.05, 0.3], "cost_central_bps": [97.0, 194.0],
+    orders = pl.DataFrame({"order_id": ["o1", "o2"], "order_adv_frac": [0.05, 0.3], "cost_central_bps": [97.0, 194.0],
                            "cost_low_bps": [65.0, 130.0], "cost_high_bps": [140.0, 286.0], "qty_shares": [500.0, 3000.0],
                            "cost_central_usd": [12.0, 250.0]})
     c = ch.cost_curve(curve_frame(), orders, currency="EUR")

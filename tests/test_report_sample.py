@@ -36,28 +36,20 @@ def sample_frames():
     """The sample's frames through the public Python API: profile, pretrade of the book, a plan, fill models."""
     import polars as pl
 
+    import liqcost as lc
     from liqcost.config import load_config
-    from liqcost.io.dataset import Dataset
-    from liqcost.io.ingest import load_table
-    from liqcost.measures.build import build_from_dataset
-    from liqcost.planner.inputs import fill_models_from_dataset
-    from liqcost.planner.plan import plan
-    from liqcost.pretrade import pretrade
 
     cfg = load_config(None)
-    data = Dataset(ROOT / "sample_data" / "dataset")
-    built = build_from_dataset(data, cfg)
-    book, _ = load_table(ROOT / "sample_data" / "orders.csv", "orders", cfg)
-    pre = pretrade(book.drop("row"), built.profile, cfg)
+    data = ROOT / "sample_data" / "dataset"
+    built = lc.profile(data=data)
+    pre = lc.pretrade(ROOT / "sample_data" / "orders.csv", data=data)
     orders = pl.DataFrame({"order_id": ["THNB-buy", "THNA-sell"], "symbol": ["THNB", "THNA"], "side": [1, -1],
                            "qty": [8000.0, 12000.0]})
-    fills = fill_models_from_dataset(data, ["THNA", "THNB"], cfg)
-    planned = plan(orders, built.profile, fills, cfg)
+    planned = lc.plan(orders, data=data)
     # the cost-risk frontier of one order: the same plan over 3 to 7 trading days (it needs 3 at the 10% cap)
     rows = []
     for days in range(3, 8):
-        c = load_config(None, {"planner.days": days, "planner.horizon_days": days})
-        s = plan(orders.head(1), built.profile, fills, c).summary.row(0, named=True)
+        s = lc.plan(orders.head(1), data=data, days=days, horizon_days=days).order_summary.row(0, named=True)
         rows.append({"horizon_days": days, "expected_cost_bps": s["expected_cost_bps"], "risk_bps": s["risk_bps"]})
     front = pl.DataFrame(rows)
     score = front["expected_cost_bps"] + 0.5 * front["risk_bps"]  # a risk-averse choice for the example

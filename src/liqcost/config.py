@@ -344,7 +344,11 @@ class ImpactConfig(_Section):
     )
     sqrt_y: float = Field(0.8, gt=0, description="Y of the square-root law: cost = half-spread + Y sigma sqrt(Q/V).")
     params_file: str | None = Field(
-        None, description="YAML file of calibrated parameters (from `liqcost calibrate`), overriding these."
+        None,
+        description=(
+            "YAML file of impact-model parameters overriding these (the format of configs/impact_params.yaml; "
+            "liqcost.models.calibrate writes one from your fills)."
+        ),
     )
     half_spread_from: Literal["spread", "quoted", "effective", "max"] = Field(
         "spread",
@@ -604,6 +608,136 @@ class OrdersConfig(_Section):
     )
 
 
+class TcaConfig(_Section):
+    """Post-trade cost review of your fills (liqcost.tca)."""
+
+    markout_horizons_s: list[float] = Field(
+        [60.0, 300.0, 1800.0],
+        description="Clock horizons in seconds of the markouts after each fill and after each order's last fill.",
+    )
+    markout_close: bool = Field(True, description="Also mark each fill and order to the midpoint at that day's close.")
+    markout_horizons_trades: list[int] = Field(
+        [1, 5, 20], description="Trade-count horizons of the markouts: the midpoint at the n-th later market trade."
+    )
+    opportunity_price: Literal["window_end", "close"] = Field(
+        "window_end",
+        description=(
+            "Price of the unfilled remainder (opportunity cost): the midpoint at the order's end time when the "
+            "orders give one, else at the close of its last day (window_end); or always at that close (close)."
+        ),
+    )
+    price_range_tolerance_frac: float = Field(
+        0.05,
+        ge=0,
+        description=(
+            "A fill priced further than this fraction below the day's low or above its high is quarantined "
+            "(a typo, a wrong symbol or a wrong day)."
+        ),
+    )
+    own_fills_in_tape: bool = Field(
+        True,
+        description=(
+            "Your fills are among the market trades (a consolidated tape): participation is own / market volume; "
+            "false uses own / (own + market volume)."
+        ),
+    )
+    band_z: float = Field(
+        1.0, gt=0, description="Half-width of the model band around the expected cost, in standard deviations of its risk."
+    )
+    outlier_z: float = Field(3.0, gt=0, description="Orders whose realized cost is more than this many risk units from the model are listed as outliers.")
+    size_bands_frac_adv: list[float] = Field(
+        [0.01, 0.05, 0.10, 0.25],
+        description="Edges of the size bands (order size as a fraction of ADV) the model review aggregates by.",
+    )
+
+    @field_validator("markout_horizons_s", "markout_horizons_trades", "size_bands_frac_adv")
+    @classmethod
+    def _positive_sorted(cls, v):
+        if any(x <= 0 for x in v):
+            raise ValueError(f"positive values, got {v}")
+        return sorted(dict.fromkeys(v))
+
+
+class CalibrationConfig(_Section):
+    """Fitting the impact models to your own orders (liqcost.models.calibrate)."""
+
+    models: list[Literal["sqrt", "power", "istar", "almgren2005", "crossover", "log"]] = Field(
+        ["sqrt", "power", "istar", "almgren2005"],
+        description=(
+            "Models fitted: sqrt (Y), power (Y and the size exponent; a check of the square root), istar, "
+            "almgren2005, crossover (Y at its crossover size), log (a at its b)."
+        ),
+    )
+    target: Literal["impact", "cost"] = Field(
+        "impact",
+        description=(
+            "What is fitted: the impact (realized cost less the half-spread each fill paid against its prevailing "
+            "midpoint) or the whole cost (the model's half-spread from the profile included)."
+        ),
+    )
+    loss: Literal["linear", "soft_l1", "huber", "cauchy", "arctan"] = Field(
+        "soft_l1", description="Loss of scipy.optimize.least_squares on the risk-scaled residuals (robust unless linear)."
+    )
+    f_scale: float = Field(
+        2.0,
+        gt=0,
+        description=(
+            "Soft margin of the robust loss, in robust standard deviations (1.4826 x MAD) of the residuals of a "
+            "first linear-loss fit: residuals beyond it are down-weighted."
+        ),
+    )
+    min_orders: int = Field(10, ge=3, description="Fewest usable orders for a fit (a CalibrationError below).")
+    warn_orders: int = Field(30, ge=3, description="Fits on fewer orders than this carry a FewObservationsWarning.")
+    min_range_ratio: float = Field(
+        2.0,
+        gt=1,
+        description=(
+            "An exponent is fitted only when its input (size, volatility, participation) spans at least this ratio "
+            "between its 10th and 90th percentiles; otherwise it is held at its current value."
+        ),
+    )
+    size_buckets_frac_adv: list[float] = Field(
+        [0.02, 0.05, 0.10, 0.20],
+        description="Edges of the size buckets (fraction of ADV) in which Y of the square-root law is fitted separately.",
+    )
+    min_orders_per_bucket: int = Field(15, ge=3, description="Fewest orders in a size bucket for its own fit.")
+    permanent_horizon_s: float = Field(
+        1800.0,
+        gt=0,
+        description=(
+            "Seconds after an order's last fill at which the midpoint gives its permanent impact (Almgren et al. "
+            "2005 use 30 minutes); one of tca.markout_horizons_s."
+        ),
+    )
+    min_lookback_days: int = Field(
+        5, ge=1, description="Orders whose as-of profile rests on fewer trading days are left out of the fits."
+    )
+    train_frac: float = Field(
+        0.7, gt=0, lt=1, description="Share of the trading dates (oldest first) fitted in the out-of-sample check; the rest are scored."
+    )
+    max_nfev: int = Field(2000, ge=1, description="Most function evaluations of one least-squares fit.")
+
+    @field_validator("size_buckets_frac_adv")
+    @classmethod
+    def _edges(cls, v):
+        if any(x <= 0 for x in v):
+            raise ValueError(f"positive fractions of ADV, got {v}")
+        return sorted(dict.fromkeys(v))
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, v):
+        if not v:
+            raise ValueError("at least one model")
+        return list(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _counts(self):
+        if self.warn_orders < self.min_orders:
+            raise ValueError(f"warn_orders ({self.warn_orders}) must not be below min_orders ({self.min_orders})")
+        return self
+
+
 class EngineConfig(_Section):
     """How batch work over symbol-days is run."""
 
@@ -627,6 +761,8 @@ class Config(_Section):
     pretrade: PretradeConfig = Field(default_factory=PretradeConfig, description="Pre-trade sizing check.")
     planner: PlannerConfig = Field(default_factory=PlannerConfig, description="Tranche planner.")
     orders: OrdersConfig = Field(default_factory=OrdersConfig, description="Rules for reading orders.")
+    tca: TcaConfig = Field(default_factory=TcaConfig, description="Post-trade cost review.")
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig, description="Impact-model calibration from fills.")
     engine: EngineConfig = Field(default_factory=EngineConfig, description="Batch execution.")
 
 

@@ -45,10 +45,10 @@ log = logging.getLogger("liqcost.report")
 PROFILE_COLUMNS = ("symbol", "source", "price_px", "adv_shares", "mdv_shares", "zero_volume_days", "spread_bps",
                    "volatility_daily_frac", "trades_per_day", "trade_size_median_shares", "kyle_lambda_bps_per_pct_adv",
                    "market_cap_usd")
-ORDER_COLUMNS = ("order_id", "symbol", "side", "qty_shares", "pct_adv_frac", "cost_central_bps", "cost_low_bps",
-                 "cost_high_bps", "cost_central_usd", "days_expected", "p_complete_5d", "liquidity_bucket", "severity",
+ORDER_COLUMNS = ("order_id", "symbol", "side", "qty_shares", "order_adv_frac", "cost_central_bps", "cost_low_bps",
+                 "cost_high_bps", "cost_central_usd", "expected_days", "p_complete_5d", "liquidity_bucket", "severity",
                  "status")
-PLAN_SUMMARY_COLUMNS = ("order_id", "symbol", "side", "qty_shares", "pct_of_daily_volume_frac", "schedule", "n_tranches",
+PLAN_SUMMARY_COLUMNS = ("order_id", "symbol", "side", "qty_shares", "order_daily_volume_frac", "schedule", "n_tranches",
                         "expected_days", "expected_cost_bps", "cost_p05_bps", "cost_p95_bps", "risk_bps",
                         "cross_now_cost_bps", "status")
 TRANCHE_COLUMNS = ("order_id", "tranche", "date", "window_start", "window_end", "qty_shares", "limit_rule",
@@ -347,7 +347,8 @@ def pretrade_report(result, profile=None, config=None, *, curves=None, max_symbo
             if s not in curves:
                 row = profile.filter(pl.col("symbol") == s)
                 if row.height == 1:
-                    side = int(ok.filter(pl.col("symbol") == s).get_column("side")[0])
+                    raw = ok.filter(pl.col("symbol") == s).get_column("side")[0]
+                    side = (1 if str(raw).lower() in ("buy", "1", "+1") else -1) if isinstance(raw, str) else int(raw)
                     curves[s] = cost_curve(row, rep.config, side=1 if side >= 0 else -1)
     cc = [ch.cost_curve(curves[s], ok.filter(pl.col("symbol") == s), currency=rep.config.session.currency,
                         cid=ch.chart_id("cost_curve", s)) for s in charted if s in curves]
@@ -385,7 +386,9 @@ def plan_report(result, summary=None, fill=None, config=None, *, max_orders: int
         tranches = result
     else:
         tranches = result.tranches
-        summary = summary if summary is not None else result.summary
+        if summary is None:  # PlanResult: summary() is the protocol's method, order_summary the frame
+            summary = getattr(result, "order_summary", None)
+            summary = summary if summary is not None else result.summary
         if fill is None and getattr(result, "fill_models", None):
             tables = [m.table() for m in result.fill_models.values()]
             fill = pl.concat(tables, how="diagonal_relaxed") if tables else None

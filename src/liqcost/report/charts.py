@@ -288,10 +288,10 @@ def volume_profile(profile, *, session_open: str = "09:30", cid: str = "volume_p
     """The intraday volume profile: the share of a day's continuous-session volume in each interval.
 
     Input contract (``profile``): ``symbol``, ``volume_profile_frac`` (list of fractions, one per interval
-    from the open) and ``profile_interval_min``; optional ``open_auction_frac`` and ``close_auction_frac``
+    from the open) and ``profile_interval_minutes``; optional ``open_auction_frac`` and ``close_auction_frac``
     (named in the caption). One symbol: bars; several: a line each.
     """
-    _require(profile, ["symbol", "volume_profile_frac", "profile_interval_min"], "volume_profile")
+    _require(profile, ["symbol", "volume_profile_frac", "profile_interval_minutes"], "volume_profile")
     h, m = (int(x) for x in session_open.split(":"))
     open_min = h * 60 + m
     rows = [r for r in profile.sort("symbol").iter_rows(named=True) if r["volume_profile_frac"]]
@@ -304,7 +304,7 @@ def volume_profile(profile, *, session_open: str = "09:30", cid: str = "volume_p
     yt = nice_ticks(y0, y1, 5)
     fy = fmt_pct(yt)
     nbins = max(len(r["volume_profile_frac"]) for r in rows)
-    step = int(rows[0]["profile_interval_min"] or 30)
+    step = int(rows[0]["profile_interval_minutes"] or 30)
     left = _left_margin([fy(t) for t in yt])
     labels = [r["symbol"] for r in rows]
     legend_h = _legend_height(fig, labels, WIDTH - left - 16) if len(rows) > 1 else 0
@@ -425,8 +425,8 @@ def cost_curve(curve, orders=None, *, currency: str = "USD", cid: str = "cost_cu
 
     Input contract (``curve``, from :func:`liqcost.pretrade.cost_curve`): ``size_frac_adv``,
     ``cost_central_bps``, ``cost_low_bps``, ``cost_high_bps``; optional ``cost_<model>_bps`` per model,
-    ``days_expected`` (marks the sizes that take 1 and 5 days at the cap) and ``symbol``. ``orders``
-    (optional, from ``pretrade(...).orders``): ``pct_adv_frac``, ``cost_central_bps``, ``cost_low_bps``,
+    ``expected_days`` (marks the sizes that take 1 and 5 days at the cap) and ``symbol``. ``orders``
+    (optional, from ``pretrade(...).orders``): ``order_adv_frac``, ``cost_central_bps``, ``cost_low_bps``,
     ``cost_high_bps``, optional ``order_id``, ``qty_shares``, ``cost_central_usd``.
     """
     _require(curve, ["size_frac_adv", "cost_central_bps", "cost_low_bps", "cost_high_bps"], "cost_curve")
@@ -436,8 +436,8 @@ def cost_curve(curve, orders=None, *, currency: str = "USD", cid: str = "cost_cu
     lo, mid, hi = _vals(c, "cost_low_bps"), _vals(c, "cost_central_bps"), _vals(c, "cost_high_bps")
     models = [m for m in _MODEL_COLS if m in c.columns]
     order_rows = list(orders.iter_rows(named=True)) if orders is not None and orders.height else []
-    xs_all = [v for v in x if _finite(v) and v > 0] + [r["pct_adv_frac"] for r in order_rows
-                                                        if _finite(r.get("pct_adv_frac")) and r["pct_adv_frac"] > 0]
+    xs_all = [v for v in x if _finite(v) and v > 0] + [r["order_adv_frac"] for r in order_rows
+                                                        if _finite(r.get("order_adv_frac")) and r["order_adv_frac"] > 0]
     ys_all = [v for col in [hi, mid] + [_vals(c, m) for m in models] for v in col if _finite(v)]
     ys_all += [r.get("cost_high_bps") for r in order_rows if _finite(r.get("cost_high_bps"))]
     fig = Figure(cid, WIDTH, 330, f"Cost against order size {sym}".strip())
@@ -474,15 +474,15 @@ def cost_curve(curve, orders=None, *, currency: str = "USD", cid: str = "cost_cu
     p.line(x, mid, PALETTE[0], width=2.4, title="central estimate")
     tips = [f"{_pct(a, 2)} of ADV: central {_bps(b)} (band {_bps(lo_)} to {_bps(hi_)})" for a, b, lo_, hi_ in zip(x, mid, lo, hi)]
     p.points(x, mid, PALETTE[0], r=2.2, titles=tips, kind="curve_points")
-    days = _vals(c, "days_expected")
+    days = _vals(c, "expected_days")
     for target, label in ((1.0, "1 day at cap"), (5.0, "5 days")):
         cross = _crossing(x, days, target)
         if cross is not None and xs_dom[0] < cross < xs_dom[1]:
             p.vline(cross, MUTED, label=label, title=f"orders above {_pct(cross)} of ADV need more than {label}")
-    marked = [r for r in order_rows if _finite(r.get("pct_adv_frac")) and _finite(r.get("cost_central_bps"))
-              and r["pct_adv_frac"] > 0]
+    marked = [r for r in order_rows if _finite(r.get("order_adv_frac")) and _finite(r.get("cost_central_bps"))
+              and r["order_adv_frac"] > 0]
     for k, r in enumerate(marked, 1):
-        px, pc = r.get("pct_adv_frac"), r.get("cost_central_bps")
+        px, pc = r.get("order_adv_frac"), r.get("cost_central_bps")
         rl, rh = r.get("cost_low_bps"), r.get("cost_high_bps")
         if _finite(rl) and _finite(rh):
             p.bars([px / 1.012], [px * 1.012], [rl], [rh], WARN, opacity=0.6,
@@ -498,7 +498,7 @@ def cost_curve(curve, orders=None, *, currency: str = "USD", cid: str = "cost_cu
     for k, r in enumerate(marked, 1):
         head = f"{k} " if len(marked) > 1 else ""
         money = r.get("cost_central_usd")
-        lines.append(f"{head}{r.get('order_id', 'order')}: {_pct(r['pct_adv_frac'])} of ADV, {_bps(r['cost_central_bps'])}"
+        lines.append(f"{head}{r.get('order_id', 'order')}: {_pct(r['order_adv_frac'])} of ADV, {_bps(r['cost_central_bps'])}"
                      + (f", {money:,.0f} {currency}" if _finite(money) else ""))
     for k, line in enumerate(lines[:8]):
         fig.text(p.left + 10, p.top + 16 + 15 * k, line, size=11, fill=WARN, weight="600")
@@ -685,19 +685,19 @@ def plan_timeline(tranches, summary=None, *, cid: str = "plan_timeline") -> Char
 def fill_curves(fill, *, symbol: str | None = None, stratum: str = "all", cid: str = "fill_curves") -> Chart:
     """Fill probability of a passive order against the time it rests, one curve per limit offset.
 
-    Input contract (``fill``, the fill-model table: ``FillModel.table()`` rows): ``rule``, ``window_min``,
+    Input contract (``fill``, the fill-model table: ``FillModel.table()`` rows): ``rule``, ``window_minutes``,
     ``fill_prob_frac``; optional ``symbol`` (filtered by ``symbol``), ``stratum`` (filtered by ``stratum``),
     ``fill_prob_se`` (a 95% band), ``limit_vs_mid_bps`` (named in the legend), ``n_obs``.
     """
     import polars as pl
 
-    _require(fill, ["rule", "window_min", "fill_prob_frac"], "fill_curves")
+    _require(fill, ["rule", "window_minutes", "fill_prob_frac"], "fill_curves")
     f = fill
     if symbol is not None and "symbol" in f.columns:
         f = f.filter(pl.col("symbol") == symbol)
     if "stratum" in f.columns:
         f = f.filter(pl.col("stratum") == stratum)
-    f = f.sort("rule", "window_min")
+    f = f.sort("rule", "window_minutes")
     title = f"Fill probability by limit offset {symbol or ''}".strip()
     fig = Figure(cid, WIDTH, 300, title)
     if f.height == 0:
@@ -705,7 +705,7 @@ def fill_curves(fill, *, symbol: str | None = None, stratum: str = "all", cid: s
         return _done(fig, title, "No fill-probability model: the data have no ticks for this name.")
     order = ["join", "improve_1", "improve_2", "improve_3", "mid", "cross"]
     rules = sorted(f.get_column("rule").unique().to_list(), key=lambda r: (order.index(r) if r in order else 99, r))
-    w = [v for v in f.get_column("window_min").to_list() if _finite(v) and v > 0]
+    w = [v for v in f.get_column("window_minutes").to_list() if _finite(v) and v > 0]
     xs_dom = (min(w) / 1.2, max(w) * 1.2)
     left = 52
     labels = []
@@ -725,7 +725,7 @@ def fill_curves(fill, *, symbol: str | None = None, stratum: str = "all", cid: s
     p.axis_bottom(xt, lambda v: f"{v:g} min" if v < 60 else f"{v / 60:g} h", "time the order rests (log scale)", grid=True)
     for rule, lab in zip(rules, labels):
         g = f.filter(pl.col("rule") == rule)
-        xs, ys = g.get_column("window_min").to_list(), g.get_column("fill_prob_frac").to_list()
+        xs, ys = g.get_column("window_minutes").to_list(), g.get_column("fill_prob_frac").to_list()
         color = _RULE_COLORS.get(rule, INK)
         if "fill_prob_se" in g.columns:
             se = g.get_column("fill_prob_se").to_list()
