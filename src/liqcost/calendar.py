@@ -141,3 +141,10 @@ def session_bounds_ns(days, session):
             cache[d] = (int(o.timestamp()) * NS, int(c.timestamp()) * NS)
         opens[i], closes[i] = cache[d]
     return opens, closes
+
+
+def local_date_expr(ts_col: str, tz: str):
+    """Polars expression: the exchange-local date of a UTC time-stamp column."""
+    import polars as pl
+
+    return pl.col(ts_col).dt.convert_time_zone(tz).dt.date()

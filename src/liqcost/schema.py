@@ -554,3 +554,12 @@ def check_frame(frame: pl.DataFrame | pl.LazyFrame, contract: Contract | str, so
             f"{source}: {contract.kind} data {'; '.join(problems)}. Columns present: {', '.join(present) or 'none'}."
             " Map the columns with a mapping file (--mapping) or rename them."
         )
+
+
+def horizon_label(value: float, trades: bool = False) -> str:
+    """Name fragment of a markout/impact horizon in column names: ``5s``, ``1min``, ``30min``, ``1tr``."""
+    if trades:
+        return f"{int(value)}tr"
+    if value >= 60 and value % 60 == 0:
+        return f"{int(value // 60)}min"
+    return f"{value:g}s".replace(".", "p")

@@ -268,7 +268,7 @@ def calibration_observations(table, config=None, params=None):
 
     from liqcost.config import Config
     from liqcost.models.params import load_params
-    from liqcost.measures.ticks import horizon_label
+    from liqcost.schema import horizon_label
 
     config = config or Config()
     cc = config.calibration

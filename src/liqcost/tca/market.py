@@ -317,7 +317,7 @@ class Market:
 
 def _daily_bars(bars: pl.DataFrame, config) -> pl.DataFrame:
     """One row per symbol-day from bars (intraday bars are summed into days); ``_b_`` prefixed columns."""
-    from liqcost.io.dataset import local_date_expr
+    from liqcost.calendar import local_date_expr
 
     names = bars.columns
     if "date" in names and "ts" in names:

@@ -83,7 +83,7 @@ _BPS = 1e4
 
 def horizon_labels(config) -> list[tuple[str, str, float]]:
     """Markout horizons as ``(label, kind, value)``: kind ``s`` (seconds), ``close`` or ``tr`` (trades)."""
-    from liqcost.measures.ticks import horizon_label
+    from liqcost.schema import horizon_label
 
     tc = config.tca
     out = [(horizon_label(h), "s", float(h)) for h in tc.markout_horizons_s]
