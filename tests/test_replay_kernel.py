@@ -33,7 +33,8 @@ def kernel(events, tranches, tick=0.01, queue_model=K.QM_QUEUE, queue_frac=1.0, 
 
     tr = K.Tranches(col("start", 0, np.int64), col("end", 0, np.int64), col("side", 1, np.int8), col("qty", 100.0, np.float64),
                     col("code", 0, np.int64), col("price", np.nan, np.float64), col("cap", np.nan, np.float64),
-                    col("max_part", np.nan, np.float64), col("policy", K.POL_LEAVE, np.int8), col("next_idx", -1, np.int64))
+                    col("max_part", np.nan, np.float64), col("policy", K.POL_LEAVE, np.int8), col("next_idx", -1, np.int64),
+                    col("order", 0, np.int64))
     runs = K.Runs(np.array([0], np.int64), np.array([T], np.int64), np.array([scale]), np.array([perm]),
                   np.array([half_life_ns], dtype=np.float64))
     out = K.TrancheOut(*[np.zeros(T, np.int64) if f in _INT_OUT else np.zeros(T) for f in K.TrancheOut._fields])
@@ -201,8 +202,8 @@ def test_fixed_price_rule():
 def test_own_impact_shifts_prices_and_relaxes():
     ev = [BOOK, (100 * S, Q, 10.00, 10.02, 300.0, 200.0)]
     a = 1e-3  # displacement of 0.1% per sqrt(share)
-    trs = [{"start": S, "end": 2 * S, "qty": 100.0, "code": K.CODE_CROSS, "policy": K.POL_LEAVE},
-           {"start": 3 * S, "end": 4 * S, "qty": 100.0, "code": K.CODE_CROSS, "policy": K.POL_LEAVE}]
+    trs = [{"start": S, "end": 2 * S, "qty": 100.0, "code": K.CODE_CROSS, "policy": K.POL_LEAVE, "order": 0},
+           {"start": 3 * S, "end": 4 * S, "qty": 100.0, "code": K.CODE_CROSS, "policy": K.POL_LEAVE, "order": 1}]
     off = kernel(ev, trs)
     on = kernel(ev, trs, scale=a, perm=0.5, half_life_ns=10.0 * S)
     assert off["fills"][1]["price"] == pytest.approx(10.02)
@@ -225,6 +226,18 @@ def test_no_decay_while_working_in_pause_mode():
     assert disp == pytest.approx([1e-3 * math.sqrt(10 * i) for i in range(5)])  # the path of sqrt(x), no relaxation
     cont = kernel(ev, tr, scale=1e-3, perm=0.0, half_life_ns=1.0 * S, decay=K.DECAY_CONTINUOUS)
     assert cont["fills"][1]["disp"] == pytest.approx(1e-3 * math.sqrt(10) / 2)
+
+
+def test_an_order_works_between_its_windows():
+    # two windows of one order with a 10 s gap: no relaxation in the gap; as two orders, the gap relaxes
+    ev = [BOOK, (100 * S, Q, 10.00, 10.02, 300.0, 200.0)]
+    trs = [{"start": S, "end": 2 * S, "qty": 100.0, "code": K.CODE_CROSS, "order": 0},
+           {"start": 12 * S, "end": 13 * S, "qty": 100.0, "code": K.CODE_CROSS, "order": 0}]
+    one = kernel(ev, trs, scale=1e-3, perm=0.0, half_life_ns=10.0 * S)
+    assert one["fills"][1]["disp"] == pytest.approx(0.01)
+    trs[1]["order"] = 1
+    two = kernel(ev, trs, scale=1e-3, perm=0.0, half_life_ns=10.0 * S)
+    assert two["fills"][1]["disp"] == pytest.approx(0.01 * 2 ** (-11 / 10))
 
 
 def test_window_bounds_follow_the_fill_kernel():
@@ -286,19 +299,20 @@ def tapes(draw):
 def plans(draw, t_max):
     n = draw(st.integers(1, 4))
     starts = sorted(draw(st.integers(-2, t_max // (S // 2) + 2)) * (S // 2) for _ in range(n))
+    orders = [draw(st.integers(0, 1)) for _ in range(n)]
     out = []
     for i, s in enumerate(starts):
         length = draw(st.integers(0, 12)) * (S // 2)
         code = draw(st.sampled_from([0, 0, 1, 2, K.CODE_MID, K.CODE_CROSS, K.CODE_FIXED]))
         d = {"start": s, "end": s + length, "side": draw(st.sampled_from([1, -1])),
-             "qty": float(draw(st.sampled_from([10, 100, 250, 1000]))), "code": code,
+             "qty": float(draw(st.sampled_from([10, 100, 250, 1000]))), "code": code, "order": orders[i],
              "policy": draw(st.sampled_from([K.POL_CARRY, K.POL_CROSS_AT_END, K.POL_LEAVE])),
              "max_part": draw(st.sampled_from([math.nan, math.nan, 0.1, 0.5, 1.0]))}
         if code == K.CODE_FIXED:
             d["price"] = draw(st.integers(995, 1006)) / 100
         if draw(st.integers(0, 3)) == 0:
             d["cap"] = draw(st.integers(995, 1006)) / 100
-        later = list(range(i + 1, n))
+        later = [j for j in range(i + 1, n) if orders[j] == orders[i]]
         d["next_idx"] = draw(st.sampled_from(later)) if later and draw(st.booleans()) else -1
         out.append(d)
     return out

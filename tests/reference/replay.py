@@ -34,6 +34,7 @@ class Tranche:
     max_part: float
     policy: int
     next_idx: int
+    order: int = 0
     state: str = "pending"  # pending, waiting, placed, done
     rem: float = 0.0
     capped: float = 0.0
@@ -115,7 +116,14 @@ class Run:
         return [t for t in self.tr if t.state in ("waiting", "placed")]
 
     def working(self):
-        return any(t.rem > EPS for t in self.live())
+        """An order works from the opening of its first window to the close of its last while shares are open."""
+        for o in {t.order for t in self.tr}:
+            mine = [t for t in self.tr if t.order == o]
+            started = any(t.state != "pending" for t in mine)
+            ended = all(t.state == "done" for t in mine)
+            if started and not ended and sum(t.rem for t in mine) > EPS:
+                return True
+        return False
 
     def advance(self, t):
         if self.clock is None:
@@ -384,11 +392,11 @@ def replay(events, tranches, tick=0.01, queue_model=QM_QUEUE, queue_frac=1.0, qu
     """Replay one run.
 
     events: list of ``(ts, kind, v0, v1, v2, v3)`` sorted by (ts, kind); tranches: list of dicts with keys
-    ``start, end, side, qty, code, price, cap, max_part, policy, next_idx`` (sorted by start).
+    ``start, end, side, qty, code, price, cap, max_part, policy, next_idx, order`` (sorted by start).
     Returns the :class:`Run` (``fills``, each tranche's ``out``, ``trace`` by event index).
     """
     objs = [Tranche(i, int(t["start"]), int(t["end"]), int(t["side"]), float(t["qty"]), int(t.get("code", 0)),
                     float(t.get("price", math.nan)), float(t.get("cap", math.nan)), float(t.get("max_part", math.nan)),
-                    int(t.get("policy", POL_LEAVE)), int(t.get("next_idx", -1)))
+                    int(t.get("policy", POL_LEAVE)), int(t.get("next_idx", -1)), int(t.get("order", 0)))
             for i, t in enumerate(tranches)]
     return Run(events, objs, tick, queue_model, queue_frac, queue_power, refill_min, decay, scale, perm, half_life_ns).run()

@@ -70,11 +70,12 @@ Own impact (per run)
     signed shares filled so far, the displacement's *peak path* is ``a sign(X) sqrt(|X|)`` (``a = 3/2 Y
     sigma / sqrt(V)``, the square-root law of the cost convention; see :mod:`liqcost.sim.replay`); each
     fill moves it by ``d``, of which ``perm d`` is permanent and ``(1 - perm) d`` transient. The transient
-    part relaxes exponentially with half-life ``half_life_ns``: only while none of the run's tranches is
-    working (``DECAY_PAUSE``: the displacement is a function of the quantity done while an order works,
-    and relaxes after it stops, Zarinelli et al. 2015, Bacry et al. 2015) or at all times
-    (``DECAY_CONTINUOUS``: Obizhaeva & Wang 2013's exponential resilience). A fill pays the displacement in
-    force before it.
+    part relaxes exponentially with half-life ``half_life_ns``: only while none of the run's orders is
+    working (``DECAY_PAUSE``; an order works from the opening of its first window to the close of its last
+    one while it has shares open, gaps between its windows and nights included: the displacement is a
+    function of the quantity done while an order works, and relaxes after it stops, Zarinelli et al. 2015,
+    Bacry et al. 2015) or at all times (``DECAY_CONTINUOUS``: Obizhaeva & Wang 2013's exponential
+    resilience). A fill pays the displacement in force before it.
 
 Times are int64 ns; prices currency per share; sizes shares; ``side`` +1 buy / -1 sell.
 """
@@ -129,9 +130,10 @@ _LN2 = math.log(2.0)
 
 #: one symbol's events: ts int64[n], kind int8[n], val float64[n, 4]
 Tape = namedtuple("Tape", ["ts", "kind", "val"])
-#: tranches of all runs, each run's tranches contiguous and sorted by start
+#: tranches of all runs, each run's tranches contiguous and sorted by start; ``order`` numbers the parent orders
 Tranches = namedtuple(
-    "Tranches", ["start_ns", "end_ns", "side", "qty", "code", "price_px", "cap_px", "max_part", "policy", "next_idx"]
+    "Tranches",
+    ["start_ns", "end_ns", "side", "qty", "code", "price_px", "cap_px", "max_part", "policy", "next_idx", "order"],
 )
 #: runs: tranche ranges [tr0, tr1) and own-impact parameters (scale per sqrt(share), permanent share, half-life)
 Runs = namedtuple("Runs", ["tr0", "tr1", "imp_scale", "imp_perm", "imp_half_life_ns"])
@@ -275,7 +277,9 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
     tr : Tranches
         ``start_ns``, ``end_ns`` int64[T]; ``side`` int8[T]; ``qty`` float64[T] (shares, > 0); ``code``
         int64[T]; ``price_px`` (``CODE_FIXED``), ``cap_px`` (NaN: none), ``max_part`` (fraction, NaN: no
-        cap) float64[T]; ``policy`` int8[T]; ``next_idx`` int64[T] (carry target, -1: none).
+        cap) float64[T]; ``policy`` int8[T]; ``next_idx`` int64[T] (carry target, -1: none, else a later
+        tranche of the same order); ``order`` int64[T] (parent order number, >= 0; small: scratch is sized by
+        the largest).
     runs : Runs
         ``tr0``, ``tr1`` int64[R] (each run's tranches, sorted by start); ``imp_scale`` (fraction per
         sqrt(share), >= 0), ``imp_perm`` (in [0, 1]), ``imp_half_life_ns`` (> 0, inf: never relaxes)
@@ -293,7 +297,7 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
     decay_mode : int
         ``DECAY_PAUSE`` or ``DECAY_CONTINUOUS``.
     jump : bool
-        Skip the events between timers while none of a run's tranches is working (same results, fewer
+        Skip the events between timers while none of a run's orders is working (same results, fewer
         events); switched off to trace every event.
     out : TrancheOut
         Per tranche, float64[T] unless said: ``placed_ns`` int64 (-1: never placed), ``start_mid`` and
@@ -335,7 +339,7 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
     if kind.shape[0] != n or val.shape[0] != n or val.shape[1] < 4:
         return STATUS_SHAPE
     for a in (tr.end_ns.shape[0], tr.side.shape[0], tr.qty.shape[0], tr.code.shape[0], tr.price_px.shape[0],
-              tr.cap_px.shape[0], tr.max_part.shape[0], tr.policy.shape[0], tr.next_idx.shape[0]):
+              tr.cap_px.shape[0], tr.max_part.shape[0], tr.policy.shape[0], tr.next_idx.shape[0], tr.order.shape[0]):
         if a != T:
             return STATUS_SHAPE
     for a in (runs.tr1.shape[0], runs.imp_scale.shape[0], runs.imp_perm.shape[0], runs.imp_half_life_ns.shape[0],
@@ -384,7 +388,9 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
                 return STATUS_TRANCHE
             if tr.code[k] == CODE_FIXED and not (tr.price_px[k] > 0.0):
                 return STATUS_TRANCHE
-            if tr.policy[k] < 0 or tr.policy[k] > 2 or tr.code[k] < CODE_FIXED:
+            if tr.policy[k] < 0 or tr.policy[k] > 2 or tr.code[k] < CODE_FIXED or tr.order[k] < 0:
+                return STATUS_TRANCHE
+            if nx >= 0 and tr.order[nx] != tr.order[k]:
                 return STATUS_TRANCHE
     if not _sorted_events(ts, kind):
         return STATUS_UNSORTED
@@ -422,6 +428,14 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
     lvl = np.full(T, np.nan)  # QM_PROB: displayed size at our price at the last quote (NaN: not shown)
     cumtr = np.zeros(T)  # QM_PROB: prints at our price since the last quote
     live = np.zeros(T, dtype=np.int64)
+    n_ord = 0
+    for k in range(T):
+        if tr.order[k] + 1 > n_ord:
+            n_ord = tr.order[k] + 1
+    o_open = np.zeros(n_ord)
+    o_started = np.zeros(n_ord, dtype=np.bool_)
+    o_done = np.zeros(n_ord, dtype=np.bool_)
+    o_seen = np.zeros(n_ord, dtype=np.bool_)
     nf = 0
     INF_T = np.iinfo(np.int64).max
 
@@ -451,7 +465,8 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
         pp = 0.0
         tt = 0.0
         t_clock = tr.start_ns[a0]
-        n_work = 0
+        n_work = 0  # orders working (transient impact holds)
+        n_act = 0  # live tranches with shares open (events matter)
         # quote state
         i = _upper_bound(ts, tr.start_ns[a0])
         qi = _last_quote(tape, i)
@@ -601,14 +616,15 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
                                 pk = npk
                                 pp += perm * d
                                 tt += (1.0 - perm) * d
-                n_work = 0
+                n_work = _working(a0, a1, tr, state, rem, o_open, o_started, o_done, o_seen)
+                n_act = 0
                 for j in range(n_live):
                     if rem[live[j]] > _EPS:
-                        n_work += 1
+                        n_act += 1
             if i >= n or (nxt >= a1 and n_live == 0):
                 break
             # ---- jump over events while nothing works (results unchanged)
-            if jump and n_work == 0:
+            if jump and n_act == 0:
                 te = INF_T
                 for j in range(n_live):
                     if tr.end_ns[live[j]] < te:
@@ -777,10 +793,11 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
                                     pp += perm * d
                                     tt += (1.0 - perm) * d
             if changed:
-                n_work = 0
+                n_work = _working(a0, a1, tr, state, rem, o_open, o_started, o_done, o_seen)
+                n_act = 0
                 for j in range(n_live):
                     if rem[live[j]] > _EPS:
-                        n_work += 1
+                        n_act += 1
             if do_trace:
                 trace.disp[i] = pp + tt
                 for k in range(a0, a1):
@@ -792,6 +809,32 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
         run_events[r] = n_ev
     n_fills[0] = nf
     return STATUS_FULL if nf > F else STATUS_OK
+
+
+@njit(cache=True, nogil=True)
+def _working(a0, a1, tr, state, rem, o_open, o_started, o_done, o_seen):
+    """Orders of the run that are working: a window of theirs has opened, one has not closed, shares are open."""
+    for k in range(a0, a1):
+        o = tr.order[k]
+        o_open[o] = 0.0
+        o_started[o] = False
+        o_done[o] = True
+        o_seen[o] = False
+    for k in range(a0, a1):
+        o = tr.order[k]
+        o_open[o] += rem[k]
+        if state[k] != _PENDING:
+            o_started[o] = True
+        if state[k] != _DONE:
+            o_done[o] = False
+    n = 0
+    for k in range(a0, a1):
+        o = tr.order[k]
+        if not o_seen[o]:
+            o_seen[o] = True
+            if o_started[o] and not o_done[o] and o_open[o] > _EPS:
+                n += 1
+    return n
 
 
 @njit(cache=True, nogil=True)
