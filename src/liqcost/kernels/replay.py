@@ -125,6 +125,12 @@ _PLACED = 2
 _DONE = 3
 
 _EPS = 1e-9  # shares: less than this is nothing
+# columns of the core's per-tranche and per-fill output arrays
+OI_PLACED, OI_NREPRICE, OI_FIRST, OI_LAST, OI_COMPLETE = 0, 1, 2, 3, 4
+OF_START_MID, OF_START_DISP, OF_END_MID, OF_END_DISP, OF_FILLED = 0, 1, 2, 3, 4
+OF_CARRY_IN, OF_CARRY_OUT, OF_CLEANUP, OF_LEFT, OF_MKT_VOL = 5, 6, 7, 8, 9
+FI_TRANCHE, FI_TS, FI_KIND = 0, 1, 2
+FF_PRICE, FF_QTY, FF_MID, FF_DISP, FF_LIMIT = 0, 1, 2, 3, 4
 _NO_LIMIT = np.iinfo(np.int64).max
 _LN2 = math.log(2.0)
 
@@ -149,7 +155,7 @@ FillOut = namedtuple("FillOut", ["tranche", "ts", "price", "qty", "kind", "mid",
 Trace = namedtuple("Trace", ["disp", "queue", "remaining", "limit"])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _passive_ticks(side, bt, at, code):
     """Pegged price in ticks (join / improve k / mid), as :func:`liqcost.kernels.fills.limit_ticks`."""
     spread = at - bt
@@ -163,7 +169,7 @@ def _passive_ticks(side, bt, at, code):
     return at - k
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _frame_ticks(price, side, disp, tick):
     """A price of the replayed world in ticks of the tape's frame, rounded to the less aggressive tick."""
     f = 1.0 + disp
@@ -175,8 +181,8 @@ def _frame_ticks(price, side, disp, tick):
     return np.int64(math.ceil(x - 1e-9))
 
 
-@njit(cache=True, nogil=True)
-def sweep_price(x, consumed, far_ticks, far_size, side, tick, refill_min, limit_ticks):
+@njit(cache=True, nogil=True, inline="always")
+def _sweep(x, consumed, far_ticks, far_size, side, tick, refill_min, limit_ticks):
     """Shares a marketable order can take and their average price, under the refill assumption.
 
     Parameters
@@ -226,6 +232,16 @@ def sweep_price(x, consumed, far_ticks, far_size, side, tick, refill_min, limit_
 
 
 @njit(cache=True, nogil=True)
+def sweep_price(x, consumed, far_ticks, far_size, side, tick, refill_min, limit_ticks):
+    """Shares a marketable order can take and their average price, under the refill assumption.
+
+    See :func:`_sweep` (the kernel's inlined copy) for the parameters; ``limit_ticks`` is
+    ``np.iinfo(np.int64).max`` for no limit.
+    """
+    return _sweep(x, consumed, far_ticks, far_size, side, tick, refill_min, limit_ticks)
+
+
+@njit(cache=True, nogil=True)
 def _sorted_events(ts, kind):
     for i in range(1, ts.shape[0]):
         if ts[i] < ts[i - 1] or (ts[i] == ts[i - 1] and kind[i] < kind[i - 1]):
@@ -247,19 +263,17 @@ def _upper_bound(ts, t):
     return lo
 
 
-@njit(cache=True, nogil=True)
-def _valid_quote(v):
-    b = v[0]
-    a = v[1]
+@njit(cache=True, nogil=True, inline="always")
+def _valid_quote(b, a):
     return np.isfinite(b) and np.isfinite(a) and b > 0.0 and a >= b
 
 
 @njit(cache=True, nogil=True)
-def _last_quote(tape, i):
+def _last_quote(kind, val, i):
     """Index of the last usable quote event before index ``i`` (-1 if none)."""
     j = i - 1
     while j >= 0:
-        if tape.kind[j] == KIND_QUOTE and _valid_quote(tape.val[j]):
+        if kind[j] == KIND_QUOTE and _valid_quote(val[j, 0], val[j, 1]):
             return j
         j -= 1
     return -1
@@ -395,30 +409,78 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
     if not _sorted_events(ts, kind):
         return STATUS_UNSORTED
 
+    # the core works on plain arrays (no tuple in the loops)
+    oi = np.empty((T, 5), dtype=np.int64)
+    of = np.empty((T, 10))
+    fi = np.empty((F, 3), dtype=np.int64)
+    ff = np.empty((F, 5))
+    nf = _core(tape.ts, tape.kind, tape.val, tr.start_ns, tr.end_ns, tr.side, tr.qty, tr.code, tr.price_px, tr.cap_px,
+               tr.max_part, tr.policy, tr.next_idx, tr.order, runs.tr0, runs.tr1, runs.imp_scale, runs.imp_perm,
+               runs.imp_half_life_ns, tick, queue_model, queue_frac, queue_power, refill_min_shares, decay_mode, jump,
+               oi, of, fi, ff, run_events, do_trace, trace.disp, trace.queue, trace.remaining, trace.limit)
+    for k in range(T):
+        out.placed_ns[k] = oi[k, OI_PLACED]
+        out.n_reprice[k] = oi[k, OI_NREPRICE]
+        out.first_fill_ns[k] = oi[k, OI_FIRST]
+        out.last_fill_ns[k] = oi[k, OI_LAST]
+        out.complete_ns[k] = oi[k, OI_COMPLETE]
+        out.start_mid[k] = of[k, OF_START_MID]
+        out.start_disp[k] = of[k, OF_START_DISP]
+        out.end_mid[k] = of[k, OF_END_MID]
+        out.end_disp[k] = of[k, OF_END_DISP]
+        out.filled[k] = of[k, OF_FILLED]
+        out.carry_in[k] = of[k, OF_CARRY_IN]
+        out.carry_out[k] = of[k, OF_CARRY_OUT]
+        out.cleanup[k] = of[k, OF_CLEANUP]
+        out.left[k] = of[k, OF_LEFT]
+        out.mkt_vol[k] = of[k, OF_MKT_VOL]
+    for j in range(min(nf, F)):
+        fills.tranche[j] = fi[j, FI_TRANCHE]
+        fills.ts[j] = fi[j, FI_TS]
+        fills.kind[j] = fi[j, FI_KIND]
+        fills.price[j] = ff[j, FF_PRICE]
+        fills.qty[j] = ff[j, FF_QTY]
+        fills.mid[j] = ff[j, FF_MID]
+        fills.disp[j] = ff[j, FF_DISP]
+        fills.limit[j] = ff[j, FF_LIMIT]
+    n_fills[0] = nf
+    return STATUS_FULL if nf > F else STATUS_OK
+
+
+@njit(cache=True, nogil=True)
+def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_price_px, tr_cap_px, tr_max_part,
+          tr_policy, tr_next_idx, tr_order, r_tr0, r_tr1, r_scale, r_perm, r_half, tick, queue_model, queue_frac,
+          queue_power, refill_min_shares, decay_mode, jump, oi, of, fi, ff, run_events, do_trace, trace_disp,
+          trace_queue, trace_remaining, trace_limit):
+    """The event loop of :func:`replay_runs` on plain arrays (inputs checked); returns the fills needed."""
+    n = ts.shape[0]
+    T = tr_start_ns.shape[0]
+    R = r_tr0.shape[0]
+    F = fi.shape[0]
     # ---- outputs and scratch
     for k in range(T):
-        out.placed_ns[k] = -1
-        out.start_mid[k] = np.nan
-        out.start_disp[k] = np.nan
-        out.end_mid[k] = np.nan
-        out.end_disp[k] = np.nan
-        out.filled[k] = 0.0
-        out.carry_in[k] = 0.0
-        out.carry_out[k] = 0.0
-        out.cleanup[k] = 0.0
-        out.left[k] = 0.0
-        out.mkt_vol[k] = 0.0
-        out.n_reprice[k] = 0
-        out.first_fill_ns[k] = -1
-        out.last_fill_ns[k] = -1
-        out.complete_ns[k] = -1
+        oi[k, OI_PLACED] = -1
+        of[k, OF_START_MID] = np.nan
+        of[k, OF_START_DISP] = np.nan
+        of[k, OF_END_MID] = np.nan
+        of[k, OF_END_DISP] = np.nan
+        of[k, OF_FILLED] = 0.0
+        of[k, OF_CARRY_IN] = 0.0
+        of[k, OF_CARRY_OUT] = 0.0
+        of[k, OF_CLEANUP] = 0.0
+        of[k, OF_LEFT] = 0.0
+        of[k, OF_MKT_VOL] = 0.0
+        oi[k, OI_NREPRICE] = 0
+        oi[k, OI_FIRST] = -1
+        oi[k, OI_LAST] = -1
+        oi[k, OI_COMPLETE] = -1
     if do_trace:
         for i in range(n):
-            trace.disp[i] = np.nan
+            trace_disp[i] = np.nan
             for k in range(T):
-                trace.queue[i, k] = np.nan
-                trace.remaining[i, k] = np.nan
-                trace.limit[i, k] = np.nan
+                trace_queue[i, k] = np.nan
+                trace_remaining[i, k] = np.nan
+                trace_limit[i, k] = np.nan
     state = np.zeros(T, dtype=np.int8)
     rem = np.zeros(T)
     capped_fill = np.zeros(T)  # fills that count against the participation cap
@@ -430,27 +492,40 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
     live = np.zeros(T, dtype=np.int64)
     n_ord = 0
     for k in range(T):
-        if tr.order[k] + 1 > n_ord:
-            n_ord = tr.order[k] + 1
-    o_open = np.zeros(n_ord)
+        if tr_order[k] + 1 > n_ord:
+            n_ord = tr_order[k] + 1
+    o_unopened = np.zeros(n_ord, dtype=np.int64)  # tranches of the order whose window has not opened
     o_started = np.zeros(n_ord, dtype=np.bool_)
-    o_done = np.zeros(n_ord, dtype=np.bool_)
     o_seen = np.zeros(n_ord, dtype=np.bool_)
+    run_orders = np.zeros(T, dtype=np.int64)
     nf = 0
     INF_T = np.iinfo(np.int64).max
 
     for r in range(R):
-        a0 = runs.tr0[r]
-        a1 = runs.tr1[r]
+        a0 = r_tr0[r]
+        a1 = r_tr1[r]
         run_events[r] = 0
         if a1 == a0:
             continue
-        scale = runs.imp_scale[r]
-        perm = runs.imp_perm[r]
-        half = runs.imp_half_life_ns[r]
+        scale = r_scale[r]
+        perm = r_perm[r]
+        half = r_half[r]
+        n_ro = 0
+        for k in range(a0, a1):
+            o = tr_order[k]
+            o_unopened[o] = 0
+            o_started[o] = False
+            o_seen[o] = False
+        for k in range(a0, a1):
+            o = tr_order[k]
+            if not o_seen[o]:
+                o_seen[o] = True
+                run_orders[n_ro] = o
+                n_ro += 1
+            o_unopened[o] += 1
         for k in range(a0, a1):
             state[k] = _PENDING
-            rem[k] = tr.qty[k]
+            rem[k] = tr_qty[k]
             capped_fill[k] = 0.0
             queue[k] = 0.0
             lt[k] = 0
@@ -464,12 +539,12 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
         pk = 0.0
         pp = 0.0
         tt = 0.0
-        t_clock = tr.start_ns[a0]
+        t_clock = tr_start_ns[a0]
         n_work = 0  # orders working (transient impact holds)
         n_act = 0  # live tranches with shares open (events matter)
         # quote state
-        i = _upper_bound(ts, tr.start_ns[a0])
-        qi = _last_quote(tape, i)
+        i = _upper_bound(ts, tr_start_ns[a0])
+        qi = _last_quote(kind, val, i)
         has_q = qi >= 0
         bid = np.nan
         ask = np.nan
@@ -487,22 +562,24 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
         cons_bid = 0.0  # shares our marketable sells took from the bid since the last quote
         cons_ask = 0.0
         n_ev = 0
+        t_timer = tr_start_ns[a0]  # earliest pending timer (recomputed whenever the live set changes)
         while True:
             t_ev = ts[i] if i < n else INF_T
             # ---- timers due before this event: window ends (earliest first), then openings
-            while True:
+            while t_timer < t_ev:
                 te = INF_T
                 ke = -1
                 for j in range(n_live):
                     k = live[j]
-                    if tr.end_ns[k] < te:
-                        te = tr.end_ns[k]
+                    if tr_end_ns[k] < te:
+                        te = tr_end_ns[k]
                         ke = k
-                    elif tr.end_ns[k] == te and k < ke:
+                    elif tr_end_ns[k] == te and k < ke:
                         ke = k
-                tsd = tr.start_ns[nxt] if nxt < a1 else INF_T
+                tsd = tr_start_ns[nxt] if nxt < a1 else INF_T
                 tm = te if te < tsd else tsd
                 if tm == INF_T or tm >= t_ev:
+                    t_timer = tm
                     break
                 # clock to tm (transient relaxation)
                 if decay_mode == DECAY_CONTINUOUS or n_work == 0:
@@ -515,45 +592,45 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
                     # cleanup / carry / leave
                     r_k = rem[k]
                     if r_k > _EPS:
-                        pol = tr.policy[k]
+                        pol = tr_policy[k]
                         if pol == POL_CROSS_AT_END and has_q:
-                            side = tr.side[k]
+                            side = tr_side[k]
                             lim = _NO_LIMIT
                             lim_px = np.nan
-                            if tr.code[k] == CODE_FIXED:
-                                lim_px = tr.price_px[k]
-                            elif tr.cap_px[k] == tr.cap_px[k]:
-                                lim_px = tr.cap_px[k]
+                            if tr_code[k] == CODE_FIXED:
+                                lim_px = tr_price_px[k]
+                            elif tr_cap_px[k] == tr_cap_px[k]:
+                                lim_px = tr_cap_px[k]
                             if lim_px == lim_px:
                                 lim = _frame_ticks(lim_px, side, disp, tick)
                             if side > 0:
-                                x, px = sweep_price(r_k, cons_ask, at, asz, 1, tick, refill_min_shares, lim)
+                                x, px = _sweep(r_k, cons_ask, at, asz, 1, tick, refill_min_shares, lim)
                             else:
-                                x, px = sweep_price(r_k, cons_bid, bt, bsz, -1, tick, refill_min_shares, lim)
+                                x, px = _sweep(r_k, cons_bid, bt, bsz, -1, tick, refill_min_shares, lim)
                             if x > 0.0:
                                 if side > 0:
                                     cons_ask += x
                                 else:
                                     cons_bid += x
                                 if nf < F:
-                                    fills.tranche[nf] = k
-                                    fills.ts[nf] = te
-                                    fills.price[nf] = px * (1.0 + disp)
-                                    fills.qty[nf] = x
-                                    fills.kind[nf] = FILL_CLEANUP
-                                    fills.mid[nf] = 0.5 * (bid + ask)
-                                    fills.disp[nf] = disp
-                                    fills.limit[nf] = lim_px
+                                    fi[nf, FI_TRANCHE] = k
+                                    fi[nf, FI_TS] = te
+                                    ff[nf, FF_PRICE] = px * (1.0 + disp)
+                                    ff[nf, FF_QTY] = x
+                                    fi[nf, FI_KIND] = FILL_CLEANUP
+                                    ff[nf, FF_MID] = 0.5 * (bid + ask)
+                                    ff[nf, FF_DISP] = disp
+                                    ff[nf, FF_LIMIT] = lim_px
                                 nf += 1
                                 rem[k] -= x
-                                out.filled[k] += x
-                                out.cleanup[k] += x
-                                if out.first_fill_ns[k] < 0:
-                                    out.first_fill_ns[k] = te
-                                out.last_fill_ns[k] = te
+                                of[k, OF_FILLED] += x
+                                of[k, OF_CLEANUP] += x
+                                if oi[k, OI_FIRST] < 0:
+                                    oi[k, OI_FIRST] = te
+                                oi[k, OI_LAST] = te
                                 if rem[k] <= _EPS:
                                     rem[k] = 0.0
-                                    out.complete_ns[k] = te
+                                    oi[k, OI_COMPLETE] = te
                                 xnet += side * x
                                 npk = scale * math.copysign(math.sqrt(abs(xnet)), xnet)
                                 d = npk - pk
@@ -562,29 +639,29 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
                                 tt += (1.0 - perm) * d
                                 disp = pp + tt
                         elif pol == POL_CARRY:
-                            nx = tr.next_idx[k]
+                            nx = tr_next_idx[k]
                             if nx >= 0 and state[nx] != _DONE:
                                 idle = rem[nx] <= _EPS and state[nx] == _PLACED
                                 rem[nx] += rem[k]
-                                out.carry_in[nx] += rem[k]
-                                out.carry_out[k] += rem[k]
+                                of[nx, OF_CARRY_IN] += rem[k]
+                                of[k, OF_CARRY_OUT] += rem[k]
                                 rem[k] = 0.0
                                 if idle:  # a finished tranche works again: back of the queue at its price
-                                    out.complete_ns[nx] = -1
-                                    if tr.code[nx] != CODE_CROSS:
-                                        p_n, c_n = _target(nx, tr, bt, at, disp, tick)
+                                    oi[nx, OI_COMPLETE] = -1
+                                    if tr_code[nx] != CODE_CROSS:
+                                        p_n, c_n = _target(tr_side[nx], tr_code[nx], tr_price_px[nx], tr_cap_px[nx], bt, at, disp, tick)
                                         lt[nx] = p_n
                                         at_cap[nx] = c_n
-                                        q0, l0 = _queue_init(tr.side[nx], p_n, bt, at, bsz, asz, queue_frac)
+                                        q0, l0 = _queue_init(tr_side[nx], p_n, bt, at, bsz, asz, queue_frac)
                                         queue[nx] = q0
                                         lvl[nx] = l0
                                         cumtr[nx] = 0.0
-                                        out.n_reprice[nx] += 1
+                                        oi[nx, OI_NREPRICE] += 1
                         if rem[k] > _EPS:
-                            out.left[k] += rem[k]
+                            of[k, OF_LEFT] += rem[k]
                             rem[k] = 0.0
-                    out.end_mid[k] = 0.5 * (bid + ask) if has_q else np.nan
-                    out.end_disp[k] = disp
+                    of[k, OF_END_MID] = 0.5 * (bid + ask) if has_q else np.nan
+                    of[k, OF_END_DISP] = disp
                     state[k] = _DONE
                     # drop from the live list
                     for j in range(n_live):
@@ -599,24 +676,27 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
                     live[n_live] = k
                     n_live += 1
                     state[k] = _WAITING
+                    o_started[tr_order[k]] = True
+                    o_unopened[tr_order[k]] -= 1
                     if has_q:
                         disp = pp + tt
-                        _place(k, tr, state, queue, lt, at_cap, lvl, cumtr, out, bt, at, bsz, asz, disp, tick,
-                               queue_frac, bid, ask, tm)
+                        _place(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], state, queue, lt, at_cap, lvl, cumtr, oi, of, bt, at,
+                               bsz, asz, disp, tick, queue_frac, bid, ask, tm)
                         # an uncapped marketable order takes everything at once
-                        if _is_taker(k, tr, lt, bt, at):
-                            res = _take(k, tm, tr, rem, capped_fill, out, fills, nf, F, bt, at, bsz, asz, cons_bid,
-                                        cons_ask, pp, tt, tick, refill_min_shares, bid, ask, lt)
+                        if _is_taker(tr_code[k], tr_side[k], lt[k], bt, at):
+                            res = _take(k, tm, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], tr_max_part[k], lt[k], rem,
+                                        capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz, cons_bid, cons_ask, pp + tt,
+                                        tick, refill_min_shares, bid, ask)
                             nf, cons_bid, cons_ask, x_t = res
                             if x_t > 0.0:
-                                side = tr.side[k]
+                                side = tr_side[k]
                                 xnet += side * x_t
                                 npk = scale * math.copysign(math.sqrt(abs(xnet)), xnet)
                                 d = npk - pk
                                 pk = npk
                                 pp += perm * d
                                 tt += (1.0 - perm) * d
-                n_work = _working(a0, a1, tr, state, rem, o_open, o_started, o_done, o_seen)
+                n_work = _working(run_orders, n_ro, o_started, o_unopened, live, n_live, rem, tr_order)
                 n_act = 0
                 for j in range(n_live):
                     if rem[live[j]] > _EPS:
@@ -627,13 +707,13 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
             if jump and n_act == 0:
                 te = INF_T
                 for j in range(n_live):
-                    if tr.end_ns[live[j]] < te:
-                        te = tr.end_ns[live[j]]
-                tsd = tr.start_ns[nxt] if nxt < a1 else INF_T
+                    if tr_end_ns[live[j]] < te:
+                        te = tr_end_ns[live[j]]
+                tsd = tr_start_ns[nxt] if nxt < a1 else INF_T
                 tm = te if te < tsd else tsd
                 i2 = _upper_bound(ts, tm)
                 if i2 > i + 1:
-                    q2 = _last_quote(tape, i2)
+                    q2 = _last_quote(kind, val, i2)
                     if q2 >= i:  # a quote among the skipped events is the new state
                         qi = q2
                         has_q = True
@@ -656,35 +736,63 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
             n_ev += 1
             changed = False
             if kind[i] == KIND_QUOTE:
-                if _valid_quote(val[i]):
+                if _valid_quote(val[i, 0], val[i, 1]):
                     has_q = True
-                    bid = val[i, 0]
-                    ask = val[i, 1]
+                    moved = False
+                    if val[i, 0] != bid:
+                        bid = val[i, 0]
+                        b2 = np.int64(round(bid / tick))
+                        moved = b2 != bt
+                        bt = b2
+                    if val[i, 1] != ask:
+                        ask = val[i, 1]
+                        a2 = np.int64(round(ask / tick))
+                        moved = moved or a2 != at
+                        at = a2
                     bsz = val[i, 2]
                     asz = val[i, 3]
-                    bt = np.int64(round(bid / tick))
-                    at = np.int64(round(ask / tick))
                     cons_bid = 0.0
                     cons_ask = 0.0
                     disp = pp + tt
                     for j in range(n_live):
                         k = live[j]
                         if state[k] == _WAITING:
-                            _place(k, tr, state, queue, lt, at_cap, lvl, cumtr, out, bt, at, bsz, asz, disp, tick,
-                                   queue_frac, bid, ask, t)
-                        elif state[k] == _PLACED and tr.code[k] != CODE_CROSS and rem[k] > _EPS:
-                            _requote(k, tr, queue, lt, at_cap, lvl, cumtr, out, bt, at, bsz, asz, disp, tick,
-                                     queue_model, queue_frac, queue_power)
+                            _place(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], state, queue, lt, at_cap, lvl, cumtr, oi, of, bt, at,
+                               bsz, asz, disp, tick, queue_frac, bid, ask, t)
+                        elif state[k] == _PLACED and tr_code[k] != CODE_CROSS and rem[k] > _EPS:
+                            if (not moved and tr_code[k] >= CODE_MID and tr_cap_px[k] != tr_cap_px[k]
+                                    and queue_model != QM_PROB):
+                                # the same prices: a pegged price without a cap is where it was; only the
+                                # displayed size at it caps the queue (what _requote does in this case)
+                                if queue_model == QM_QUEUE:
+                                    near = bt if tr_side[k] > 0 else at
+                                    if near == lt[k]:
+                                        size = bsz if tr_side[k] > 0 else asz
+                                        if size < queue[k]:
+                                            queue[k] = size
+                                        lvl[k] = size
+                                        cumtr[k] = 0.0
+                                    elif (tr_side[k] > 0 and near < lt[k]) or (tr_side[k] < 0 and near > lt[k]):
+                                        queue[k] = 0.0
+                                        lvl[k] = 0.0
+                                        cumtr[k] = 0.0
+                                    else:
+                                        lvl[k] = np.nan
+                                        cumtr[k] = 0.0
+                                continue
+                            _requote(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], queue, lt, at_cap, lvl, cumtr, oi, bt, at,
+                                     bsz, asz, disp, tick, queue_model, queue_frac, queue_power)
                     # marketable orders may take more (a new quote, a price back within the cap)
                     for j in range(n_live):
                         k = live[j]
-                        if state[k] == _PLACED and rem[k] > _EPS and _is_taker(k, tr, lt, bt, at):
-                            res = _take(k, t, tr, rem, capped_fill, out, fills, nf, F, bt, at, bsz, asz, cons_bid,
-                                        cons_ask, pp, tt, tick, refill_min_shares, bid, ask, lt)
+                        if state[k] == _PLACED and rem[k] > _EPS and _is_taker(tr_code[k], tr_side[k], lt[k], bt, at):
+                            res = _take(k, t, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], tr_max_part[k], lt[k], rem,
+                                        capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz, cons_bid, cons_ask, pp + tt,
+                                        tick, refill_min_shares, bid, ask)
                             nf, cons_bid, cons_ask, x_t = res
                             if x_t > 0.0:
                                 changed = True
-                                xnet += tr.side[k] * x_t
+                                xnet += tr_side[k] * x_t
                                 npk = scale * math.copysign(math.sqrt(abs(xnet)), xnet)
                                 d = npk - pk
                                 pk = npk
@@ -698,24 +806,24 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
                     for j in range(n_live):
                         k = live[j]
                         if rem[k] > _EPS:
-                            out.mkt_vol[k] += sz
+                            of[k, OF_MKT_VOL] += sz
                     for j in range(n_live):
                         k = live[j]
-                        if state[k] != _PLACED or rem[k] <= _EPS or tr.code[k] == CODE_CROSS:
+                        if state[k] != _PLACED or rem[k] <= _EPS or tr_code[k] == CODE_CROSS:
                             continue
                         disp = pp + tt
                         # a cap or fixed price moves in the tape's frame with the displacement
-                        if tr.code[k] == CODE_FIXED or tr.cap_px[k] == tr.cap_px[k]:
-                            tgt, tcap = _target(k, tr, bt, at, disp, tick)
+                        if tr_code[k] == CODE_FIXED or tr_cap_px[k] == tr_cap_px[k]:
+                            tgt, tcap = _target(tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], bt, at, disp, tick)
                             if tgt != lt[k]:
                                 lt[k] = tgt
                                 at_cap[k] = tcap
-                                q0, l0 = _queue_init(tr.side[k], tgt, bt, at, bsz, asz, queue_frac)
+                                q0, l0 = _queue_init(tr_side[k], tgt, bt, at, bsz, asz, queue_frac)
                                 queue[k] = q0
                                 lvl[k] = l0
                                 cumtr[k] = 0.0
-                                out.n_reprice[k] += 1
-                        side = tr.side[k]
+                                oi[k, OI_NREPRICE] += 1
+                        side = tr_side[k]
                         lp = lt[k] * tick
                         tol = tick * 1e-4
                         through = px < lp - tol if side > 0 else px > lp + tol
@@ -738,37 +846,37 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
                         if e <= 0.0:
                             continue
                         x = min(e, avail, rem[k])
-                        mp = tr.max_part[k]
+                        mp = tr_max_part[k]
                         if mp == mp:
-                            allow = mp * out.mkt_vol[k] - capped_fill[k]
+                            allow = mp * of[k, OF_MKT_VOL] - capped_fill[k]
                             if allow < x:
                                 x = allow
                         if x <= _EPS:
                             continue
                         if at_cap[k]:
-                            price = tr.price_px[k] if tr.code[k] == CODE_FIXED else tr.cap_px[k]
+                            price = tr_price_px[k] if tr_code[k] == CODE_FIXED else tr_cap_px[k]
                         else:
                             price = lp * (1.0 + disp)
                         if nf < F:
-                            fills.tranche[nf] = k
-                            fills.ts[nf] = t
-                            fills.price[nf] = price
-                            fills.qty[nf] = x
-                            fills.kind[nf] = FILL_PASSIVE
-                            fills.mid[nf] = 0.5 * (bid + ask) if has_q else np.nan
-                            fills.disp[nf] = disp
-                            fills.limit[nf] = price
+                            fi[nf, FI_TRANCHE] = k
+                            fi[nf, FI_TS] = t
+                            ff[nf, FF_PRICE] = price
+                            ff[nf, FF_QTY] = x
+                            fi[nf, FI_KIND] = FILL_PASSIVE
+                            ff[nf, FF_MID] = 0.5 * (bid + ask) if has_q else np.nan
+                            ff[nf, FF_DISP] = disp
+                            ff[nf, FF_LIMIT] = price
                         nf += 1
                         avail -= x
                         rem[k] -= x
                         capped_fill[k] += x
-                        out.filled[k] += x
-                        if out.first_fill_ns[k] < 0:
-                            out.first_fill_ns[k] = t
-                        out.last_fill_ns[k] = t
+                        of[k, OF_FILLED] += x
+                        if oi[k, OI_FIRST] < 0:
+                            oi[k, OI_FIRST] = t
+                        oi[k, OI_LAST] = t
                         if rem[k] <= _EPS:
                             rem[k] = 0.0
-                            out.complete_ns[k] = t
+                            oi[k, OI_COMPLETE] = t
                         changed = True
                         xnet += side * x
                         npk = scale * math.copysign(math.sqrt(abs(xnet)), xnet)
@@ -780,72 +888,63 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
                     if has_q:
                         for j in range(n_live):
                             k = live[j]
-                            if state[k] == _PLACED and rem[k] > _EPS and _is_taker(k, tr, lt, bt, at):
-                                res = _take(k, t, tr, rem, capped_fill, out, fills, nf, F, bt, at, bsz, asz, cons_bid,
-                                            cons_ask, pp, tt, tick, refill_min_shares, bid, ask, lt)
+                            if state[k] == _PLACED and rem[k] > _EPS and _is_taker(tr_code[k], tr_side[k], lt[k], bt, at):
+                                res = _take(k, t, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], tr_max_part[k], lt[k], rem,
+                                        capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz, cons_bid, cons_ask, pp + tt,
+                                        tick, refill_min_shares, bid, ask)
                                 nf, cons_bid, cons_ask, x_t = res
                                 if x_t > 0.0:
                                     changed = True
-                                    xnet += tr.side[k] * x_t
+                                    xnet += tr_side[k] * x_t
                                     npk = scale * math.copysign(math.sqrt(abs(xnet)), xnet)
                                     d = npk - pk
                                     pk = npk
                                     pp += perm * d
                                     tt += (1.0 - perm) * d
             if changed:
-                n_work = _working(a0, a1, tr, state, rem, o_open, o_started, o_done, o_seen)
+                n_work = _working(run_orders, n_ro, o_started, o_unopened, live, n_live, rem, tr_order)
                 n_act = 0
                 for j in range(n_live):
                     if rem[live[j]] > _EPS:
                         n_act += 1
             if do_trace:
-                trace.disp[i] = pp + tt
+                trace_disp[i] = pp + tt
                 for k in range(a0, a1):
-                    trace.remaining[i, k] = rem[k]
-                    if state[k] == _PLACED and tr.code[k] != CODE_CROSS:
-                        trace.queue[i, k] = queue[k]
-                        trace.limit[i, k] = lt[k]
+                    trace_remaining[i, k] = rem[k]
+                    if state[k] == _PLACED and tr_code[k] != CODE_CROSS:
+                        trace_queue[i, k] = queue[k]
+                        trace_limit[i, k] = lt[k]
             i += 1
         run_events[r] = n_ev
-    n_fills[0] = nf
-    return STATUS_FULL if nf > F else STATUS_OK
+    return nf
 
 
-@njit(cache=True, nogil=True)
-def _working(a0, a1, tr, state, rem, o_open, o_started, o_done, o_seen):
-    """Orders of the run that are working: a window of theirs has opened, one has not closed, shares are open."""
-    for k in range(a0, a1):
-        o = tr.order[k]
-        o_open[o] = 0.0
-        o_started[o] = False
-        o_done[o] = True
-        o_seen[o] = False
-    for k in range(a0, a1):
-        o = tr.order[k]
-        o_open[o] += rem[k]
-        if state[k] != _PENDING:
-            o_started[o] = True
-        if state[k] != _DONE:
-            o_done[o] = False
+@njit(cache=True, nogil=True, inline="always")
+def _working(run_orders, n_ro, o_started, o_unopened, live, n_live, rem, order):
+    """Orders of the run that are working: a window of theirs has opened, and shares are still open (in a
+    window yet to open, or in an open one)."""
     n = 0
-    for k in range(a0, a1):
-        o = tr.order[k]
-        if not o_seen[o]:
-            o_seen[o] = True
-            if o_started[o] and not o_done[o] and o_open[o] > _EPS:
+    for j in range(n_ro):
+        o = run_orders[j]
+        if not o_started[o]:
+            continue
+        if o_unopened[o] > 0:
+            n += 1
+            continue
+        for jj in range(n_live):
+            k = live[jj]
+            if order[k] == o and rem[k] > _EPS:
                 n += 1
+                break
     return n
 
 
-@njit(cache=True, nogil=True)
-def _target(k, tr, bt, at, disp, tick):
+@njit(cache=True, nogil=True, inline="always")
+def _target(side, code, price, cap, bt, at, disp, tick):
     """The tranche's price in ticks of the tape's frame now, and whether the fixed or cap price binds."""
-    side = tr.side[k]
-    code = tr.code[k]
     if code == CODE_FIXED:
-        return _frame_ticks(tr.price_px[k], side, disp, tick), True
+        return _frame_ticks(price, side, disp, tick), True
     p = _passive_ticks(side, bt, at, code)
-    cap = tr.cap_px[k]
     if cap == cap:
         c = _frame_ticks(cap, side, disp, tick)
         if (side > 0 and c < p) or (side < 0 and c > p):
@@ -853,7 +952,7 @@ def _target(k, tr, bt, at, disp, tick):
     return p, False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _queue_init(side, price_t, bt, at, bsz, asz, queue_frac):
     """Queue ahead and displayed size at our price for an order (re)posted at ``price_t``."""
     if side > 0:
@@ -869,29 +968,29 @@ def _queue_init(side, price_t, bt, at, bsz, asz, queue_frac):
     return np.inf, np.nan
 
 
-@njit(cache=True, nogil=True)
-def _place(k, tr, state, queue, lt, at_cap, lvl, cumtr, out, bt, at, bsz, asz, disp, tick, queue_frac, bid, ask, t):
+@njit(cache=True, nogil=True, inline="always")
+def _place(k, side, code, price, cap, state, queue, lt, at_cap, lvl, cumtr, oi, of, bt, at, bsz, asz, disp, tick,
+           queue_frac, bid, ask, t):
     state[k] = _PLACED
-    out.placed_ns[k] = t
-    out.start_mid[k] = 0.5 * (bid + ask)
-    out.start_disp[k] = disp
-    if tr.code[k] == CODE_CROSS:
+    oi[k, OI_PLACED] = t
+    of[k, OF_START_MID] = 0.5 * (bid + ask)
+    of[k, OF_START_DISP] = disp
+    if code == CODE_CROSS:
         return
-    p, c = _target(k, tr, bt, at, disp, tick)
+    p, c = _target(side, code, price, cap, bt, at, disp, tick)
     lt[k] = p
     at_cap[k] = c
-    q0, l0 = _queue_init(tr.side[k], p, bt, at, bsz, asz, queue_frac)
+    q0, l0 = _queue_init(side, p, bt, at, bsz, asz, queue_frac)
     queue[k] = q0
     lvl[k] = l0
     cumtr[k] = 0.0
 
 
-@njit(cache=True, nogil=True)
-def _requote(k, tr, queue, lt, at_cap, lvl, cumtr, out, bt, at, bsz, asz, disp, tick, queue_model, queue_frac,
-             queue_power):
+@njit(cache=True, nogil=True, inline="always")
+def _requote(k, side, code, price, cap, queue, lt, at_cap, lvl, cumtr, oi, bt, at, bsz, asz, disp, tick, queue_model,
+             queue_frac, queue_power):
     """A new quote: re-peg when the price moved, else update the queue ahead."""
-    side = tr.side[k]
-    p, c = _target(k, tr, bt, at, disp, tick)
+    p, c = _target(side, code, price, cap, bt, at, disp, tick)
     if p != lt[k]:
         lt[k] = p
         at_cap[k] = c
@@ -899,7 +998,7 @@ def _requote(k, tr, queue, lt, at_cap, lvl, cumtr, out, bt, at, bsz, asz, disp, 
         queue[k] = q0
         lvl[k] = l0
         cumtr[k] = 0.0
-        out.n_reprice[k] += 1
+        oi[k, OI_NREPRICE] += 1
         return
     at_cap[k] = c
     if queue_model == QM_TRADE_THROUGH:
@@ -952,42 +1051,38 @@ def _requote(k, tr, queue, lt, at_cap, lvl, cumtr, out, bt, at, bsz, asz, disp, 
     cumtr[k] = 0.0
 
 
-@njit(cache=True, nogil=True)
-def _is_taker(k, tr, lt, bt, at):
-    code = tr.code[k]
+@njit(cache=True, nogil=True, inline="always")
+def _is_taker(code, side, ltk, bt, at):
     if code == CODE_CROSS:
         return True
     if code == CODE_FIXED:
-        return lt[k] >= at if tr.side[k] > 0 else lt[k] <= bt
+        return ltk >= at if side > 0 else ltk <= bt
     return False
 
 
-@njit(cache=True, nogil=True)
-def _take(k, t, tr, rem, capped_fill, out, fills, nf, F, bt, at, bsz, asz, cons_bid, cons_ask, pp, tt, tick, refill_min,
-          bid, ask, lt):
+@njit(cache=True, nogil=True, inline="always")
+def _take(k, t, side, code, price, cap, max_part, ltk, rem, capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz,
+          cons_bid, cons_ask, disp, tick, refill_min, bid, ask):
     """A marketable order takes what the participation cap allows now. Returns (nf, cons_bid, cons_ask, shares)."""
-    side = tr.side[k]
     want = rem[k]
-    mp = tr.max_part[k]
-    if mp == mp:
-        allow = mp * out.mkt_vol[k] - capped_fill[k]
+    if max_part == max_part:
+        allow = max_part * of[k, OF_MKT_VOL] - capped_fill[k]
         if allow < want:
             want = allow
     if want <= _EPS:
         return nf, cons_bid, cons_ask, 0.0
-    disp = pp + tt
     lim = _NO_LIMIT
     lim_px = np.nan
-    if tr.code[k] == CODE_FIXED:
-        lim_px = tr.price_px[k]
-        lim = lt[k]
-    elif tr.cap_px[k] == tr.cap_px[k]:
-        lim_px = tr.cap_px[k]
+    if code == CODE_FIXED:
+        lim_px = price
+        lim = ltk
+    elif cap == cap:
+        lim_px = cap
         lim = _frame_ticks(lim_px, side, disp, tick)
     if side > 0:
-        x, px = sweep_price(want, cons_ask, at, asz, 1, tick, refill_min, lim)
+        x, px = _sweep(want, cons_ask, at, asz, 1, tick, refill_min, lim)
     else:
-        x, px = sweep_price(want, cons_bid, bt, bsz, -1, tick, refill_min, lim)
+        x, px = _sweep(want, cons_bid, bt, bsz, -1, tick, refill_min, lim)
     if x <= 0.0:
         return nf, cons_bid, cons_ask, 0.0
     if side > 0:
@@ -995,22 +1090,22 @@ def _take(k, t, tr, rem, capped_fill, out, fills, nf, F, bt, at, bsz, asz, cons_
     else:
         cons_bid += x
     if nf < F:
-        fills.tranche[nf] = k
-        fills.ts[nf] = t
-        fills.price[nf] = px * (1.0 + disp)
-        fills.qty[nf] = x
-        fills.kind[nf] = FILL_CROSS
-        fills.mid[nf] = 0.5 * (bid + ask)
-        fills.disp[nf] = disp
-        fills.limit[nf] = lim_px
+        fi[nf, FI_TRANCHE] = k
+        fi[nf, FI_TS] = t
+        fi[nf, FI_KIND] = FILL_CROSS
+        ff[nf, FF_PRICE] = px * (1.0 + disp)
+        ff[nf, FF_QTY] = x
+        ff[nf, FF_MID] = 0.5 * (bid + ask)
+        ff[nf, FF_DISP] = disp
+        ff[nf, FF_LIMIT] = lim_px
     nf += 1
     rem[k] -= x
     capped_fill[k] += x
-    out.filled[k] += x
-    if out.first_fill_ns[k] < 0:
-        out.first_fill_ns[k] = t
-    out.last_fill_ns[k] = t
+    of[k, OF_FILLED] += x
+    if oi[k, OI_FIRST] < 0:
+        oi[k, OI_FIRST] = t
+    oi[k, OI_LAST] = t
     if rem[k] <= _EPS:
         rem[k] = 0.0
-        out.complete_ns[k] = t
+        oi[k, OI_COMPLETE] = t
     return nf, cons_bid, cons_ask, x
