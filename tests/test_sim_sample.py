@@ -76,6 +76,8 @@ def test_passive_plan_pays_less_spread_and_fills_less(env, sym):
     variants = {"passive": _daily_plan(env, sym, 0.05, ["join"], "leave"),
                 "aggressive": _daily_plan(env, sym, 0.05, ["cross"], "leave")}
     res = replay_days(variants, env["tapes"], _starts(env), profile=env["built"].profile, config=env["cfg"])
+    print(res.distribution.select("variant", "n_runs", "cost_mean_bps", "spread_cost_mean_bps", "unfilled_mean_frac",
+                                  "fill_rate_mean_frac"))
     d = {r["variant"]: r for r in res.distribution.iter_rows(named=True)}
     p, a = d["passive"], d["aggressive"]
     assert p["n_runs"] == a["n_runs"] == 12, res.problems
