@@ -649,7 +649,8 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                                 if idle:  # a finished tranche works again: back of the queue at its price
                                     oi[nx, OI_COMPLETE] = -1
                                     if tr_code[nx] != CODE_CROSS:
-                                        p_n, c_n = _target(tr_side[nx], tr_code[nx], tr_price_px[nx], tr_cap_px[nx], bt, at, disp, tick)
+                                        p_n, c_n = _target(tr_side[nx], tr_code[nx], tr_price_px[nx],
+                                                           tr_cap_px[nx], bt, at, disp, tick)
                                         lt[nx] = p_n
                                         at_cap[nx] = c_n
                                         q0, l0 = _queue_init(tr_side[nx], p_n, bt, at, bsz, asz, queue_frac)
@@ -680,13 +681,15 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                     o_unopened[tr_order[k]] -= 1
                     if has_q:
                         disp = pp + tt
-                        _place(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], state, queue, lt, at_cap, lvl, cumtr, oi, of, bt, at,
-                               bsz, asz, disp, tick, queue_frac, bid, ask, tm)
+                        _place(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], state, queue, lt,
+                               at_cap, lvl, cumtr, oi, of, bt, at, bsz, asz, disp, tick, queue_frac, bid,
+                               ask, tm)
                         # an uncapped marketable order takes everything at once
                         if _is_taker(tr_code[k], tr_side[k], lt[k], bt, at):
-                            res = _take(k, tm, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], tr_max_part[k], lt[k], rem,
-                                        capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz, cons_bid, cons_ask, pp + tt,
-                                        tick, refill_min_shares, bid, ask)
+                            res = _take(k, tm, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k],
+                                        tr_max_part[k], lt[k], rem, capped_fill, oi, of, fi, ff, nf, F, bt,
+                                        at, bsz, asz, cons_bid, cons_ask, pp + tt, tick, refill_min_shares,
+                                        bid, ask)
                             nf, cons_bid, cons_ask, x_t = res
                             if x_t > 0.0:
                                 side = tr_side[k]
@@ -757,8 +760,9 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                     for j in range(n_live):
                         k = live[j]
                         if state[k] == _WAITING:
-                            _place(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], state, queue, lt, at_cap, lvl, cumtr, oi, of, bt, at,
-                               bsz, asz, disp, tick, queue_frac, bid, ask, t)
+                            _place(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], state, queue, lt,
+                                   at_cap, lvl, cumtr, oi, of, bt, at, bsz, asz, disp, tick, queue_frac, bid,
+                                   ask, t)
                         elif state[k] == _PLACED and tr_code[k] != CODE_CROSS and rem[k] > _EPS:
                             if (not moved and tr_code[k] >= CODE_MID and tr_cap_px[k] != tr_cap_px[k]
                                     and queue_model != QM_PROB):
@@ -780,15 +784,17 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                                         lvl[k] = np.nan
                                         cumtr[k] = 0.0
                                 continue
-                            _requote(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], queue, lt, at_cap, lvl, cumtr, oi, bt, at,
-                                     bsz, asz, disp, tick, queue_model, queue_frac, queue_power)
+                            _requote(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], queue, lt,
+                                     at_cap, lvl, cumtr, oi, bt, at, bsz, asz, disp, tick, queue_model,
+                                     queue_frac, queue_power)
                     # marketable orders may take more (a new quote, a price back within the cap)
                     for j in range(n_live):
                         k = live[j]
                         if state[k] == _PLACED and rem[k] > _EPS and _is_taker(tr_code[k], tr_side[k], lt[k], bt, at):
-                            res = _take(k, t, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], tr_max_part[k], lt[k], rem,
-                                        capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz, cons_bid, cons_ask, pp + tt,
-                                        tick, refill_min_shares, bid, ask)
+                            res = _take(k, t, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k],
+                                        tr_max_part[k], lt[k], rem, capped_fill, oi, of, fi, ff, nf, F, bt,
+                                        at, bsz, asz, cons_bid, cons_ask, pp + tt, tick, refill_min_shares,
+                                        bid, ask)
                             nf, cons_bid, cons_ask, x_t = res
                             if x_t > 0.0:
                                 changed = True
@@ -814,7 +820,8 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                         disp = pp + tt
                         # a cap or fixed price moves in the tape's frame with the displacement
                         if tr_code[k] == CODE_FIXED or tr_cap_px[k] == tr_cap_px[k]:
-                            tgt, tcap = _target(tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], bt, at, disp, tick)
+                            tgt, tcap = _target(tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], bt, at,
+                                                disp, tick)
                             if tgt != lt[k]:
                                 lt[k] = tgt
                                 at_cap[k] = tcap
@@ -889,9 +896,10 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                         for j in range(n_live):
                             k = live[j]
                             if state[k] == _PLACED and rem[k] > _EPS and _is_taker(tr_code[k], tr_side[k], lt[k], bt, at):
-                                res = _take(k, t, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], tr_max_part[k], lt[k], rem,
-                                        capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz, cons_bid, cons_ask, pp + tt,
-                                        tick, refill_min_shares, bid, ask)
+                                res = _take(k, t, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k],
+                                            tr_max_part[k], lt[k], rem, capped_fill, oi, of, fi, ff, nf, F,
+                                            bt, at, bsz, asz, cons_bid, cons_ask, pp + tt, tick,
+                                            refill_min_shares, bid, ask)
                                 nf, cons_bid, cons_ask, x_t = res
                                 if x_t > 0.0:
                                     changed = True
