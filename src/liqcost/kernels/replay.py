@@ -976,7 +976,7 @@ def _queue_init(side, price_t, bt, at, bsz, asz, queue_frac):
     return np.inf, np.nan
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _place(k, side, code, price, cap, state, queue, lt, at_cap, lvl, cumtr, oi, of, bt, at, bsz, asz, disp, tick,
            queue_frac, bid, ask, t):
     state[k] = _PLACED
@@ -994,7 +994,7 @@ def _place(k, side, code, price, cap, state, queue, lt, at_cap, lvl, cumtr, oi, 
     cumtr[k] = 0.0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _requote(k, side, code, price, cap, queue, lt, at_cap, lvl, cumtr, oi, bt, at, bsz, asz, disp, tick, queue_model,
              queue_frac, queue_power):
     """A new quote: re-peg when the price moved, else update the queue ahead."""
@@ -1068,7 +1068,7 @@ def _is_taker(code, side, ltk, bt, at):
     return False
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _take(k, t, side, code, price, cap, max_part, ltk, rem, capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz,
           cons_bid, cons_ask, disp, tick, refill_min, bid, ask):
     """A marketable order takes what the participation cap allows now. Returns (nf, cons_bid, cons_ask, shares)."""
