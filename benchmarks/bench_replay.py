@@ -1,0 +1,439 @@
+"""Benchmark of the plan replay (``liqcost.sim``): kernel throughput, and plan variants over many start days.
+
+Usage::
+
+    python benchmarks/bench_replay.py            # throughput on 60 days x 20,000 trades a day; variants on
+                                                 # 60 and 106 days x 1,000 trades a day
+    python benchmarks/bench_replay.py --small    # 20 days x 5,000 trades a day; variants on 60 days only
+
+Data come from ``liqcost sample`` (one name, no dirt, no metaorders) written to ``/tmp/liqcost_bench_replay``
+and read back through the dataset like any user's data. An **event** is one trade or one quote update of the
+tape that the replay's state machine processes (``run_events`` of the kernel; events the kernel skips while
+nothing works are not counted). Compilation is excluded (each measurement is warmed up first); timings are
+the best of several runs; the kernel runs on one thread (it has no parallel loop).
+
+Measurements:
+
+* ``throughput``: :func:`liqcost.kernels.replay.replay_runs` alone, one run whose 13 half-hour tranches a day
+  (join, re-pegged on every quote, queue model ``queue``, own impact on) work through every session of the
+  tape, so every event is processed; the same with a second order on the other side at the mid (two live
+  orders per event) and with the ``prob`` queue model. Events per second.
+* ``reference``: the pure-Python twin (``tests/reference/replay.py``) on the first day of the same tape, the
+  kernel's peer (ratio per event).
+* ``hftbacktest`` (when installed): the same tape as L2 depth and trade events, replayed by hftbacktest
+  (``HashMapMarketDepthBacktest``, risk-averse queue model) with one resting bid re-pegged to the best bid
+  at every feed (``wait_next_feed``), and with the bid left resting while ``elapse`` runs an hour at a time;
+  throughput in the same events (trades + quote updates of our tape) per second, and its own row count.
+* ``variants``: :func:`liqcost.sim.variants.replay_days` of 6 plan variants (participation 5/10/20%, passive /
+  mid / aggressive pricing: :func:`~liqcost.sim.variants.plan_variants` on a buy of 5% of ADV) over every start
+  day of a 60-day tape, and over 100 start days of a 106-day tape (100 start days do not fit in 60 days of
+  ticks); then the 9 variants with the horizons 1/3/5 days. Seconds for the whole call (tape read from the
+  dataset, kernel, tables), the plans built once beforehand (timed apart).
+
+Results go to ``benchmarks/results/bench_replay[_small].json`` with the machine's load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+NS = 1_000_000_000
+DATA = Path("/tmp/liqcost_bench_replay")
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _best(fn, reps=3):
+    times, out = [], None
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def _best_cpu(fn, reps=5):
+    """Best wall time and best CPU time of this thread (the work itself, without the waits a loaded machine adds)."""
+    wall, cpu, out = [], [], None
+    for _ in range(reps):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        out = fn()
+        cpu.append(time.thread_time() - c0)
+        wall.append(time.perf_counter() - t0)
+    return min(wall), min(cpu), out
+
+
+def sample(name: str, days: int, trades_per_day: float) -> Path:
+    """``liqcost sample`` of one name into /tmp, then ``liqcost ingest`` of its trades and quotes (kept between
+    runs; the sample's own ingest stops on the empty fills file of ``--metaorders 0``)."""
+    out = DATA / name
+    if not (out / "dataset").is_dir():
+        env = os.environ | {"PYTHONPATH": str(ROOT / "src")}
+        lq = [sys.executable, "-m", "liqcost", "-q"]
+        subprocess.run(lq + ["sample", "--symbols", "1", "--days", str(days), "--trades-per-day", str(trades_per_day),
+                             "--metaorders", "0", "--no-dirt", "--no-ingest", "--seed", "3", "-o", str(out)],
+                       check=True, env=env)
+        for kind in ("trades", "quotes"):
+            subprocess.run(lq + ["ingest", "--kind", kind, str(out / "raw" / f"{kind}.csv"), "-o", str(out / "dataset")],
+                           check=True, env=env, stdout=subprocess.DEVNULL)
+    return out / "dataset"
+
+
+# ------------------------------------------------------------------------------------ throughput
+
+
+def session_tranches(tape, config, two_sided=False, qm="queue"):
+    """Kernel inputs: 13 half-hour join tranches a day (and a sell at the mid), huge, working all session."""
+    from liqcost.kernels import replay as K
+    from liqcost.models.fill_prob import session_bounds_ns
+
+    opens, closes = session_bounds_ns(tape.days(), config.session)
+    rows = []
+    for o, c in zip(opens, closes):
+        edges = np.linspace(o, c, 14).astype(np.int64)
+        for a, b in zip(edges[:-1], edges[1:]):
+            rows.append((a, b, 1, 0, 0))
+            if two_sided:
+                rows.append((a, b, -1, K.CODE_MID, 1))
+    rows.sort(key=lambda r: (r[0], r[4]))
+    T = len(rows)
+    start = np.array([r[0] for r in rows], np.int64)
+    nxt = np.full(T, -1, np.int64)
+    last = {}
+    for k in range(T - 1, -1, -1):
+        nxt[k] = last.get(rows[k][4], -1)
+        last[rows[k][4]] = k
+    tr = K.Tranches(start, np.array([r[1] for r in rows], np.int64), np.array([r[2] for r in rows], np.int8),
+                    np.full(T, 1e12), np.array([r[3] for r in rows], np.int64), np.full(T, np.nan), np.full(T, np.nan),
+                    np.full(T, np.nan), np.where(nxt >= 0, K.POL_CARRY, K.POL_LEAVE).astype(np.int8), nxt,
+                    np.array([r[4] for r in rows], np.int64))
+    runs = K.Runs(np.array([0], np.int64), np.array([T], np.int64), np.array([1e-7]), np.array([2 / 3]), np.array([1200.0 * NS]))
+    return tr, runs
+
+
+def run_kernel(tape, tr, runs, qm, cap):
+    from liqcost.kernels import replay as K
+
+    T = tr.start_ns.shape[0]
+    ints = ("placed_ns", "n_reprice", "first_fill_ns", "last_fill_ns", "complete_ns")
+    out = K.TrancheOut(*[np.zeros(T, np.int64) if f in ints else np.zeros(T) for f in K.TrancheOut._fields])
+    fills = K.FillOut(np.zeros(cap, np.int64), np.zeros(cap, np.int64), np.zeros(cap), np.zeros(cap), np.zeros(cap, np.int8),
+                      np.zeros(cap), np.zeros(cap), np.zeros(cap))
+    n_f = np.zeros(1, np.int64)
+    ev = np.zeros(runs.tr0.shape[0], np.int64)
+    trace = K.Trace(np.zeros(0), np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, 0)))
+    st = K.replay_runs(tape.kernel_tape(), tr, runs, tape.tick_px, qm, 1.0, 2.0, 100.0, K.DECAY_PAUSE, True, out, fills, n_f,
+                       ev, trace)
+    return st, int(ev.sum()), int(n_f[0])
+
+
+def bench_throughput(dataset, config) -> dict:
+    from liqcost.kernels import replay as K
+    from liqcost.sim.tape import Tape
+
+    tape = Tape.from_dataset(dataset, "THNA", config=config)
+    out = {"events_in_tape": tape.n_events, "trades": tape.n_trades, "quotes": tape.n_quotes, "days": len(tape.days())}
+    for label, two, qm in (("one_order_queue", False, K.QM_QUEUE), ("two_orders_queue", True, K.QM_QUEUE),
+                           ("one_order_prob", False, K.QM_PROB)):
+        tr, runs = session_tranches(tape, config, two)
+        cap = 2 * tape.n_trades + 4096
+        small = Tape.from_arrays("W", tape.ts[:2000][tape.kind[:2000] == 0], tape.val[:2000][tape.kind[:2000] == 0][:, :2],
+                                 tape.ts[:2000][tape.kind[:2000] == 1], tape.val[:2000][tape.kind[:2000] == 1], tape.tick_px)
+        run_kernel(small, tr, runs, qm, cap)  # compile / load
+        sec, cpu, (st, ev, nf) = _best_cpu(lambda: run_kernel(tape, tr, runs, qm, cap), reps=7)
+        assert st == K.STATUS_OK, st
+        out[label] = {"seconds": sec, "cpu_seconds": cpu, "events": ev, "fills": nf, "tranches": int(tr.start_ns.shape[0]),
+                      "events_per_s": ev / sec, "events_per_cpu_s": ev / cpu, "ns_per_event": sec / ev * 1e9,
+                      "cpu_ns_per_event": cpu / ev * 1e9}
+    return out, tape
+
+
+def bench_reference(tape, config) -> dict:
+    """The pure-Python twin on the tape's first day, same tranches."""
+    from reference import replay as ref
+
+    from liqcost.models.fill_prob import session_bounds_ns
+
+    day = tape.days()[0]
+    o, c = session_bounds_ns([day], config.session)
+    sel = (tape.ts <= c[0] + 3600 * NS)
+    events = [(int(t), int(k), *[float(x) for x in v]) for t, k, v in zip(tape.ts[sel], tape.kind[sel], tape.val[sel])]
+    edges = np.linspace(o[0], c[0], 14).astype(np.int64)
+    trs = [{"start": int(a), "end": int(b), "side": 1, "qty": 1e12, "code": 0, "policy": 0 if i < 12 else 2,
+            "next_idx": i + 1 if i < 12 else -1} for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
+    t0 = time.perf_counter()
+    r = ref.replay(events, trs, tick=tape.tick_px, queue_model=1, scale=1e-7, perm=2 / 3, half_life_ns=1200.0 * NS)
+    sec = time.perf_counter() - t0
+    n = len(r.trace)
+    return {"seconds": sec, "events": n, "events_per_s": n / sec, "fills": len(r.fills)}
+
+
+# ------------------------------------------------------------------------------------ hftbacktest
+
+
+def hft_events(tape):
+    """Our tape as hftbacktest events: depth updates at the touch (a level left is set to 0) and trades."""
+    from hftbacktest import BUY_EVENT, DEPTH_EVENT, EXCH_EVENT, LOCAL_EVENT, SELL_EVENT, TRADE_EVENT, event_dtype
+
+    base = EXCH_EVENT | LOCAL_EVENT
+    q = tape.kind == 1
+    qi = np.flatnonzero(q)
+    bid, ask = tape.val[qi, 0], tape.val[qi, 1]
+    prev_bid = np.concatenate([[np.nan], bid[:-1]])
+    prev_ask = np.concatenate([[np.nan], ask[:-1]])
+    clear_b = np.zeros(tape.n_events, bool)
+    clear_a = np.zeros(tape.n_events, bool)
+    clear_b[qi] = np.isfinite(prev_bid) & (bid != prev_bid)
+    clear_a[qi] = np.isfinite(prev_ask) & (ask != prev_ask)
+    # the ask in force at each trade (for the trade's side)
+    last_q = np.maximum.accumulate(np.where(q, np.arange(tape.n_events), -1))
+    ask_at = np.where(last_q >= 0, tape.val[np.maximum(last_q, 0), 1], np.nan)
+    counts = np.where(q, 2 + clear_b + clear_a, 1)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    arr = np.zeros(int(counts.sum()), dtype=event_dtype)
+    arr["exch_ts"] = np.repeat(tape.ts, counts)
+    arr["local_ts"] = arr["exch_ts"]
+    pos = start.copy()
+    for mask, col, side, price_src in ((clear_b, 0, BUY_EVENT, "prev_bid"), (clear_a, 1, SELL_EVENT, "prev_ask")):
+        idx = np.flatnonzero(mask)
+        arr["ev"][pos[idx]] = base | DEPTH_EVENT | side
+        prev = np.full(tape.n_events, np.nan)
+        prev[qi] = prev_bid if price_src == "prev_bid" else prev_ask
+        arr["px"][pos[idx]] = prev[idx]
+        arr["qty"][pos[idx]] = 0.0
+        pos[idx] += 1
+    arr["ev"][pos[qi]] = base | DEPTH_EVENT | BUY_EVENT
+    arr["px"][pos[qi]] = bid
+    arr["qty"][pos[qi]] = tape.val[qi, 2]
+    arr["ev"][pos[qi] + 1] = base | DEPTH_EVENT | SELL_EVENT
+    arr["px"][pos[qi] + 1] = ask
+    arr["qty"][pos[qi] + 1] = tape.val[qi, 3]
+    ti = np.flatnonzero(~q)
+    side = np.where(tape.val[ti, 0] >= ask_at[ti], BUY_EVENT, SELL_EVENT)
+    arr["ev"][pos[ti]] = base | TRADE_EVENT | side
+    arr["px"][pos[ti]] = tape.val[ti, 0]
+    arr["qty"][pos[ti]] = tape.val[ti, 1]
+    return arr
+
+
+def bench_hftbacktest(tape) -> dict:
+    from liqcost.config import Config
+
+    try:
+        import hftbacktest  # noqa: F401
+    except ImportError:
+        return {"skipped": "hftbacktest is not installed (pip install hftbacktest)"}
+    from hftbacktest import GTC, LIMIT, BacktestAsset, HashMapMarketDepthBacktest
+    from numba import njit
+
+    from liqcost.sim.tape import Tape
+
+    days = tape.days()
+    if len(days) > 20:  # the first 20 days (memory); the kernel is measured on the same events below
+        from liqcost.models.fill_prob import session_bounds_ns
+
+        cut = int(np.searchsorted(tape.ts, session_bounds_ns([days[19]], Config().session)[1][0], side="right"))
+        t_sel, k_sel = tape.ts[:cut], tape.kind[:cut]
+        tape = Tape.from_arrays(tape.symbol, t_sel[k_sel == 0], tape.val[:cut][k_sel == 0][:, :2], t_sel[k_sel == 1],
+                                tape.val[:cut][k_sel == 1], tape.tick_px, tape.timezone)
+    data = hft_events(tape)
+
+    def build():
+        asset = (BacktestAsset().data([data]).linear_asset(1.0).constant_order_latency(1000, 1000)
+                 .risk_adverse_queue_model().no_partial_fill_exchange().trading_value_fee_model(0.0, 0.0)
+                 .tick_size(tape.tick_px).lot_size(1.0).last_trades_capacity(0))
+        return HashMapMarketDepthBacktest([asset])
+
+    @njit
+    def per_feed(hbt):
+        oid = 1
+        price = 0.0
+        n = 0
+        while hbt.wait_next_feed(False, 3_600_000_000_000) in (0, 2):
+            n += 1
+            bb = hbt.depth(0).best_bid
+            if bb != price and bb == bb and bb > 0:
+                if price > 0:
+                    hbt.cancel(0, oid, False)
+                    oid += 1
+                hbt.submit_buy_order(0, oid, bb, 100.0, GTC, LIMIT, False)
+                price = bb
+            hbt.clear_inactive_orders(0)
+        return n
+
+    @njit
+    def resting(hbt):
+        n = 0
+        submitted = False
+        while hbt.elapse(3_600_000_000_000) == 0:
+            n += 1
+            if not submitted:
+                bb = hbt.depth(0).best_bid
+                if bb == bb and bb > 0:
+                    hbt.submit_buy_order(0, 1, bb, 1e9, GTC, LIMIT, False)
+                    submitted = True
+        return n
+
+    from liqcost.kernels import replay as K
+
+    tr, runs = session_tranches(tape, Config())
+    cap = 2 * tape.n_trades + 4096
+    run_kernel(tape, tr, runs, K.QM_QUEUE, cap)
+    sec, cpu, (_, ev, _) = _best_cpu(lambda: run_kernel(tape, tr, runs, K.QM_QUEUE, cap), reps=5)
+    out = {"rows": int(data.shape[0]), "events": tape.n_events, "days": len(tape.days()), "version": hftbacktest.__version__,
+           "liqcost_same_events": {"seconds": sec, "cpu_seconds": cpu, "events_per_s": ev / sec, "events_per_cpu_s": ev / cpu}}
+    for label, fn in (("per_feed_repeg", per_feed), ("resting_elapse_1h", resting)):
+        hbt = build()
+        fn(hbt)  # compile
+        hbt.close()
+        walls, cpus = [], []
+        for _ in range(3):
+            hbt = build()
+            t0, c0 = time.perf_counter(), time.thread_time()
+            fn(hbt)
+            cpus.append(time.thread_time() - c0)
+            walls.append(time.perf_counter() - t0)
+            hbt.close()
+        sec, cpu = min(walls), min(cpus)
+        out[label] = {"seconds": sec, "cpu_seconds": cpu, "events_per_s": tape.n_events / sec,
+                      "events_per_cpu_s": tape.n_events / cpu, "rows_per_s": data.shape[0] / sec}
+    return out
+
+
+# ------------------------------------------------------------------------------------ variants
+
+
+def bench_variants(dataset, config, n_start: int | None, horizons: bool) -> dict:
+    import polars as pl
+
+    from liqcost.io.dataset import Dataset
+    from liqcost.measures.build import build_from_dataset
+    from liqcost.planner.inputs import fill_models_from_dataset
+    from liqcost.sim.tape import Tape
+    from liqcost.sim.variants import plan_variants, replay_days
+
+    ds = Dataset(dataset)
+    days = ds.dates("quotes", "THNA")
+    asof = days[19]
+    t0 = time.perf_counter()
+    built = build_from_dataset(ds, config, ["THNA"], end=asof)
+    fm = fill_models_from_dataset(ds, ["THNA"], config, asof=asof)
+    t_inputs = time.perf_counter() - t0
+    adv = built.profile["adv_shares"][0]
+    orders = pl.DataFrame({"order_id": ["o"], "symbol": ["THNA"], "side": [1], "qty": [float(round(0.05 * adv / 100) * 100)]})
+    starts = days if n_start is None else days[:n_start]
+    t0 = time.perf_counter()
+    variants, notes = plan_variants(orders, built.profile, fm, config, start=starts[0],
+                                    horizon_days=(1, 3, 5) if horizons else ())
+    t_plans = time.perf_counter() - t0
+    # warm-up (compile) on two start days
+    replay_days(variants, ds, starts[:2], profile=built.profile, config=config)
+
+    def go():
+        return replay_days(variants, ds, starts, profile=built.profile, config=config)
+
+    sec, res = _best(go, reps=3)
+    tape = Tape.from_dataset(ds, "THNA", config=config)
+    t_tape, _ = _best(lambda: Tape.from_dataset(ds, "THNA", config=config), reps=3)
+    return {
+        "variants": list(variants), "left_out": list(notes), "start_days_asked": len(starts),
+        "runs": int(res.runs.height), "run_events": int(res.run_events), "tape_events": tape.n_events,
+        "tape_days": len(tape.days()), "seconds": sec, "seconds_tape_read": t_tape, "seconds_plans_once": t_plans,
+        "seconds_profile_and_fill_model": t_inputs, "order_qty_shares": float(orders["qty"][0]),
+        "distribution": res.distribution.select(
+            "variant", "n_runs", "cost_mean_bps", "cost_sd_bps", "cost_p05_bps", "cost_p95_bps", "fill_rate_mean_frac",
+            "spread_cost_mean_bps", "impact_mean_bps", "predicted_cost_mean_bps").to_dicts(),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--small", action="store_true", help="a quick run on smaller tapes")
+    args = ap.parse_args()
+    from liqcost.config import Config
+
+    config = Config()
+    load_start = os.getloadavg()
+    if args.small:
+        heavy = sample("heavy_small", 20, 5000)
+    else:
+        heavy = sample("heavy", 60, 20000)
+    light60 = sample("light60", 60, 1000)
+    results: dict = {}
+    results["throughput"], tape = bench_throughput(heavy, config)
+    results["reference"] = bench_reference(tape, config)
+    results["hftbacktest"] = bench_hftbacktest(tape)
+    results["variants_60_days"] = bench_variants(light60, config, None, False)
+    if not args.small:
+        light106 = sample("light106", 106, 1000)
+        results["variants_100_start_days"] = bench_variants(light106, config, 100, False)
+        results["variants_100_start_days_9"] = bench_variants(light106, config, 100, True)
+    thr = results["throughput"]
+    summary = {
+        "events_per_cpu_s_one_order": thr["one_order_queue"]["events_per_cpu_s"],
+        "events_per_cpu_s_two_orders": thr["two_orders_queue"]["events_per_cpu_s"],
+        "events_per_s_one_order": thr["one_order_queue"]["events_per_s"],
+        "events_per_s_two_orders": thr["two_orders_queue"]["events_per_s"],
+        "events_per_s_prob_queue": thr["one_order_prob"]["events_per_s"],
+        "events_per_s_target": 20e6,
+        "kernel_over_reference_per_event": thr["one_order_queue"]["events_per_s"] / results["reference"]["events_per_s"],
+        "variants_60_days_seconds": results["variants_60_days"]["seconds"],
+        "variants_60_days_runs": results["variants_60_days"]["runs"],
+    }
+    h = results["hftbacktest"]
+    if "per_feed_repeg" in h:
+        mine = h["liqcost_same_events"]
+        summary["kernel_over_hftbacktest_per_feed"] = mine["events_per_s"] / h["per_feed_repeg"]["events_per_s"]
+        summary["kernel_over_hftbacktest_elapse"] = mine["events_per_s"] / h["resting_elapse_1h"]["events_per_s"]
+        summary["kernel_over_hftbacktest_per_feed_cpu"] = mine["events_per_cpu_s"] / h["per_feed_repeg"]["events_per_cpu_s"]
+        summary["kernel_over_hftbacktest_elapse_cpu"] = mine["events_per_cpu_s"] / h["resting_elapse_1h"]["events_per_cpu_s"]
+    if "variants_100_start_days" in results:
+        summary["variants_6x100_seconds"] = results["variants_100_start_days"]["seconds"]
+        summary["variants_6x100_runs"] = results["variants_100_start_days"]["runs"]
+        summary["variants_9x100_seconds"] = results["variants_100_start_days_9"]["seconds"]
+        summary["variants_target_seconds"] = 5.0
+    import numba
+    import polars
+
+    doc = {
+        "benchmark": "bench_replay",
+        "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+                    "numba": numba.__version__, "polars": polars.__version__,
+                    "numba_threads": os.environ.get("NUMBA_NUM_THREADS"),
+                    "load_average_at_start": list(load_start), "load_average_at_end": list(os.getloadavg()),
+                    "peak_rss_mb": _rss_mb(),
+                    "note": "a shared 2-core machine: other jobs ran at the same time; timings are best of 3-5 runs"},
+        "args": {"small": args.small},
+        "summary": summary,
+        "results": results,
+    }
+    name = "bench_replay_small.json" if args.small else "bench_replay.json"
+    path = HERE / "results" / name
+    path.write_text(json.dumps(doc, indent=1, default=str) + "\n")
+    print(json.dumps(summary, indent=1))
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()
