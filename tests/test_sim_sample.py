@@ -16,7 +16,7 @@ from liqcost.config import Config
 from liqcost.io.dataset import Dataset
 from liqcost.measures.build import build_from_dataset
 from liqcost.measures.profile import liquidity_profile
-from liqcost.planner.inputs import fill_models_from_dataset
+from liqcost.app.inputs import fill_models
 from liqcost.planner.plan import plan
 from liqcost.sim.replay import replay
 from liqcost.sim.tape import Tape
@@ -40,7 +40,7 @@ def _inputs(env, start):
     prev = env["days"][env["days"].index(start) - 1]
     if prev not in env["cache"]:
         prof = liquidity_profile(env["built"].daily, env["cfg"], asof=prev)
-        fm = fill_models_from_dataset(env["data"], SYMS, env["cfg"], asof=prev)
+        fm = fill_models(env["data"], SYMS, env["cfg"], asof=prev)
         env["cache"][prev] = (prof, fm)
     return env["cache"][prev]
 
@@ -60,7 +60,7 @@ def _daily_plan(env, sym, frac_adv, rules=None, unfilled=None):
         if unfilled is None:
             return p
         return (p.tranches.with_columns(pl.lit(unfilled).alias("unfilled")),
-                p.summary.select("order_id", pl.col("expected_cost_bps").alias("predicted_cost_bps"),
+                p.order_summary.select("order_id", pl.col("expected_cost_bps").alias("predicted_cost_bps"),
                                  pl.col("cost_p05_bps").alias("predicted_p05_bps"),
                                  pl.col("cost_p95_bps").alias("predicted_p95_bps")))
 

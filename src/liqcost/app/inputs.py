@@ -443,3 +443,16 @@ def _collect(frame):
         return frame
     raise UsageError(f"trades, quotes and bars are polars DataFrames or LazyFrames, got {type(frame).__name__}; "
                      "read a file with liqcost.io or pass a dataset with data=.")
+
+
+def fill_models(data, symbols, config=None, *, asof: dt.date | None = None) -> dict:
+    """Fill-probability models of ``symbols`` fitted on a dataset's ticks up to ``asof`` (the planner's input).
+
+    The same fit the ``plan`` command makes (``planner.fill_lookback_days`` days of trades and quotes); a name
+    without quotes gets no model. For the library's ``planner.plan.plan(orders, profiles, fill_models, config)``.
+    """
+    from liqcost.config import Config, load_config
+
+    cfg = config if isinstance(config, Config) else load_config(config)
+    liq = Liquidity.from_inputs(cfg, data=data, asof=asof)
+    return liq.fill_models(list(symbols), [])

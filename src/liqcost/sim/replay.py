@@ -60,7 +60,7 @@ def tranches_from_plan(plan, config=None):
     import polars as pl
 
     tranches = getattr(plan, "tranches", plan)
-    summary = getattr(plan, "summary", None)
+    summary = getattr(plan, "order_summary", None)  # a PlanResult: its per-order summary frame
     predicted = None
     if isinstance(summary, pl.DataFrame) and summary.height:
         s = summary
