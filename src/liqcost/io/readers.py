@@ -736,6 +736,18 @@ def _joined_expr(cols):
     return pl.concat_str([pl.col(c).cast(pl.String) for c in cols], separator=" ")
 
 
+def _scaled(num, scale: float):
+    """``num * scale``; a scale that is 1 / an integer (0.0001: prices in 1/10000 dollar) divides by that
+    integer instead, so that ``1000200 * 0.0001`` gives the double nearest 100.02, not 100.02000000000001."""
+    inverse = 1.0 / scale
+    divisor = round(inverse)
+    if divisor > 1 and abs(inverse - divisor) <= 1e-9 * divisor:
+        from liqcost.io.formats._common import exact_divide
+
+        return exact_divide(num, float(divisor))
+    return num * scale
+
+
 def _parse(col, raw, src_dtype, mapping: Mapping):
     """Parse expression of a non-time column."""
     import polars as pl
@@ -758,9 +770,9 @@ def _parse(col, raw, src_dtype, mapping: Mapping):
     if col.dtype == "f64":
         num = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False) if src_dtype == pl.String else raw.cast(pl.Float64, strict=False)
         if col.name in PRICE_COLUMNS and mapping.price_scale != 1.0:
-            num = num * mapping.price_scale
+            num = _scaled(num, mapping.price_scale)
         if col.name in SIZE_COLUMNS and mapping.size_scale != 1.0:
-            num = num * mapping.size_scale
+            num = _scaled(num, mapping.size_scale)
         return num
     if col.dtype in ("i64", "i32"):
         if src_dtype == pl.String:
