@@ -227,7 +227,36 @@ def _has_dst(tz: str) -> bool:
     return True
 
 
-def localize(naive, tz: str, ambiguous: str = "earliest", nonexistent: str = "quarantine"):
+class _Stages:
+    """Intermediate columns of a time-stamp parse, computed once each.
+
+    An expression used twice in a polars plan (the parsed stamps feed the value, the year check and the
+    window check) is otherwise evaluated twice. With ``staged``, :meth:`put` names an expression as a
+    column of a given stage and returns a reference to it; the reader adds the stages in order
+    (``with_columns`` per stage) and drops them at the end. Without, it returns the expression itself.
+    """
+
+    def __init__(self, prefix: str, staged: bool):
+        self.prefix = prefix
+        self.staged = staged
+        self.stages: list[list] = []
+        self.names: list[str] = []
+
+    def put(self, label: str, expr, stage: int):
+        import polars as pl
+
+        if not self.staged:
+            return expr
+        name = f"{self.prefix}{label}"
+        while len(self.stages) <= stage:
+            self.stages.append([])
+        self.stages[stage].append(expr.alias(name))
+        self.names.append(name)
+        return pl.col(name)
+
+
+def localize(naive, tz: str, ambiguous: str = "earliest", nonexistent: str = "quarantine", stages: _Stages | None = None,
+             stage: int = 0):
     """Naive local ``Datetime('ns')`` -> (``Datetime('ns', 'UTC')``, gap flag, fold flag) expressions.
 
     Parameters
@@ -242,6 +271,8 @@ def localize(naive, tz: str, ambiguous: str = "earliest", nonexistent: str = "qu
         A time that never occurs (DST gap): flag it (value null), or read it with the UTC offset in force
         before the gap (``02:30`` in a spring-forward gap becomes ``03:30`` daylight time, as Python's
         ``zoneinfo`` reads it).
+    stages : _Stages, optional
+        Where to put intermediate columns (from ``stage`` on).
 
     Returns
     -------
@@ -251,15 +282,16 @@ def localize(naive, tz: str, ambiguous: str = "earliest", nonexistent: str = "qu
     """
     import polars as pl
 
+    st = stages or _Stages("", False)
     if not _has_dst(tz):
         return naive.dt.replace_time_zone(tz).dt.convert_time_zone("UTC"), pl.lit(False), pl.lit(False)
-    first = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+    first = st.put("first", naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null"), stage)
     gap = first.is_null() & naive.is_not_null()
     if ambiguous == "latest":
         value = naive.dt.replace_time_zone(tz, ambiguous="latest", non_existent="null")
         fold = pl.lit(False)
     elif ambiguous == "raise":
-        later = naive.dt.replace_time_zone(tz, ambiguous="latest", non_existent="null")
+        later = st.put("later", naive.dt.replace_time_zone(tz, ambiguous="latest", non_existent="null"), stage)
         fold = (first != later).fill_null(False)
         value = first
     else:
@@ -274,7 +306,8 @@ def localize(naive, tz: str, ambiguous: str = "earliest", nonexistent: str = "qu
 
 
 def parse_timestamp(raw, dtype, spec: TimestampSpec | str, tz: str, sample: list | None = None,
-                    window: PlausibleWindow | None = None, file_date: _dt.date | None = None):
+                    window: PlausibleWindow | None = None, file_date: _dt.date | None = None,
+                    stages: _Stages | None = None):
     """Expressions turning a raw time column into ``Datetime('ns', 'UTC')`` and a problem code.
 
     Parameters
@@ -294,6 +327,9 @@ def parse_timestamp(raw, dtype, spec: TimestampSpec | str, tz: str, sample: list
         Plausible instants; without one only the nanosecond range is enforced.
     file_date : datetime.date, optional
         The date times of day count from (``timestamp.date_from_filename``).
+    stages : _Stages, optional
+        Put intermediate results in named columns (see :class:`_Stages`); the returned expressions then
+        refer to them.
 
     Returns
     -------
@@ -309,6 +345,7 @@ def parse_timestamp(raw, dtype, spec: TimestampSpec | str, tz: str, sample: list
     if isinstance(spec, str):
         spec = TimestampSpec.model_construct(format=spec, timezone=None, date_from_filename=None,
                                              ambiguous="earliest", nonexistent="quarantine")
+    st = stages or _Stages("", False)
     lo, hi = _ns_bounds(window)
     u8 = pl.UInt8
 
@@ -319,7 +356,7 @@ def parse_timestamp(raw, dtype, spec: TimestampSpec | str, tz: str, sample: list
         return expr
 
     def outside(ns):  # an Int64 / Datetime ns expression outside the window
-        v = ns.cast(pl.Int64) if not isinstance(ns, int) else ns
+        v = ns.cast(pl.Int64)
         return ((v < lo) | (v > hi)).fill_null(False)
 
     def guard(v, per):  # a number of `per`-ns units that can be converted without overflow (window +- 2 days)
@@ -327,10 +364,11 @@ def parse_timestamp(raw, dtype, spec: TimestampSpec | str, tz: str, sample: list
         g_hi = min(hi + 2 * NS_PER_DAY, NS_MAX) // per - 1
         return v.is_between(g_lo, g_hi)
 
-    def finish(naive_ns_ok, naive, extra_pairs=()):
-        """Localize naive wall-clock ``naive`` (valid where ``naive_ns_ok``) and check the window."""
-        utc, gap, fold = localize(naive, tz, spec.ambiguous, spec.nonexistent)
-        code = code_of(*extra_pairs, (~naive_ns_ok, TS_WINDOW), (gap, TS_GAP), (fold, TS_FOLD), (outside(utc), TS_WINDOW))
+    def finish(naive_ok, naive, stage):
+        """Localize naive wall-clock ``naive`` (in range where ``naive_ok``) and check the window."""
+        utc, gap, fold = localize(naive, tz, spec.ambiguous, spec.nonexistent, st, stage)
+        utc = st.put("utc", utc, stage + 1)
+        code = code_of((~naive_ok, TS_WINDOW), (gap, TS_GAP), (fold, TS_FOLD), (outside(utc), TS_WINDOW))
         return utc, code
 
     fmt = spec.format
@@ -347,30 +385,31 @@ def parse_timestamp(raw, dtype, spec: TimestampSpec | str, tz: str, sample: list
                 return ts, pl.lit(TS_OK, u8)
             return ts, code_of((outside(v), TS_WINDOW))
         ok = guard(v, per)
-        ns = pl.when(ok).then(v * per)
+        ns = st.put("ns", pl.when(ok).then(v * per), 0)
         if dtype.time_zone is not None:
-            ts = ns.cast(pl.Datetime("ns", "UTC"))
-            return ts, code_of((~ok & v.is_not_null(), TS_WINDOW), (outside(ns), TS_WINDOW))
-        return finish(ok | v.is_null(), ns.cast(pl.Datetime("ns")))
+            return ns.cast(pl.Datetime("ns", "UTC")), code_of((~ok & v.is_not_null(), TS_WINDOW), (outside(ns), TS_WINDOW))
+        return finish(ok | v.is_null(), ns.cast(pl.Datetime("ns")), 1)
     if isinstance(dtype, pl.Date):
         days = raw.cast(pl.Int32).cast(pl.Int64)
         ok = guard(days, NS_PER_DAY)
-        return finish(ok | days.is_null(), pl.when(ok).then(days * NS_PER_DAY).cast(pl.Datetime("ns")))
+        naive = st.put("naive", pl.when(ok).then(days * NS_PER_DAY).cast(pl.Datetime("ns")), 0)
+        return finish(ok | days.is_null(), naive, 1)
 
     # ---- times of day counted from the date in the file name
     if fmt in TIME_OF_DAY_FORMATS:
         per = TIME_OF_DAY_FORMATS[fmt]
         if dtype.is_float():
-            num = raw.cast(pl.Float64)
+            num = st.put("num", raw.cast(pl.Float64), 0)
             ok = (num >= 0) & (num < NS_PER_DAY / per)
             ns_of_day = pl.when(ok).then((num * per).round(0).cast(pl.Int64, strict=False))
         else:
-            num = _to_int(raw, dtype)
+            num = st.put("num", _to_int(raw, dtype), 0)
             ok = (num >= 0) & (num < NS_PER_DAY // per)
             ns_of_day = pl.when(ok).then(num * per)
         midnight = pl.lit(_dt.datetime.combine(file_date, _dt.time()), pl.Datetime("ns"))
-        naive = midnight + pl.duration(nanoseconds=ns_of_day)
-        utc, gap, fold = localize(naive, tz, spec.ambiguous, spec.nonexistent)
+        naive = st.put("naive", midnight + pl.duration(nanoseconds=ns_of_day), 1)
+        utc, gap, fold = localize(naive, tz, spec.ambiguous, spec.nonexistent, st, 2)
+        utc = st.put("utc", utc, 3)
         code = code_of((num.is_not_null() & ~ok.fill_null(False), TS_TIME_OF_DAY), (gap, TS_GAP), (fold, TS_FOLD),
                        (outside(utc), TS_WINDOW))
         return pl.when(ok).then(utc), code
@@ -383,15 +422,12 @@ def parse_timestamp(raw, dtype, spec: TimestampSpec | str, tz: str, sample: list
         if digits and all(d.lstrip("-").isdigit() and len(d) >= 9 for d in digits):
             fmt = "epoch_auto"
     if fmt in EPOCH_FORMATS or fmt == "epoch_auto":
-        if dtype.is_float():
-            num = raw.cast(pl.Float64)
-        else:
-            num = _to_int(raw, dtype)
+        num = st.put("num", raw.cast(pl.Float64) if dtype.is_float() else _to_int(raw, dtype), 0)
         if fmt == "epoch_auto":
             a = num.abs()
-            mult = (
+            mult = st.put("mult", (
                 pl.when(a >= 10**17).then(1).when(a >= 10**14).then(1_000).when(a >= 10**11).then(1_000_000).otherwise(1_000_000_000)
-            )
+            ), 1)
             per_f = mult.cast(pl.Float64)
             ok = (num.cast(pl.Float64) >= lo / per_f) & (num.cast(pl.Float64) <= hi / per_f)
             ns = pl.when(ok).then((num * mult).cast(pl.Int64, strict=False))
@@ -411,13 +447,15 @@ def parse_timestamp(raw, dtype, spec: TimestampSpec | str, tz: str, sample: list
         return ns.cast(pl.Datetime("ns", "UTC")), code
 
     # ---- text with a strftime pattern
-    text = raw.cast(pl.String).str.strip_chars().str.replace(r"Z$", "+0000")
+    text = st.put("stripped", raw.cast(pl.String).str.strip_chars(), 0)
+    text = pl.when(text.str.ends_with("Z")).then(text.str.strip_suffix("Z") + pl.lit("+0000")).otherwise(text)
     if file_date is not None:
         text = pl.lit(file_date.isoformat() + " ") + text
         fmt = "%Y-%m-%d " + (fmt if fmt not in ("auto", "iso") else "%H:%M:%S%.f")
     elif fmt in ("auto", "iso"):
         fmt = _pick_ts_format(sample or []) or "%Y-%m-%dT%H:%M:%S%.f"
-    parsed = text.str.to_datetime(fmt, time_unit="ns", strict=False)
+    text = st.put("text", text, 1)
+    parsed = st.put("parsed", text.str.to_datetime(fmt, time_unit="ns", strict=False), 2)
     aware = "%z" in fmt or "%Z" in fmt
     # nanoseconds hold the years 1677-2262 only: a later or earlier year wraps round silently, so the
     # year is checked on the text (a wrapped value differs from it by centuries)
@@ -427,11 +465,11 @@ def parse_timestamp(raw, dtype, spec: TimestampSpec | str, tz: str, sample: list
     else:
         coarse = text.str.to_datetime(fmt, time_unit="us", strict=False)
         in_range = coarse.dt.year().is_between(*_NS_YEARS)
-    in_range = in_range | parsed.is_null()
+    in_range = st.put("in_range", in_range | parsed.is_null(), 3)
     if aware:
-        utc = parsed.dt.convert_time_zone("UTC")
+        utc = st.put("utc", parsed.dt.convert_time_zone("UTC"), 3)
         return utc, code_of((~in_range, TS_WINDOW), (outside(utc), TS_WINDOW))
-    return finish(in_range, parsed)
+    return finish(in_range, parsed, 4)
 
 
 def _to_int(raw, dtype):
@@ -572,6 +610,7 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str, win
             samples[name] = _joined(head, mapping.source_columns(name)).to_list() if head.height else []
 
     select = [pl.col(ROW)]
+    staged: list = []  # (stages, final expressions) of the time columns
     checks: list[str] = []  # canonical columns read from the file, in contract order
     identity: dict[str, bool] = {}
     deferred: dict[str, object] = {}  # text columns parsed after the collect (only when not already clean)
@@ -584,8 +623,16 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str, win
         src_dtype = pl.String if len(srcs) > 1 else schema[srcs[0]]
         checks.append(col.name)
         if col.dtype == "datetime_ns_utc":
-            ts, code = parse_timestamp(raw, src_dtype, mapping.timestamp, tz, samples.get(col.name), window, file_date)
-            select += [ts.alias(col.name), code.alias(CODE + col.name)]
+            # the source goes in the first select (as the raw column, or a temporary one when the parsed
+            # value is the source itself); the parse runs in stages after it, each intermediate once
+            identity_ts = _identity(col, src_dtype, len(srcs), mapping)
+            ref = f"_src_{col.name}" if identity_ts else RAW + col.name
+            select.append(raw.alias(ref))
+            st = _Stages(f"_st_{col.name}_", True)
+            ts, code = parse_timestamp(pl.col(ref), src_dtype, mapping.timestamp, tz, samples.get(col.name), window, file_date, st)
+            if identity_ts:
+                st.names.append(ref)
+            staged.append((st, [ts.alias(col.name), code.alias(CODE + col.name)]))
             coded.add(col.name)
         elif col.dtype == "date":
             parsed = _parse(col, raw, src_dtype, mapping)
@@ -596,7 +643,7 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str, win
         else:
             select.append(_parse(col, raw, src_dtype, mapping).alias(col.name))
         identity[col.name] = _identity(col, src_dtype, len(srcs), mapping) and col.name not in deferred
-        if not identity[col.name]:
+        if not identity[col.name] and col.dtype != "datetime_ns_utc":  # (time columns: selected above)
             select.append(raw.alias(RAW + col.name))
 
     if constant_symbol is not None and not available("symbol"):
@@ -607,7 +654,13 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str, win
         sym = pl.col(mapping.source_columns("symbol")[0]).cast(pl.String) if available("symbol") else pl.lit(constant_symbol or "order")
         select.append((sym.fill_null("order") + pl.lit("-") + pl.col(ROW).cast(pl.String)).alias("order_id"))
 
-    out = _collect(lf.select(select), path)
+    plan = lf.select(select)
+    depth = max((len(st.stages) for st, _ in staged), default=0)
+    for k in range(depth):
+        plan = plan.with_columns([e for st, _ in staged if len(st.stages) > k for e in st.stages[k]])
+    if staged:
+        plan = plan.with_columns([e for _, final in staged for e in final]).drop([n for st, _ in staged for n in st.names])
+    out = _collect(plan, path)
     if out.height == 0:
         raise EmptyDataError(f"{path}: the file has a header but no rows; nothing to ingest.")
 

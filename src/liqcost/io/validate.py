@@ -256,15 +256,24 @@ def _lex_violations(cols: list[str], same):
 
 @dataclass
 class _Order:
-    """How the good rows stand with respect to ``sort_cols + [_row]`` order.
+    """How the good rows stand with respect to ``sort_cols + [_row]`` order, and how to get there.
 
-    ``how`` is ``"sorted"`` (in order), ``"runs"`` (one run per value of the first sort column, each run in
-    order, the runs in another order: ``runs`` lists ``(start, length)`` in sorted order) or ``"sort"``
-    (only a sort will do). ``starts`` marks the first row of each run of the first sort column and ``times``
-    holds the second sort column as int64 (both in the frame's order; None when not worked out).
+    ``how``:
+
+    ``"sorted"``  in order already;
+    ``"runs"``    one run per value of the first sort column, each run in order, the runs in another order
+                  (files written symbol by symbol): ``runs`` lists ``(start, length)`` in sorted order;
+    ``"perm"``    the rows of each value are in order but interleaved with other values (files sorted by
+                  time across symbols): a stable reordering by the first sort column sorts them;
+    ``"sort"``    only a full sort will do (rows go backwards within a value).
+
+    ``perm`` (numpy int64, for runs and perm) gives, for each position in sorted order, the row of the
+    frame; ``starts`` marks the first row of each value's run and ``times`` holds the second sort column as
+    int64, both in sorted order (None when not worked out).
     """
 
     how: str
+    perm: object = None
     runs: list | None = None
     starts: object = None
     times: object = None
@@ -290,8 +299,18 @@ def _run_starts(series):
     return out
 
 
+def _starts_of(codes):
+    import numpy as np
+
+    out = np.empty(codes.shape[0], dtype=np.bool_)
+    if codes.shape[0]:
+        out[0] = True
+        np.not_equal(codes[1:], codes[:-1], out=out[1:])
+    return out
+
+
 def _order_plan(frame, sort_cols: list[str]) -> _Order:
-    """Work out whether ``frame`` needs sorting (see :class:`_Order`); nothing is copied."""
+    """Work out how to put ``frame`` in order (see :class:`_Order`) without sorting what is in order already."""
     import numpy as np
     import polars as pl
 
@@ -301,29 +320,45 @@ def _order_plan(frame, sort_cols: list[str]) -> _Order:
     if bool(frame.select(pl.any_horizontal([pl.col(c).is_null() for c in cols]).any()).item()):
         return _Order("sort")
     key = frame.get_column(sort_cols[0])
+    fast = len(sort_cols) == 2 and isinstance(frame.schema[sort_cols[1]], (pl.Datetime, pl.Date))
     starts = _run_starts(key)
-    times = None
-    if len(sort_cols) == 2 and isinstance(frame.schema[sort_cols[1]], (pl.Datetime, pl.Date)):
+    times = rows = None
+    if fast:
         from liqcost.kernels.validate import first_out_of_order
 
         times = _int_times(frame.get_column(sort_cols[1]))
         rows = np.ascontiguousarray(frame.get_column(ROW).to_numpy(), dtype=np.int64)
-        if first_out_of_order(starts, times, rows) >= 0:
-            return _Order("sort")
+        in_runs = first_out_of_order(starts, times, rows) < 0
     else:
         same_key = pl.col(sort_cols[0]) == pl.col(sort_cols[0]).shift(1)
-        if frame.select(_lex_violations(cols[1:], same_key).any()).item():
-            return _Order("sort")
-    if key.is_sorted():
-        return _Order("sorted", None, starts, times)
+        in_runs = not frame.select(_lex_violations(cols[1:], same_key).any()).item()
+    if in_runs and key.is_sorted():
+        return _Order("sorted", None, None, starts, times)
     first = np.flatnonzero(starts)
-    values = key.gather(first)
-    if values.n_unique() != values.len():
-        return _Order("sort")  # a value comes back after another one: interleaved
-    order = values.arg_sort().to_numpy()  # distinct values: no ties
-    bounds = np.append(first, frame.height)
-    runs = [(int(first[k]), int(bounds[k + 1] - bounds[k])) for k in order]
-    return _Order("runs", runs, starts, times)
+    if in_runs and first.shape[0] <= max(64, frame.height // 64):  # (many short runs: interleaved)
+        values = key.gather(first)
+        if values.n_unique() == values.len():  # every value in one run: reorder the runs
+            order = values.arg_sort().to_numpy()  # distinct values: no ties
+            bounds = np.append(first, frame.height)
+            lengths = (bounds[1:] - bounds[:-1])[order]
+            runs = [(int(first[k]), int(bounds[k + 1] - bounds[k])) for k in order]
+            offsets = np.repeat(first[order] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+            perm = np.arange(frame.height, dtype=np.int64) + offsets
+            return _Order("runs", perm, runs, _starts_of(np.repeat(np.arange(len(order)), lengths)), None if times is None else times[perm])
+    if not fast:
+        return _Order("sort")
+    # interleaved values: a stable reordering by the key (as an Enum of its sorted distinct values) sorts
+    # the frame when each value's rows are in order
+    distinct = key.unique().sort()
+    codes = key.cast(pl.Enum(distinct.to_list())).to_physical().to_numpy()
+    perm = np.argsort(codes, kind="stable").astype(np.int64, copy=False)
+    starts_o = _starts_of(codes[perm])
+    times_o = times[perm]
+    from liqcost.kernels.validate import first_out_of_order
+
+    if first_out_of_order(starts_o, times_o, rows[perm]) >= 0:
+        return _Order("sort")
+    return _Order("perm", perm, None, starts_o, times_o)
 
 
 def _group_starts(frame, cols: list[str]):
@@ -466,31 +501,41 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
     good, bad = _split(frame, _rule_pairs(kind, set(canon), config, window))
     bad_parts = [bad] if bad is not None else []
 
-    # ---- order: rows already in (sort key, row) order are not sorted again; rows in per-symbol runs (each
-    # run in order) are worked on as they are and put in order when the clean frame is taken
+    # ---- order: rows already in (sort key, row) order are not sorted again; rows in per-symbol runs or
+    # interleaved (each symbol's rows in order) are worked on through a permutation and put in order once,
+    # when the clean frame is taken
     sort_cols = [c for c in contract.sort_by if c in canon]
     time_col = "ts" if "ts" in canon else ("date" if "date" in canon else None)
     group = ["order_id"] if kind in ("fills",) else (["symbol"] if "symbol" in canon else [])
     plan = _order_plan(good, sort_cols) if sort_cols else _Order("sorted")
-    ordered = good.sort(sort_cols + [ROW], maintain_order=True) if plan.how == "sort" else good
+    in_file_order = good
+    if plan.how == "sort":
+        good = good.sort(sort_cols + [ROW], maintain_order=True)
+    perm = plan.perm  # sorted position -> row of `good` (None: the same)
+    n_good = good.height
+
+    def rows_at(positions):
+        """The rows of `good` at sorted positions."""
+        return good[positions if perm is None else perm[positions]]
 
     # ---- exact duplicates: only rows whose sort key equals a neighbour's can be duplicates
-    drop = np.zeros(ordered.height, dtype=np.bool_)
+    drop = np.zeros(n_good, dtype=np.bool_)  # by sorted position
     reason_at: dict = {}
-    if config.duplicates == "quarantine" and ordered.height:
+    if config.duplicates == "quarantine" and n_good:
         if plan.times is not None:
             from liqcost.kernels.validate import equal_neighbours
 
-            cand = np.empty(ordered.height, dtype=np.bool_)
+            cand = np.empty(n_good, dtype=np.bool_)
             equal_neighbours(plan.starts, plan.times, cand)
             cand_idx = np.flatnonzero(cand)
         elif sort_cols:
+            ordered = good if perm is None else good[perm]
             same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in sort_cols]).fill_null(False)
             cand_idx = ordered.select((same | same.shift(-1).fill_null(False)).alias("_c")).to_series().arg_true().to_numpy()
         else:
-            cand_idx = np.arange(ordered.height)
+            cand_idx = np.arange(n_good)
         if cand_idx.size:
-            sub = ordered[cand_idx].select(canon + [ROW]).with_columns(pl.int_range(pl.len()).alias("_i"))
+            sub = rows_at(cand_idx).select(canon + [ROW]).with_columns(pl.int_range(pl.len()).alias("_i"))
             dups = sub.with_columns(pl.col(ROW).min().over(canon).alias("_first")).filter(pl.col(ROW) != pl.col("_first"))
             if dups.height:
                 pos = cand_idx[dups.get_column("_i").to_numpy()]
@@ -501,32 +546,35 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
     sorted_rows = 0
     if time_col is not None and kind != "orders" and group:
         key_is_group_then_time = sort_cols[: len(group) + 1] == group + [time_col]
-        # in order, or in one ordered run per symbol: nothing goes backwards within a symbol
+        # in order, in runs or interleaved with each symbol in order: nothing goes backwards within a symbol
         if not (plan.how != "sort" and key_is_group_then_time):
-            kept_in_file_order = good
             if "dup" in reason_at:
-                dup_rows = ordered[reason_at["dup"][0]].get_column(ROW)
-                kept_in_file_order = good.filter(~pl.col(ROW).is_in(dup_rows))
-            sorted_rows = _backwards(kept_in_file_order, group, time_col)
+                dup_rows = rows_at(reason_at["dup"][0]).get_column(ROW)
+                in_file_order = in_file_order.filter(~pl.col(ROW).is_in(dup_rows))
+            sorted_rows = _backwards(in_file_order, group, time_col)
             if sorted_rows and config.unsorted == "error":
-                first_bad = _first_backwards(kept_in_file_order, group, time_col)
+                first_bad = _first_backwards(in_file_order, group, time_col)
                 raise DataError(
                     f"{source}: time stamps go backwards at row {first_bad} ({sorted_rows} rows out of order); "
                     "sort the file or set ingest.unsorted: sort."
                 )
 
     # ---- bad prints: centred rolling median of the symbol's other good trades (numba, one pass)
-    if kind == "trades" and config.bad_print_max_deviation_frac is not None and ordered.height:
+    if kind == "trades" and config.bad_print_max_deviation_frac is not None and n_good:
         from liqcost.kernels.validate import bad_print_flags
 
-        keep_idx = np.flatnonzero(~drop) if drop.any() else None
-        base = ordered if keep_idx is None else ordered[keep_idx]
-        if base.height:
-            price = np.ascontiguousarray(base.get_column("price").to_numpy(), dtype=np.float64)
-            if keep_idx is None and plan.starts is not None and sort_cols[0] == "symbol":
-                starts = plan.starts
-            else:
-                starts = _group_starts(base, ["symbol"])
+        keep_idx = np.flatnonzero(~drop) if drop.any() else None  # sorted positions of the rows the median sees
+        price = good.get_column("price").to_numpy()
+        if perm is not None:
+            price = price[perm]
+        if keep_idx is not None:
+            price = price[keep_idx]
+        price = np.ascontiguousarray(price, dtype=np.float64)
+        if plan.starts is not None and sort_cols[0] == "symbol":
+            starts = plan.starts if keep_idx is None else _starts_of(np.cumsum(plan.starts)[keep_idx])
+        else:
+            starts = _group_starts(rows_at(keep_idx if keep_idx is not None else np.arange(n_good)), ["symbol"])
+        if price.shape[0]:
             w = config.bad_print_window | 1
             flags = np.empty(price.shape[0], dtype=np.bool_)
             med = np.empty(price.shape[0], dtype=np.float64)
@@ -539,23 +587,25 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
 
     if kind == "quotes":
         is_locked = (pl.col("bid") == pl.col("ask")).fill_null(False).alias("locked")
-        ordered = ordered.with_columns(is_locked)
+        good = good.with_columns(is_locked)
         bad_parts = [b.with_columns(is_locked) for b in bad_parts]
-        canon = [c for c in contract.names if c in ordered.columns]
+        canon = [c for c in contract.names if c in good.columns]
 
     # ---- the clean rows (in sort order) and the quarantine
     out_cols = canon + ([pl.col(ROW).alias("row")] if keep_row else [])
     for pos, texts in reason_at.values():
-        bad_parts.append(ordered[pos].with_columns(texts.alias(REASON)))
-    clean = ordered.select(out_cols)
-    keep = ~drop
+        bad_parts.append(rows_at(pos).with_columns(texts.alias(REASON)))
+    clean = good.select(out_cols)
     if plan.how == "runs":  # the runs in sort order: slices, not copies
         clean = pl.concat([clean.slice(start, length) for start, length in plan.runs], rechunk=False)
-        keep = np.concatenate([keep[start:start + length] for start, length in plan.runs])
-    if drop.any():
-        clean = clean.filter(pl.Series(keep))
+        if drop.any():
+            clean = clean.filter(pl.Series(~drop))
+    elif perm is not None:
+        clean = clean[perm[~drop] if drop.any() else perm]
+    elif drop.any():
+        clean = clean.filter(pl.Series(~drop))
 
-    template = ordered.head(0)
+    template = good.head(0)
     bad = pl.concat([p.select(template.columns) for p in bad_parts], how="vertical") if bad_parts else template
     quarantine = _quarantine(bad, source)
     reasons = {}
