@@ -218,10 +218,10 @@ def _reason_from(pairs):
 
 
 def _split(frame, pairs):
-    """Split ``frame`` into the rows without a reason and the rows with one (the reader's, else the first of
-    ``pairs`` that applies); reason texts are built for the failing rows only.
+    """Find the rows with a reason (the reader's, else the first of ``pairs`` that applies).
 
-    Returns (good, bad or None).
+    Returns (the Boolean Series "row is bad", or None when every row is good; the bad rows with their
+    reasons, or None). Reason texts are built for the failing rows only, and the good rows are not copied.
     """
     import polars as pl
 
@@ -231,11 +231,11 @@ def _split(frame, pairs):
         flag = flag | pl.any_horizontal([c.fill_null(False) for c, _ in pairs])
     mask = frame.select(flag.alias("_f")).to_series()
     if not bool(mask.any()):
-        return frame, None
+        return None, None
     bad = frame.filter(mask)
     if pairs:
         bad = bad.with_columns(pl.coalesce(reason, _reason_from(pairs)).alias(REASON))
-    return frame.filter(~mask), bad
+    return mask, bad
 
 
 # ----------------------------------------------------------------------------------------- order
@@ -265,9 +265,9 @@ class _Order:
                   (files written symbol by symbol): ``runs`` lists ``(start, length)`` in sorted order;
     ``"perm"``    the rows of each value are in order but interleaved with other values (files sorted by
                   time across symbols): a stable reordering by the first sort column sorts them;
-    ``"sort"``    only a full sort will do (rows go backwards within a value).
+    ``"sort"``    rows go backwards within a value: an arg-sort of the key columns gives the order.
 
-    ``perm`` (numpy int64, for runs and perm) gives, for each position in sorted order, the row of the
+    ``perm`` (numpy int64; None for sorted) gives, for each position in sorted order, the row of the
     frame; ``starts`` marks the first row of each value's run and ``times`` holds the second sort column as
     int64, both in sorted order (None when not worked out).
     """
@@ -318,7 +318,7 @@ def _order_plan(frame, sort_cols: list[str]) -> _Order:
         return _Order("sorted")
     cols = sort_cols + [ROW]
     if bool(frame.select(pl.any_horizontal([pl.col(c).is_null() for c in cols]).any()).item()):
-        return _Order("sort")
+        return _sorted_by_argsort(frame, sort_cols)
     key = frame.get_column(sort_cols[0])
     fast = len(sort_cols) == 2 and isinstance(frame.schema[sort_cols[1]], (pl.Datetime, pl.Date))
     starts = _run_starts(key)
@@ -340,13 +340,14 @@ def _order_plan(frame, sort_cols: list[str]) -> _Order:
         if values.n_unique() == values.len():  # every value in one run: reorder the runs
             order = values.arg_sort().to_numpy()  # distinct values: no ties
             bounds = np.append(first, frame.height)
-            lengths = (bounds[1:] - bounds[:-1])[order]
             runs = [(int(first[k]), int(bounds[k + 1] - bounds[k])) for k in order]
-            offsets = np.repeat(first[order] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-            perm = np.arange(frame.height, dtype=np.int64) + offsets
-            return _Order("runs", perm, runs, _starts_of(np.repeat(np.arange(len(order)), lengths)), None if times is None else times[perm])
+            perm = np.concatenate([np.arange(a, a + n, dtype=np.int64) for a, n in runs])
+            starts_o = np.zeros(frame.height, dtype=np.bool_)
+            starts_o[np.cumsum([0] + [n for _, n in runs[:-1]])] = True
+            times_o = None if times is None else np.concatenate([times[a:a + n] for a, n in runs])
+            return _Order("runs", perm, runs, starts_o, times_o)
     if not fast:
-        return _Order("sort")
+        return _sorted_by_argsort(frame, sort_cols)
     # interleaved values: a stable reordering by the key (as an Enum of its sorted distinct values) sorts
     # the frame when each value's rows are in order
     distinct = key.unique().sort()
@@ -357,8 +358,22 @@ def _order_plan(frame, sort_cols: list[str]) -> _Order:
     from liqcost.kernels.validate import first_out_of_order
 
     if first_out_of_order(starts_o, times_o, rows[perm]) >= 0:
-        return _Order("sort")
+        return _sorted_by_argsort(frame, sort_cols)
     return _Order("perm", perm, None, starts_o, times_o)
+
+
+def _sorted_by_argsort(frame, sort_cols: list[str]) -> _Order:
+    """The permutation that sorts ``frame`` by ``sort_cols + [_row]`` (an arg-sort of those columns only)."""
+    import numpy as np
+    import polars as pl
+
+    perm = frame.select(pl.arg_sort_by(sort_cols + [ROW])).to_series().to_numpy().astype(np.int64, copy=False)
+    starts = times = None
+    if len(sort_cols) == 2 and isinstance(frame.schema[sort_cols[1]], (pl.Datetime, pl.Date)):
+        ordered = frame.select(sort_cols)[perm]
+        starts = _run_starts(ordered.get_column(sort_cols[0]))
+        times = _int_times(ordered.get_column(sort_cols[1]))
+    return _Order("sort", perm, None, starts, times)
 
 
 def _group_starts(frame, cols: list[str]):
@@ -498,25 +513,33 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
         frame, merged, unpaired = _merge_one_sided(frame, session_tz)
 
     window = plausible_window(config, kind)
-    good, bad = _split(frame, _rule_pairs(kind, set(canon), config, window))
+    bad_mask, bad = _split(frame, _rule_pairs(kind, set(canon), config, window))
     bad_parts = [bad] if bad is not None else []
+    good_pos = None if bad_mask is None else np.flatnonzero(~bad_mask.to_numpy())  # rows of `frame`
+    n_good = rows_read if good_pos is None else good_pos.shape[0]
 
-    # ---- order: rows already in (sort key, row) order are not sorted again; rows in per-symbol runs or
-    # interleaved (each symbol's rows in order) are worked on through a permutation and put in order once,
-    # when the clean frame is taken
+    # ---- order. Only the key columns of the good rows are looked at (and copied, when some rows are
+    # bad): rows already in (symbol, time, row) order are never reordered; rows in one ordered run per
+    # symbol, or interleaved with each symbol's rows in order, are reordered by a permutation; only rows
+    # that go backwards within a symbol need an arg-sort of the key columns. The data columns are copied
+    # once, into the clean frame.
     sort_cols = [c for c in contract.sort_by if c in canon]
     time_col = "ts" if "ts" in canon else ("date" if "date" in canon else None)
     group = ["order_id"] if kind in ("fills",) else (["symbol"] if "symbol" in canon else [])
-    plan = _order_plan(good, sort_cols) if sort_cols else _Order("sorted")
-    in_file_order = good
-    if plan.how == "sort":
-        good = good.sort(sort_cols + [ROW], maintain_order=True)
-    perm = plan.perm  # sorted position -> row of `good` (None: the same)
-    n_good = good.height
+    key_cols = list(dict.fromkeys(sort_cols + group + ([time_col] if time_col else []) + [ROW]))
+    keys = frame.select(key_cols)
+    if bad_mask is not None:
+        keys = keys.filter(~bad_mask)
+    plan = _order_plan(keys, sort_cols) if sort_cols else _Order("sorted")
+    # sorted position -> row of `frame`
+    if plan.perm is None:
+        order = good_pos
+    else:
+        order = plan.perm if good_pos is None else good_pos[plan.perm]
 
     def rows_at(positions):
-        """The rows of `good` at sorted positions."""
-        return good[positions if perm is None else perm[positions]]
+        """The rows of `frame` at sorted positions of the good rows."""
+        return frame[positions if order is None else order[positions]]
 
     # ---- exact duplicates: only rows whose sort key equals a neighbour's can be duplicates
     drop = np.zeros(n_good, dtype=np.bool_)  # by sorted position
@@ -529,9 +552,9 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
             equal_neighbours(plan.starts, plan.times, cand)
             cand_idx = np.flatnonzero(cand)
         elif sort_cols:
-            ordered = good if perm is None else good[perm]
+            ordered_keys = keys if plan.perm is None else keys[plan.perm]
             same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in sort_cols]).fill_null(False)
-            cand_idx = ordered.select((same | same.shift(-1).fill_null(False)).alias("_c")).to_series().arg_true().to_numpy()
+            cand_idx = ordered_keys.select((same | same.shift(-1).fill_null(False)).alias("_c")).to_series().arg_true().to_numpy()
         else:
             cand_idx = np.arange(n_good)
         if cand_idx.size:
@@ -548,6 +571,7 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
         key_is_group_then_time = sort_cols[: len(group) + 1] == group + [time_col]
         # in order, in runs or interleaved with each symbol in order: nothing goes backwards within a symbol
         if not (plan.how != "sort" and key_is_group_then_time):
+            in_file_order = keys
             if "dup" in reason_at:
                 dup_rows = rows_at(reason_at["dup"][0]).get_column(ROW)
                 in_file_order = in_file_order.filter(~pl.col(ROW).is_in(dup_rows))
@@ -564,16 +588,17 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
         from liqcost.kernels.validate import bad_print_flags
 
         keep_idx = np.flatnonzero(~drop) if drop.any() else None  # sorted positions of the rows the median sees
-        price = good.get_column("price").to_numpy()
-        if perm is not None:
-            price = price[perm]
+        price = frame.get_column("price").to_numpy()
+        if order is not None:
+            price = price[order]
         if keep_idx is not None:
             price = price[keep_idx]
         price = np.ascontiguousarray(price, dtype=np.float64)
         if plan.starts is not None and sort_cols[0] == "symbol":
             starts = plan.starts if keep_idx is None else _starts_of(np.cumsum(plan.starts)[keep_idx])
         else:
-            starts = _group_starts(rows_at(keep_idx if keep_idx is not None else np.arange(n_good)), ["symbol"])
+            symbols = frame.get_column("symbol")
+            starts = _run_starts(symbols if order is None else symbols[order if keep_idx is None else order[keep_idx]])
         if price.shape[0]:
             w = config.bad_print_window | 1
             flags = np.empty(price.shape[0], dtype=np.bool_)
@@ -585,27 +610,41 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
                 shown = pl.Series(med[hit]).round(4).cast(pl.String)
                 reason_at["bad print"] = (pos, "bad print (far from the rolling median " + shown + ")")
 
+    # ---- the clean rows (in sort order, the only copy of the data columns) and the quarantine
+    out_cols = [pl.col(c) for c in canon]
     if kind == "quotes":
         is_locked = (pl.col("bid") == pl.col("ask")).fill_null(False).alias("locked")
-        good = good.with_columns(is_locked)
+        out_cols.append(is_locked)
         bad_parts = [b.with_columns(is_locked) for b in bad_parts]
-        canon = [c for c in contract.names if c in good.columns]
-
-    # ---- the clean rows (in sort order) and the quarantine
-    out_cols = canon + ([pl.col(ROW).alias("row")] if keep_row else [])
+        canon = canon + ["locked"]
+    if keep_row:
+        out_cols.append(pl.col(ROW).alias("row"))
     for pos, texts in reason_at.values():
-        bad_parts.append(rows_at(pos).with_columns(texts.alias(REASON)))
-    clean = good.select(out_cols)
-    if plan.how == "runs":  # the runs in sort order: slices, not copies
-        clean = pl.concat([clean.slice(start, length) for start, length in plan.runs], rechunk=False)
-        if drop.any():
-            clean = clean.filter(pl.Series(~drop))
-    elif perm is not None:
-        clean = clean[perm[~drop] if drop.any() else perm]
-    elif drop.any():
-        clean = clean.filter(pl.Series(~drop))
+        part = rows_at(pos).with_columns(texts.alias(REASON))
+        bad_parts.append(part.with_columns(is_locked) if kind == "quotes" else part)
+    data = frame.select(out_cols)
+    if plan.how == "runs":  # the runs in sort order are slices of the frame (no copy), then one filter
+        if good_pos is None:
+            clean = pl.concat([data.slice(start, length) for start, length in plan.runs], rechunk=False)
+            if drop.any():
+                clean = clean.filter(pl.Series(~drop))
+        else:
+            spans = [(int(good_pos[start]), int(good_pos[start + length - 1] - good_pos[start] + 1)) for start, length in plan.runs]
+            keep = np.zeros(rows_read, dtype=np.bool_)
+            keep[order[~drop] if drop.any() else order] = True
+            clean = pl.concat([data.slice(start, length) for start, length in spans], rechunk=False)
+            clean = clean.filter(pl.Series(np.concatenate([keep[start:start + length] for start, length in spans])))
+    elif plan.how == "sorted":  # in order: a filter (or nothing) does
+        if good_pos is None and not drop.any():
+            clean = data
+        else:
+            keep = np.zeros(rows_read, dtype=np.bool_)
+            keep[order[~drop] if order is not None else np.flatnonzero(~drop)] = True
+            clean = data.filter(pl.Series(keep))
+    else:
+        clean = data[order[~drop] if drop.any() else order]
 
-    template = good.head(0)
+    template = frame.head(0).with_columns(is_locked) if kind == "quotes" else frame.head(0)
     bad = pl.concat([p.select(template.columns) for p in bad_parts], how="vertical") if bad_parts else template
     quarantine = _quarantine(bad, source)
     reasons = {}
