@@ -8,7 +8,13 @@ import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference.validate import pair_one_sided_reference, rolling_median_reference
+from reference.validate import (
+    bad_print_flags_reference,
+    equal_neighbours_reference,
+    first_out_of_order_reference,
+    pair_one_sided_reference,
+    rolling_median_reference,
+)
 
 from liqcost.kernels.validate import (
     PAIR_MERGED,
@@ -96,6 +102,7 @@ def test_bad_print_flags_equal_the_full_median_rule(values, cuts, window, dev, s
     shown = np.empty(n)
     count = bad_print_flags(v, _starts(groups), window, 5, dev, flags, shown)
     np.testing.assert_array_equal(flags, want)
+    assert flags.tolist() == bad_print_flags_reference(values, _starts(groups), window, 5, dev)
     assert count == int(want.sum())
     np.testing.assert_array_equal(shown[flags], med[flags])
     assert np.isnan(shown[~flags]).all()
@@ -153,3 +160,15 @@ def test_pair_one_sided_matches_reference(rows):
         np.testing.assert_array_equal(got, np.array(want, dtype=np.float64))
     assert status.tolist() == ref[4]
     assert merged == ref[4].count(1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 4), st.integers(0, 50)), min_size=1, max_size=40))
+def test_order_kernels_match_reference(rows):
+    groups, ts, row = (np.asarray(c, dtype=np.int64) for c in zip(*rows))
+    starts = _starts(groups)
+    assert first_out_of_order(starts, ts, row) == first_out_of_order_reference(starts, ts.tolist(), row.tolist())
+    out = np.empty(len(ts), dtype=np.bool_)
+    want = equal_neighbours_reference(starts, ts.tolist())
+    assert equal_neighbours(starts, ts, out) == sum(want)
+    assert out.tolist() == want

@@ -267,3 +267,24 @@ def pair_one_sided_reference(group_start, bid, bid_size, ask, ask_size):
         for lst, v in zip(out, (b, bs, a, as_, st)):
             lst.append(v)
     return out
+
+
+def bad_print_flags_reference(values, group_start, window, min_samples, max_deviation):
+    """Bad prints by the rule itself: the full rolling median, then ``|price / median - 1| > max_deviation``."""
+    med = rolling_median_reference(list(values), group_start, window, min_samples)
+    return [not math.isnan(m) and abs(p / m - 1.0) > max_deviation for p, m in zip(values, med)]
+
+
+def first_out_of_order_reference(group_start, ts, row):
+    """First index whose (time, row) does not increase strictly from the previous row of its group, or -1."""
+    for i in range(1, len(ts)):
+        if not group_start[i] and (ts[i], row[i]) <= (ts[i - 1], row[i - 1]):
+            return i
+    return -1
+
+
+def equal_neighbours_reference(group_start, ts):
+    """For each row: does a neighbour in the same group have the same time?"""
+    n = len(ts)
+    return [(i > 0 and not group_start[i] and ts[i] == ts[i - 1]) or (i + 1 < n and not group_start[i + 1] and ts[i + 1] == ts[i])
+            for i in range(n)]
