@@ -121,6 +121,8 @@ def test_random_quotes(rows, how, seed, locked):
     ).with_columns(pl.col("ts").cast(pl.Datetime("ns", "UTC")))
     frame = _arrange(frame, how, "symbol", "ts", seed)
     assert_same(frame, "quotes", OLD_RULES.model_copy(update={"locked_quotes": locked}))
+    # a file that has a locked column already (it is recomputed)
+    assert_same(frame.with_columns(pl.lit(False).alias("locked")), "quotes")
 
 
 @settings(max_examples=15, deadline=None)

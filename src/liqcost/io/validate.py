@@ -611,12 +611,11 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
                 reason_at["bad print"] = (pos, "bad print (far from the rolling median " + shown + ")")
 
     # ---- the clean rows (in sort order, the only copy of the data columns) and the quarantine
-    out_cols = [pl.col(c) for c in canon]
+    out_cols = [pl.col(c) for c in canon if not (kind == "quotes" and c == "locked")]  # (recomputed below)
     if kind == "quotes":
         is_locked = (pl.col("bid") == pl.col("ask")).fill_null(False).alias("locked")
         out_cols.append(is_locked)
         bad_parts = [b.with_columns(is_locked) for b in bad_parts]
-        canon = canon + ["locked"]
     if keep_row:
         out_cols.append(pl.col(ROW).alias("row"))
     for pos, texts in reason_at.values():
