@@ -30,7 +30,7 @@ def test_hand_checked_sequence():
     group = [0, 0, 0, 0, 0]
     ts = [1, 2, 3, 4, 5]
     exch = [0, 1, 2, 1, 0]
-    bid = [10.00, 10.02, 9.99, 0.0, 10.02]
+    bid = [10.00, 10.02, 9.99, NAN, 10.02]  # NaN: exchange 1 has no bid any more
     bsz = [100, 300, 500, 0, 200]
     ask = [10.10, 10.12, 10.10, 10.12, 10.10]
     asz = [200, 100, 400, 100, 200]
@@ -44,7 +44,7 @@ def test_hand_checked_sequence():
 
 def test_empty_sides_reset_and_age():
     # one-sided exchange, then a new symbol resets everything
-    status, (b, bs, a, as_) = run([0, 0, 1], [1, 2, 3], [0, 1, 1], [5.0, NAN, 7.0], [10, 0, 1], [0.0, 5.2, 7.1], [0, 20, 2])
+    status, (b, bs, a, as_) = run([0, 0, 1], [1, 2, 3], [0, 1, 1], [5.0, NAN, 7.0], [10, 0, 1], [NAN, 5.2, 7.1], [0, 20, 2])
     assert status == STATUS_OK
     assert math.isnan(a[0]) and as_[0] == 0 and b[0] == 5.0
     assert (b[1], a[1], as_[1]) == (5.0, 5.2, 20)

@@ -171,6 +171,8 @@ def test_wrong_kind_and_missing_columns(tmp_path):
 def _reference_nbbo(raw: pl.DataFrame, max_age_ns: int = -1) -> pl.DataFrame:
     """NBBO by the slow reference, then one state per time stamp and changes only (the reader's rules)."""
     raw = raw.with_columns(pl.col("DT").dt.convert_time_zone("America/New_York").dt.date().alias("day")).sort("day", "DT", "_row")
+    # TAQ's withdrawn side (price 0, size 0) is "no quote" (NaN) for the NBBO kernel and its reference
+    raw = raw.with_columns([pl.when(pl.col(c) == 0).then(math.nan).otherwise(pl.col(c)).alias(c) for c in ("BID", "OFR")])
     b, bs, a, as_ = nbbo_reference(
         raw.get_column("day").to_list(), raw.get_column("DT").dt.epoch("ns").to_list(), raw.get_column("EX").to_list(),
         raw.get_column("BID").to_list(), (raw.get_column("BIDSIZ") * 100).cast(pl.Float64).to_list(),

@@ -137,6 +137,43 @@ class SessionConfig(_Section):
         return int(h) * 60 + int(m)
 
 
+class TimeWindow(_Section):
+    """Plausible time stamps of one input kind: rows outside are quarantined with the window in the reason."""
+
+    earliest: date = Field(
+        date(1970, 1, 2),
+        description=(
+            "Earliest plausible date (UTC); the default rejects epoch zero and times of day read as epoch "
+            "numbers (they land on 1970-01-01)."
+        ),
+    )
+    latest: date | None = Field(
+        None, description="Latest plausible date (UTC, inclusive); null = the run's date plus days_after_run."
+    )
+    days_after_run: int = Field(
+        1, ge=0, description="With latest null: how many days after the day of the run a stamp may fall."
+    )
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.latest is not None and self.latest < self.earliest:
+            raise ValueError(f"latest ({self.latest}) must not be before earliest ({self.earliest})")
+        return self
+
+
+class TimeWindows(_Section):
+    """Plausibility window of time stamps per input kind (every time column of the kind is checked)."""
+
+    trades: TimeWindow = Field(default_factory=TimeWindow, description="Trade time stamps.")
+    quotes: TimeWindow = Field(default_factory=TimeWindow, description="Quote time stamps.")
+    bars: TimeWindow = Field(default_factory=TimeWindow, description="Bar start times and bar dates.")
+    fills: TimeWindow = Field(default_factory=TimeWindow, description="Fill and decision time stamps.")
+    orders: TimeWindow = Field(
+        default_factory=lambda: TimeWindow(days_after_run=366),
+        description="Order start and end times (orders may be planned up to a year ahead).",
+    )
+
+
 class IngestConfig(_Section):
     """Validation rules applied when files are ingested; failing rows go to the quarantine file."""
 
@@ -153,8 +190,8 @@ class IngestConfig(_Section):
         0.25,
         gt=0,
         description=(
-            "A trade whose price is further than this fraction from the rolling median of its neighbours "
-            "(same symbol-day) is a bad print; null disables the check."
+            "A trade whose price is further than this fraction from the centred rolling median of the symbol's "
+            "neighbouring trades (in time order, across days) is a bad print; null disables the check."
         ),
     )
     bad_print_window: int = Field(
@@ -162,6 +199,34 @@ class IngestConfig(_Section):
     )
     max_quote_spread_frac: float | None = Field(
         0.5, gt=0, description="Quotes whose spread exceeds this fraction of the mid are quarantined; null disables."
+    )
+    max_price_px: float | None = Field(
+        1.0e9,
+        gt=0,
+        description=(
+            "Prices above this (trade, bid, ask, bar and fill prices, after price_scale) are implausible and "
+            "quarantined with the bound in the reason; null disables."
+        ),
+    )
+    max_size_shares: float | None = Field(
+        1.0e15,
+        gt=0,
+        description=(
+            "Sizes above this (trade size, quote sizes, bar volume, fill and order quantity, after size_scale) are "
+            "implausible and quarantined; null disables."
+        ),
+    )
+    time_window: TimeWindows = Field(
+        default_factory=TimeWindows,
+        description="Plausible time stamps per input kind; time stamps are range-checked before any unit conversion.",
+    )
+    merge_one_sided_quotes: bool = Field(
+        False,
+        description=(
+            "Quotes written as one-sided rows (the other side's price 0 or NaN, as Lean writes them): fill the "
+            "missing side from the symbol-day's last quote of that side; a mapping's quotes.merge_one_sided "
+            "sets it per file."
+        ),
     )
 
 

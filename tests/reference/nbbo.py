@@ -9,8 +9,8 @@ def nbbo_reference(group, ts, exch, bid, bid_size, ask, ask_size, max_age_ns=-1)
     """Return four lists (best bid, bid size, best ask, ask size) after each row.
 
     State: a dict exchange -> (bid, bid size, ask, ask size, time) of its latest quote, emptied when the
-    symbol changes. A side whose price is NaN or not positive is absent; with ``max_age_ns >= 0`` a
-    quote older than that at the current row is absent too.
+    symbol changes. A side whose price is NaN (or None) is absent, any other value is a price; with
+    ``max_age_ns >= 0`` a quote older than that at the current row is absent too.
     """
     books: dict = {}
     prev = None
@@ -19,8 +19,8 @@ def nbbo_reference(group, ts, exch, bid, bid_size, ask, ask_size, max_age_ns=-1)
         if g != prev:
             books = {}
             prev = g
-        ok_b = b is not None and not math.isnan(b) and b > 0
-        ok_a = a is not None and not math.isnan(a) and a > 0
+        ok_b = b is not None and not math.isnan(b)
+        ok_a = a is not None and not math.isnan(a)
         books[e] = (b if ok_b else None, bs if ok_b else 0.0, a if ok_a else None, as_ if ok_a else 0.0, t)
         live = [q for q in books.values() if max_age_ns < 0 or t - q[4] <= max_age_ns]
         bids = [q[0] for q in live if q[0] is not None]

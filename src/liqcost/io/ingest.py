@@ -100,7 +100,7 @@ def resolve_format(path: str | Path, fmt: str | None, mapping: Mapping) -> str:
 def read_source(path: str | Path, kind: str, config, mapping: Mapping | None = None, fmt: str | None = None):
     """Read one source into canonical columns + ``_row`` + ``_reason`` (+ ``_raw_*``). Returns (frame, format)."""
     from liqcost.config import parse_model
-    from liqcost.io.readers import read_generic
+    from liqcost.io.readers import plausible_window, read_generic
 
     mapping = mapping or Mapping()
     chosen = resolve_format(path, fmt, mapping)
@@ -108,7 +108,8 @@ def read_source(path: str | Path, kind: str, config, mapping: Mapping | None = N
     if chosen in GENERIC:
         if chosen != (mapping.format or chosen):
             mapping = mapping.model_copy(update={"format": chosen})
-        return read_generic(path, kind, mapping.model_copy(update={"format": chosen}), tz), chosen
+        window = plausible_window(config.ingest, kind)
+        return read_generic(path, kind, mapping.model_copy(update={"format": chosen}), tz, window), chosen
     module = _vendor_module(chosen)
     if module is None:
         raise UsageError(f"input format '{chosen}' is not available in this installation.")
@@ -243,14 +244,19 @@ def load_table(path: str | Path, kind: str, config, mapping: Mapping | str | Pat
 
 
 def _ingest_rules(config, mapping: Mapping, fmt: str):
-    """The ingest rules for one file: the config's, with the mapping's (or the vendor reader's) duplicates policy."""
+    """The ingest rules for one file: the config's, with the mapping's (or the vendor reader's) duplicates policy
+    and the mapping's quote layout (``quotes.merge_one_sided``)."""
+    update = {}
     policy = mapping.duplicates
     if policy is None and fmt not in GENERIC:
         module = _vendor_module(fmt)
         policy = getattr(module, "DUPLICATES", None)
-    if policy is None or policy == config.ingest.duplicates:
-        return config.ingest
-    return config.ingest.model_copy(update={"duplicates": policy})
+    if policy is not None and policy != config.ingest.duplicates:
+        update["duplicates"] = policy
+    merge = mapping.quotes.merge_one_sided
+    if merge is not None and merge != config.ingest.merge_one_sided_quotes:
+        update["merge_one_sided_quotes"] = merge
+    return config.ingest.model_copy(update=update) if update else config.ingest
 
 
 def _orders_from_yaml(path):

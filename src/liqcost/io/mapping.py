@@ -1,4 +1,4 @@
-"""Column mappings: how a user's file maps onto a canonical frame, as a YAML file.
+r"""Column mappings: how a user's file maps onto a canonical frame, as a YAML file.
 
 A mapping file looks like this (every key optional)::
 
@@ -12,13 +12,17 @@ A mapping file looks like this (every key optional)::
     symbol: XYZ                  # a constant symbol for files that hold one name
     symbol_from_filename: '^(?P<symbol>[A-Za-z.]+)_'   # or true for the file stem
     timestamp:
-      format: '%Y-%m-%d %H:%M:%S%.f'   # or epoch_s | epoch_ms | epoch_us | epoch_ns | iso
+      format: '%Y-%m-%d %H:%M:%S%.f'   # or epoch_s|ms|us|ns, iso, s|ms|us|ns_since_midnight
       timezone: America/New_York       # for stamps without a zone
+      date_from_filename: '(?P<date>\d{8})'   # the date of times of day (Lean: 20131007_trade.csv)
+      ambiguous: raise                 # DST fold (01:30 twice): earliest | latest | raise (quarantine)
+      nonexistent: quarantine          # DST gap (02:30 never): quarantine | shift_forward
     price_scale: 0.0001          # multiply every price column (prices in 1/10000 dollars)
     size_scale: 1                # multiply every size column (e.g. 100 for round lots)
     side_values: {B: 1, S: -1}   # how the file spells buy/sell for side/aggressor
     csv: {separator: ',', has_header: true, skip_rows: 0, comment_prefix: null}
     duplicates: keep             # override ingest.duplicates for this file
+    quotes: {merge_one_sided: true}   # bid and offer written as separate one-sided rows (Lean, AlgoSeek)
     options: {}                  # options of a vendor format reader
 
 Unknown keys are errors with a did-you-mean, like the main config.
@@ -30,15 +34,22 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from liqcost.config import load_yaml, parse_model
 
-__all__ = ["Mapping", "TimestampSpec", "CsvSpec", "load_mapping"]
+__all__ = ["Mapping", "TimestampSpec", "QuoteSpec", "CsvSpec", "load_mapping", "TIME_OF_DAY_FORMATS", "EPOCH_FORMATS"]
 
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: time-of-day formats: unit -> nanoseconds per unit
+TIME_OF_DAY_FORMATS = {"s_since_midnight": 1_000_000_000, "ms_since_midnight": 1_000_000, "us_since_midnight": 1_000,
+                       "ns_since_midnight": 1}
+#: epoch formats: unit -> nanoseconds per unit
+EPOCH_FORMATS = {"epoch_s": 1_000_000_000, "epoch_ms": 1_000_000, "epoch_us": 1_000, "epoch_ns": 1}
 
 
 class TimestampSpec(_M):
@@ -46,10 +57,87 @@ class TimestampSpec(_M):
 
     format: str = Field(
         "auto",
-        description="auto | iso | epoch_s | epoch_ms | epoch_us | epoch_ns | a strftime pattern such as %Y-%m-%d %H:%M:%S%.f",
+        description=(
+            "auto | iso | epoch_s | epoch_ms | epoch_us | epoch_ns | s_since_midnight | ms_since_midnight | "
+            "us_since_midnight | ns_since_midnight (with date_from_filename) | a strftime pattern such as "
+            "%Y-%m-%d %H:%M:%S%.f"
+        ),
     )
     timezone: str | None = Field(
         None, description="Time zone of stamps that carry none (default: the config's session time zone)."
+    )
+    date_from_filename: str | None = Field(
+        None,
+        description=(
+            "Regular expression whose named group (?P<date>...) finds the date in the file name (YYYYMMDD or "
+            "YYYY-MM-DD); times of day (the *_since_midnight formats, or a strftime pattern without a date) "
+            "count from that local midnight."
+        ),
+    )
+    ambiguous: Literal["earliest", "latest", "raise"] = Field(
+        "raise",
+        description=(
+            "A naive local time that occurs twice (DST fold, e.g. 01:30 on the autumn change): the first (daylight) "
+            "instant, the later (standard) one, or raise = quarantine the row with the reason "
+            "'ambiguous local time (DST fold)'."
+        ),
+    )
+    nonexistent: Literal["quarantine", "shift_forward"] = Field(
+        "quarantine",
+        description=(
+            "A naive local time that never occurs (DST gap, e.g. 02:30 on the spring change): quarantine the row, "
+            "or shift_forward = read it with the offset in force before the gap (02:30 becomes 03:30 daylight time)."
+        ),
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v):
+        if v is None:
+            return v
+        from liqcost.config import check_timezone
+
+        return check_timezone(v)
+
+    @field_validator("date_from_filename")
+    @classmethod
+    def _date_regex(cls, v):
+        if v is None:
+            return v
+        try:
+            pattern = re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"a valid regular expression ({exc})") from None
+        if "date" not in pattern.groupindex:
+            raise ValueError("a regular expression with a named group (?P<date>...) matching YYYYMMDD or YYYY-MM-DD")
+        return v
+
+    @model_validator(mode="after")
+    def _time_of_day_needs_date(self):
+        if self.format in TIME_OF_DAY_FORMATS and self.date_from_filename is None:
+            raise ValueError(
+                f"format {self.format} is a time of day: add date_from_filename, a regular expression with a "
+                "(?P<date>...) group that finds the date in the file name"
+            )
+        return self
+
+    @property
+    def is_time_of_day(self) -> bool:
+        """Whether the stamps are times of day counted from the date in the file name."""
+        return self.format in TIME_OF_DAY_FORMATS or (
+            self.date_from_filename is not None and self.format not in EPOCH_FORMATS and self.format not in ("auto", "iso")
+        )
+
+
+class QuoteSpec(_M):
+    """How quotes are written in the file."""
+
+    merge_one_sided: bool | None = Field(
+        None,
+        description=(
+            "Rows that carry only the bid or only the offer (the other side's price 0 or NaN, as Lean writes them): "
+            "take the other side from the symbol-day's last quote of that side (overrides ingest.merge_one_sided_quotes)."
+        ),
     )
 
 
@@ -94,6 +182,7 @@ class Mapping(_M):
             "identical prints apart (TAQ trades in the same millisecond)."
         ),
     )
+    quotes: QuoteSpec = Field(default_factory=QuoteSpec, description="Quote layout (one-sided rows).")
     options: dict[str, Any] = Field(default_factory=dict, description="Options passed to a vendor format reader.")
 
     @field_validator("symbol_from_filename")
@@ -132,6 +221,39 @@ class Mapping(_M):
             return stem.upper()
         match = re.search(self.symbol_from_filename, Path(path).name)
         return match.group("symbol") if match else None
+
+    def date_for(self, path: str | Path):
+        """The date named by ``timestamp.date_from_filename`` in the file name, or None when not asked for.
+
+        Raises
+        ------
+        liqcost.errors.DataError
+            When the name does not match the regular expression or the match is not a date.
+        """
+        import datetime as dt
+
+        from liqcost.errors import DataError
+
+        regex = self.timestamp.date_from_filename
+        if regex is None:
+            return None
+        name = Path(path).name
+        match = re.search(regex, name)
+        if match is None or match.group("date") is None:
+            raise DataError(
+                f"{path}: the file name does not match timestamp.date_from_filename {regex!r}; rename the file or fix "
+                "the regular expression in the mapping."
+            )
+        text = match.group("date")
+        for fmt in ("%Y%m%d", "%Y-%m-%d", "%Y_%m_%d", "%Y.%m.%d"):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise DataError(
+            f"{path}: timestamp.date_from_filename found {text!r} in the file name, which is not a date as YYYYMMDD or "
+            "YYYY-MM-DD; fix the regular expression's (?P<date>...) group."
+        )
 
 
 def load_mapping(path: str | Path | None) -> Mapping:

@@ -3,7 +3,9 @@
 Each input row is one exchange's new quote (its whole bid and offer, replacing its previous one). After
 every row the NBBO is the highest bid among the exchanges' latest quotes and the lowest offer, each
 with the sizes of all exchanges quoting at that price added up. An exchange whose latest bid (offer)
-is missing, NaN or not positive has no bid (offer): a zero price in TAQ means the side is withdrawn.
+is NaN has no bid (offer). What a feed writes for "no quote on this side" is the reader's business, not
+the kernel's: the TAQ reader turns TAQ's withdrawn side (price 0 with size 0) into NaN and sets aside
+other zero or negative prices with a reason before calling it.
 
 The kernel is a plain state machine over rows already sorted by (symbol, time); the symbol column only
 tells it where to reset the state. Inputs are contiguous arrays; outputs are preallocated by the caller.
@@ -35,7 +37,8 @@ def nbbo_from_exchanges(
     exch : int64[n]
         Exchange code of each row, in ``[0, n_exch)``.
     bid, ask : float64[n]
-        The exchange's new bid and offer (currency per share); NaN or <= 0 means no quote on that side.
+        The exchange's new bid and offer (currency per share); NaN means no quote on that side (any other
+        value, zero included, is a price).
     bid_size, ask_size : float64[n]
         Sizes at those prices (shares).
     n_exch : int
@@ -78,13 +81,13 @@ def nbbo_from_exchanges(
         cur_t[e] = ts[i]
         b = bid[i]
         a = ask[i]
-        if b > 0.0:  # False for NaN
+        if not np.isnan(b):
             cur_bid[e] = b
             cur_bsz[e] = bid_size[i]
         else:
             cur_bid[e] = np.nan
             cur_bsz[e] = 0.0
-        if a > 0.0:
+        if not np.isnan(a):
             cur_ask[e] = a
             cur_asz[e] = ask_size[i]
         else:

@@ -25,7 +25,11 @@ Quotes: NBBO
 Per-exchange quotes are combined into the NBBO (``nbbo: auto`` does this when the file has quotes of
 more than one exchange and no vendor NBBO columns): after each exchange's update, the best bid is the
 highest of the exchanges' latest bids and its size the sum of the sizes of every exchange at that
-price (the same for the offer; a zero price means the exchange withdrew that side). A quote row is
+price (the same for the offer). TAQ marks a side an exchange withdraws with a price *and* a size of 0
+(the only zeros in the R ``highfrequency`` TAQ sample: 52 bids and 79 offers, all with size 0); that is
+the only zero the builder reads as "no quote on this side". An exchange update with a zero price but a
+size, a negative or a NaN price is not a quote the format defines: it is set aside with a reason and the
+exchange's previous quote stays in force. A quote row is
 emitted when the NBBO changes, with the state after the last update of each time stamp (the numba
 kernel :func:`liqcost.kernels.nbbo.nbbo_from_exchanges`). Exchange quotes that are themselves crossed
 (bid > offer, both positive) are ignored (the exchange's previous quote stays in force) and reported
@@ -174,6 +178,15 @@ class Options(FormatOptions):
     timezone: str | None = Field(
         None, description="Time zone of naive time stamps (DATE + TIME_M); default: the config's session time zone."
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v):
+        if v is None:
+            return v
+        from liqcost.config import check_timezone
+
+        return check_timezone(v)
     round_ts: Literal["none", "us", "ms"] = Field(
         "none", description="Round time stamps to this precision (removes float noise from R/POSIXct exports)."
     )
@@ -449,10 +462,32 @@ def _quotes(lf, cols: dict, options: Options, tz: str, path: Path, names: list[s
             f = _on_change(f)
         return f.select("symbol", "ts", "bid", "ask", "bid_size", "ask_size", "venue", ROW, REASON)
 
+    # TAQ withdraws a side by writing its price and size as 0; a 0 price with a size, a negative or a NaN
+    # price is not a quote the format defines: the exchange's update is set aside (its previous quote stays)
+    def side_reasons(price: str, size: str, word: str):
+        px, sz = pl.col(price), pl.col(size)
+        venue = pl.lit(" on '") + pl.col("venue") + pl.lit("')")
+        return [
+            (px.is_nan(), pl.lit(f"NaN exchange {word} price ignored for the NBBO (") + venue.str.slice(1)),
+            (px < 0, pl.lit(f"negative exchange {word} price ignored for the NBBO (") + venue.str.slice(1)),
+            ((px == 0) & (sz != 0),
+             pl.lit(f"zero exchange {word} price with a size ignored for the NBBO (TAQ withdraws a side with price and size 0")
+             + venue),
+        ]
+
     crossed = (pl.col("bid") > 0) & (pl.col("ask") > 0) & (pl.col("bid") > pl.col("ask"))
     f = f.with_columns(
-        first_reason(*base, (crossed, pl.lit("crossed exchange quote ignored for the NBBO (bid > offer on '") + pl.col("venue") + pl.lit("')")))
-        .alias(REASON)
+        first_reason(
+            *base,
+            *side_reasons("bid", "bid_size", "bid"),
+            *side_reasons("ask", "ask_size", "offer"),
+            (crossed, pl.lit("crossed exchange quote ignored for the NBBO (bid > offer on '") + pl.col("venue") + pl.lit("')")),
+        ).alias(REASON)
+    )
+    # a withdrawn side (price 0, size 0) is "no quote" for the NBBO kernel: NaN
+    f = f.with_columns(
+        pl.when(pl.col("bid") == 0).then(float("nan")).otherwise(pl.col("bid")).alias("bid"),
+        pl.when(pl.col("ask") == 0).then(float("nan")).otherwise(pl.col("ask")).alias("ask"),
     )
     feed = f.filter(pl.col(REASON).is_null()).sort("symbol", "ts", ROW)
     rejected = f.filter(pl.col(REASON).is_not_null())
