@@ -138,7 +138,7 @@ def test_a_2099_typo_does_not_move_the_profile_as_of_date(tmp_path):
     typo.write_text("\n".join(lines + [f"{sym},2099-03-04T15:00:00Z,12.40,5"]) + "\n")
     r = CliRunner().invoke(cli, ["--format", "json", "profile", "--trades", str(typo), "--table", "profile"])
     assert r.exit_code == 0, r.output
-    out = json.loads(r.stdout)
+    out = json.loads(r.stdout)["tables"]["profile"]
     assert {row["asof_date"][:4] for row in out} == {"2025"}
     assert "ts outside the plausible window" in r.output + (r.stderr if r.stderr_bytes is not None else "")
 

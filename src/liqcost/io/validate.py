@@ -574,7 +574,7 @@ def validate(frame, kind: str, source: str, config, session_tz: str, keep_row: b
             in_file_order = keys
             if "dup" in reason_at:
                 dup_rows = rows_at(reason_at["dup"][0]).get_column(ROW)
-                in_file_order = in_file_order.filter(~pl.col(ROW).is_in(dup_rows))
+                in_file_order = in_file_order.filter(~pl.col(ROW).is_in(dup_rows.implode()))
             sorted_rows = _backwards(in_file_order, group, time_col)
             if sorted_rows and config.unsorted == "error":
                 first_bad = _first_backwards(in_file_order, group, time_col)
