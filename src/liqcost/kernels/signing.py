@@ -38,6 +38,7 @@ __all__ = [
     "sign_trades",
     "sign_one",
     "bvc_buy_fraction",
+    "norm_cdf",
 ]
 
 RULE_UNSIGNED = 0
@@ -212,7 +213,8 @@ def sign_one(p, b, a, aggressor, method, use_feed, tsign, trule):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _norm_cdf(x):
+def norm_cdf(x):
+    """Standard normal distribution function, ``Phi(x)``."""
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
@@ -245,7 +247,7 @@ def bvc_buy_fraction(price_change, sigma):
     for i in range(k):
         x = price_change[i]
         if ok and x == x:
-            out[i] = _norm_cdf(x / sigma)
+            out[i] = norm_cdf(x / sigma)
         else:
             out[i] = np.nan
     return out
