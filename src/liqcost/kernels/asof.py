@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["STALE", "valid_quotes", "asof_valid_index", "prevailing_quotes", "asof_mid_at_horizon"]
+__all__ = ["STALE", "asof_mid_at_horizon", "asof_valid_index", "prevailing_quotes", "valid_quotes"]
 
 #: index returned for an event whose last valid quote is older than the maximum quote age
 STALE = -2

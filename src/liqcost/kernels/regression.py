@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["ols_sums", "ols_add", "ols_from_sums", "pooled_within_from_sums"]
+__all__ = ["ols_add", "ols_from_sums", "ols_sums", "pooled_within_from_sums"]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -25,20 +25,20 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "RULE_UNSIGNED",
+    "PX_RTOL",
     "RULE_FEED",
+    "RULE_NAMES",
     "RULE_QUOTE",
     "RULE_TICK",
+    "RULE_UNSIGNED",
     "RULE_ZERO_TICK",
-    "RULE_NAMES",
     "SIGNING_CODES",
-    "PX_RTOL",
-    "tick_rule",
-    "tick_step",
-    "sign_trades",
-    "sign_one",
     "bvc_buy_fraction",
     "norm_cdf",
+    "sign_one",
+    "sign_trades",
+    "tick_rule",
+    "tick_step",
 ]
 
 RULE_UNSIGNED = 0

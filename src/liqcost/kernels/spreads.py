@@ -19,19 +19,19 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "effective_spreads",
-    "effective_one",
-    "location_one",
-    "horizon_spreads",
-    "realized_bps",
-    "trade_location",
-    "time_weighted_quotes",
-    "tw_add",
-    "LOC_NONE",
-    "LOC_MID",
     "LOC_INSIDE",
-    "LOC_QUOTE",
+    "LOC_MID",
+    "LOC_NONE",
     "LOC_OUTSIDE",
+    "LOC_QUOTE",
+    "effective_one",
+    "effective_spreads",
+    "horizon_spreads",
+    "location_one",
+    "realized_bps",
+    "time_weighted_quotes",
+    "trade_location",
+    "tw_add",
 ]
 
 PX_RTOL = 1e-9

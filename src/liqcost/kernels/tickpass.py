@@ -56,7 +56,6 @@ realized + impact = effective on those trades), the intraday volume bins and the
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -85,11 +84,38 @@ from .spreads import (
 )
 from .volume import percentile_buffered, percentiles2_buffered, rv_step
 
-__all__ = ["DAY_FIELDS", "DAY_DTYPE", "USE_EXCLUDED", "USE_CONTINUOUS", "USE_AUCTION", "STATUS_OK",
-           "STATUS_UNSORTED_TRADES", "STATUS_UNSORTED_QUOTES", "STATUS_WORK_TOO_SMALL", "QIDX_NONE", "QIDX_STALE",
-           "Trades", "Quotes", "Batch", "Params", "Work", "DayOut", "TradeOut", "make_batch", "make_params",
-           "work_sizes", "new_work", "fits", "allocate", "run", "tick_pass", "ordered_by_partition", "partition_ids",
-           "partition_runs", "run_starts"]
+__all__ = [
+    "DAY_DTYPE",
+    "DAY_FIELDS",
+    "QIDX_NONE",
+    "QIDX_STALE",
+    "STATUS_OK",
+    "STATUS_UNSORTED_QUOTES",
+    "STATUS_UNSORTED_TRADES",
+    "STATUS_WORK_TOO_SMALL",
+    "USE_AUCTION",
+    "USE_CONTINUOUS",
+    "USE_EXCLUDED",
+    "Batch",
+    "DayOut",
+    "Params",
+    "Quotes",
+    "TradeOut",
+    "Trades",
+    "Work",
+    "allocate",
+    "fits",
+    "make_batch",
+    "make_params",
+    "new_work",
+    "ordered_by_partition",
+    "partition_ids",
+    "partition_runs",
+    "run",
+    "run_starts",
+    "tick_pass",
+    "work_sizes",
+]
 
 USE_EXCLUDED = 0  # invalid price/size or outside the session
 USE_CONTINUOUS = 1  # continuous-session trade: signed, in spreads and impact
@@ -570,7 +596,7 @@ def _advance(ts, j, t):
     return j
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _count_below(a, n, x, right):
     """Number of the ``n`` first (ascending) values of ``a`` below ``x`` (``right``: at or below): what
     ``np.searchsorted(a[:n], x, side)`` returns, by bisection."""
@@ -587,13 +613,14 @@ def _count_below(a, n, x, right):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _quote_pass(q, open_ns, close_ns, max_age, after, v, day):
-    """The quotes, once: the valid ones compacted into ``v`` with an expiry entry after each quote that
-    runs out before the next one (module docstring), then ``PAD`` sentinel times; the quote counts and
-    the time-weighted spread, depth and coverage over the session (spreads.time_weighted_quotes,
-    streamed, each quote in force for at most ``max_age`` ns) into ``day``. Returns ``(sorted, entries)``;
-    when the quotes are not in time order the rest is meaningless."""
-    m = q.ts.shape[0]
+def _quote_pass(q, qa, qb, open_ns, close_ns, max_age, after, v, day):
+    """The quotes of rows ``[qa, qb)``, once: the valid ones compacted into ``v`` (``v.idx`` their batch
+    row) with an expiry entry after each quote that runs out before the next one (module docstring), then
+    ``PAD`` sentinel times; the quote counts and the time-weighted spread, depth and coverage over the
+    session (spreads.time_weighted_quotes, streamed, each quote in force for at most ``max_age`` ns) into
+    ``day``. Returns ``(sorted, entries)``; when the quotes are not in time order nothing is written into
+    ``day``."""
+    m = qb - qa
     expire = max_age >= 0
     unsorted = False
     prev_t = _TS_MIN
@@ -615,7 +642,7 @@ def _quote_pass(q, open_ns, close_ns, max_age, after, v, day):
     ca = 0.0
     cbs = 0.0
     cas = 0.0
-    for j in range(m):
+    for j in range(qa, qb):
         t = q.ts[j]
         unsorted |= t < prev_t
         prev_t = t
@@ -708,10 +735,10 @@ def _quote_pass(q, open_ns, close_ns, max_age, after, v, day):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _trade_pass(t, open_ns, close_ns, la, want_trades, v, o_use, o_qidx, c, day):
-    """Every trade: classification (``USE_*``), volume and prices into ``day``; the continuous trades
-    compacted into ``c`` for the passes that follow. Returns ``(sorted, n_cont)``; when the trades are not
-    in time order the rest is meaningless."""
+def _trade_pass(t, a, b, open_ns, close_ns, la, want_trades, v, o_use, o_qidx, c, day):
+    """Every trade of rows ``[a, b)``: classification (``USE_*``), volume and prices into ``day``; the
+    continuous trades compacted into ``c`` (``c.i`` their batch row) for the passes that follow. Returns
+    ``(sorted, n_cont)``; when the trades are not in time order nothing is written into ``day``."""
     unsorted = False
     prev_t = _TS_MIN
     j0 = 0  # entries before the trade less the lag (v.ts[j0 - 1] is the prevailing one)
@@ -726,7 +753,7 @@ def _trade_pass(t, open_ns, close_ns, la, want_trades, v, o_use, o_qidx, c, day)
     last_px = np.nan
     hi = np.nan
     lo = np.nan
-    for i in range(t.ts.shape[0]):
+    for i in range(a, b):
         p = t.px[i]
         s = t.sz[i]
         ts = t.ts[i]
@@ -1186,13 +1213,17 @@ def _kyle_pass(n_cont, c, kyle):
             ols_add(kyle, d * c.sz[ci], (m1 - m0) / m0 * 1e4)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _partition(t, q, open_ns, close_ns, prm, v, c, w, n_bk, tout, day, hz, bins, kyle):
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _partition(t, a, b, q, qa, qb, open_ns, close_ns, prm, v, c, w, n_bk, tout, day, hz, bins, kyle):
     """One partition: the quotes once, then the trades in a few tight passes (module docstring); returns
     its status (``STATUS_*``: the passes check the time order as they go).
 
-    ``t``, ``q`` are the partition's :class:`Trades` and :class:`Quotes`; ``tout`` a view of the batch's
-    per-trade outputs (:class:`TradeOut`) (written only when ``prm.want_trades``); ``day`` its record of the day
+    Inlined into :func:`tick_pass` (numba ``inline="always"``): a separately compiled level between the
+    batch loop and the passes would make LLVM optimize the whole pass closure once more (about a third of
+    the tick pass's compile time), for no speed.
+
+    ``t``, ``q`` are the batch's :class:`Trades` and :class:`Quotes`, the partition's rows ``[a, b)`` and
+    ``[qa, qb)``; ``tout`` the batch's per-trade outputs (:class:`TradeOut`) (written only when ``prm.want_trades``); ``day`` its record of the day
     outputs, ``hz``, ``bins``, ``kyle`` its rows; ``v``, ``c``, ``w`` working arrays (:class:`_Valid`,
     :class:`_Cont`, :class:`_Bufs`) at least as long as the partition needs.
     """
@@ -1201,10 +1232,10 @@ def _partition(t, q, open_ns, close_ns, prm, v, c, w, n_bk, tout, day, hz, bins,
     after = 0 if prm.strict else 1  # "before t" is "< t" (strict) or "< t + 1" (at or before)
     la = prm.lag_ns - after
 
-    q_ok, ne = _quote_pass(q, open_ns, close_ns, prm.max_age_ns, after, v, day)
+    q_ok, ne = _quote_pass(q, qa, qb, open_ns, close_ns, prm.max_age_ns, after, v, day)
     if not q_ok:
-        return STATUS_UNSORTED_QUOTES if _is_sorted(t.ts) else STATUS_UNSORTED_TRADES
-    t_ok, n_cont = _trade_pass(t, open_ns, close_ns, la, prm.want_trades, v, tout.use, tout.qidx, c, day)
+        return STATUS_UNSORTED_QUOTES if _is_sorted(t.ts[a:b]) else STATUS_UNSORTED_TRADES
+    t_ok, n_cont = _trade_pass(t, a, b, open_ns, close_ns, la, prm.want_trades, v, tout.use, tout.qidx, c, day)
     if not t_ok:
         return STATUS_UNSORTED_TRADES
     # the mid at the open and at the close (clipped horizons): the entry in force then
@@ -1275,31 +1306,19 @@ def tick_pass(batch, prm, work, dout, tout):
     w = work.w
     v.mid[0] = np.nan  # v.mid[j] is the mid of the j-th entry (1-based): v.mid[0], none, is NaN
     want = prm.want_trades
-    tr = batch.trades
-    qu = batch.quotes
     for p in range(P):
         a = batch.t_off[p]
         b = batch.t_off[p + 1]
-        qa = batch.q_off[p]
-        qb = batch.q_off[p + 1]
-        ta, tb = (a, b) if want else (0, 0)
-        t = Trades(tr.ts[a:b], tr.px[a:b], tr.sz[a:b], tr.aggr[a:b], tr.auc[a:b])
-        q = Quotes(qu.ts[qa:qb], qu.bid[qa:qb], qu.ask[qa:qb], qu.bsz[qa:qb], qu.asz[qa:qb])
-        to = TradeOut(tout.use[ta:tb], tout.qidx[ta:tb], tout.sign[ta:tb], tout.rule[ta:tb], tout.loc[ta:tb],
-                      tout.eff_bps[ta:tb], tout.eff_px[ta:tb], tout.mid_h[:, ta:tb])
         open_ns = batch.open_ns[p]
         close_ns = batch.close_ns[p]
         n_bk = (close_ns - open_ns + prm.bucket_ns - 1) // prm.bucket_ns
         n_bk = n_bk if n_bk > 0 else 0
-        st = _partition(t, q, open_ns, close_ns, prm, v, c, w, n_bk, to, dout.day[p], dout.hz[p], dout.bins[p],
-                        dout.kyle[p])
+        st = _partition(batch.trades, a, b, batch.quotes, batch.q_off[p], batch.q_off[p + 1], open_ns, close_ns, prm,
+                        v, c, w, n_bk, tout, dout.day[p], dout.hz[p], dout.bins[p], dout.kyle[p])
         dout.status[p] = st
         if st != STATUS_OK:  # unsorted: this partition's outputs as if never computed
             dout.day[p:p + 1].view(np.float64)[:] = np.nan  # (the quotes may have been written)
-            for i in range(tb - ta):  # (the later passes did not run)
-                to.use[i] = 0
-                to.qidx[i] = QIDX_NONE
-            continue
-        for i in range(tb - ta):  # partition quote index -> batch quote index
-            if to.qidx[i] >= 0:
-                to.qidx[i] += qa
+            if want:  # (the later passes did not run)
+                for i in range(a, b):
+                    tout.use[i] = 0
+                    tout.qidx[i] = QIDX_NONE

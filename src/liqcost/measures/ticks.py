@@ -26,22 +26,22 @@ import polars as pl
 from liqcost.errors import DataError
 
 __all__ = [
-    "TickParams",
+    "LOCATION_NAMES",
+    "SIGN_RULE_NAMES",
+    "TRADE_CLASS_NAMES",
+    "BatchResult",
+    "FramePlan",
     "SymbolDay",
     "TickBatch",
-    "BatchResult",
-    "horizon_label",
-    "session_bounds_ns",
+    "TickParams",
     "batch_from_frames",
-    "plan_frames",
-    "FramePlan",
+    "horizon_label",
     "local_day_bounds_ns",
-    "read_parts",
     "measure_batch",
+    "plan_frames",
     "process_parts",
-    "SIGN_RULE_NAMES",
-    "LOCATION_NAMES",
-    "TRADE_CLASS_NAMES",
+    "read_parts",
+    "session_bounds_ns",
 ]
 
 NS = 1_000_000_000

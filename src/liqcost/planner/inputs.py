@@ -70,7 +70,7 @@ def profile_from_dataset(dataset, symbols, config, asof: dt.date | None = None):
     """Liquidity profiles of ``symbols`` from a dataset (ticks, bars or both; see :mod:`liqcost.measures.build`)."""
     from liqcost.measures.build import build_from_dataset
 
-    return build_from_dataset(dataset, config, list(symbols), end=asof).profile
+    return build_from_dataset(dataset, config, list(symbols), end=asof, bar_estimates="fallback").profile
 
 
 def fit_window(dataset, symbol: str, config, asof: dt.date | None = None) -> tuple[dt.date, dt.date] | None:

@@ -243,7 +243,7 @@ def profiles_for(dataset_path, symbols, config, asof: dt.date | None = None):
         if not live:
             return pl.DataFrame(schema=CONTRACTS["profile"].polars_schema())
         symbols = live
-    return build_from_dataset(ds, config, symbols, end=asof).profile
+    return build_from_dataset(ds, config, symbols, end=asof, bar_estimates="fallback").profile
 
 
 def calendar(ds, asof: dt.date | None = None) -> list[dt.date]:
