@@ -546,8 +546,11 @@ def test_families_compute_only_what_is_asked(mode):
         col = SPREAD_ESTIMATORS[name]
         assert some.get_column(col).is_nan().all(), col
         assert (some.get_column(col.replace("_bps", "_reason")) == "not_computed").all(), col
-    for col in ("adv_shares", "mdv_shares", "zero_volume_frac", "amihud_bps_per_musd", "zero_return_frac"):
+    for col in ("adv_shares", "mdv_shares", "amihud_bps_per_musd", "zero_return_frac"):
         assert some.get_column(col).is_nan().all(), col
+    # the zero-volume share needs no kernel: computed either way, to the bit
+    assert np.array_equal(some.get_column("zero_volume_frac").to_numpy(), full.get_column("zero_volume_frac").to_numpy(),
+                          equal_nan=True)
     assert (some.get_column("volume_reason") == "not_computed").all()
     assert some.get_column("n_days").is_null().all() and some.get_column("edge_negative_square").is_null().all()
     with pytest.raises(UsageError, match="unknown bar estimator family 'bogus'"):
@@ -587,14 +590,14 @@ def test_fallback_families_follow_the_tick_values():
 
     c = cfg(spread_estimators=["edge", "roll"], volatility_estimators=["cc"])
     ticks = pl.DataFrame([_tick_row("AAA"), _tick_row("BBB")])
-    # every value the merge takes is defined on the ticks: only the bar-only zero-volume share
-    assert fallback_families(ticks, ["AAA", "BBB"], c) == {"volume"}
+    # every value the merge takes is defined on the ticks (the bar-only zero-volume share needs no kernel)
+    assert fallback_families(ticks, ["AAA", "BBB"], c) == set()
     assert fallback_families(ticks, [], c) == set()
     # an undefined tick spread needs the preferred spread estimators, an undefined volatility the volatility family
     t2 = pl.DataFrame([_tick_row("AAA", spread_bps=float("nan")), _tick_row("BBB", volatility_daily_frac=None)])
-    assert fallback_families(t2, ["AAA", "BBB"], c) == {"volume", "edge", "roll", "volatility"}
+    assert fallback_families(t2, ["AAA", "BBB"], c) == {"edge", "roll", "volatility"}
     # only the symbols with bars count
-    assert fallback_families(t2, ["BBB"], c) == {"volume", "volatility"}
+    assert fallback_families(t2, ["BBB"], c) == {"volatility"}
     # a name with bars and no ticks needs everything the pricing values come from
     assert fallback_families(ticks, ["AAA", "ZZZ"], c) == {"volume", "edge", "roll", "volatility"}
     assert fallback_families(None, ["AAA"], cfg(spread_estimators=["fht", "lot"])) == {"volume", "zero", "lot", "volatility"}

@@ -3,8 +3,8 @@
 Each command runs in its own process with a fresh ``NUMBA_CACHE_DIR``; what it used is read from the
 dispatchers that hold a compiled signature after the run and from the cache files the run wrote, never
 from timings. ``pretrade`` on a dataset with trades and quotes only uses no bar estimator; on the sample
-(ticks and bars, every tick value defined) it uses only the bar volume kernels (the zero-volume share it
-reports comes from the bars); ``plan`` adds the fill kernels; ``warmup`` compiles every stage.
+(ticks and bars, every tick value defined) neither; on bars only, the estimators its prices read;
+``plan`` adds the fill kernels; ``warmup`` compiles each stage once.
 """
 
 from __future__ import annotations
@@ -65,8 +65,16 @@ def ticks_only(tmp_path_factory) -> Path:
     return ds
 
 
+@pytest.fixture(scope="module")
+def bars_only(tmp_path_factory) -> Path:
+    ds = tmp_path_factory.mktemp("bars_only") / "ds"
+    r = CliRunner().invoke(cli, ["-q", "ingest", "--kind", "bars", str(SAMPLE_DATA / "raw" / "bars.csv"), "-o", str(ds)])
+    assert r.exit_code == 0, r.output
+    return ds
+
+
 @pytest.mark.slow
-def test_commands_compile_only_the_kernels_they_use(ticks_only, tmp_path):
+def test_commands_compile_only_the_kernels_they_use(ticks_only, bars_only, tmp_path):
     cache = tmp_path / "numba"
     orders = SAMPLE_DATA / "orders.csv"
 
@@ -76,16 +84,22 @@ def test_commands_compile_only_the_kernels_they_use(ticks_only, tmp_path):
     assert "tickpass" in _cache_modules(cache)
     assert not {m for m in _cache_modules(cache) if m.startswith("bar_")}
 
-    # the sample has bars too, but every value pricing takes from them is defined on the ticks except the
-    # zero-volume share: only the volume kernels run (the tick pass now loads from the cache)
+    # the sample has bars too, but every value pricing takes from them is defined on the ticks (the
+    # zero-volume share it reports from the bars needs no kernel): no bar kernel runs, the tick pass loads
     used = _run(["pretrade", "--data", SAMPLE_DATA / "dataset", "--orders", orders], cache)
-    bars = {k.split(".")[0] for k in used if k.startswith("bar_")}
-    assert bars == {"bar_volume"}, used
-    assert {m for m in _cache_modules(cache) if m.startswith("bar_")} == {"bar_volume"}
+    assert not [k for k in used if k.startswith("bar_")], used
+    assert not {m for m in _cache_modules(cache) if m.startswith("bar_")}
 
     used = _run(["plan", "--data", SAMPLE_DATA / "dataset", "--symbol", "THNB", "--side", "buy", "--qty", "8000"], cache)
     assert "fills.virtual_fills" in used and "tickpass.tick_pass" in used
-    assert {k.split(".")[0] for k in used if k.startswith("bar_")} == {"bar_volume"}, used
+    assert not [k for k in used if k.startswith("bar_")], used
+
+    # a bars-only dataset needs the estimators behind spread_bps (bars.spread_estimators), the volatility
+    # and the volume families, but not LOT nor the zero-return/FHT family
+    used = _run(["pretrade", "--data", bars_only, "--symbol", "THNA", "--side", "buy", "--qty", "1000"], cache)
+    fams = {k.split(".")[0] for k in used if k.startswith("bar_")} - {"bar_numerics"}  # (shared helpers)
+    assert fams == {"bar_edge", "bar_ar", "bar_roll", "bar_cs", "bar_volatility", "bar_volume"}, used
+    assert "tickpass.tick_pass" not in used
 
 
 def test_bar_profile_imports_only_the_families_it_runs():

@@ -508,6 +508,27 @@ def _workers(cfg: Config) -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _zero_volume_share(volume: np.ndarray, offsets: np.ndarray, window: int, min_periods: int) -> np.ndarray:
+    """The zero-volume share of :func:`liqcost.kernels.bar_volume.volume_panel` without the kernel: zero-volume
+    days over days with a volume, in the window ending at each row (``window <= 0``: since the symbol's first
+    row); NaN below ``max(1, min_periods)`` such days. Integer counts and one division, so the value is the
+    kernel's to the bit; a caller that skips the volume family still gets it (pricing reads it)."""
+    n = volume.shape[0]
+    if n == 0:
+        return np.empty(0)
+    has = ~np.isnan(volume)
+    zero = has & (volume == 0.0)
+    c_has = np.concatenate([[0], np.cumsum(has, dtype=np.int64)])
+    c_zero = np.concatenate([[0], np.cumsum(zero, dtype=np.int64)])
+    seg = np.repeat(offsets[:-1], np.diff(offsets))
+    rows = np.arange(n)
+    lo = seg if window <= 0 else np.maximum(seg, rows - window + 1)
+    cnt = c_has[rows + 1] - c_has[lo]
+    zeros = c_zero[rows + 1] - c_zero[lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cnt >= max(1, min_periods), zeros / cnt, np.nan)
+
+
 def _estimate_arrays(
     panel: _Panel, cfg: Config, window: int, mode: str, market: np.ndarray | None, use_beta: bool,
     families: frozenset[str] = frozenset(FAMILIES),
@@ -641,7 +662,8 @@ def _estimate_arrays(
     else:
         nan = np.full(n, np.nan)
         not_done = np.full(n, -1, dtype=np.int8)
-        res.update(adv=nan, adv_usd=nan, zvf=nan, turnover=nan, amihud=nan, n_days=None, volume_st=not_done,
+        zvf = _zero_volume_share(panel.volume, off, w, bc.min_periods_volume)
+        res.update(adv=nan, adv_usd=nan, zvf=zvf, turnover=nan, amihud=nan, n_days=None, volume_st=not_done,
                    turnover_st=not_done, amihud_st=not_done, mdv=nan)
     return res
 
@@ -766,7 +788,8 @@ def bar_panel_estimates(
         Estimator families to compute (:data:`FAMILIES`: ``roll``, ``cs``, ``ar``, ``edge``, ``zero``
         (zero-return share and FHT), ``lot``, ``volatility``, ``volume`` (ADV, median and dollar volume,
         zero-volume share, turnover, Amihud)); the others are NaN with reason ``not_computed`` and their
-        kernels are not compiled. All when None.
+        kernels are not compiled (``zero_volume_frac`` is computed either way: it needs no kernel). All
+        when None.
 
     Returns
     -------
@@ -1035,8 +1058,6 @@ _FALLBACK_COLUMNS = {
     "adv_usd": ("volume",),
     "amihud_bps_per_musd": ("volume",),
 }
-#: families of the bar-only profile columns that pricing reads (``zero_volume_frac``)
-_BAR_ONLY_READ = ("volume",)
 
 
 def fallback_families(ticks: pl.DataFrame | None, bar_symbols, config: Config | None = None) -> frozenset[str]:
@@ -1045,13 +1066,13 @@ def fallback_families(ticks: pl.DataFrame | None, bar_symbols, config: Config | 
     :func:`merge_tick_and_bar_profiles` keeps a tick value where it is defined and takes the bar value
     where it is not; it also adds the bar-only columns. The pre-trade check and the planner read
     ``spread_bps``, ``volatility_daily_frac``, ``adv_shares``, ``mdv_shares``, ``adv_usd``,
-    ``amihud_bps_per_musd`` (shared with the tick profile) and ``zero_volume_frac`` (bar-only). This
-    returns the families (:data:`FAMILIES`) that fill those values for ``bar_symbols``: the volume family
-    whenever there are bars (``zero_volume_frac``); for a symbol without a tick row every family behind
-    the shared values (``spread_bps``: those of ``bars.spread_estimators``; ``volatility``); for a symbol
-    with one, the families of the shared values its tick row leaves undefined (null or NaN). Computing
-    only these (``bar_profile(families=...)``) gives those values exactly as computing every family does;
-    the other bar estimates are then NaN with reason ``not_computed``.
+    ``amihud_bps_per_musd`` (shared with the tick profile) and ``zero_volume_frac`` (bar-only, computed
+    whatever the families). This returns the families (:data:`FAMILIES`) that fill the shared values
+    for ``bar_symbols``: for a symbol without a tick row every family behind them (``spread_bps``: those
+    of ``bars.spread_estimators``; ``volatility``; ``volume``); for a symbol with one, the families of
+    the values its tick row leaves undefined (null or NaN). Computing only these
+    (``bar_profile(families=...)``) gives those values exactly as computing every family does; the other
+    bar estimates are then NaN with reason ``not_computed``. An empty set: no bar kernel runs.
     """
     cfg = _config(config)
     wanted = list(dict.fromkeys(bar_symbols))
@@ -1059,7 +1080,7 @@ def fallback_families(ticks: pl.DataFrame | None, bar_symbols, config: Config | 
         return frozenset()
     rules = {c: (tuple(dict.fromkeys(SPREAD_FAMILY[k] for k in cfg.bars.spread_estimators)) if f is None else f)
              for c, f in _FALLBACK_COLUMNS.items()}
-    need: set[str] = set(_BAR_ONLY_READ)
+    need: set[str] = set()
     every = {f for fams in rules.values() for f in fams}
     if ticks is None or ticks.height == 0:
         return frozenset(need | every)
