@@ -26,22 +26,22 @@ import polars as pl
 from liqcost.errors import DataError
 
 __all__ = [
-    "LOCATION_NAMES",
-    "SIGN_RULE_NAMES",
-    "TRADE_CLASS_NAMES",
-    "BatchResult",
-    "FramePlan",
+    "TickParams",
     "SymbolDay",
     "TickBatch",
-    "TickParams",
-    "batch_from_frames",
+    "BatchResult",
     "horizon_label",
-    "local_day_bounds_ns",
-    "measure_batch",
-    "plan_frames",
-    "process_parts",
-    "read_parts",
     "session_bounds_ns",
+    "batch_from_frames",
+    "plan_frames",
+    "FramePlan",
+    "local_day_bounds_ns",
+    "read_parts",
+    "measure_batch",
+    "process_parts",
+    "SIGN_RULE_NAMES",
+    "LOCATION_NAMES",
+    "TRADE_CLASS_NAMES",
 ]
 
 NS = 1_000_000_000
