@@ -73,19 +73,40 @@ def make_panel(n_symbols: int, n_days: int, seed: int = 0):
     return {"open": o, "high": h, "low": lw, "close": c, "volume": vol}, offsets
 
 
-def run_all_kernels(p, off, window, min_periods, lg, out):
-    """Every estimator except EDGE (timed separately) on the panel, rolling ``window``."""
-    from liqcost.kernels import bar_estimators as be
-    from liqcost.kernels import bar_volatility as bv
+def over(workers, kernel, off, *args):
+    """``kernel(*args)`` with the ``None`` in ``args`` replaced by the offsets of symbol ranges, the ranges run
+    on ``workers`` threads as ``liqcost.measures.bars`` runs them (the panels are serial ``nogil`` loops)."""
+    from liqcost.measures.bars import _over_symbols
 
-    be.roll_panel(lg["close"], off, window, min_periods, False, out["roll"], out["roll_st"])
-    be.cs_panel(p["high"], p["low"], p["close"], off, window, min_periods, True, True, False, out["cs"], out["cs_st"])
-    be.ar_panel(lg["high"], lg["low"], lg["close"], off, window, min_periods, False, False, out["ar"], out["ar_st"])
-    be.zero_return_panel(lg["close"], off, window, min_periods, out["zr"], out["zr_st"], out["fht"], out["fht_st"])
-    bv.volatility_panel(lg["open"], lg["high"], lg["low"], lg["close"], off, window, min_periods, out["vol"], out["vol_st"])
-    be.volume_panel(p["volume"], out["dv"], out["shares"], lg["close"], off, window, 1, out["adv"], out["adv_usd"],
-                    out["zvf"], out["turn"], out["ami"], out["ndays"], out["st1"], out["st2"], out["st3"])
-    be.median_panel(p["volume"], off, window, 1, out["mdv"], out["mdv_st"])
+    at = next(i for i, a in enumerate(args) if a is None)
+
+    def run(s0, s1):
+        kernel(*args[:at], off[s0:s1 + 1], *args[at + 1:])
+
+    _over_symbols(run, off, workers)
+
+
+def run_all_kernels(p, off, window, min_periods, lg, out, workers=1):
+    """Every estimator except EDGE (timed separately) on the panel, rolling ``window``."""
+    from liqcost.kernels.bar_ar import ar_panel
+    from liqcost.kernels.bar_cs import cs_panel
+    from liqcost.kernels.bar_roll import roll_panel
+    from liqcost.kernels.bar_volatility import volatility_panel
+    from liqcost.kernels.bar_volume import median_panel, volume_panel
+    from liqcost.kernels.bar_zero import zero_return_panel
+
+    over(workers, roll_panel, off, lg["close"], None, window, min_periods, False, out["roll"], out["roll_st"])
+    over(workers, cs_panel, off, p["high"], p["low"], p["close"], None, window, min_periods, True, True, False, out["cs"],
+         out["cs_st"])
+    over(workers, ar_panel, off, lg["high"], lg["low"], lg["close"], None, window, min_periods, False, False, out["ar"],
+         out["ar_st"])
+    over(workers, zero_return_panel, off, lg["close"], None, window, min_periods, out["zr"], out["zr_st"], out["fht"],
+         out["fht_st"])
+    over(workers, volatility_panel, off, lg["open"], lg["high"], lg["low"], lg["close"], None, window, min_periods,
+         out["vol"], out["vol_st"])
+    over(workers, volume_panel, off, p["volume"], out["dv"], out["shares"], lg["close"], None, window, 1, out["adv"],
+         out["adv_usd"], out["zvf"], out["turn"], out["ami"], out["ndays"], out["st1"], out["st2"], out["st3"])
+    over(workers, median_panel, off, p["volume"], None, window, 1, out["mdv"], out["mdv_st"])
 
 
 def alloc(n):
@@ -124,7 +145,8 @@ def bench_speed(args) -> dict:
     import numba
     import pandas as pd
 
-    from liqcost.kernels import bar_estimators as be
+    from liqcost.engine import default_workers
+    from liqcost.kernels.bar_edge import edge_rolling_panel
 
     window, min_periods = args.window, args.min_periods
     p, off = make_panel(args.symbols, args.days, seed=1)
@@ -144,16 +166,18 @@ def bench_speed(args) -> dict:
     o_s["shares"] = np.full(offs[-1], 5e7)
     t = time.perf_counter()
     run_all_kernels(ps, offs, window, min_periods, lgs, o_s)
-    be.edge_rolling_panel(lgs["open"], lgs["high"], lgs["low"], lgs["close"], offs, window, min_periods, False,
-                          o_s["edge"], o_s["edge_st"])
+    edge_rolling_panel(lgs["open"], lgs["high"], lgs["low"], lgs["close"], offs, window, min_periods, False,
+                       o_s["edge"], o_s["edge_st"])
     warmup_s = time.perf_counter() - t
+    threads = default_workers()
+    workers = [threads]
 
     def edge():
-        be.edge_rolling_panel(lg["open"], lg["high"], lg["low"], lg["close"], off, window, min_periods, False,
-                              out["edge"], out["edge_st"])
+        over(workers[0], edge_rolling_panel, off, lg["open"], lg["high"], lg["low"], lg["close"], None, window,
+             min_periods, False, out["edge"], out["edge_st"])
 
     def others():
-        run_all_kernels(p, off, window, min_periods, lg, out)
+        run_all_kernels(p, off, window, min_periods, lg, out, workers[0])
 
     def everything():
         edge()
@@ -162,13 +186,12 @@ def bench_speed(args) -> dict:
     t_edge, _ = best_of(edge, args.repeat)
     t_others, _ = best_of(others, args.repeat)
     t_all, all_runs = best_of(everything, args.repeat)
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
+    workers[0] = 1
     t_edge_1, _ = best_of(edge, 2)
     t_all_1, _ = best_of(everything, 2)
     cpu_edge_1 = best_cpu(edge, args.repeat)
     cpu_all_1 = best_cpu(everything, args.repeat)
-    numba.set_num_threads(threads)
+    workers[0] = threads
 
     # bidask on a subset of symbols (same data), extrapolated
     import bidask
@@ -224,7 +247,7 @@ def bench_speed(args) -> dict:
         "benchmark": "bar estimators, rolling window",
         "panel": {"symbols": args.symbols, "days": args.days, "rows": int(n), "window": window,
                   "min_periods": min_periods, "missing_day_frac": 0.02, "no_trade_day_frac": 0.05},
-        "machine": {"cpus": os.cpu_count(), "numba_threads": threads, "python": platform.python_version(),
+        "machine": {"cpus": os.cpu_count(), "threads": threads, "python": platform.python_version(),
                     "numba": numba.__version__, "pandas": pd.__version__, "bidask": getattr(bidask, "__version__", "2.x"),
                     "load_average_1_5_15min": [round(x, 2) for x in load],
                     "note": "shared 2-core machine: other processes compete for the cores; best-of-N timings"},

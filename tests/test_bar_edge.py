@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 bidask = pytest.importorskip("bidask")
 
 from conftest import require_shared
-from reference.bar_estimators import logs, ohlc_panels, panel
+from reference.bar_common import logs, ohlc_panels, panel
 
-from liqcost.kernels import bar_estimators as be
+from liqcost.kernels import bar_edge as K
+from liqcost.kernels import bar_numerics as N
 
 TOL = 1e-12
 
@@ -60,7 +61,7 @@ def _kernel_full(series, sign=False):
     lg = logs(arrays)
     out = np.empty(len(series))
     status = np.empty(len(series), dtype=np.int8)
-    be.edge_full_panel(lg["open"], lg["high"], lg["low"], lg["close"], off, 0, sign, 2.0, out, status)
+    K.edge_full_panel(lg["open"], lg["high"], lg["low"], lg["close"], off, 0, sign, 2.0, out, status)
     return out, status
 
 
@@ -71,7 +72,7 @@ def _kernel_rolling(series, window, min_periods, sign=False):
     out = np.empty(n)
     status = np.empty(n, dtype=np.int8)
     mp = -1 if min_periods is None else min_periods
-    be.edge_rolling_panel(lg["open"], lg["high"], lg["low"], lg["close"], off, window, mp, sign, out, status)
+    K.edge_rolling_panel(lg["open"], lg["high"], lg["low"], lg["close"], off, window, mp, sign, out, status)
     return [out[off[i] : off[i + 1]] for i in range(len(series))], [status[off[i] : off[i + 1]] for i in range(len(series))]
 
 
@@ -106,7 +107,7 @@ def test_full_sample_known_values(reference_series):
     out, status = _kernel_full([s])
     assert out[0] == pytest.approx(KNOWN[name], abs=1e-15)
     assert abs(out[0] - _bidask_full(s)) <= TOL
-    assert status[0] == be.OK
+    assert status[0] == N.OK
 
 
 def test_full_sample_signed(reference_series):
@@ -159,10 +160,10 @@ def test_full_sample_matches_bidask_on_generated_panels(series, sign):
     for i, s in enumerate(series):
         ref = _bidask_full(s, sign=sign)
         if np.isnan(ref):
-            assert np.isnan(out[i]) and status[i] in (be.TOO_FEW, be.NO_VARIATION)
+            assert np.isnan(out[i]) and status[i] in (N.TOO_FEW, N.NO_VARIATION)
         else:
             assert abs(out[i] - ref) <= TOL, (out[i], ref)
-            assert status[i] in (be.OK, be.NEGATIVE_SQUARE)
+            assert status[i] in (N.OK, N.NEGATIVE_SQUARE)
 
 
 @given(
@@ -181,7 +182,7 @@ def test_rolling_matches_bidask_on_generated_panels(series, window, min_periods,
         ref = _bidask_rolling(s, window, min_periods, sign=sign)
         _assert_same(got[i], ref, f"symbol {i} window={window} min_periods={min_periods}")
         # every NaN carries a reason
-        assert np.all(status[i][np.isnan(got[i])] != be.OK)
+        assert np.all(status[i][np.isnan(got[i])] != N.OK)
 
 
 @given(series=ohlc_panels(max_symbols=3, max_size=45), min_periods=st.sampled_from([1, 2, 5]))

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import bar_estimators as ref
+from reference import bar_lot as ref
 
-from liqcost.kernels import bar_estimators as be
+from liqcost.kernels import bar_lot as K
+from liqcost.kernels import bar_numerics as N
 
 
 def simulate_lot(n, alpha1, alpha2, beta, sigma, seed, tick=None):
@@ -22,7 +23,7 @@ def simulate_lot(n, alpha1, alpha2, beta, sigma, seed, tick=None):
 
 def kernel_fit(r, m, use_beta=True):
     res = np.empty(5)
-    status = be.lot_fit(np.ascontiguousarray(r), np.ascontiguousarray(m), len(r), use_beta, res)
+    status = K.lot_fit(np.ascontiguousarray(r), np.ascontiguousarray(m), len(r), use_beta, res)
     return status, res
 
 
@@ -30,7 +31,7 @@ def kernel_fit(r, m, use_beta=True):
 def test_matches_scipy_on_model_data(use_beta):
     r, m = simulate_lot(400, -0.012, 0.018, 0.8, 0.02, seed=3)
     status, res = kernel_fit(r, m, use_beta)
-    assert status == be.OK
+    assert status == N.OK
     a1, a2, beta, sigma, ll = ref.lot_fit(r, m, use_beta)
     assert res[4] >= ll - 1e-7  # at least as good a maximum as scipy's
     assert res[1] - res[0] == pytest.approx(a2 - a1, rel=1e-4)
@@ -45,7 +46,7 @@ def test_matches_scipy_on_model_data(use_beta):
 def test_recovers_true_parameters_in_a_large_sample():
     r, m = simulate_lot(20000, -0.01, 0.015, 1.2, 0.02, seed=11)
     status, res = kernel_fit(r, m)
-    assert status == be.OK
+    assert status == N.OK
     assert res[0] == pytest.approx(-0.01, abs=1e-3)
     assert res[1] == pytest.approx(0.015, abs=1e-3)
     assert res[2] == pytest.approx(1.2, abs=0.1)
@@ -55,9 +56,9 @@ def test_recovers_true_parameters_in_a_large_sample():
 def test_undefined_cases_have_reasons():
     res = np.empty(5)
     no_zero = np.array([0.01, -0.02, 0.03, -0.01, 0.02])
-    assert be.lot_fit(no_zero, np.zeros(5), 5, False, res) == be.NO_ZERO_RETURNS
+    assert K.lot_fit(no_zero, np.zeros(5), 5, False, res) == N.NO_ZERO_RETURNS
     one_sided = np.array([0.0, 0.01, 0.0, 0.02, 0.03])
-    assert be.lot_fit(one_sided, np.zeros(5), 5, False, res) == be.NOT_IDENTIFIED
+    assert K.lot_fit(one_sided, np.zeros(5), 5, False, res) == N.NOT_IDENTIFIED
     assert np.isnan(res).all()
 
 
@@ -67,7 +68,7 @@ def test_boundary_solution_is_feasible():
     rng = np.random.default_rng(5)
     r = np.r_[np.zeros(30), -np.abs(rng.normal(0, 0.001, 40)), np.abs(rng.normal(0.02, 0.01, 30))]
     status, res = kernel_fit(r, np.zeros(len(r)), use_beta=False)
-    assert status == be.OK
+    assert status == N.OK
     assert res[0] <= 0.0 <= res[1]
     *_, ll = ref.lot_fit(r, np.zeros(len(r)), use_beta=False)
     assert res[4] >= ll - 1e-7
@@ -88,12 +89,12 @@ def test_newton_reaches_scipys_maximum(n, a1, a2, sigma, beta, seed, use_beta):
     status, res = kernel_fit(r, m, use_beta)
     n_zero, n_pos, n_neg = (r == 0).sum(), (r > 0).sum(), (r < 0).sum()
     if n_zero == 0:
-        assert status == be.NO_ZERO_RETURNS
+        assert status == N.NO_ZERO_RETURNS
         return
     if n_pos == 0 or n_neg == 0:
-        assert status == be.NOT_IDENTIFIED
+        assert status == N.NOT_IDENTIFIED
         return
-    assert status == be.OK
+    assert status == N.OK
     assert res[0] <= 0.0 <= res[1] and res[3] > 0
     *_, ll = ref.lot_fit(r, m, use_beta)
     assert res[4] >= ll - 1e-6 * max(1.0, abs(ll))
@@ -106,7 +107,7 @@ def test_panel_full_mode_uses_last_row_only():
     out = np.full(n, np.nan)
     status = np.zeros(n, np.int8)
     off = np.array([0, n], dtype=np.int64)
-    be.lot_panel(lc, np.zeros(n), off, 0, 10, False, True, out, status)
+    K.lot_panel(lc, np.zeros(n), off, 0, 10, False, True, out, status)
     assert np.isnan(out[:-1]).all()
     _, res = kernel_fit(np.diff(lc), np.zeros(n - 1), use_beta=False)
     assert out[-1] == pytest.approx(res[1] - res[0], rel=1e-12)

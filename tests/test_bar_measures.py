@@ -10,11 +10,12 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference import bar_estimators as ref
+from reference import bar_ar, bar_cs, bar_roll, bar_volatility, bar_volume
 
 from liqcost.config import Config, load_config
 from liqcost.errors import ConfigError, DataError, EmptyDataError, NoDataError, SchemaError, UsageError
-from liqcost.kernels import bar_estimators as be
+from liqcost.kernels import bar_lot
+from liqcost.kernels import bar_numerics as N
 from liqcost.measures.bars import (
     SPREAD_ESTIMATORS,
     VOLATILITY_ESTIMATORS,
@@ -236,19 +237,19 @@ def test_panel_values_equal_the_references_on_the_grid():
         g = grid.filter(pl.col("symbol") == sym)
         e = est.filter(pl.col("symbol") == sym)
         o, h, lw, cl = (g[k].to_numpy() for k in ("open", "high", "low", "close"))
-        want, _ = ref.roll(cl, 15, 6)
+        want, _ = bar_roll.roll(cl, 15, 6)
         np.testing.assert_allclose(e["roll_spread_bps"].to_numpy(), want * 1e4, rtol=1e-9, equal_nan=True)
-        want, _ = ref.cs(h, lw, cl, 15, 6)
+        want, _ = bar_cs.cs(h, lw, cl, 15, 6)
         np.testing.assert_allclose(e["cs_spread_bps"].to_numpy(), want * 1e4, rtol=1e-9, equal_nan=True)
-        want, _ = ref.ar(h, lw, cl, 15, 6)
+        want, _ = bar_ar.ar(h, lw, cl, 15, 6)
         np.testing.assert_allclose(e["ar_spread_bps"].to_numpy(), want * 1e4, rtol=1e-9, equal_nan=True)
-        vols = ref.volatility(o, h, lw, cl, 15, 6)
+        vols = bar_volatility.volatility(o, h, lw, cl, 15, 6)
         np.testing.assert_allclose(e["volatility_yz_frac"].to_numpy(), vols["yz"][0], rtol=1e-9, equal_nan=True)
         v = g["volume"].to_numpy()
-        out, _ = ref.volume(v, cl, np.full(len(v), np.nan), cl, 15, 1)
+        out, _ = bar_volume.volume(v, cl, np.full(len(v), np.nan), cl, 15, 1)
         np.testing.assert_allclose(e["adv_shares"].to_numpy(), out["adv"], rtol=1e-12, equal_nan=True)
         np.testing.assert_allclose(e["amihud_bps_per_musd"].to_numpy(), out["amihud"] * 1e10, rtol=1e-9, equal_nan=True)
-        med, _ = ref.median(v, 15, 1)
+        med, _ = bar_volume.median(v, 15, 1)
         np.testing.assert_array_equal(e["mdv_shares"].to_numpy(), med)
 
 
@@ -391,8 +392,8 @@ def test_volume_only_window_reports_zero_volume():
 
 
 def test_reason_codes_are_the_kernels():
-    assert be.REASONS[be.TOO_FEW] == "too_few_bars"
-    assert set(be.REASONS[1:]) >= {"no_price_variation", "negative_estimate", "no_zero_returns"}
+    assert N.REASONS[N.TOO_FEW] == "too_few_bars"
+    assert set(N.REASONS[1:]) >= {"no_price_variation", "negative_estimate", "no_zero_returns"}
 
 
 # ------------------------------------------------------------------------------ committed sample data
@@ -487,7 +488,7 @@ def test_rolling_lot_when_enabled():
     # the last row's value is the ML fit of the window's 29 returns
     lc = np.log(regular_grid(b)["close"].to_numpy()[-30:])
     res = np.empty(5)
-    assert be.lot_fit(np.diff(lc), np.zeros(29), 29, False, res) == be.OK
+    assert bar_lot.lot_fit(np.diff(lc), np.zeros(29), 29, False, res) == N.OK
     assert est["lot_spread_bps"][-1] == pytest.approx((res[1] - res[0]) * 1e4, rel=1e-12)
 
 
@@ -518,3 +519,103 @@ def test_merge_tick_and_bar_profiles():
     assert merge_tick_and_bar_profiles(None, bars).equals(bars.sort("symbol"))
     with pytest.raises(UsageError):
         merge_tick_and_bar_profiles(None, None)
+
+
+# ---------------------------------------------------------------------- families, fallback, threads
+
+
+def _same(a: pl.DataFrame, b: pl.DataFrame) -> None:
+    assert a.columns == b.columns and a.height == b.height
+    for c in a.columns:
+        x, y = a.get_column(c), b.get_column(c)
+        if x.dtype.is_float():
+            assert np.array_equal(x.to_numpy(), y.to_numpy(), equal_nan=True), c
+        else:
+            assert x.equals(y), c
+
+
+@pytest.mark.parametrize("mode", ["rolling", "full"])
+def test_families_compute_only_what_is_asked(mode):
+    b = random_bars(seed=11)
+    full = bar_panel_estimates(b, cfg(lot_rolling=True), mode=mode)
+    some = bar_panel_estimates(b, cfg(lot_rolling=True), mode=mode, families=["roll", "volatility"])
+    for col in ("roll_spread_bps", "roll_spread_reason", *VOLATILITY_ESTIMATORS.values(), "price_px", "market_cap_band"):
+        assert some.get_column(col).equals(full.get_column(col), check_names=True) or np.array_equal(
+            some.get_column(col).to_numpy(), full.get_column(col).to_numpy(), equal_nan=True), col
+    for name in ("cs", "ar", "edge", "fht", "lot"):
+        col = SPREAD_ESTIMATORS[name]
+        assert some.get_column(col).is_nan().all(), col
+        assert (some.get_column(col.replace("_bps", "_reason")) == "not_computed").all(), col
+    for col in ("adv_shares", "mdv_shares", "amihud_bps_per_musd", "zero_return_frac"):
+        assert some.get_column(col).is_nan().all(), col
+    # the zero-volume share needs no kernel: computed either way, to the bit
+    assert np.array_equal(some.get_column("zero_volume_frac").to_numpy(), full.get_column("zero_volume_frac").to_numpy(),
+                          equal_nan=True)
+    assert (some.get_column("volume_reason") == "not_computed").all()
+    assert some.get_column("n_days").is_null().all() and some.get_column("edge_negative_square").is_null().all()
+    with pytest.raises(UsageError, match="unknown bar estimator family 'bogus'"):
+        bar_panel_estimates(b, mode=mode, families=["roll", "bogus"])
+
+
+def test_big_panels_run_on_threads_with_the_same_results(monkeypatch):
+    import liqcost.measures.bars as M
+
+    b = random_bars(symbols=tuple(f"S{k:02d}" for k in range(9)), n=80, seed=3)
+    serial = bar_panel_estimates(b, Config.model_validate({"engine": {"workers": 1}, "bars": {"lot_rolling": True}}))
+    calls = []
+    real = M._over_symbols
+
+    def spy(run, offsets, workers):
+        calls.append(workers)
+        return real(run, offsets, workers)
+
+    monkeypatch.setattr(M, "_THREAD_ROWS", 10)  # every panel is "big"
+    monkeypatch.setattr(M, "_over_symbols", spy)
+    threaded = bar_panel_estimates(b, Config.model_validate({"engine": {"workers": 3}, "bars": {"lot_rolling": True}}))
+    assert calls and all(w == 3 for w in calls)
+    _same(serial, threaded)
+    prof_serial = bar_profile(b, Config.model_validate({"engine": {"workers": 1}}))
+    _same(prof_serial, bar_profile(b, Config.model_validate({"engine": {"workers": 3}})))
+
+
+def _tick_row(symbol, **values):
+    row = {"symbol": symbol, "spread_bps": 20.0, "volatility_daily_frac": 0.02, "volatility_cc_frac": 0.02,
+           "adv_shares": 1e4, "mdv_shares": 8e3, "adv_usd": 1e5, "amihud_bps_per_musd": 3.0}
+    row.update(values)
+    return row
+
+
+def test_fallback_families_follow_the_tick_values():
+    from liqcost.measures.bars import fallback_families
+
+    c = cfg(spread_estimators=["edge", "roll"], volatility_estimators=["cc"])
+    ticks = pl.DataFrame([_tick_row("AAA"), _tick_row("BBB")])
+    # every value the merge takes is defined on the ticks (the bar-only zero-volume share needs no kernel)
+    assert fallback_families(ticks, ["AAA", "BBB"], c) == set()
+    assert fallback_families(ticks, [], c) == set()
+    # an undefined tick spread needs the preferred spread estimators, an undefined volatility the volatility family
+    t2 = pl.DataFrame([_tick_row("AAA", spread_bps=float("nan")), _tick_row("BBB", volatility_daily_frac=None)])
+    assert fallback_families(t2, ["AAA", "BBB"], c) == {"edge", "roll", "volatility"}
+    # only the symbols with bars count
+    assert fallback_families(t2, ["BBB"], c) == {"volatility"}
+    # a name with bars and no ticks needs everything the pricing values come from
+    assert fallback_families(ticks, ["AAA", "ZZZ"], c) == {"volume", "edge", "roll", "volatility"}
+    assert fallback_families(None, ["AAA"], cfg(spread_estimators=["fht", "lot"])) == {"volume", "zero", "lot", "volatility"}
+
+
+def test_fallback_profile_prices_like_the_full_one():
+    # a merged profile with only the fallback families has the same pricing values as with every family
+    from liqcost.measures.bars import fallback_families, merge_tick_and_bar_profiles
+
+    b = random_bars(symbols=("AAA", "BBB", "CCC"), seed=5)
+    ticks = pl.DataFrame([_tick_row("AAA"), _tick_row("BBB", spread_bps=float("nan"), adv_shares=None)]).with_columns(
+        pl.col("adv_shares").cast(pl.Float64))
+    c = cfg()
+    fam = fallback_families(ticks, ["AAA", "BBB", "CCC"], c)
+    assert fam < set(("roll", "cs", "ar", "edge", "zero", "lot", "volatility", "volume"))
+    full = merge_tick_and_bar_profiles(ticks, bar_profile(b, c))
+    part = merge_tick_and_bar_profiles(ticks, bar_profile(b, c, families=fam))
+    for col in ("spread_bps", "spread_estimator", "volatility_daily_frac", "adv_shares", "mdv_shares", "adv_usd",
+                "amihud_bps_per_musd", "zero_volume_frac", "price_px", "market_cap_usd", "source"):
+        x, y = full.get_column(col), part.get_column(col)
+        assert (np.array_equal(x.to_numpy(), y.to_numpy(), equal_nan=True) if x.dtype.is_float() else x.equals(y)), col

@@ -46,3 +46,13 @@ def test_pooled_within_matches_dummies_ols(groups):
     exp = R.pooled_within(arrs, 3)
     assert got[2] == exp[2]
     np.testing.assert_allclose(got[:2], exp[:2], rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_xy, min_size=0, max_size=6), st.integers(0, 6))
+def test_ols_rows_equal_ols_from_sums_row_by_row(days, min_n):
+    sums = np.array([K.ols_sums(np.array([x for x, _ in d]), np.array([y for _, y in d])) for d in days]).reshape(-1, 6)
+    out = np.full((len(days), 3), 7.0)  # old contents must not leak
+    K.ols_rows(sums, min_n, out)
+    for i in range(len(days)):
+        np.testing.assert_array_equal(out[i], K.ols_from_sums(sums[i], min_n))

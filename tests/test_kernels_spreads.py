@@ -58,6 +58,20 @@ def test_time_weighted_quotes_hand_checked():
     assert out[6] == 1  # one valid update inside the session
 
 
+def test_time_weighted_quotes_stop_at_the_maximum_age():
+    # one quote at 10 s, the next at 100 s, session [0, 200) s: with a 30 s limit the first covers 30 s
+    # (then 60 s stale), the second 30 s (then 70 s stale)
+    sec = 10**9
+    q_ts = np.array([10, 100], np.int64) * sec
+    bid, ask, sz = np.array([9.9, 9.8]), np.array([10.1, 10.2]), np.full(2, 100.0)
+    valid = np.ones(2, bool)
+    out = K.time_weighted_quotes(q_ts, bid, ask, sz, sz, valid, 0, 200 * sec, 30 * sec)
+    assert out[4] == 60.0 and out[7] == 130.0
+    assert out[0] == pytest.approx((30 * 0.2 / 10 + 30 * 0.4 / 10) / 60 * 1e4)
+    unlimited = K.time_weighted_quotes(q_ts, bid, ask, sz, sz, valid, 0, 200 * sec)
+    assert unlimited[4] == 190.0 and unlimited[7] == 0.0
+
+
 def test_time_weighted_quotes_no_quote():
     e = np.zeros(0)
     out = K.time_weighted_quotes(np.zeros(0, np.int64), e, e, e, e, np.zeros(0, bool), 0, 10)
@@ -65,8 +79,8 @@ def test_time_weighted_quotes_no_quote():
 
 
 @settings(max_examples=150, deadline=None)
-@given(tick_day(), st.integers(0, 3))
-def test_spread_kernels_match_reference(day, shift):
+@given(tick_day(), st.integers(0, 3), st.sampled_from([None, 0, 5 * 10**9, 60 * 10**9]))
+def test_spread_kernels_match_reference(day, shift, max_age):
     t, q = day["t"], day["q"]
     _, bid, ask, mid, _ = KA.prevailing_quotes(t["ts"], q["ts"], q["bid"], q["ask"], 0, True)
     sign = np.sign(t["price"] - np.nan_to_num(mid)).astype(np.int8)
@@ -85,7 +99,7 @@ def test_spread_kernels_match_reference(day, shift):
     np.testing.assert_array_equal(K.trade_location(t["price"], bid, ask), R.trade_location(t["price"], bid, ask))
     valid = KA.valid_quotes(q["bid"], q["ask"])
     tw1 = K.time_weighted_quotes(q["ts"], q["bid"], q["ask"], q["bid_size"], q["ask_size"], valid, day["open_ns"],
-                                 day["close_ns"])
+                                 day["close_ns"], -1 if max_age is None else max_age)
     tw2 = R.time_weighted_quotes(q["ts"], q["bid"], q["ask"], q["bid_size"], q["ask_size"], valid, day["open_ns"],
-                                 day["close_ns"])
+                                 day["close_ns"], max_age)
     np.testing.assert_allclose(tw1, tw2, rtol=1e-12, atol=1e-9)

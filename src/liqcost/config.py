@@ -278,6 +278,16 @@ class MeasuresConfig(_Section):
     min_volatility_returns: int = Field(
         5, ge=2, description="Fewest daily returns for a close-to-close volatility in the profile (else intraday realized volatility)."
     )
+    max_quote_age_s: float | None = Field(
+        3600.0,
+        gt=0,
+        le=86400,
+        description=(
+            "A quote older than this many seconds counts as missing: a trade after it has no quote (no effective "
+            "spread; signed by the tick rule) and the time after it is not in quote_coverage_frac; null for no limit."
+        ),
+    )
+
     @field_validator("horizons_s", "horizons_trades")
     @classmethod
     def _positive(cls, v):

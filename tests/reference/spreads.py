@@ -59,21 +59,29 @@ def trade_location(price, bid, ask):
     return np.array(out, dtype=np.int8)
 
 
-def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, end_ns):
-    """Build the explicit list of (from, to, quote) intervals, then average."""
+def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, end_ns, max_age_ns=None):
+    """Build the explicit list of (from, to, quote) intervals, then average.
+
+    A valid quote is in force from its time stamp until the next valid quote, and for at most
+    ``max_age_ns``; the 8th output is the time (s) in which the last valid quote had run out.
+    """
     vq = [j for j in range(len(q_ts)) if valid[j]]
     intervals = []
+    stale = 0
     for k, j in enumerate(vq):
         t0 = int(q_ts[j])
         t1 = int(q_ts[vq[k + 1]]) if k + 1 < len(vq) else None
         lo = max(t0, int(start_ns))
         hi = int(end_ns) if t1 is None else min(t1, int(end_ns))
+        if max_age_ns is not None and hi > t0 + max_age_ns:
+            stale += max(0, hi - max(t0 + max_age_ns, int(start_ns)))
+            hi = t0 + max_age_ns
         if hi > lo:
             intervals.append((lo, hi, j))
     n_in = sum(1 for j in vq if start_ns < q_ts[j] < end_ns)
     total = sum(hi - lo for lo, hi, _ in intervals)
     locked = sum(hi - lo for lo, hi, j in intervals if bid[j] == ask[j])
-    out = [np.nan] * 4 + [total / 1e9, locked / 1e9, float(n_in)]
+    out = [np.nan] * 4 + [total / 1e9, locked / 1e9, float(n_in), stale / 1e9]
     if total > 0:
         def avg(f):
             return sum((hi - lo) * f(j) for lo, hi, j in intervals) / total

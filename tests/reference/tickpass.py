@@ -14,8 +14,11 @@ from . import asof, signing, spreads, volume
 
 def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict=True, method="lee_ready",
               use_feed=True, clip=True, bin_ns=1800 * 10**9, n_bins=13, bucket_ns=60 * 10**9, rv_ns=300 * 10**9,
-              odd_lot=100.0):
-    """t: dict of arrays ts, price, size, aggressor, auction; q: dict ts, bid, ask, bid_size, ask_size."""
+              odd_lot=100.0, max_age_ns=None):
+    """t: dict of arrays ts, price, size, aggressor, auction; q: dict ts, bid, ask, bid_size, ask_size.
+
+    ``max_age_ns``: a valid quote more than this older than the time it is looked up at is no quote
+    (None: no limit)."""
     n = len(t["ts"])
     use = []
     for i in range(n):
@@ -33,7 +36,7 @@ def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict
     cont = use == 1
     allin = use != 0
 
-    idx, bid, ask, mid, age = asof.prevailing_quotes(t["ts"], q["ts"], q["bid"], q["ask"], lag_ns, strict)
+    idx, bid, ask, mid, age = asof.prevailing_quotes(t["ts"], q["ts"], q["bid"], q["ask"], lag_ns, strict, max_age_ns)
     sign, rule = signing.sign_trades(t["price"], bid, ask, t["aggressor"], cont, method, use_feed)
     loc = spreads.trade_location(t["price"], bid, ask)
     loc = np.where(cont, loc, 0)
@@ -42,7 +45,7 @@ def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict
     eff_px = np.where(cont, eff_px, np.nan)
 
     valid = asof.valid_quotes(q["bid"], q["ask"])
-    e_idx = asof.asof_valid_index([open_ns - lag_ns, close_ns - lag_ns], q["ts"], valid, strict)
+    e_idx = asof.asof_valid_index([open_ns - lag_ns, close_ns - lag_ns], q["ts"], valid, strict, max_age_ns)
     qmid = [(b + a) / 2 for b, a in zip(q["bid"], q["ask"])]
     open_mid = qmid[e_idx[0]] if e_idx[0] >= 0 else np.nan
     close_mid = qmid[e_idx[1]] if e_idx[1] >= 0 else np.nan
@@ -55,7 +58,7 @@ def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict
             if not cont[i] or (not clip and target > close_ns):
                 row.append(np.nan)
                 continue
-            k = asof.asof_valid_index([min(target, close_ns) - lag_ns], q["ts"], valid, strict)[0]
+            k = asof.asof_valid_index([min(target, close_ns) - lag_ns], q["ts"], valid, strict, max_age_ns)[0]
             row.append(qmid[k] if k >= 0 else np.nan)
         mid_h.append(row)
     cont_pos = [i for i in range(n) if cont[i]]
@@ -100,8 +103,10 @@ def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict
     d["n_quotes"] = len(q["ts"])
     d["n_quotes_invalid"] = int((~valid).sum())
     d["n_quotes_locked"] = int(sum(1 for j in range(len(valid)) if valid[j] and q["bid"][j] == q["ask"][j]))
-    tw = spreads.time_weighted_quotes(q["ts"], q["bid"], q["ask"], q["bid_size"], q["ask_size"], valid, open_ns, close_ns)
+    tw = spreads.time_weighted_quotes(q["ts"], q["bid"], q["ask"], q["bid_size"], q["ask_size"], valid, open_ns, close_ns,
+                                      max_age_ns)
     d["quote_coverage_frac"] = tw[4] / ((close_ns - open_ns) / 1e9)
+    d["quote_stale_time_frac"] = tw[7] / ((close_ns - open_ns) / 1e9)
     d["quoted_spread_bps"], d["quoted_spread_px"], d["quoted_depth_shares"], d["quoted_depth_usd"] = tw[:4]
     d["locked_time_frac"] = tw[5] / tw[4] if tw[4] > 0 else np.nan
     d["open_mid_px"] = open_mid
@@ -131,6 +136,7 @@ def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict
     d["quote_signed_frac"] = frac(rc == 2)
     d["tick_signed_frac"] = frac((rc == 3) | (rc == 4))
     d["no_quote_frac"] = frac(lc == 0)
+    d["quote_age_exceeded_frac"] = frac(np.asarray(idx)[cont] == asof.STALE)
     d["at_mid_frac"] = frac(lc == 1)
     d["inside_frac"] = frac(lc == 2)
     d["at_quote_frac"] = frac(lc == 3)
@@ -155,9 +161,19 @@ def partition(t, q, open_ns, close_ns, *, hor_ns=(), hor_tr=(), lag_ns=0, strict
             d["bvc_buy_volume_frac"] = np.dot(vv[ok], fr[ok]) / vv[ok].sum()
     grid = list(range(int(open_ns), int(close_ns), int(rv_ns))) + [int(close_ns)]
     rv_t = volume.realized_variance(volume.sample_last(t["ts"], price, cont, grid))
-    qm = np.array([m if v else np.nan for m, v in zip(qmid, valid)])
-    in_session = [bool(v) and int(t) >= int(open_ns) for v, t in zip(valid, q["ts"])]  # no pre-open quote
-    rv_m = volume.realized_variance(volume.sample_last(q["ts"], qm, in_session, grid))
+    # the midpoint in force at each grid time: the last valid quote at or before it, if it is a quote of the
+    # session (a pre-open quote is no price of the session) that has not run out (it runs out max_age after
+    # its time stamp, the at-or-before look-up seeing the expiry from max_age + 1 ns on when matching is
+    # at-or-before, from max_age on when strictly before: the convention of the trade look-ups)
+    after = 0 if strict else 1
+    sampled_m = []
+    for g in grid:
+        k = asof.asof_valid_index([g], q["ts"], valid, False)[0]
+        ok = k >= 0 and int(q["ts"][k]) >= int(open_ns)
+        if ok and max_age_ns is not None and int(q["ts"][k]) + max_age_ns + after <= g:
+            ok = False
+        sampled_m.append(qmid[k] if ok else np.nan)
+    rv_m = volume.realized_variance(np.array(sampled_m, dtype=float))
     d["realized_vol_frac"] = math.sqrt(rv_t[0]) if not math.isnan(rv_t[0]) else np.nan
     d["realized_vol_mid_frac"] = math.sqrt(rv_m[0]) if not math.isnan(rv_m[0]) else np.nan
     d["n_rv_returns_mid"] = rv_m[1]

@@ -326,7 +326,7 @@ class Liquidity:
         present = {p.symbol for k in tick_kinds for p in ds.partitions(k, wanted, window[0], window[-1])} if wanted else set()
         known = sorted(set().union(*(ds.symbols(k) for k in tick_kinds)))
         live = [s for s in wanted if s in present]
-        prof = build_from_dataset(ds, self.config, live, end=self.asof).profile if live else pl.DataFrame(schema=PROFILE.polars_schema())
+        prof = build_from_dataset(ds, self.config, live, end=self.asof, bar_estimates="fallback").profile if live else pl.DataFrame(schema=PROFILE.polars_schema())
         built = set(prof.get_column("symbol").to_list())
         missing = {}
         for s in wanted:

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("liqcost.cli.cmd_report", "report", "Self-contained HTML report with charts."),
     "bench": ("liqcost.cli.cmd_bench", "bench", "Time the pipeline on generated or given data."),
     "config": ("liqcost.cli.cmd_config", "config", "Write, check or show the configuration."),
+    "warmup": ("liqcost.cli.cmd_warmup", "warmup", "Compile the numba kernels once (cached for every later run)."),
 }
 
 
@@ -122,8 +123,8 @@ def first_run_note(command, verbosity: int, interactive: bool, cached) -> str | 
     """The note for a person waiting on the first compile: kernel commands, not quiet, a terminal, and
     ``cached()`` false (checked last: it looks on disk)."""
     if command in KERNEL_COMMANDS and verbosity >= 0 and interactive and not cached():
-        return ("Note: first run on this machine: compiling liqcost's numba kernels (about a minute; cached "
-                "for every later run).")
+        return ("Note: first run on this machine: compiling the numba kernels this command needs (cached for "
+                "every later run; `liqcost warmup` compiles them all at once).")
     return None
 
 

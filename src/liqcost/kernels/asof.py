@@ -16,7 +16,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["valid_quotes", "asof_valid_index", "prevailing_quotes"]
+__all__ = ["STALE", "asof_mid_at_horizon", "asof_valid_index", "prevailing_quotes", "valid_quotes"]
+
+#: index returned for an event whose last valid quote is older than the maximum quote age
+STALE = -2
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -55,7 +58,7 @@ def _walk(q_ts, valid, limit, j, last):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def asof_valid_index(times, q_ts, valid, strict):
+def asof_valid_index(times, q_ts, valid, strict, max_age_ns=-1):
     """Index of the prevailing valid quote for each time.
 
     Parameters
@@ -68,11 +71,14 @@ def asof_valid_index(times, q_ts, valid, strict):
         Which quotes may be matched (see :func:`valid_quotes`).
     strict : bool
         True: last valid quote with ``q_ts < t``; False: with ``q_ts <= t``.
+    max_age_ns : int64, optional
+        A quote more than this older than the event is no longer in force (-1, the default: no limit).
 
     Returns
     -------
     int64[n]
-        Index into the quote arrays, or -1 when no valid quote precedes the event.
+        Index into the quote arrays, -1 when no valid quote precedes the event, :data:`STALE` when the
+        last one is older than ``max_age_ns``.
     """
     n = times.shape[0]
     out = np.empty(n, dtype=np.int64)
@@ -81,12 +87,12 @@ def asof_valid_index(times, q_ts, valid, strict):
     last = -1
     for i in range(n):
         j, last = _walk(q_ts, valid, times[i] + after, j, last)
-        out[i] = last
+        out[i] = STALE if last >= 0 and max_age_ns >= 0 and times[i] - q_ts[last] > max_age_ns else last
     return out
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def prevailing_quotes(trade_ts, q_ts, q_bid, q_ask, lag_ns, strict):
+def prevailing_quotes(trade_ts, q_ts, q_bid, q_ask, lag_ns, strict, max_age_ns=-1):
     """Prevailing quote of each trade, with a quote lag, and the age of that quote.
 
     Parameters
@@ -102,11 +108,13 @@ def prevailing_quotes(trade_ts, q_ts, q_bid, q_ask, lag_ns, strict):
         (0 for modern feeds; 1 s or 5 s for old TAQ, Lee and Ready 1991 / Bessembinder 2003).
     strict : bool
         Strictly-before (True) or at-or-before (False) matching.
+    max_age_ns : int64, optional
+        A quote more than this older than ``trade_ts - lag_ns`` is no quote (-1, the default: no limit).
 
     Returns
     -------
     idx : int64[n]
-        Index of the matched quote, -1 when none.
+        Index of the matched quote, -1 when none, :data:`STALE` when the last valid quote was too old.
     bid, ask, mid : float64[n]
         Matched quote and its midpoint ``(bid + ask) / 2``, currency per share; NaN when none.
     age_ns : int64[n]
@@ -117,7 +125,7 @@ def prevailing_quotes(trade_ts, q_ts, q_bid, q_ask, lag_ns, strict):
     shifted = np.empty(n, dtype=np.int64)
     for i in range(n):
         shifted[i] = trade_ts[i] - lag_ns
-    idx = asof_valid_index(shifted, q_ts, valid, strict)
+    idx = asof_valid_index(shifted, q_ts, valid, strict, max_age_ns)
     bid = np.empty(n, dtype=np.float64)
     ask = np.empty(n, dtype=np.float64)
     mid = np.empty(n, dtype=np.float64)
@@ -138,7 +146,7 @@ def prevailing_quotes(trade_ts, q_ts, q_bid, q_ask, lag_ns, strict):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def asof_mid_at_horizon(trade_ts, horizon_ns, end_ns, lag_ns, clip, q_ts, valid, q_mid, strict, out):
+def asof_mid_at_horizon(trade_ts, horizon_ns, end_ns, lag_ns, clip, q_ts, valid, q_mid, strict, out, max_age_ns=-1):
     """Midpoint in force ``horizon_ns`` after each trade, written into ``out`` (no allocation).
 
     Parameters
@@ -162,8 +170,10 @@ def asof_mid_at_horizon(trade_ts, horizon_ns, end_ns, lag_ns, clip, q_ts, valid,
     strict : bool
         Strictly-before (True) or at-or-before (False) matching.
     out : float64[n]
-        Receives the midpoints (NaN when no valid quote precedes the time or beyond the close
-        without ``clip``).
+        Receives the midpoints (NaN when no valid quote precedes the time, when it is more than
+        ``max_age_ns`` older than the time, or beyond the close without ``clip``).
+    max_age_ns : int64, optional
+        Maximum quote age, ns (-1, the default: no limit).
     """
     n = trade_ts.shape[0]
     after = 0 if strict else 1
@@ -175,7 +185,8 @@ def asof_mid_at_horizon(trade_ts, horizon_ns, end_ns, lag_ns, clip, q_ts, valid,
         if beyond:
             t = end_ns
         j, last = _walk(q_ts, valid, t - lag_ns + after, j, last)
-        if last < 0 or (beyond and not clip):
+        stale = max_age_ns >= 0 and last >= 0 and t - lag_ns - q_ts[last] > max_age_ns
+        if last < 0 or stale or (beyond and not clip):
             out[i] = np.nan
         else:
             out[i] = q_mid[last]

@@ -1,6 +1,6 @@
 """Volatility estimators from OHLC bars: numba kernels over a panel of symbols x periods.
 
-Same panel layout, windows and status codes as :mod:`liqcost.kernels.bar_estimators`: flat float64 log
+Same panel layout, windows and status codes as the other bar kernels (:mod:`liqcost.kernels.bar_numerics`): flat float64 log
 prices with ``offsets`` per symbol, ``window > 0`` rolling over that many bars (lags inside the window),
 ``window <= 0`` expanding, ``min_periods`` counted in bars. One fused pass computes the five estimators.
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from liqcost.kernels.bar_estimators import NEGATIVE, NO_VARIATION, OK, TOO_FEW, _nadd
+from .bar_numerics import NEGATIVE, NO_VARIATION, OK, TOO_FEW, nadd
 
 __all__ = ["CC", "GK", "NAMES", "PARKINSON", "RS", "YZ", "volatility_panel"]
 
@@ -105,8 +105,8 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
             r = lc[t] - lc[t - 1]
             if math.isfinite(r):
                 x = r - a_r
-                s_r, c_r = _nadd(s_r, c_r, x)
-                s_rr, c_rr = _nadd(s_rr, c_rr, x * x)
+                s_r, c_r = nadd(s_r, c_r, x)
+                s_rr, c_rr = nadd(s_rr, c_rr, x * x)
                 n_r += 1
                 if r != 0.0:
                     nz_r += 1
@@ -114,19 +114,19 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
             if ok:
                 x = on - a_on
                 y = oc - a_oc
-                s_on, c_on = _nadd(s_on, c_on, x)
-                s_on2, c_on2 = _nadd(s_on2, c_on2, x * x)
-                s_oc, c_oc = _nadd(s_oc, c_oc, y)
-                s_oc2, c_oc2 = _nadd(s_oc2, c_oc2, y * y)
-                s_y, c_y = _nadd(s_y, c_y, rs)
+                s_on, c_on = nadd(s_on, c_on, x)
+                s_on2, c_on2 = nadd(s_on2, c_on2, x * x)
+                s_oc, c_oc = nadd(s_oc, c_oc, y)
+                s_oc2, c_oc2 = nadd(s_oc2, c_oc2, y * y)
+                s_y, c_y = nadd(s_y, c_y, rs)
                 n_y += 1
                 if on != 0.0 or oc != 0.0 or rs != 0.0:
                     nz_y += 1
         ok, u, gk, rs = _bar_terms(lo, lh, ll, lc, t)
         if ok:
-            s_u, c_u = _nadd(s_u, c_u, u)
-            s_gk, c_gk = _nadd(s_gk, c_gk, gk)
-            s_rs, c_rs = _nadd(s_rs, c_rs, rs)
+            s_u, c_u = nadd(s_u, c_u, u)
+            s_gk, c_gk = nadd(s_gk, c_gk, gk)
+            s_rs, c_rs = nadd(s_rs, c_rs, rs)
             n_b += 1
             if u != 0.0 or gk != 0.0 or rs != 0.0:
                 nz_b += 1
@@ -136,8 +136,8 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
             r = lc[j] - lc[j - 1]
             if math.isfinite(r):
                 x = r - a_r
-                s_r, c_r = _nadd(s_r, c_r, -x)
-                s_rr, c_rr = _nadd(s_rr, c_rr, -(x * x))
+                s_r, c_r = nadd(s_r, c_r, -x)
+                s_rr, c_rr = nadd(s_rr, c_rr, -(x * x))
                 n_r -= 1
                 if r != 0.0:
                     nz_r -= 1
@@ -145,11 +145,11 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
             if ok:
                 x = on - a_on
                 y = oc - a_oc
-                s_on, c_on = _nadd(s_on, c_on, -x)
-                s_on2, c_on2 = _nadd(s_on2, c_on2, -(x * x))
-                s_oc, c_oc = _nadd(s_oc, c_oc, -y)
-                s_oc2, c_oc2 = _nadd(s_oc2, c_oc2, -(y * y))
-                s_y, c_y = _nadd(s_y, c_y, -rs)
+                s_on, c_on = nadd(s_on, c_on, -x)
+                s_on2, c_on2 = nadd(s_on2, c_on2, -(x * x))
+                s_oc, c_oc = nadd(s_oc, c_oc, -y)
+                s_oc2, c_oc2 = nadd(s_oc2, c_oc2, -(y * y))
+                s_y, c_y = nadd(s_y, c_y, -rs)
                 n_y -= 1
                 if on != 0.0 or oc != 0.0 or rs != 0.0:
                     nz_y -= 1
@@ -157,9 +157,9 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
         if window > 0 and j >= a:
             ok, u, gk, rs = _bar_terms(lo, lh, ll, lc, j)
             if ok:
-                s_u, c_u = _nadd(s_u, c_u, -u)
-                s_gk, c_gk = _nadd(s_gk, c_gk, -gk)
-                s_rs, c_rs = _nadd(s_rs, c_rs, -rs)
+                s_u, c_u = nadd(s_u, c_u, -u)
+                s_gk, c_gk = nadd(s_gk, c_gk, -gk)
+                s_rs, c_rs = nadd(s_rs, c_rs, -rs)
                 n_b -= 1
                 if u != 0.0 or gk != 0.0 or rs != 0.0:
                     nz_b -= 1
@@ -230,7 +230,7 @@ def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
                 status[YZ, t] = NEGATIVE
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def volatility_panel(lo, lh, ll, lc, offsets, window, min_periods, out, status):
     """Close-to-close, Parkinson, Garman-Klass, Rogers-Satchell and Yang-Zhang volatility.
 
@@ -277,5 +277,5 @@ def volatility_panel(lo, lh, ll, lc, offsets, window, min_periods, out, status):
     to close +2% to +7% at every trading frequency; Yang-Zhang -3% to +13%; Parkinson -87% at 0.5
     trade a day, -41% at 5, +2% at 100; Garman-Klass and Rogers-Satchell slightly worse than Parkinson.
     """
-    for s in prange(offsets.shape[0] - 1):
+    for s in range(offsets.shape[0] - 1):
         _vol_segment(lo, lh, ll, lc, offsets[s], offsets[s + 1], window, min_periods, out, status)

@@ -25,19 +25,20 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "RULE_UNSIGNED",
+    "PX_RTOL",
     "RULE_FEED",
+    "RULE_NAMES",
     "RULE_QUOTE",
     "RULE_TICK",
+    "RULE_UNSIGNED",
     "RULE_ZERO_TICK",
-    "RULE_NAMES",
     "SIGNING_CODES",
-    "PX_RTOL",
+    "bvc_buy_fraction",
+    "norm_cdf",
+    "sign_one",
+    "sign_trades",
     "tick_rule",
     "tick_step",
-    "sign_trades",
-    "sign_one",
-    "bvc_buy_fraction",
 ]
 
 RULE_UNSIGNED = 0
@@ -212,7 +213,8 @@ def sign_one(p, b, a, aggressor, method, use_feed, tsign, trule):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _norm_cdf(x):
+def norm_cdf(x):
+    """Standard normal distribution function, ``Phi(x)``."""
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
@@ -245,7 +247,7 @@ def bvc_buy_fraction(price_change, sigma):
     for i in range(k):
         x = price_change[i]
         if ok and x == x:
-            out[i] = _norm_cdf(x / sigma)
+            out[i] = norm_cdf(x / sigma)
         else:
             out[i] = np.nan
     return out

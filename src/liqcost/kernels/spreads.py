@@ -19,19 +19,19 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "effective_spreads",
-    "effective_one",
-    "location_one",
-    "horizon_spreads",
-    "realized_bps",
-    "trade_location",
-    "time_weighted_quotes",
-    "tw_add",
-    "LOC_NONE",
-    "LOC_MID",
     "LOC_INSIDE",
-    "LOC_QUOTE",
+    "LOC_MID",
+    "LOC_NONE",
     "LOC_OUTSIDE",
+    "LOC_QUOTE",
+    "effective_one",
+    "effective_spreads",
+    "horizon_spreads",
+    "location_one",
+    "realized_bps",
+    "time_weighted_quotes",
+    "trade_location",
+    "tw_add",
 ]
 
 PX_RTOL = 1e-9
@@ -194,11 +194,12 @@ def tw_add(dt, b, a, bs, as_, s_bps, s_px, s_dep, s_usd, covered, locked):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, end_ns):
+def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, end_ns, max_age_ns=-1):
     """Time-weighted quoted spread and depth over ``[start_ns, end_ns)``.
 
     Each valid quote is in force from its timestamp until the next valid quote (invalid quotes are
-    skipped as if absent); the quote in force at ``start_ns`` is the last valid one at or before it.
+    skipped as if absent), and for at most ``max_age_ns``; the quote in force at ``start_ns`` is the last
+    valid one at or before it.
 
     Parameters
     ----------
@@ -212,14 +213,18 @@ def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, en
         Valid-quote mask.
     start_ns, end_ns : int64
         Session bounds, ns.
+    max_age_ns : int64, optional
+        Longest time a quote stays in force, ns (-1, the default: until the next valid quote).
 
     Returns
     -------
-    float64[7]
-        ``[spread_bps, spread_px, depth_shares, depth_usd, covered_s, locked_s, n_valid_in_session]``:
+    float64[8]
+        ``[spread_bps, spread_px, depth_shares, depth_usd, covered_s, locked_s, n_valid_in_session,
+        stale_s]``:
         time-weighted ``(a - b) / m * 1e4`` (bps), ``a - b`` (currency), ``(bid_size + ask_size) / 2``
         (shares), ``(b * bid_size + a * ask_size) / 2`` (currency); seconds of the session with a valid
-        quote and with a locked quote; number of valid quotes updated inside the session. Means are NaN
+        quote in force and with a locked quote; number of valid quotes updated inside the session;
+        seconds in which the last valid quote had run out (older than ``max_age_ns``). Means are NaN
         when no valid quote covers any of the session.
 
     Notes
@@ -228,36 +233,40 @@ def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, en
     intraday indicators (Holden and Jacobsen 2014, J. Finance 69(4), section I).
     """
     m = q_ts.shape[0]
-    out = np.full(7, np.nan)
+    out = np.full(8, np.nan)
     s_bps = 0.0
     s_px = 0.0
     s_dep = 0.0
     s_usd = 0.0
     covered = 0
     locked = 0
+    stale = 0
     n_in = 0
     cur = -1
     cur_t = start_ns
-    for j in range(m):
-        t = q_ts[j]
-        if t >= end_ns:
-            break
-        if not valid[j]:
+    for j in range(m + 1):
+        t = q_ts[j] if j < m else end_ns
+        if t >= end_ns:  # the quote in force runs until the end (or until it is too old)
+            t = end_ns
+        elif not valid[j]:
             continue
-        if t <= start_ns:
+        elif t <= start_ns:
             cur = j
             continue
-        n_in += 1
-        if cur >= 0:
-            dt = t - cur_t
+        if cur >= 0 and t > cur_t:
+            until = t
+            if max_age_ns >= 0 and t - q_ts[cur] > max_age_ns:
+                until = q_ts[cur] + max_age_ns
+                stale += t - (until if until > cur_t else cur_t)
+            dt = until - cur_t
             if dt > 0:
                 s_bps, s_px, s_dep, s_usd, covered, locked = tw_add(
                     dt, bid[cur], ask[cur], bid_size[cur], ask_size[cur], s_bps, s_px, s_dep, s_usd, covered, locked)
+        if t >= end_ns:
+            break
+        n_in += 1
         cur = j
         cur_t = t
-    if cur >= 0 and end_ns > cur_t:
-        s_bps, s_px, s_dep, s_usd, covered, locked = tw_add(
-            end_ns - cur_t, bid[cur], ask[cur], bid_size[cur], ask_size[cur], s_bps, s_px, s_dep, s_usd, covered, locked)
     if covered > 0:
         c = float(covered)
         out[0] = s_bps / c
@@ -267,4 +276,5 @@ def time_weighted_quotes(q_ts, bid, ask, bid_size, ask_size, valid, start_ns, en
     out[4] = covered / 1e9
     out[5] = locked / 1e9
     out[6] = n_in
+    out[7] = stale / 1e9
     return out

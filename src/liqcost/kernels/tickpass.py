@@ -6,6 +6,26 @@ GIL. Each partition is computed on its own (its own slice, its own session bound
 so its results do not depend on which other partitions share the batch, on the batch size or on the
 number of threads.
 
+Named records
+-------------
+The kernel's arguments are five named records (namedtuples of arrays and scalars, which numba passes
+as one typed object and reads by field name):
+
+* :class:`Batch` -- the input: :class:`Trades` and :class:`Quotes` of every partition end to end, their
+  offsets and each partition's session bounds (build it with :func:`make_batch`);
+* :class:`Params` -- the parameters (:func:`make_params`);
+* :class:`Work` -- working memory (:func:`new_work`) that fits the batch (:func:`work_sizes`); a caller
+  running many batches keeps it, so that no batch touches fresh pages;
+* :class:`DayOut` -- the per-day outputs: ``status``, the day row ``day`` (a structured array whose
+  fields are :data:`DAY_FIELDS`, dtype :data:`DAY_DTYPE`: ``day["effective_spread_bps"]``), the horizon
+  table ``hz``, the intraday volume ``bins`` and the Kyle's lambda sums ``kyle``;
+* :class:`TradeOut` -- the per-trade outputs (the audit table), empty unless ``Params.want_trades``.
+
+:func:`allocate` makes the outputs and :func:`run` does everything (allocate, size the working memory,
+call :func:`tick_pass`).
+
+The passes
+----------
 Per partition the quotes are read once and the trades a few times in tight loops: one pass over all
 trades (classification, volume, prices), then passes over the compacted continuous trades (prevailing
 quote, signs and spreads; sizes, gaps and intraday bins; four clock horizons at a time; three
@@ -14,16 +34,30 @@ trade-count horizons at a time; Kyle's regression). The formulas are those of th
 forms (``sign_one``, ``tick_step``, ``location_one``, ``effective_one``, ``rv_step``, ``ols_add``;
 ``realized_bps`` is written out in the horizon loops with the per-trade terms hoisted, same operations),
 with sums accumulated in the same order: the results equal the composition of the array kernels
-(``tests/reference/tickpass.py``) bit for bit per trade. Working arrays are passed in (kept per thread
-by the caller, see :func:`scratch_sizes`) or allocated once per batch, so the pass allocates almost
-nothing per partition.
+(``tests/reference/tickpass.py``) bit for bit per trade. Outputs and working memory come from the
+caller; the only allocation is the 8 KB sample the percentile selection of a partition of 4,096 trades or
+more draws (``volume.percentile_buffered``).
 
-Per-day outputs are the columns of ``DAY_FIELDS`` (units in the names), the horizon table
+Quote age
+---------
+A valid quote is in force from its time stamp until the next valid quote, or until it is older than
+``Params.max_age_ns`` (when that is >= 0), whichever comes first. A trade (or a horizon time, the open,
+the close, a volatility grid time) whose last valid quote is older than that has *no quote*: it is
+signed and classified as a trade without a quote and has no effective spread. The quote pass writes an
+*expiry entry* (a quote with NaN prices, time ``quote + max_age``) into the compacted quote list where a
+quote runs out before the next one, so every later look-up sees the expiry without a test of its own.
+``quote_coverage_frac`` counts only the time covered by a quote in force; ``quote_stale_time_frac`` the
+time in which the last valid quote had run out; ``quote_age_exceeded_frac`` the continuous trades whose
+last valid quote had run out.
+
+Per-day outputs are the fields of :data:`DAY_FIELDS` (units in the names), the horizon table
 ``[realized_bps, impact_bps, n_trades]`` per horizon (share-weighted over the same trades, so
 realized + impact = effective on those trades), the intraday volume bins and the Kyle's lambda sums.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -35,7 +69,7 @@ from .signing import (
     RULE_TICK,
     RULE_UNSIGNED,
     RULE_ZERO_TICK,
-    bvc_buy_fraction,
+    norm_cdf,
     sign_one,
     tick_step,
 )
@@ -51,9 +85,38 @@ from .spreads import (
 )
 from .volume import percentile_buffered, percentiles2_buffered, rv_step
 
-__all__ = ["DAY_FIELDS", "USE_EXCLUDED", "USE_CONTINUOUS", "USE_AUCTION", "STATUS_OK", "STATUS_UNSORTED_TRADES",
-           "STATUS_UNSORTED_QUOTES", "tick_pass", "ordered_by_partition", "partition_ids", "partition_runs", "run_starts",
-           "scratch_sizes"]
+__all__ = [
+    "DAY_DTYPE",
+    "DAY_FIELDS",
+    "QIDX_NONE",
+    "QIDX_STALE",
+    "STATUS_OK",
+    "STATUS_UNSORTED_QUOTES",
+    "STATUS_UNSORTED_TRADES",
+    "STATUS_WORK_TOO_SMALL",
+    "USE_AUCTION",
+    "USE_CONTINUOUS",
+    "USE_EXCLUDED",
+    "Batch",
+    "DayOut",
+    "Params",
+    "Quotes",
+    "TradeOut",
+    "Trades",
+    "Work",
+    "allocate",
+    "fits",
+    "make_batch",
+    "make_params",
+    "new_work",
+    "ordered_by_partition",
+    "partition_ids",
+    "partition_runs",
+    "run",
+    "run_starts",
+    "tick_pass",
+    "work_sizes",
+]
 
 USE_EXCLUDED = 0  # invalid price/size or outside the session
 USE_CONTINUOUS = 1  # continuous-session trade: signed, in spreads and impact
@@ -62,6 +125,10 @@ USE_AUCTION = 2  # auction print (opening / closing cross): in volume and prices
 STATUS_OK = 0
 STATUS_UNSORTED_TRADES = 1
 STATUS_UNSORTED_QUOTES = 2
+STATUS_WORK_TOO_SMALL = 3  # the working memory is shorter than work_sizes(): nothing computed
+
+QIDX_NONE = -1  # no valid quote before the trade
+QIDX_STALE = -2  # the last valid quote before the trade is older than the maximum quote age
 
 DAY_FIELDS = (
     "n_trades",
@@ -80,6 +147,7 @@ DAY_FIELDS = (
     "n_quotes_invalid",
     "n_quotes_locked",
     "quote_coverage_frac",
+    "quote_stale_time_frac",
     "quoted_spread_bps",
     "quoted_spread_px",
     "quoted_depth_shares",
@@ -100,6 +168,7 @@ DAY_FIELDS = (
     "quote_signed_frac",
     "tick_signed_frac",
     "no_quote_frac",
+    "quote_age_exceeded_frac",
     "at_mid_frac",
     "inside_frac",
     "at_quote_frac",
@@ -119,64 +188,243 @@ DAY_FIELDS = (
     "n_rv_returns_mid",
     "bvc_buy_volume_frac",
 )
-N_FIELDS = len(DAY_FIELDS)
-# integer column constants (numba reads module globals as compile-time constants)
-F_N_TRADES = 0
-F_N_TRADES_CONTINUOUS = 1
-F_N_TRADES_EXCLUDED = 2
-F_VOLUME_SHARES = 3
-F_DOLLAR_VOLUME_USD = 4
-F_VWAP_PX = 5
-F_OPEN_PX = 6
-F_HIGH_PX = 7
-F_LOW_PX = 8
-F_CLOSE_PX = 9
-F_OPEN_AUCTION_SHARES = 10
-F_CLOSE_AUCTION_SHARES = 11
-F_N_QUOTES = 12
-F_N_QUOTES_INVALID = 13
-F_N_QUOTES_LOCKED = 14
-F_QUOTE_COVERAGE_FRAC = 15
-F_QUOTED_SPREAD_BPS = 16
-F_QUOTED_SPREAD_PX = 17
-F_QUOTED_DEPTH_SHARES = 18
-F_QUOTED_DEPTH_USD = 19
-F_LOCKED_TIME_FRAC = 20
-F_OPEN_MID_PX = 21
-F_CLOSE_MID_PX = 22
-F_QUOTED_SPREAD_TRADES_BPS = 23
-F_EFFECTIVE_SPREAD_BPS = 24
-F_EFFECTIVE_SPREAD_EW_BPS = 25
-F_EFFECTIVE_SPREAD_DW_BPS = 26
-F_EFFECTIVE_SPREAD_PX = 27
-F_N_EFFECTIVE = 28
-F_BUY_VOLUME_FRAC = 29
-F_ORDER_IMBALANCE_FRAC = 30
-F_UNSIGNED_FRAC = 31
-F_FEED_SIGNED_FRAC = 32
-F_QUOTE_SIGNED_FRAC = 33
-F_TICK_SIGNED_FRAC = 34
-F_NO_QUOTE_FRAC = 35
-F_AT_MID_FRAC = 36
-F_INSIDE_FRAC = 37
-F_AT_QUOTE_FRAC = 38
-F_OUTSIDE_FRAC = 39
-F_QUOTE_AGE_MEDIAN_S = 40
-F_TRADE_SIZE_MEAN_SHARES = 41
-F_TRADE_SIZE_MEDIAN_SHARES = 42
-F_TRADE_SIZE_P90_SHARES = 43
-F_ODD_LOT_FRAC = 44
-F_ODD_LOT_VOLUME_FRAC = 45
-F_TRADE_GAP_MEAN_S = 46
-F_TRADE_GAP_MEDIAN_S = 47
-F_TRADE_GAP_MAX_S = 48
-F_NO_TRADE_BUCKET_FRAC = 49
-F_REALIZED_VOL_FRAC = 50
-F_REALIZED_VOL_MID_FRAC = 51
-F_N_RV_RETURNS_MID = 52
-F_BVC_BUY_VOLUME_FRAC = 53
-assert F_BVC_BUY_VOLUME_FRAC == N_FIELDS - 1
+#: one record per symbol-day: a float64 field per name of :data:`DAY_FIELDS` (counts are whole numbers)
+DAY_DTYPE = np.dtype([(name, np.float64) for name in DAY_FIELDS])
 
+PAD = 8  # sentinel slots after the compacted quotes
+_TS_MAX = np.iinfo(np.int64).max
+_TS_MIN = np.iinfo(np.int64).min
+U = np.uint64  # array index known to be >= 0: numba then emits no negative-index wraparound
+
+
+# ------------------------------------------------------------------------------------- named records
+
+
+class Trades(NamedTuple):
+    """Trades, sorted by time (within each partition of a batch)."""
+
+    ts: np.ndarray  #: int64, ns UTC
+    px: np.ndarray  #: float64, currency per share
+    sz: np.ndarray  #: float64, shares
+    aggr: np.ndarray  #: int8, feed aggressor flag (+1 buy, -1 sell, 0 unknown)
+    auc: np.ndarray  #: int8, auction code (0 continuous, 1 opening, 2 closing)
+
+
+class Quotes(NamedTuple):
+    """Top-of-book quotes, sorted by time (within each partition of a batch)."""
+
+    ts: np.ndarray  #: int64, ns UTC
+    bid: np.ndarray  #: float64, currency per share
+    ask: np.ndarray  #: float64, currency per share
+    bsz: np.ndarray  #: float64, shares
+    asz: np.ndarray  #: float64, shares
+
+
+class Batch(NamedTuple):
+    """The partitions of a batch end to end: partition ``p`` owns trades ``[t_off[p], t_off[p + 1])`` and
+    quotes ``[q_off[p], q_off[p + 1])``, and its session is ``[open_ns[p], close_ns[p]]`` (ns UTC)."""
+
+    trades: Trades
+    quotes: Quotes
+    t_off: np.ndarray  #: int64[P + 1]
+    q_off: np.ndarray  #: int64[P + 1]
+    open_ns: np.ndarray  #: int64[P]
+    close_ns: np.ndarray  #: int64[P]
+
+
+class Params(NamedTuple):
+    """Parameters of the tick pass (build with :func:`make_params`, which fixes every field's type)."""
+
+    hor_ns: np.ndarray  #: int64[H1], clock horizons, ns
+    hor_tr: np.ndarray  #: int64[H2], trade-count horizons (the n-th later continuous trade)
+    lag_ns: int  #: quote lag, ns: a trade at t is matched with the quote in force at t - lag
+    strict: bool  #: strictly-before (True) or at-or-before (False) matching
+    method: int  #: signing method code (liqcost.kernels.signing.SIGNING_CODES)
+    use_feed: bool  #: take the feed's aggressor flag first
+    clip: bool  #: horizons past the close take the mid at the close (else the trade is dropped)
+    bin_ns: int  #: width of the intraday volume bins, ns
+    n_bins: int  #: number of volume bins
+    bucket_ns: int  #: width of the idle / bulk-volume-classification buckets, ns
+    rv_ns: int  #: sampling interval of the realized volatility, ns
+    odd_lot: float  #: trades below this size (shares) are odd lots
+    max_age_ns: int  #: a quote older than this is no quote (ns); -1: no limit
+    want_trades: bool  #: fill the per-trade outputs (TradeOut)
+
+
+class _Valid(NamedTuple):
+    """The compacted quotes of a partition: valid quotes and expiry entries, then PAD sentinel times.
+    ``mid`` is 1-based (``mid[j]`` is entry ``j - 1``'s; ``mid[0]``, no quote, is NaN)."""
+
+    ts: np.ndarray
+    bid: np.ndarray
+    ask: np.ndarray
+    mid: np.ndarray
+    idx: np.ndarray  # index of the quote in the partition, QIDX_STALE for an expiry entry
+
+
+class _Cont(NamedTuple):
+    """The compacted continuous trades of a partition and what the passes learn about them."""
+
+    ts: np.ndarray
+    px: np.ndarray
+    sz: np.ndarray
+    aggr: np.ndarray
+    i: np.ndarray  # index of the trade in the partition
+    mid: np.ndarray  # prevailing mid (NaN without a quote in force)
+    eff: np.ndarray  # effective spread, bps
+    sign: np.ndarray
+
+
+class _Bufs(NamedTuple):
+    """Other working arrays of a partition."""
+
+    ages: np.ndarray  # quote age at each continuous trade with a quote, s
+    gaps: np.ndarray  # time between consecutive continuous trades, s
+    pbuf: np.ndarray  # percentile scratch (2n)
+    b_px: np.ndarray  # last price per idle/BVC bucket
+    b_vol: np.ndarray  # volume per bucket
+    dps: np.ndarray  # BVC price changes
+    vls: np.ndarray  # BVC volumes
+    cnt: np.ndarray  # int64[10]: trades per rule code (0-4), per location code (5-9)
+
+
+class Work(NamedTuple):
+    """Working memory of the tick pass (contents do not matter): views of three buffers, made by
+    :func:`new_work` for partitions of at most ``n`` trades, ``m`` quotes and ``nbk`` idle buckets."""
+
+    v: _Valid
+    c: _Cont
+    w: _Bufs
+    n: int  #: most trades in a partition it fits
+    m: int  #: most quotes in a partition it fits
+    nbk: int  #: most idle buckets in a partition it fits
+
+
+class DayOut(NamedTuple):
+    """Per-partition outputs."""
+
+    status: np.ndarray  #: int8[P]: STATUS_OK or why the partition's outputs are blank
+    day: np.ndarray  #: DAY_DTYPE[P]: the day row, one field per name of DAY_FIELDS
+    hz: np.ndarray  #: float64[P, H1 + H2, 3]: realized spread (bps), price impact (bps), trades per horizon
+    bins: np.ndarray  #: float64[P, n_bins]: continuous-session volume per interval, shares
+    kyle: np.ndarray  #: float64[P, 6]: liqcost.kernels.regression.ols_sums of the Kyle regression
+
+
+class TradeOut(NamedTuple):
+    """Per-trade outputs (length N, or 0 without ``Params.want_trades``)."""
+
+    use: np.ndarray  #: int8: USE_* class
+    qidx: np.ndarray  #: int64: matched quote, index into the batch's quotes; QIDX_NONE or QIDX_STALE
+    sign: np.ndarray  #: int8: +1 buy, -1 sell, 0 unsigned
+    rule: np.ndarray  #: int8: signing rule code (liqcost.kernels.signing)
+    loc: np.ndarray  #: int8: trade location code (liqcost.kernels.spreads LOC_*)
+    eff_bps: np.ndarray  #: float64: effective spread, bps (NaN outside the continuous session)
+    eff_px: np.ndarray  #: float64: effective spread, currency per share
+    mid_h: np.ndarray  #: float64[H1 + H2, N]: midpoint at each horizon (clock horizons first)
+
+
+# ------------------------------------------------------------------------------ building the records
+
+
+def _ro(arr, dtype) -> np.ndarray:
+    """Contiguous, of ``dtype``, read-only: one kind of input array, so one numba specialization."""
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.flags.writeable:
+        arr = arr.view()
+        arr.flags.writeable = False
+    return arr
+
+
+def make_batch(t_ts, t_px, t_sz, t_aggr, t_auc, t_off, q_ts, q_bid, q_ask, q_bsz, q_asz, q_off, open_ns,
+               close_ns) -> Batch:
+    """A :class:`Batch` from arrays, every field of its fixed dtype and read-only (one specialization)."""
+    i8, i64, f64 = np.int8, np.int64, np.float64
+    return Batch(
+        Trades(_ro(t_ts, i64), _ro(t_px, f64), _ro(t_sz, f64), _ro(t_aggr, i8), _ro(t_auc, i8)),
+        Quotes(_ro(q_ts, i64), _ro(q_bid, f64), _ro(q_ask, f64), _ro(q_bsz, f64), _ro(q_asz, f64)),
+        _ro(t_off, i64), _ro(q_off, i64), _ro(open_ns, i64), _ro(close_ns, i64),
+    )
+
+
+def make_params(hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip, bin_ns, n_bins, bucket_ns, rv_ns, odd_lot,
+                max_age_ns=-1, want_trades=False) -> Params:
+    """A :class:`Params` with every field of its fixed type (int64 ns, bool, float64; see the class)."""
+    return Params(
+        _ro(hor_ns, np.int64), _ro(hor_tr, np.int64), int(lag_ns), bool(strict), int(method), bool(use_feed),
+        bool(clip), int(bin_ns), int(n_bins), int(bucket_ns), int(rv_ns), float(odd_lot),
+        -1 if max_age_ns is None or max_age_ns < 0 else int(max_age_ns), bool(want_trades),
+    )
+
+
+def work_sizes(batch: Batch, prm: Params) -> tuple[int, int, int]:
+    """The most trades, quotes and idle buckets of a partition of ``batch``: what a :class:`Work` must fit."""
+    n = int(np.diff(batch.t_off).max()) if batch.t_off.shape[0] > 1 else 0
+    m = int(np.diff(batch.q_off).max()) if batch.q_off.shape[0] > 1 else 0
+    span = batch.close_ns - batch.open_ns
+    nbk = int(np.maximum((span + prm.bucket_ns - 1) // prm.bucket_ns, 0).max()) if span.shape[0] else 0
+    return n, m, nbk
+
+
+def fits(work: Work | None, sizes: tuple[int, int, int]) -> bool:
+    """Whether ``work`` is big enough for partitions of the given :func:`work_sizes`."""
+    return work is not None and work.n >= sizes[0] and work.m >= sizes[1] and work.nbk >= sizes[2]
+
+
+def new_work(sizes: tuple[int, int, int]) -> Work:
+    """Working memory for partitions of at most ``sizes = (n trades, m quotes, nbk buckets)``: three
+    buffers (int64, float64, int8) cut into the views the passes use."""
+    n, m, nbk = (int(x) for x in sizes)
+    e = 2 * m + PAD  # valid quotes, an expiry entry after each, sentinels
+    si = np.empty(2 * e + 2 * n + 10, np.int64)
+    sf = np.empty(3 * e + 1 + 8 * n + 4 * nbk, np.float64)
+    sb = np.empty(2 * n, np.int8)
+    cut = _Cutter()
+    v = _Valid(cut(si, e), cut(sf, e), cut(sf, e), cut(sf, e + 1), cut(si, e))
+    c = _Cont(cut(si, n), cut(sf, n), cut(sf, n), cut(sb, n), cut(si, n), cut(sf, n), cut(sf, n), cut(sb, n))
+    w = _Bufs(cut(sf, n), cut(sf, n), cut(sf, 2 * n), cut(sf, nbk), cut(sf, nbk), cut(sf, nbk), cut(sf, nbk),
+              cut(si, 10))
+    return Work(v, c, w, n, m, nbk)
+
+
+class _Cutter:
+    """Consecutive views of buffers: ``cut(buf, k)`` is the next ``k`` elements of ``buf``."""
+
+    def __init__(self):
+        self.at: dict = {}
+
+    def __call__(self, buf: np.ndarray, k: int) -> np.ndarray:
+        a = self.at.get(id(buf), 0)
+        self.at[id(buf)] = a + k
+        if a + k > buf.shape[0]:  # pragma: no cover - the buffer lengths above are the sum of the cuts
+            raise ValueError("tick pass working memory: buffer too short for its views")
+        return buf[a:a + k]
+
+
+def allocate(batch: Batch, prm: Params) -> tuple[DayOut, TradeOut]:
+    """The outputs of :func:`tick_pass` for ``batch``, in their blank state (what an unsorted partition
+    keeps): NaN measures, zero bins and sums, no quote, unsigned."""
+    P = batch.t_off.shape[0] - 1
+    N = batch.trades.ts.shape[0] if prm.want_trades else 0
+    H = prm.hor_ns.shape[0] + prm.hor_tr.shape[0]
+    day = np.empty(P, DAY_DTYPE)
+    day.view(np.float64)[:] = np.nan
+    dout = DayOut(np.zeros(P, np.int8), day, np.full((P, H, 3), np.nan), np.zeros((P, prm.n_bins)), np.zeros((P, 6)))
+    tout = TradeOut(np.zeros(N, np.int8), np.full(N, QIDX_NONE, np.int64), np.zeros(N, np.int8), np.zeros(N, np.int8),
+                    np.zeros(N, np.int8), np.full(N, np.nan), np.full(N, np.nan), np.full((H, N), np.nan))
+    return dout, tout
+
+
+def run(batch: Batch, prm: Params, work: Work | None = None) -> tuple[DayOut, TradeOut]:
+    """Allocate the outputs, make sure the working memory fits, and run :func:`tick_pass`."""
+    need = work_sizes(batch, prm)
+    if not fits(work, need):
+        work = new_work(need)
+    dout, tout = allocate(batch, prm)
+    tick_pass(batch, prm, work, dout, tout)
+    return dout, tout
+
+
+# ------------------------------------------------------------------------- partitions of a batch
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _is_sorted(x):
@@ -331,10 +579,7 @@ def run_starts(x):
     return values, starts
 
 
-PAD = 8  # sentinel slots after the valid quotes
-_TS_MAX = np.iinfo(np.int64).max
-_TS_MIN = np.iinfo(np.int64).min
-U = np.uint64  # array index known to be >= 0: numba then emits no negative-index wraparound
+# ------------------------------------------------------------------------------------ the tick pass
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -353,28 +598,36 @@ def _advance(ts, j, t):
     return j
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _grid(start_ns, end_ns, step_ns):
-    k = (end_ns - start_ns + step_ns - 1) // step_ns
-    if k < 0:
-        k = 0
-    g = np.empty(k + 1, dtype=np.int64)
-    for i in range(k):
-        g[i] = start_ns + i * step_ns
-    g[k] = end_ns
-    return g
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _count_below(a, n, x, right):
+    """Number of the ``n`` first (ascending) values of ``a`` below ``x`` (``right``: at or below): what
+    ``np.searchsorted(a[:n], x, side)`` returns, by bisection."""
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        v = a[mid]
+        if v < x or (right and v == x):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _quote_pass(q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid, v_ask, v_mid, v_idx):
-    """The quotes, once: the valid ones compacted (``v_*``; ``v_mid`` 1-based, then ``PAD`` sentinel
-    times), and the time-weighted spread and depth over the session (spreads.time_weighted_quotes,
-    streamed). Returns ``(sorted, nv, n_locked, s_bps, s_px, s_dep, s_usd, covered_ns, locked_ns)``; when
-    the quotes are not in time order the rest is meaningless."""
-    m = q_ts.shape[0]
+def _quote_pass(q, qa, qb, open_ns, close_ns, max_age, after, v, day):
+    """The quotes of rows ``[qa, qb)``, once: the valid ones compacted into ``v`` (``v.idx`` their batch
+    row) with an expiry entry after each quote that runs out before the next one (module docstring), then
+    ``PAD`` sentinel times; the quote counts and the time-weighted spread, depth and coverage over the
+    session (spreads.time_weighted_quotes, streamed, each quote in force for at most ``max_age`` ns) into
+    ``day``. Returns ``(sorted, entries)``; when the quotes are not in time order nothing is written into
+    ``day``."""
+    m = qb - qa
+    expire = max_age >= 0
     unsorted = False
     prev_t = _TS_MIN
-    nv = 0
+    ne = 0  # entries in v
+    nv = 0  # valid quotes
     n_lock = 0
     s_bps = 0.0
     s_px = 0.0
@@ -382,27 +635,40 @@ def _quote_pass(q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid
     s_usd = 0.0
     covered = 0
     locked = 0
+    stale = 0
     have_cur = False
-    cur_t = open_ns
+    cur_t = open_ns  # where the quote in force starts to count (its time, or the open)
+    cur_q = open_ns  # its own time stamp
+    last_q = open_ns  # time stamp of the last valid quote
     cb = 0.0
     ca = 0.0
     cbs = 0.0
     cas = 0.0
-    for j in range(m):
-        t = q_ts[j]
+    for j in range(qa, qb):
+        t = q.ts[j]
         unsorted |= t < prev_t
         prev_t = t
-        b = q_bid[j]
-        a = q_ask[j]
+        b = q.bid[j]
+        a = q.ask[j]
         if not ((b > 0.0) and (a > 0.0) and (b <= a)):
             continue
-        k = U(nv)
-        v_ts[k] = t
-        v_bid[k] = b
-        v_ask[k] = a
-        v_mid[k + U(1)] = 0.5 * (b + a)
-        v_idx[k] = j
+        if expire and nv > 0 and t - last_q > max_age + after:  # the last quote runs out first
+            k = U(ne)
+            v.ts[k] = last_q + max_age + after
+            v.bid[k] = np.nan
+            v.ask[k] = np.nan
+            v.mid[k + U(1)] = np.nan
+            v.idx[k] = QIDX_STALE
+            ne += 1
+        k = U(ne)
+        v.ts[k] = t
+        v.bid[k] = b
+        v.ask[k] = a
+        v.mid[k + U(1)] = 0.5 * (b + a)
+        v.idx[k] = j
+        ne += 1
         nv += 1
+        last_q = t
         if b == a:
             n_lock += 1
         if t >= close_ns:
@@ -411,33 +677,73 @@ def _quote_pass(q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid
             have_cur = True
         else:
             if have_cur:
-                dt = t - cur_t
+                end = t
+                if expire and t - cur_q > max_age:
+                    end = cur_q + max_age
+                    stale += t - (end if end > cur_t else cur_t)
+                dt = end - cur_t
                 if dt > 0:
                     s_bps, s_px, s_dep, s_usd, covered, locked = tw_add(
                         dt, cb, ca, cbs, cas, s_bps, s_px, s_dep, s_usd, covered, locked)
             have_cur = True
             cur_t = t
+        cur_q = t
         cb = b
         ca = a
-        cbs = q_bsz[j]
-        cas = q_asz[j]
+        cbs = q.bsz[j]
+        cas = q.asz[j]
     if have_cur and close_ns > cur_t:
-        s_bps, s_px, s_dep, s_usd, covered, locked = tw_add(
-            close_ns - cur_t, cb, ca, cbs, cas, s_bps, s_px, s_dep, s_usd, covered, locked)
-    for j in range(nv, nv + PAD):  # sentinels: the walks need no bound test
-        v_ts[j] = _TS_MAX
-    return not unsorted, nv, n_lock, s_bps, s_px, s_dep, s_usd, covered, locked
+        end = close_ns
+        if expire and close_ns - cur_q > max_age:
+            end = cur_q + max_age
+            stale += close_ns - (end if end > cur_t else cur_t)
+        dt = end - cur_t
+        if dt > 0:
+            s_bps, s_px, s_dep, s_usd, covered, locked = tw_add(
+                dt, cb, ca, cbs, cas, s_bps, s_px, s_dep, s_usd, covered, locked)
+    if expire and nv > 0:  # the last quote runs out too
+        k = U(ne)
+        v.ts[k] = last_q + max_age + after
+        v.bid[k] = np.nan
+        v.ask[k] = np.nan
+        v.mid[k + U(1)] = np.nan
+        v.idx[k] = QIDX_STALE
+        ne += 1
+    for j in range(ne, ne + PAD):  # sentinels: the walks need no bound test
+        v.ts[j] = _TS_MAX
+    if unsorted:
+        return False, ne
+
+    day.n_quotes = m
+    day.n_quotes_invalid = m - nv
+    day.n_quotes_locked = n_lock
+    session_s = (close_ns - open_ns) / 1e9
+    cov_s = covered / 1e9
+    day.quote_coverage_frac = cov_s / session_s if session_s > 0 else np.nan
+    day.quote_stale_time_frac = (stale / 1e9) / session_s if session_s > 0 else np.nan
+    if covered > 0:
+        cf = float(covered)
+        day.quoted_spread_bps = s_bps / cf
+        day.quoted_spread_px = s_px / cf
+        day.quoted_depth_shares = s_dep / cf
+        day.quoted_depth_usd = s_usd / cf
+    else:
+        day.quoted_spread_bps = np.nan
+        day.quoted_spread_px = np.nan
+        day.quoted_depth_shares = np.nan
+        day.quoted_depth_usd = np.nan
+    day.locked_time_frac = (locked / 1e9) / cov_s if cov_s > 0 else np.nan
+    return True, ne
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _trade_pass(t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_trades, v_ts, v_idx, o_use, o_qidx,
-                c_ts, c_px, c_sz, c_aggr, c_i):
-    """Every trade: classification (``USE_*``), volume and prices; the continuous trades compacted
-    (``c_*``) for the passes that follow. Returns ``(sorted, n_cont, n_excl, n_in, vol, dvol, open_auc,
-    close_auc, first_px, last_px, hi, lo)``; when the trades are not in time order the rest is meaningless."""
+def _trade_pass(t, a, b, open_ns, close_ns, la, want_trades, v, o_use, o_qidx, c, day):
+    """Every trade of rows ``[a, b)``: classification (``USE_*``), volume and prices into ``day``; the
+    continuous trades compacted into ``c`` (``c.i`` their batch row) for the passes that follow. Returns
+    ``(sorted, n_cont)``; when the trades are not in time order nothing is written into ``day``."""
     unsorted = False
     prev_t = _TS_MIN
-    j0 = 0  # valid quotes before the trade less the lag (v_ts[j0 - 1] is the prevailing quote)
+    j0 = 0  # entries before the trade less the lag (v.ts[j0 - 1] is the prevailing one)
     n_cont = 0
     n_excl = 0
     n_in = 0
@@ -449,13 +755,13 @@ def _trade_pass(t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_tra
     last_px = np.nan
     hi = np.nan
     lo = np.nan
-    for i in range(t_ts.shape[0]):
-        p = t_px[i]
-        s = t_sz[i]
-        ts = t_ts[i]
+    for i in range(a, b):
+        p = t.px[i]
+        s = t.sz[i]
+        ts = t.ts[i]
         unsorted |= ts < prev_t
         prev_t = ts
-        auc = t_auc[i]
+        auc = t.auc[i]
         u = USE_EXCLUDED
         if p > 0.0 and s > 0.0 and p < np.inf and s < np.inf:
             if auc != 0:
@@ -463,9 +769,9 @@ def _trade_pass(t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_tra
             elif ts >= open_ns and ts <= close_ns:
                 u = USE_CONTINUOUS
         if want_trades:  # (the audit table has the prevailing quote of every trade)
-            j0 = _advance(v_ts, j0, ts - la)
+            j0 = _advance(v.ts, j0, ts - la)
             o_use[i] = u
-            o_qidx[i] = v_idx[U(j0 - 1)] if j0 > 0 else -1
+            o_qidx[i] = v.idx[U(j0 - 1)] if j0 > 0 else QIDX_NONE
         if u == USE_EXCLUDED:
             n_excl += 1
             continue
@@ -481,29 +787,42 @@ def _trade_pass(t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_tra
             hi = p
             lo = p
         last_px = p
-        hi = max(hi, p)
-        lo = min(lo, p)
+        hi = hi if hi >= p else p
+        lo = lo if lo <= p else p
         if u == USE_CONTINUOUS:
-            c = U(n_cont)
-            c_ts[c] = ts
-            c_px[c] = p
-            c_sz[c] = s
-            c_aggr[c] = t_aggr[i]
-            c_i[c] = i
+            k = U(n_cont)
+            c.ts[k] = ts
+            c.px[k] = p
+            c.sz[k] = s
+            c.aggr[k] = t.aggr[i]
+            c.i[k] = i
             n_cont += 1
-    return not unsorted, n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc, first_px, last_px, hi, lo
+    if unsorted:
+        return False, n_cont
+    day.n_trades = n_in
+    day.n_trades_continuous = n_cont
+    day.n_trades_excluded = n_excl
+    day.volume_shares = vol
+    day.dollar_volume_usd = dvol
+    day.vwap_px = dvol / vol if vol > 0.0 else np.nan
+    day.open_px = first_px
+    day.high_px = hi
+    day.low_px = lo
+    day.close_px = last_px
+    day.open_auction_shares = open_auc
+    day.close_auction_shares = close_auc
+    return True, n_cont
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _spread_pass(n_cont, c_ts, c_px, c_sz, c_aggr, c_i, la, method, use_feed, v_ts, v_bid, v_ask, v_mid,
-                 want_trades, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, c_sign, c_mid, c_eff, ages, r_cnt, l_cnt):
-    """Continuous trades: prevailing quote (asof.prevailing_quotes, a walk over the valid quotes), sign
+def _spread_pass(n_cont, c, la, method, use_feed, v, want_trades, tout, w, day):
+    """Continuous trades: prevailing quote (asof.prevailing_quotes, a walk over the compacted quotes), sign
     (signing.sign_trades), location (spreads.trade_location), effective spread (spreads.effective_spreads)
-    and their aggregates. Returns ``(sq, n_age, e_sw, e_w, e_sum, e_dw, e_d, e_px, n_eff, buy_v, sell_v)``."""
+    and their aggregates into ``day``."""
     jq = 0
     have_prev = False  # tick rule state
     prev_px = 0.0
-    last_dir = 0
+    last_dir = np.int64(0)
     sq = 0.0
     e_sw = 0.0
     e_w = 0.0
@@ -515,18 +834,21 @@ def _spread_pass(n_cont, c_ts, c_px, c_sz, c_aggr, c_i, la, method, use_feed, v_
     buy_v = 0.0
     sell_v = 0.0
     n_age = 0
-    for k in range(5):
-        r_cnt[k] = 0
-        l_cnt[k] = 0
-    for c in range(n_cont):
-        p = c_px[c]
-        s = c_sz[c]
-        jq = _advance(v_ts, jq, c_ts[c] - la)
+    n_stale = 0
+    cnt = w.cnt
+    for k in range(10):
+        cnt[k] = 0
+    for ci in range(n_cont):
+        p = c.px[ci]
+        s = c.sz[ci]
+        jq = _advance(v.ts, jq, c.ts[ci] - la)
+        qi = QIDX_NONE
         if jq > 0:
             k = U(jq - 1)
-            qb = v_bid[k]
-            qa = v_ask[k]
-            mid = v_mid[k + U(1)]
+            qb = v.bid[k]
+            qa = v.ask[k]
+            mid = v.mid[k + U(1)]
+            qi = v.idx[k]
         else:
             qb = np.nan
             qa = np.nan
@@ -534,25 +856,26 @@ def _spread_pass(n_cont, c_ts, c_px, c_sz, c_aggr, c_i, la, method, use_feed, v_
         tsign, trule, last_dir = tick_step(p, have_prev, prev_px, last_dir)
         have_prev = True
         prev_px = p
-        d, rule = sign_one(p, qb, qa, c_aggr[c], method, use_feed, tsign, trule)
+        d, rule = sign_one(p, qb, qa, c.aggr[ci], method, use_feed, tsign, trule)
         loc = location_one(p, qb, qa)
         eff, effx = effective_one(p, d, mid)
-        c_sign[c] = d
-        c_mid[c] = mid
-        c_eff[c] = eff
+        c.sign[ci] = d
+        c.mid[ci] = mid
+        c.eff[ci] = eff
         if want_trades:
-            i = c_i[c]
-            o_sign[i] = d
-            o_rule[i] = rule
-            o_loc[i] = loc
-            o_eff_bps[i] = eff
-            o_eff_px[i] = effx
-        r_cnt[U(rule)] += 1
-        l_cnt[U(loc)] += 1
-        if jq > 0:
+            i = c.i[ci]
+            tout.sign[i] = d
+            tout.rule[i] = rule
+            tout.loc[i] = loc
+            tout.eff_bps[i] = eff
+            tout.eff_px[i] = effx
+        cnt[U(rule)] += 1
+        cnt[U(5 + loc)] += 1
+        if qi >= 0:
             sq += (qa - qb) / mid * 1e4
-            ages[U(n_age)] = (c_ts[c] - v_ts[U(jq - 1)]) / 1e9
+            w.ages[U(n_age)] = (c.ts[ci] - v.ts[U(jq - 1)]) / 1e9
             n_age += 1
+        n_stale += qi == QIDX_STALE
         if eff == eff:
             dv = s * p
             e_sw += s * eff
@@ -564,16 +887,50 @@ def _spread_pass(n_cont, c_ts, c_px, c_sz, c_aggr, c_i, la, method, use_feed, v_
             n_eff += 1
         buy_v += s if d > 0 else 0.0  # (selects: the side of a trade is a coin flip to the branch predictor)
         sell_v += s if d < 0 else 0.0
-    return sq, n_age, e_sw, e_w, e_sum, e_dw, e_d, e_px, n_eff, buy_v, sell_v
+
+    day.quoted_spread_trades_bps = sq / n_age if n_age > 0 else np.nan
+    day.effective_spread_bps = e_sw / e_w if e_w > 0 else np.nan
+    day.effective_spread_ew_bps = e_sum / n_eff if n_eff > 0 else np.nan
+    day.effective_spread_dw_bps = e_dw / e_d if e_d > 0 else np.nan
+    day.effective_spread_px = e_px / e_w if e_w > 0 else np.nan
+    day.n_effective = n_eff
+    sv = buy_v + sell_v
+    day.buy_volume_frac = buy_v / sv if sv > 0 else np.nan
+    day.order_imbalance_frac = (buy_v - sell_v) / sv if sv > 0 else np.nan
+    if n_cont > 0:
+        nc = float(n_cont)
+        day.unsigned_frac = cnt[RULE_UNSIGNED] / nc
+        day.feed_signed_frac = cnt[RULE_FEED] / nc
+        day.quote_signed_frac = cnt[RULE_QUOTE] / nc
+        day.tick_signed_frac = (cnt[RULE_TICK] + cnt[RULE_ZERO_TICK]) / nc
+        day.no_quote_frac = cnt[5 + LOC_NONE] / nc
+        day.quote_age_exceeded_frac = n_stale / nc
+        day.at_mid_frac = cnt[5 + LOC_MID] / nc
+        day.inside_frac = cnt[5 + LOC_INSIDE] / nc
+        day.at_quote_frac = cnt[5 + LOC_QUOTE] / nc
+        day.outside_frac = cnt[5 + LOC_OUTSIDE] / nc
+    else:
+        day.unsigned_frac = np.nan
+        day.feed_signed_frac = np.nan
+        day.quote_signed_frac = np.nan
+        day.tick_signed_frac = np.nan
+        day.no_quote_frac = np.nan
+        day.quote_age_exceeded_frac = np.nan
+        day.at_mid_frac = np.nan
+        day.inside_frac = np.nan
+        day.at_quote_frac = np.nan
+        day.outside_frac = np.nan
+    day.quote_age_median_s = percentile_buffered(w.ages[:n_age], 50.0, w.pbuf) if n_age > 0 else np.nan
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _activity_pass(n_cont, c_ts, c_px, c_sz, open_ns, close_ns, bucket_ns, bin_ns, n_bins, odd_lot, gaps, b_px,
-                   b_vol, bins):
-    """Continuous trades: sizes (volume.size_stats), gaps (volume.trade_gaps, into ``gaps``), idle/BVC
-    buckets (volume.bucket_activity) and volume bins (volume.volume_bins), each streamed. Returns
-    ``(sz_tot, n_odd, odd_v, gap_sum, gap_max)``."""
-    for b in range(b_px.shape[0]):
+def _activity_pass(n_cont, c, open_ns, close_ns, bucket_ns, bin_ns, n_bins, odd_lot, w, n_bk, bins, day):
+    """Continuous trades: sizes (volume.size_stats), gaps (volume.trade_gaps), idle buckets
+    (volume.bucket_activity), bulk volume classification on the same buckets (signing.bvc_buy_fraction)
+    and volume bins (volume.volume_bins), each streamed; into ``day`` and ``bins``."""
+    b_px = w.b_px
+    b_vol = w.b_vol
+    for b in range(n_bk):
         b_px[b] = np.nan
         b_vol[b] = 0.0
     for b in range(n_bins):
@@ -588,19 +945,20 @@ def _activity_pass(n_cont, c_ts, c_px, c_sz, open_ns, close_ns, bucket_ns, bin_n
     gap_sum = 0.0
     gap_max = -np.inf
     prev_ts = 0
-    for c in range(n_cont):
-        p = c_px[c]
-        s = c_sz[c]
-        ts = c_ts[c]
+    gaps = w.gaps
+    for ci in range(n_cont):
+        p = c.px[ci]
+        s = c.sz[ci]
+        ts = c.ts[ci]
         sz_tot += s
         odd = s < odd_lot
         n_odd += odd
         odd_v += s if odd else 0.0
-        if c > 0:
+        if ci > 0:
             gp = (ts - prev_ts) / 1e9
-            gaps[c - 1] = gp
+            gaps[ci - 1] = gp
             gap_sum += gp
-            gap_max = max(gap_max, gp)
+            gap_max = gap_max if gap_max >= gp else gp
         prev_ts = ts
         if ts < close_ns:
             while ts >= bk_end:
@@ -613,198 +971,38 @@ def _activity_pass(n_cont, c_ts, c_px, c_sz, open_ns, close_ns, bucket_ns, bin_n
                 vb += 1
                 vb_end += bin_ns
             bins[U(vb)] += s
-    return sz_tot, n_odd, odd_v, gap_sum, gap_max
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _kyle_pass(n_cont, c_sign, c_sz, c_mid, kyle):
-    """Kyle's lambda sums (regression.ols_add): the mid change (bps) from each continuous trade to the next
-    on its signed size."""
-    for k in range(6):
-        kyle[k] = 0.0
-    for c in range(n_cont - 1):
-        d = c_sign[c]
-        m0 = c_mid[c]
-        m1 = c_mid[c + 1]
-        if d != 0 and m0 == m0 and m1 == m1:
-            ols_add(kyle, d * c_sz[c], (m1 - m0) / m0 * 1e4)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _partition(
-    t_ts, t_px, t_sz, t_aggr, t_auc,
-    q_ts, q_bid, q_ask, q_bsz, q_asz,
-    open_ns, close_ns,
-    hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip,
-    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades,
-    o_use, o_qidx, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, o_mid_h,
-    day, hz, bins, kyle,
-    v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
-):
-    """One partition: the quotes once, then the trades in a few tight passes (module docstring); returns
-    its status (``STATUS_*``: the passes check the time order as they go).
-
-    Per-day outputs are rows of the batch arrays; the per-trade outputs ``o_*`` are views of the batch
-    arrays and are written only when ``want_trades`` (else they are empty). ``v_*`` (valid quotes, plus
-    ``PAD`` slots, ``v_mid`` one more in front), ``c_*`` (continuous trades), ``ages``, ``gaps`` and
-    ``pbuf`` (twice as long) are scratch arrays owned by the caller, at least as long as the partition's
-    quotes / trades.
-    """
-    m = q_ts.shape[0]
-    n_h1 = hor_ns.shape[0]
-    n_h2 = hor_tr.shape[0]
-    after = 0 if strict else 1  # "before t" is "< t" (strict) or "< t + 1" (at or before)
-    la = lag_ns - after
-
-    q_ok, nv, n_lock, s_bps, s_px, s_dep, s_usd, covered, locked = _quote_pass(
-        q_ts, q_bid, q_ask, q_bsz, q_asz, open_ns, close_ns, v_ts, v_bid, v_ask, v_mid, v_idx)
-    if not q_ok:
-        return STATUS_UNSORTED_QUOTES if _is_sorted(t_ts) else STATUS_UNSORTED_TRADES
-    vts = v_ts[:nv]
-    # the mid at the open and at the close (clipped horizons), and on the volatility grid: the last valid
-    # quote at or before each grid time (volume.sample_last), by binary search, among the quotes of the
-    # session only (a pre-open quote, e.g. a wide pre-open NBBO, is no price of the session)
-    open_mid = v_mid[np.searchsorted(vts, open_ns - la)]
-    close_mid = v_mid[np.searchsorted(vts, close_ns - la)]
-    grid = _grid(open_ns, close_ns, rv_ns)
-    first_in = np.searchsorted(vts, open_ns)  # v_mid is 1-based: sample k is in the session when k > first_in
-    rvm_prev = np.nan
-    rvm_s = 0.0
-    rvm_n = 0
-    for g in range(grid.shape[0]):
-        k = np.searchsorted(vts, grid[g], side="right")
-        rvm_prev, rvm_s, rvm_n = rv_step(v_mid[k] if k > first_in else np.nan, rvm_prev, rvm_s, rvm_n)
-
-    t_ok, n_cont, n_excl, n_in, vol, dvol, open_auc, close_auc, first_px, last_px, hi, lo = _trade_pass(
-        t_ts, t_px, t_sz, t_aggr, t_auc, open_ns, close_ns, la, want_trades, v_ts, v_idx, o_use, o_qidx,
-        c_ts, c_px, c_sz, c_aggr, c_i)
-    if not t_ok:
-        return STATUS_UNSORTED_TRADES
-    r_cnt = np.zeros(5, dtype=np.int64)
-    l_cnt = np.zeros(5, dtype=np.int64)
-    sq, n_age, e_sw, e_w, e_sum, e_dw, e_d, e_px, n_eff, buy_v, sell_v = _spread_pass(
-        n_cont, c_ts, c_px, c_sz, c_aggr, c_i, la, method, use_feed, v_ts, v_bid, v_ask, v_mid,
-        want_trades, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, c_sign, c_mid, c_eff, ages, r_cnt, l_cnt)
-    n_bk = max((close_ns - open_ns + bucket_ns - 1) // bucket_ns, 0)
-    b_px = np.empty(n_bk)
-    b_vol = np.empty(n_bk)
-    sz_tot, n_odd, odd_v, gap_sum, gap_max = _activity_pass(
-        n_cont, c_ts, c_px, c_sz, open_ns, close_ns, bucket_ns, bin_ns, n_bins, odd_lot, gaps, b_px, b_vol, bins)
-    # trade prices on the volatility grid (volume.sample_last over the continuous trades)
-    cts = c_ts[:n_cont]
-    rvt_prev = np.nan
-    rvt_s = 0.0
-    rvt_n = 0
-    for g in range(grid.shape[0]):
-        k = np.searchsorted(cts, grid[g], side="right") - 1
-        rvt_prev, rvt_s, rvt_n = rv_step(c_px[k] if k >= 0 else np.nan, rvt_prev, rvt_s, rvt_n)
-
-    # ---- horizons over the continuous trades: clock horizons take the mid in force at
-    # min(t + h, close) - lag (asof.asof_mid_at_horizon), trade-count horizons the prevailing mid of the
-    # n-th later continuous trade, and for the last n trades the mid at the close (clip) or nothing
-    m_end = close_mid if clip else np.nan
-    for h in range(0, n_h1, 4):  # four clock horizons per loop: their walks overlap
-        h1 = min(h + 1, n_h1 - 1)  # (a missing horizon repeats the last one: same values, written twice)
-        h2 = min(h + 2, n_h1 - 1)
-        h3 = min(h + 3, n_h1 - 1)
-        _clock_horizons(h, hor_ns[h], h1, hor_ns[h1], h2, hor_ns[h2], h3, hor_ns[h3],
-                        c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, v_ts, v_mid,
-                        close_ns, la, clip, want_trades, o_mid_h, hz)
-    for k in range(0, n_h2, 3):  # three trade-count horizons per loop
-        k1 = min(k + 1, n_h2 - 1)
-        k2 = min(k + 2, n_h2 - 1)
-        _count_horizons(n_h1 + k, hor_tr[k], n_h1 + k1, hor_tr[k1], n_h1 + k2, hor_tr[k2],
-                        c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, m_end, want_trades, o_mid_h, hz)
-    _kyle_pass(n_cont, c_sign, c_sz, c_mid, kyle)
-
-    # ---- the day's row
-    day[F_N_TRADES] = n_in
-    day[F_N_TRADES_CONTINUOUS] = n_cont
-    day[F_N_TRADES_EXCLUDED] = n_excl
-    day[F_VOLUME_SHARES] = vol
-    day[F_DOLLAR_VOLUME_USD] = dvol
-    day[F_VWAP_PX] = dvol / vol if vol > 0.0 else np.nan
-    day[F_OPEN_PX] = first_px
-    day[F_HIGH_PX] = hi
-    day[F_LOW_PX] = lo
-    day[F_CLOSE_PX] = last_px
-    day[F_OPEN_AUCTION_SHARES] = open_auc
-    day[F_CLOSE_AUCTION_SHARES] = close_auc
-
-    day[F_N_QUOTES] = m
-    day[F_N_QUOTES_INVALID] = m - nv
-    day[F_N_QUOTES_LOCKED] = n_lock
-    session_s = (close_ns - open_ns) / 1e9
-    cov_s = covered / 1e9
-    day[F_QUOTE_COVERAGE_FRAC] = cov_s / session_s if session_s > 0 else np.nan
-    if covered > 0:
-        cf = float(covered)
-        day[F_QUOTED_SPREAD_BPS] = s_bps / cf
-        day[F_QUOTED_SPREAD_PX] = s_px / cf
-        day[F_QUOTED_DEPTH_SHARES] = s_dep / cf
-        day[F_QUOTED_DEPTH_USD] = s_usd / cf
-    else:
-        day[F_QUOTED_SPREAD_BPS] = np.nan
-        day[F_QUOTED_SPREAD_PX] = np.nan
-        day[F_QUOTED_DEPTH_SHARES] = np.nan
-        day[F_QUOTED_DEPTH_USD] = np.nan
-    day[F_LOCKED_TIME_FRAC] = (locked / 1e9) / cov_s if cov_s > 0 else np.nan
-    day[F_OPEN_MID_PX] = open_mid
-    day[F_CLOSE_MID_PX] = close_mid
-
-    day[F_QUOTED_SPREAD_TRADES_BPS] = sq / n_age if n_age > 0 else np.nan
-    day[F_EFFECTIVE_SPREAD_BPS] = e_sw / e_w if e_w > 0 else np.nan
-    day[F_EFFECTIVE_SPREAD_EW_BPS] = e_sum / n_eff if n_eff > 0 else np.nan
-    day[F_EFFECTIVE_SPREAD_DW_BPS] = e_dw / e_d if e_d > 0 else np.nan
-    day[F_EFFECTIVE_SPREAD_PX] = e_px / e_w if e_w > 0 else np.nan
-    day[F_N_EFFECTIVE] = n_eff
-    sv = buy_v + sell_v
-    day[F_BUY_VOLUME_FRAC] = buy_v / sv if sv > 0 else np.nan
-    day[F_ORDER_IMBALANCE_FRAC] = (buy_v - sell_v) / sv if sv > 0 else np.nan
-    if n_cont > 0:
-        nc = float(n_cont)
-        day[F_UNSIGNED_FRAC] = r_cnt[RULE_UNSIGNED] / nc
-        day[F_FEED_SIGNED_FRAC] = r_cnt[RULE_FEED] / nc
-        day[F_QUOTE_SIGNED_FRAC] = r_cnt[RULE_QUOTE] / nc
-        day[F_TICK_SIGNED_FRAC] = (r_cnt[RULE_TICK] + r_cnt[RULE_ZERO_TICK]) / nc
-        day[F_NO_QUOTE_FRAC] = l_cnt[LOC_NONE] / nc
-        day[F_AT_MID_FRAC] = l_cnt[LOC_MID] / nc
-        day[F_INSIDE_FRAC] = l_cnt[LOC_INSIDE] / nc
-        day[F_AT_QUOTE_FRAC] = l_cnt[LOC_QUOTE] / nc
-        day[F_OUTSIDE_FRAC] = l_cnt[LOC_OUTSIDE] / nc
-    else:
-        for j in range(F_UNSIGNED_FRAC, F_OUTSIDE_FRAC + 1):
-            day[j] = np.nan
-    day[F_QUOTE_AGE_MEDIAN_S] = percentile_buffered(ages[:n_age], 50.0, pbuf) if n_age > 0 else np.nan
 
     # trade sizes (volume.size_stats) and gaps (volume.trade_gaps)
     if n_cont > 0:
-        day[F_TRADE_SIZE_MEAN_SHARES] = sz_tot / n_cont
-        med, p90 = percentiles2_buffered(c_sz[:n_cont], 50.0, 90.0, pbuf)
-        day[F_TRADE_SIZE_MEDIAN_SHARES] = med
-        day[F_TRADE_SIZE_P90_SHARES] = p90
-        day[F_ODD_LOT_FRAC] = n_odd / n_cont
-        day[F_ODD_LOT_VOLUME_FRAC] = odd_v / sz_tot if sz_tot > 0 else np.nan
+        day.trade_size_mean_shares = sz_tot / n_cont
+        med, p90 = percentiles2_buffered(c.sz[:n_cont], 50.0, 90.0, w.pbuf)
+        day.trade_size_median_shares = med
+        day.trade_size_p90_shares = p90
+        day.odd_lot_frac = n_odd / n_cont
+        day.odd_lot_volume_frac = odd_v / sz_tot if sz_tot > 0 else np.nan
     else:
-        for j in range(F_TRADE_SIZE_MEAN_SHARES, F_ODD_LOT_VOLUME_FRAC + 1):
-            day[j] = np.nan
+        day.trade_size_mean_shares = np.nan
+        day.trade_size_median_shares = np.nan
+        day.trade_size_p90_shares = np.nan
+        day.odd_lot_frac = np.nan
+        day.odd_lot_volume_frac = np.nan
     if n_cont >= 2:
-        day[F_TRADE_GAP_MEAN_S] = gap_sum / (n_cont - 1)
-        day[F_TRADE_GAP_MEDIAN_S] = percentile_buffered(gaps[:n_cont - 1], 50.0, pbuf)
-        day[F_TRADE_GAP_MAX_S] = gap_max
+        day.trade_gap_mean_s = gap_sum / (n_cont - 1)
+        day.trade_gap_median_s = percentile_buffered(gaps[:n_cont - 1], 50.0, w.pbuf)
+        day.trade_gap_max_s = gap_max
     else:
-        day[F_TRADE_GAP_MEAN_S] = np.nan
-        day[F_TRADE_GAP_MEDIAN_S] = np.nan
-        day[F_TRADE_GAP_MAX_S] = np.nan
+        day.trade_gap_mean_s = np.nan
+        day.trade_gap_median_s = np.nan
+        day.trade_gap_max_s = np.nan
 
-    # idle buckets and bulk volume classification on the same buckets
+    # idle buckets, and bulk volume classification on the same buckets
     idle = 0
     for b in range(n_bk):
         if b_vol[b] == 0.0:
             idle += 1
-    day[F_NO_TRADE_BUCKET_FRAC] = idle / n_bk if n_bk > 0 else np.nan
-    dps = np.empty(n_bk)
-    vls = np.empty(n_bk)
+    day.no_trade_bucket_frac = idle / n_bk if n_bk > 0 else np.nan
+    dps = w.dps
+    vls = w.vls
     k = 0
     prev = np.nan
     for b in range(n_bk):
@@ -817,35 +1015,67 @@ def _partition(
         prev = b_px[b]
     bvc = np.nan
     if k >= 2:
-        sd = np.std(dps[:k]) * np.sqrt(k / (k - 1.0))
-        fr = bvc_buy_fraction(dps[:k], sd)
+        # np.std of the changes as numba computes it (mean, then the mean squared deviation, ** 0.5)
+        acc = 0.0
+        for b in range(k):
+            acc += dps[b]
+        mean = acc / k
+        ssd = 0.0
+        for b in range(k):
+            dev = dps[b] - mean
+            ssd += dev * dev
+        sd = (ssd / k) ** 0.5 * np.sqrt(k / (k - 1.0))
+        ok = sd > 0.0
         num = 0.0
         den = 0.0
         for b in range(k):
-            if fr[b] == fr[b]:
-                num += vls[b] * fr[b]
+            x = dps[b]
+            fr = norm_cdf(x / sd) if ok and x == x else np.nan  # signing.bvc_buy_fraction
+            if fr == fr:
+                num += vls[b] * fr
                 den += vls[b]
         if den > 0.0:
             bvc = num / den
-    day[F_BVC_BUY_VOLUME_FRAC] = bvc
+    day.bvc_buy_volume_frac = bvc
 
-    # realized volatility of trade prices and of midpoints on the grid
-    day[F_REALIZED_VOL_FRAC] = np.sqrt(rvt_s if rvt_n > 0 else np.nan)
-    day[F_REALIZED_VOL_MID_FRAC] = np.sqrt(rvm_s if rvm_n > 0 else np.nan)
-    day[F_N_RV_RETURNS_MID] = rvm_n
-    return STATUS_OK
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rv_pass(v, ne, n_cont, c, open_ns, close_ns, rv_ns, day):
+    """Realized volatility of trade prices and of midpoints on the grid ``open, open + rv, ..., close``:
+    the last midpoint in force at or before each grid time among the session's quotes (a pre-open quote,
+    e.g. a wide pre-open NBBO, is no price of the session) and the last continuous trade price
+    (volume.sample_last, volume.realized_variance)."""
+    k_grid = (close_ns - open_ns + rv_ns - 1) // rv_ns
+    if k_grid < 0:
+        k_grid = 0
+    first_in = _count_below(v.ts, ne, open_ns, False)  # v.mid is 1-based: entry k is in the session when k > first_in
+    rvm_prev = np.nan
+    rvm_s = 0.0
+    rvm_n = np.int64(0)
+    rvt_prev = np.nan
+    rvt_s = 0.0
+    rvt_n = np.int64(0)
+    for g in range(k_grid + 1):
+        gt = open_ns + g * rv_ns if g < k_grid else close_ns
+        k = _count_below(v.ts, ne, gt, True)
+        rvm_prev, rvm_s, rvm_n = rv_step(v.mid[k] if k > first_in else np.nan, rvm_prev, rvm_s, rvm_n)
+        k = _count_below(c.ts, n_cont, gt, True) - 1
+        rvt_prev, rvt_s, rvt_n = rv_step(c.px[k] if k >= 0 else np.nan, rvt_prev, rvt_s, rvt_n)
+    day.realized_vol_frac = np.sqrt(rvt_s if rvt_n > 0 else np.nan)
+    day.realized_vol_mid_frac = np.sqrt(rvm_s if rvm_n > 0 else np.nan)
+    day.n_rv_returns_mid = rvm_n
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _clock_mid(t, h_ns, close_ns, lag_after, clip, v_ts, v_mid, j):
+def _clock_mid(t, h_ns, close_ns, lag_after, clip, v, j):
     """Mid in force at ``min(t + h, close) - lag`` (asof.asof_mid_at_horizon): ``(j, mid)``, with ``j`` the
-    walk's new position (valid quotes before that time; ``v_mid[j]`` is the j-th valid quote's mid, NaN
-    for none); NaN past the close without ``clip``."""
+    walk's new position (entries before that time; ``v.mid[j]`` is the j-th entry's mid, NaN for none or
+    an expiry); NaN past the close without ``clip``."""
     th = t + h_ns
     beyond = th > close_ns
-    th = min(th, close_ns)
-    j = _advance(v_ts, j, th - lag_after)
-    m_h = v_mid[U(j)]
+    th = th if th < close_ns else close_ns
+    j = _advance(v.ts, j, th - lag_after)
+    m_h = v.mid[U(j)]
     return j, (np.nan if beyond & (not clip) else m_h)
 
 
@@ -859,11 +1089,11 @@ def _hz_add(k2, p, mid, e, ok, m_h, w, sw, sr, sp, cnt):
     unchanged to the bit.
     """
     r = k2 * (p - m_h) / mid * 1e4
-    v = ok & (m_h == m_h)
-    sw += w if v else 0.0
-    sr += w * r if v else 0.0
-    sp += w * (e - r) if v else 0.0
-    cnt += v
+    ok_h = ok & (m_h == m_h)
+    sw += w if ok_h else 0.0
+    sr += w * r if ok_h else 0.0
+    sp += w * (e - r) if ok_h else 0.0
+    cnt += ok_h
     return sw, sr, sp, cnt
 
 
@@ -879,12 +1109,15 @@ def _hz_store(hz, h, sw, sr, sp, cnt):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _clock_horizons(h0, ns0, h1, ns1, h2, ns2, h3, ns3, c_ts, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont,
-                    v_ts, v_mid, close_ns, lag_after, clip, want_trades, o_mid_h, hz):
-    """Four clock horizons at once: for each continuous trade the mid in force at ``min(t + h, close) - lag``
-    (asof.asof_mid_at_horizon; NaN past the close without ``clip``), by four independent quote walks in
-    one loop (the processor overlaps them), and the share-weighted realized-spread and impact sums, in
-    trade order, in registers; then ``hz[h] = [realized, impact, n]``."""
+def _clock_horizons(h0, h1, h2, h3, hor_ns, c, n_cont, v, close_ns, lag_after, clip, want_trades, mid_h, hz):
+    """Four clock horizons at once (rows ``h0..h3`` of ``hor_ns``): for each continuous trade the mid in
+    force at ``min(t + h, close) - lag`` (asof.asof_mid_at_horizon; NaN past the close without ``clip``),
+    by four independent quote walks in one loop (the processor overlaps them), and the share-weighted
+    realized-spread and impact sums, in trade order, in registers; then ``hz[h] = [realized, impact, n]``."""
+    ns0 = hor_ns[h0]
+    ns1 = hor_ns[h1]
+    ns2 = hor_ns[h2]
+    ns3 = hor_ns[h3]
     j0 = 0
     j1 = 0
     j2 = 0
@@ -894,25 +1127,25 @@ def _clock_horizons(h0, ns0, h1, ns1, h2, ns2, h3, ns3, c_ts, c_px, c_sz, c_mid,
     sw2 = sr2 = sp2 = 0.0
     sw3 = sr3 = sp3 = 0.0
     n0 = n1 = n2 = n3 = 0
-    for c in range(n_cont):
-        t = c_ts[c]
-        j0, m0 = _clock_mid(t, ns0, close_ns, lag_after, clip, v_ts, v_mid, j0)
-        j1, m1 = _clock_mid(t, ns1, close_ns, lag_after, clip, v_ts, v_mid, j1)
-        j2, m2 = _clock_mid(t, ns2, close_ns, lag_after, clip, v_ts, v_mid, j2)
-        j3, m3 = _clock_mid(t, ns3, close_ns, lag_after, clip, v_ts, v_mid, j3)
+    for ci in range(n_cont):
+        t = c.ts[ci]
+        j0, m0 = _clock_mid(t, ns0, close_ns, lag_after, clip, v, j0)
+        j1, m1 = _clock_mid(t, ns1, close_ns, lag_after, clip, v, j1)
+        j2, m2 = _clock_mid(t, ns2, close_ns, lag_after, clip, v, j2)
+        j3, m3 = _clock_mid(t, ns3, close_ns, lag_after, clip, v, j3)
         if want_trades:
-            i = c_i[c]
-            o_mid_h[h0, i] = m0
-            o_mid_h[h1, i] = m1
-            o_mid_h[h2, i] = m2
-            o_mid_h[h3, i] = m3
-        d = c_sign[c]
-        e = c_eff[c]
+            i = c.i[ci]
+            mid_h[h0, i] = m0
+            mid_h[h1, i] = m1
+            mid_h[h2, i] = m2
+            mid_h[h3, i] = m3
+        d = c.sign[ci]
+        e = c.eff[ci]
         ok = (d != 0) & (e == e)  # signed, with an effective spread (so a mid > 0)
         k2 = 2.0 * d
-        p = c_px[c]
-        mid = c_mid[c]
-        w = c_sz[c]
+        p = c.px[ci]
+        mid = c.mid[ci]
+        w = c.sz[ci]
         sw0, sr0, sp0, n0 = _hz_add(k2, p, mid, e, ok, m0, w, sw0, sr0, sp0, n0)
         sw1, sr1, sp1, n1 = _hz_add(k2, p, mid, e, ok, m1, w, sw1, sr1, sp1, n1)
         sw2, sr2, sp2, n2 = _hz_add(k2, p, mid, e, ok, m2, w, sw2, sr2, sp2, n2)
@@ -924,198 +1157,170 @@ def _clock_horizons(h0, ns0, h1, ns1, h2, ns2, h3, ns3, c_ts, c_px, c_sz, c_mid,
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _mid_after(c_mid, c, step, n_cont, m_end):
-    """Prevailing mid of the continuous trade ``step`` after trade ``c`` (``m_end`` past the last)."""
-    return c_mid[U(c + step)] if c + step < n_cont else m_end
+def _mid_after(c_mid, ci, step, n_cont, m_end):
+    """Prevailing mid of the continuous trade ``step`` after trade ``ci`` (``m_end`` past the last)."""
+    return c_mid[U(ci + step)] if ci + step < n_cont else m_end
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _count_horizons(h0, st0, h1, st1, h2, st2, c_px, c_sz, c_mid, c_eff, c_sign, c_i, n_cont, m_end, want_trades,
-                    o_mid_h, hz):
-    """Three trade-count horizons at once: the mid of the ``step``-th later continuous trade (the mid at
-    the close, or NaN, ``m_end``, for the last ``step`` trades), share-weighted sums in trade order."""
+def _count_horizons(h0, h1, h2, hor_tr, n_h1, c, n_cont, m_end, want_trades, mid_h, hz):
+    """Three trade-count horizons at once (rows ``h0..h2`` of ``hor_tr``, rows ``n_h1 + h`` of the
+    outputs): the mid of the ``step``-th later continuous trade (the mid at the close, or NaN, ``m_end``,
+    for the last ``step`` trades), share-weighted sums in trade order."""
+    st0 = hor_tr[h0]
+    st1 = hor_tr[h1]
+    st2 = hor_tr[h2]
+    r0 = n_h1 + h0
+    r1 = n_h1 + h1
+    r2 = n_h1 + h2
     sw0 = sr0 = sp0 = 0.0
     sw1 = sr1 = sp1 = 0.0
     sw2 = sr2 = sp2 = 0.0
     n0 = n1 = n2 = 0
-    for c in range(n_cont):
-        m0 = _mid_after(c_mid, c, st0, n_cont, m_end)
-        m1 = _mid_after(c_mid, c, st1, n_cont, m_end)
-        m2 = _mid_after(c_mid, c, st2, n_cont, m_end)
+    for ci in range(n_cont):
+        m0 = _mid_after(c.mid, ci, st0, n_cont, m_end)
+        m1 = _mid_after(c.mid, ci, st1, n_cont, m_end)
+        m2 = _mid_after(c.mid, ci, st2, n_cont, m_end)
         if want_trades:
-            i = c_i[c]
-            o_mid_h[h0, i] = m0
-            o_mid_h[h1, i] = m1
-            o_mid_h[h2, i] = m2
-        d = c_sign[c]
-        e = c_eff[c]
+            i = c.i[ci]
+            mid_h[r0, i] = m0
+            mid_h[r1, i] = m1
+            mid_h[r2, i] = m2
+        d = c.sign[ci]
+        e = c.eff[ci]
         ok = (d != 0) & (e == e)
         k2 = 2.0 * d
-        p = c_px[c]
-        mid = c_mid[c]
-        w = c_sz[c]
+        p = c.px[ci]
+        mid = c.mid[ci]
+        w = c.sz[ci]
         sw0, sr0, sp0, n0 = _hz_add(k2, p, mid, e, ok, m0, w, sw0, sr0, sp0, n0)
         sw1, sr1, sp1, n1 = _hz_add(k2, p, mid, e, ok, m1, w, sw1, sr1, sp1, n1)
         sw2, sr2, sp2, n2 = _hz_add(k2, p, mid, e, ok, m2, w, sw2, sr2, sp2, n2)
-    _hz_store(hz, h0, sw0, sr0, sp0, n0)
-    _hz_store(hz, h1, sw1, sr1, sp1, n1)
-    _hz_store(hz, h2, sw2, sr2, sp2, n2)
-
-
-def scratch_sizes(n_max: int, m_max: int) -> tuple[int, int, int]:
-    """Lengths of the int64, float64 and int8 working arrays :func:`tick_pass` needs for partitions of at
-    most ``n_max`` trades and ``m_max`` quotes."""
-    return 2 * m_max + PAD + 2 * n_max, 3 * m_max + 1 + 8 * n_max, 2 * n_max
+    _hz_store(hz, r0, sw0, sr0, sp0, n0)
+    _hz_store(hz, r1, sw1, sr1, sp1, n1)
+    _hz_store(hz, r2, sw2, sr2, sp2, n2)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def tick_pass(
-    t_ts, t_px, t_sz, t_aggr, t_auc, t_off,
-    q_ts, q_bid, q_ask, q_bsz, q_asz, q_off,
-    open_ns, close_ns,
-    hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip,
-    bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades=True, scratch_i=None, scratch_f=None, scratch_b=None,
-):
-    """All tick measures of a batch of symbol-day partitions.
+def _kyle_pass(n_cont, c, kyle):
+    """Kyle's lambda sums (regression.ols_add): the mid change (bps) from each continuous trade to the next
+    on its signed size."""
+    for k in range(6):
+        kyle[k] = 0.0
+    for ci in range(n_cont - 1):
+        d = c.sign[ci]
+        m0 = c.mid[ci]
+        m1 = c.mid[ci + 1]
+        if d != 0 and m0 == m0 and m1 == m1:
+            ols_add(kyle, d * c.sz[ci], (m1 - m0) / m0 * 1e4)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _partition(t, a, b, q, qa, qb, open_ns, close_ns, prm, v, c, w, n_bk, tout, day, hz, bins, kyle):
+    """One partition: the quotes once, then the trades in a few tight passes (module docstring); returns
+    its status (``STATUS_*``: the passes check the time order as they go).
+
+    Inlined into :func:`tick_pass` (numba ``inline="always"``): a separately compiled level between the
+    batch loop and the passes would make LLVM optimize the whole pass closure once more (about a third of
+    the tick pass's compile time), for no speed.
+
+    ``t``, ``q`` are the batch's :class:`Trades` and :class:`Quotes`, the partition's rows ``[a, b)`` and
+    ``[qa, qb)``; ``tout`` the batch's per-trade outputs (:class:`TradeOut`) (written only when ``prm.want_trades``); ``day`` its record of the day
+    outputs, ``hz``, ``bins``, ``kyle`` its rows; ``v``, ``c``, ``w`` working arrays (:class:`_Valid`,
+    :class:`_Cont`, :class:`_Bufs`) at least as long as the partition needs.
+    """
+    n_h1 = prm.hor_ns.shape[0]
+    n_h2 = prm.hor_tr.shape[0]
+    after = 0 if prm.strict else 1  # "before t" is "< t" (strict) or "< t + 1" (at or before)
+    la = prm.lag_ns - after
+
+    q_ok, ne = _quote_pass(q, qa, qb, open_ns, close_ns, prm.max_age_ns, after, v, day)
+    if not q_ok:
+        return STATUS_UNSORTED_QUOTES if _is_sorted(t.ts[a:b]) else STATUS_UNSORTED_TRADES
+    t_ok, n_cont = _trade_pass(t, a, b, open_ns, close_ns, la, prm.want_trades, v, tout.use, tout.qidx, c, day)
+    if not t_ok:
+        return STATUS_UNSORTED_TRADES
+    # the mid at the open and at the close (clipped horizons): the entry in force then
+    open_mid = v.mid[_count_below(v.ts, ne, open_ns - la, False)]
+    close_mid = v.mid[_count_below(v.ts, ne, close_ns - la, False)]
+    day.open_mid_px = open_mid
+    day.close_mid_px = close_mid
+    _spread_pass(n_cont, c, la, prm.method, prm.use_feed, v, prm.want_trades, tout, w, day)
+    _activity_pass(n_cont, c, open_ns, close_ns, prm.bucket_ns, prm.bin_ns, prm.n_bins, prm.odd_lot, w, n_bk, bins,
+                   day)
+    _rv_pass(v, ne, n_cont, c, open_ns, close_ns, prm.rv_ns, day)
+
+    # ---- horizons over the continuous trades: clock horizons take the mid in force at
+    # min(t + h, close) - lag (asof.asof_mid_at_horizon), trade-count horizons the prevailing mid of the
+    # n-th later continuous trade, and for the last n trades the mid at the close (clip) or nothing
+    m_end = close_mid if prm.clip else np.nan
+    for h in range(0, n_h1, 4):  # four clock horizons per loop: their walks overlap
+        h1 = h + 1 if h + 1 < n_h1 else n_h1 - 1  # (a missing horizon repeats the last one: same values)
+        h2 = h + 2 if h + 2 < n_h1 else n_h1 - 1
+        h3 = h + 3 if h + 3 < n_h1 else n_h1 - 1
+        _clock_horizons(h, h1, h2, h3, prm.hor_ns, c, n_cont, v, close_ns, la, prm.clip, prm.want_trades, tout.mid_h, hz)
+    for k in range(0, n_h2, 3):  # three trade-count horizons per loop
+        k1 = k + 1 if k + 1 < n_h2 else n_h2 - 1
+        k2 = k + 2 if k + 2 < n_h2 else n_h2 - 1
+        _count_horizons(k, k1, k2, prm.hor_tr, n_h1, c, n_cont, m_end, prm.want_trades, tout.mid_h, hz)
+    _kyle_pass(n_cont, c, kyle)
+    return STATUS_OK
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def tick_pass(batch, prm, work, dout, tout):
+    """All tick measures of a batch of symbol-day partitions, written into ``dout`` and ``tout``.
 
     Parameters
     ----------
-    t_ts, t_px, t_sz : int64[N], float64[N], float64[N]
-        Trades of all partitions end to end: time (ns UTC), price (currency per share), size (shares);
-        sorted by time within each partition.
-    t_aggr, t_auc : int8[N]
-        Feed aggressor flag (+1/-1/0) and auction code (0 continuous, 1 opening, 2 closing).
-    t_off : int64[P + 1]
-        Partition p's trades are ``[t_off[p], t_off[p + 1])``.
-    q_ts, q_bid, q_ask, q_bsz, q_asz, q_off
-        Quotes likewise (ns; currency per share; shares).
-    open_ns, close_ns : int64[P]
-        Session bounds of each partition, ns UTC.
-    hor_ns : int64[H1]
-        Clock horizons, ns. hor_tr : int64[H2] trade-count horizons.
-    lag_ns : int64
-        Quote lag, ns. strict : bool, strictly-before matching. method : int, signing method code
-        (:data:`liqcost.kernels.signing.SIGNING_CODES`). use_feed : bool, use the aggressor flag.
-        clip : bool, truncate horizons at the close (mid at the close) instead of dropping the trade.
-    bin_ns, n_bins : int64, int
-        Volume-profile interval width and count. bucket_ns : int64, width of the idle/BVC buckets.
-        rv_ns : int64, realized-volatility sampling interval. odd_lot : float, odd-lot threshold (shares).
-    want_trades : bool
-        Fill the per-trade outputs (the audit table); when False they are empty arrays, which saves
-        ~90 bytes of fresh memory per trade.
-    scratch_i, scratch_f, scratch_b : int64[:], float64[:], int8[:], optional
-        Working memory, at least :func:`scratch_sizes` long for the largest partition (a caller running
-        many batches keeps them, so that no batch touches fresh pages); allocated here when missing or
-        too short. Their contents do not matter.
-
-    Returns
-    -------
-    status : int8[P]
-        ``STATUS_OK``, or ``STATUS_UNSORTED_TRADES`` / ``STATUS_UNSORTED_QUOTES`` (outputs of that
-        partition are then NaN: sort and call again).
-    use, qidx, sign, rule, loc : per trade (length N, or 0 without ``want_trades``)
-        Sample code (``USE_*``), matched quote index into the batch quote arrays (-1 none), sign,
-        signing rule code, trade location code.
-    eff_bps, eff_px : float64[N]
-        Effective spread per trade (NaN outside the continuous session).
-    mid_h : float64[H1 + H2, N]
-        Midpoint at each horizon (clock horizons first).
-    day : float64[P, len(DAY_FIELDS)]
-        Per-day measures, in the order of ``DAY_FIELDS``.
-    hz : float64[P, H1 + H2, 3]
-        Share-weighted realized spread (bps), price impact (bps) and number of trades per horizon.
-    bins : float64[P, n_bins]
-        Continuous-session volume per interval, shares.
-    kyle : float64[P, 6]
-        :func:`liqcost.kernels.regression.ols_sums` of the Kyle regression.
+    batch : Batch
+        Trades and quotes of every partition end to end (sorted by time within each partition), their
+        offsets and session bounds (:func:`make_batch`).
+    prm : Params
+        Horizons, quote lag and matching, signing method, bins, buckets, volatility interval, odd-lot size,
+        maximum quote age, whether to fill the per-trade outputs (:func:`make_params`).
+    work : Work
+        Working memory (:func:`new_work`) that fits the batch's :func:`work_sizes`; its contents do not
+        matter. When it does not fit every partition gets ``STATUS_WORK_TOO_SMALL`` and nothing is computed.
+    dout : DayOut
+        Per-day outputs, blank as :func:`allocate` makes them. ``status[p]`` is ``STATUS_OK``, or
+        ``STATUS_UNSORTED_TRADES`` / ``STATUS_UNSORTED_QUOTES`` (that partition's outputs are then left
+        blank: sort and call again); ``day[p]`` the day record (fields :data:`DAY_FIELDS`), ``hz[p, h]``
+        ``[realized spread bps, price impact bps, n trades]`` per horizon (clock horizons first),
+        ``bins[p]`` the continuous-session volume per interval (shares), ``kyle[p]`` the Kyle regression
+        sums (:func:`liqcost.kernels.regression.ols_sums`).
+    tout : TradeOut
+        Per-trade outputs (length N with ``prm.want_trades``, else 0), blank as :func:`allocate` makes
+        them: class, matched quote (index into the batch's quotes, ``QIDX_NONE``, or ``QIDX_STALE`` when the
+        last valid quote was older than the maximum age), sign, rule, location, effective spread (bps and
+        currency per share), midpoint at each horizon.
     """
-    P = t_off.shape[0] - 1
-    N = t_ts.shape[0]
-    H = hor_ns.shape[0] + hor_tr.shape[0]
-    status = np.zeros(P, dtype=np.int8)
-    NT = N if want_trades else 0
-    o_use = np.zeros(NT, dtype=np.int8)
-    o_qidx = np.full(NT, -1, dtype=np.int64)
-    o_sign = np.zeros(NT, dtype=np.int8)
-    o_rule = np.zeros(NT, dtype=np.int8)
-    o_loc = np.zeros(NT, dtype=np.int8)
-    o_eff_bps = np.full(NT, np.nan)
-    o_eff_px = np.full(NT, np.nan)
-    o_mid_h = np.full((H, NT), np.nan)
-    day = np.full((P, N_FIELDS), np.nan)
-    hz = np.full((P, H, 3), np.nan)
-    bins = np.zeros((P, n_bins))
-    kyle = np.zeros((P, 6))
-    # scratch for the largest partition, reused by every partition of the batch
-    n_max = 0
-    m_max = 0
+    P = batch.t_off.shape[0] - 1
+    for p in range(P):  # the working memory must fit every partition
+        nb = (batch.close_ns[p] - batch.open_ns[p] + prm.bucket_ns - 1) // prm.bucket_ns
+        if (batch.t_off[p + 1] - batch.t_off[p] > work.n or batch.q_off[p + 1] - batch.q_off[p] > work.m
+                or nb > work.nbk):
+            for k in range(P):
+                dout.status[k] = STATUS_WORK_TOO_SMALL
+            return
+    v = work.v
+    c = work.c
+    w = work.w
+    v.mid[0] = np.nan  # v.mid[j] is the mid of the j-th entry (1-based): v.mid[0], none, is NaN
+    want = prm.want_trades
     for p in range(P):
-        n_max = max(n_max, t_off[p + 1] - t_off[p])
-        m_max = max(m_max, q_off[p + 1] - q_off[p])
-    ni = 2 * m_max + PAD + 2 * n_max
-    nf = 3 * m_max + 1 + 8 * n_max
-    nb = 2 * n_max
-    if scratch_i is None:
-        si = np.empty(ni, dtype=np.int64)
-    elif scratch_i.shape[0] < ni:
-        si = np.empty(ni, dtype=np.int64)
-    else:
-        si = scratch_i
-    if scratch_f is None:
-        sf = np.empty(nf)
-    elif scratch_f.shape[0] < nf:
-        sf = np.empty(nf)
-    else:
-        sf = scratch_f
-    if scratch_b is None:
-        sb = np.empty(nb, dtype=np.int8)
-    elif scratch_b.shape[0] < nb:
-        sb = np.empty(nb, dtype=np.int8)
-    else:
-        sb = scratch_b
-    v_ts = si[:m_max + PAD]
-    v_idx = si[m_max + PAD:2 * m_max + PAD]
-    c_ts = si[2 * m_max + PAD:2 * m_max + PAD + n_max]
-    c_i = si[2 * m_max + PAD + n_max:ni]
-    v_bid = sf[:m_max]
-    v_ask = sf[m_max:2 * m_max]
-    v_mid = sf[2 * m_max:3 * m_max + 1]
-    v_mid[0] = np.nan  # v_mid[j] is the mid of the j-th valid quote (1-based): v_mid[0], none, is NaN
-    o = 3 * m_max + 1
-    c_px = sf[o:o + n_max]
-    c_sz = sf[o + n_max:o + 2 * n_max]
-    c_mid = sf[o + 2 * n_max:o + 3 * n_max]
-    c_eff = sf[o + 3 * n_max:o + 4 * n_max]
-    ages = sf[o + 4 * n_max:o + 5 * n_max]
-    gaps = sf[o + 5 * n_max:o + 6 * n_max]
-    pbuf = sf[o + 6 * n_max:o + 8 * n_max]
-    c_sign = sb[:n_max]
-    c_aggr = sb[n_max:nb]
-    for p in range(P):
-        a, b = t_off[p], t_off[p + 1]
-        qa, qb = q_off[p], q_off[p + 1]
-        ta, tb = (a, b) if want_trades else (0, 0)
-        qidx_view = o_qidx[ta:tb]
-        status[p] = _partition(
-            t_ts[a:b], t_px[a:b], t_sz[a:b], t_aggr[a:b], t_auc[a:b],
-            q_ts[qa:qb], q_bid[qa:qb], q_ask[qa:qb], q_bsz[qa:qb], q_asz[qa:qb],
-            open_ns[p], close_ns[p],
-            hor_ns, hor_tr, lag_ns, strict, method, use_feed, clip,
-            bin_ns, n_bins, bucket_ns, rv_ns, odd_lot, want_trades,
-            o_use[ta:tb], qidx_view, o_sign[ta:tb], o_rule[ta:tb], o_loc[ta:tb], o_eff_bps[ta:tb], o_eff_px[ta:tb],
-            o_mid_h[:, ta:tb], day[p], hz[p], bins[p], kyle[p],
-            v_ts, v_bid, v_ask, v_mid, v_idx, c_ts, c_px, c_sz, c_aggr, c_mid, c_eff, c_sign, c_i, ages, gaps, pbuf,
-        )
-        if status[p] != STATUS_OK:  # unsorted: this partition's outputs as if never computed
-            day[p, :] = np.nan
-            hz[p, :, :] = np.nan
-            bins[p, :] = 0.0
-            kyle[p, :] = 0.0
-            o_use[ta:tb] = 0
-            o_qidx[ta:tb] = -1
-            o_mid_h[:, ta:tb] = np.nan
-            continue
-        for i in range(tb - ta):  # local quote index -> batch quote index
-            if qidx_view[i] >= 0:
-                qidx_view[i] += qa
-    return status, o_use, o_qidx, o_sign, o_rule, o_loc, o_eff_bps, o_eff_px, o_mid_h, day, hz, bins, kyle
+        a = batch.t_off[p]
+        b = batch.t_off[p + 1]
+        open_ns = batch.open_ns[p]
+        close_ns = batch.close_ns[p]
+        n_bk = (close_ns - open_ns + prm.bucket_ns - 1) // prm.bucket_ns
+        n_bk = n_bk if n_bk > 0 else 0
+        st = _partition(batch.trades, a, b, batch.quotes, batch.q_off[p], batch.q_off[p + 1], open_ns, close_ns, prm,
+                        v, c, w, n_bk, tout, dout.day[p], dout.hz[p], dout.bins[p], dout.kyle[p])
+        dout.status[p] = st
+        if st != STATUS_OK:  # unsorted: this partition's outputs as if never computed
+            dout.day[p:p + 1].view(np.float64)[:] = np.nan  # (the quotes may have been written)
+            if want:  # (the later passes did not run)
+                for i in range(a, b):
+                    tout.use[i] = 0
+                    tout.qidx[i] = QIDX_NONE

@@ -11,18 +11,18 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "volume_bins",
     "bucket_activity",
-    "trade_gaps",
-    "sample_last",
+    "median",
+    "percentile_buffered",
+    "percentile_inplace",
+    "percentile_linear",
+    "percentiles2_buffered",
     "realized_variance",
     "rv_step",
+    "sample_last",
     "size_stats",
-    "percentile_linear",
-    "percentile_inplace",
-    "percentile_buffered",
-    "percentiles2_buffered",
-    "median",
+    "trade_gaps",
+    "volume_bins",
 ]
 
 
@@ -292,7 +292,7 @@ def percentile_buffered(x, q, buf):
     to three of a quickselect. When the bracket misses (adversarial orderings), the exact quickselect on
     a copy decides. ``x`` must hold no NaN.
     """
-    sample = _BRACKET_SAMPLE if x.shape[0] >= _BRACKET_MIN else 0
+    sample = np.int64(_BRACKET_SAMPLE if x.shape[0] >= _BRACKET_MIN else 0)
     return _percentile_bracketed(x, q, buf, sample)
 
 
@@ -324,7 +324,7 @@ def _percentile_bracketed(x, q, buf, sample):
 def percentiles2_buffered(x, q1, q2, buf):
     """Two percentiles of ``x`` (:func:`percentile_buffered` each, the same values bit for bit) with one
     pass over ``x`` for both brackets. ``buf`` holds at least ``2 * len(x)`` elements."""
-    return _percentiles2_bracketed(x, q1, q2, buf, _BRACKET_SAMPLE if x.shape[0] >= _BRACKET_MIN else 0)
+    return _percentiles2_bracketed(x, q1, q2, buf, np.int64(_BRACKET_SAMPLE if x.shape[0] >= _BRACKET_MIN else 0))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -334,7 +334,7 @@ def _percentiles2_bracketed(x, q1, q2, buf, sample):
     if k == 0:
         return np.nan, np.nan
     if sample < 2 or k < 2:
-        return _percentile_bracketed(x, q1, buf, 0), _percentile_bracketed(x, q2, buf, 0)
+        return _percentile_bracketed(x, q1, buf, np.int64(0)), _percentile_bracketed(x, q2, buf, np.int64(0))
     rank1, lo1, nb1_ = _rank(q1, k)
     rank2, lo2, nb2_ = _rank(q2, k)
     a_lo, a_hi = _bracket(x, lo1, sample)
@@ -356,9 +356,9 @@ def _percentiles2_bracketed(x, q1, q2, buf, sample):
     k1 = lo1 - below1
     k2 = lo2 - below2
     r1 = _interpolate(buf1[:n1], k1, nb1_, rank1, lo1) if (k1 >= 0 and k1 + nb1_ < n1) else \
-        _percentile_bracketed(x, q1, buf1, 0)
+        _percentile_bracketed(x, q1, buf1, np.int64(0))
     r2 = _interpolate(buf2[:n2], k2, nb2_, rank2, lo2) if (k2 >= 0 and k2 + nb2_ < n2) else \
-        _percentile_bracketed(x, q2, buf2, 0)
+        _percentile_bracketed(x, q2, buf2, np.int64(0))
     return r1, r2
 
 

@@ -45,6 +45,7 @@ date outside the calendar (a Saturday session) is kept, never dropped.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -59,10 +60,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BAR_STATUS",
+    "FAMILIES",
+    "NOT_COMPUTED",
     "SPREAD_ESTIMATORS",
     "VOLATILITY_ESTIMATORS",
     "bar_panel_estimates",
     "bar_profile",
+    "fallback_families",
     "daily_bars",
     "market_cap_band",
     "merge_tick_and_bar_profiles",
@@ -91,6 +95,15 @@ VOLATILITY_ESTIMATORS = {
     "yz": "volatility_yz_frac",
 }
 
+#: estimator families, one kernel module each (liqcost.kernels.bar_<family>): what a caller can ask for
+FAMILIES = ("roll", "cs", "ar", "edge", "zero", "lot", "volatility", "volume")
+#: spread estimator name -> its family (``fht`` is computed with the zero-return share)
+SPREAD_FAMILY = {"roll": "roll", "cs": "cs", "ar": "ar", "edge": "edge", "fht": "zero", "lot": "lot"}
+#: reason of an estimate a caller did not ask for (see ``families`` in :func:`bar_panel_estimates`)
+NOT_COMPUTED = "not_computed"
+#: panels with more rows than this run their symbols on several threads (the kernels release the GIL)
+_THREAD_ROWS = 200_000
+
 _BPS = 1e4
 _AMIHUD_SCALE = 1e4 * 1e6  # fraction per currency unit -> bps per million currency units
 
@@ -104,9 +117,9 @@ def _config(config: Config | None) -> Config:
 
 
 def _reason_enum() -> pl.Enum:
-    from liqcost.kernels.bar_estimators import REASONS
+    from liqcost.kernels.bar_numerics import REASONS
 
-    return pl.Enum(list(REASONS[1:]))
+    return pl.Enum([*REASONS[1:], NOT_COMPUTED])
 
 
 # ------------------------------------------------------------------------------------ daily bars
@@ -408,30 +421,38 @@ class _Panel:
         self.n = grid.height
 
         def arr(name):
-            return np.ascontiguousarray(grid[name].cast(pl.Float64).fill_null(np.nan).rechunk().to_numpy(), dtype=np.float64)
+            return _ro(grid[name].cast(pl.Float64).fill_null(np.nan).rechunk().to_numpy())
 
         self.open = arr("open")
         self.high = arr("high")
         self.low = arr("low")
         self.close = arr("close")
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.lo = np.log(self.open)
-            self.lh = np.log(self.high)
-            self.ll = np.log(self.low)
-            self.lc = np.log(self.close)
+            self.lo = _ro(np.log(self.open))
+            self.lh = _ro(np.log(self.high))
+            self.ll = _ro(np.log(self.low))
+            self.lc = _ro(np.log(self.close))
         self.volume = arr("volume")
         price = self.close
         if "vwap" in grid.columns:
             vw = arr("vwap")
             price = np.where(np.isfinite(vw) & (vw > 0), vw, self.close)
-        self.dollar_volume = np.where(self.volume == 0, 0.0, self.volume * price)
-        self.shares = arr("shares_outstanding") if "shares_outstanding" in grid.columns else np.full(self.n, np.nan)
+        self.dollar_volume = _ro(np.where(self.volume == 0, 0.0, self.volume * price))
+        self.shares = arr("shares_outstanding") if "shares_outstanding" in grid.columns else _ro(np.full(self.n, np.nan))
+
+
+def _ro(arr: np.ndarray) -> np.ndarray:
+    """Contiguous float64 and read-only: the kernels get one kind of input array (one specialization)."""
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if arr.flags.writeable:
+        arr.flags.writeable = False
+    return arr
 
 
 def _market_returns(panel: _Panel, cfg: Config) -> tuple[np.ndarray, bool]:
     """Leave-one-out equal-weighted market log return per row, and whether to estimate a beta."""
     if cfg.bars.lot_market == "none" or len(panel.symbols) < cfg.bars.lot_min_market_symbols + 1:
-        return np.zeros(panel.n), False
+        return _ro(np.zeros(panel.n)), False
     r = np.full(panel.n, np.nan)
     r[1:] = panel.lc[1:] - panel.lc[:-1]
     r[panel.offsets[:-1]] = np.nan  # no return across symbols
@@ -445,91 +466,211 @@ def _market_returns(panel: _Panel, cfg: Config) -> tuple[np.ndarray, bool]:
     others = k - has
     with np.errstate(divide="ignore", invalid="ignore"):
         mkt = np.where(others >= cfg.bars.lot_min_market_symbols, (s - own) / others, np.nan)
-    return np.ascontiguousarray(mkt), True
+    return _ro(mkt), True
 
 
 def _reasons(status: np.ndarray) -> pl.Series:
-    """Status codes -> reason (Enum), null for a defined value."""
-    from liqcost.kernels.bar_estimators import REASONS
+    """Status codes -> reason (Enum), null for a defined value; code -1 is :data:`NOT_COMPUTED`."""
+    from liqcost.kernels.bar_numerics import REASONS
 
-    lut = pl.Series([None, *REASONS[1:]], dtype=_reason_enum())
-    return lut.gather(pl.Series(status.astype(np.uint32)))
+    lut = pl.Series([None, *REASONS[1:], NOT_COMPUTED], dtype=_reason_enum())
+    return lut.gather(pl.Series(np.where(status < 0, len(REASONS), status).astype(np.uint32)))
+
+
+def _over_symbols(run, offsets: np.ndarray, workers: int) -> None:
+    """``run(s0, s1)`` over symbol ranges covering the panel: one call for a small panel, else ranges of
+    about equal rows on ``workers`` threads (the kernels are ``nogil`` and each symbol is computed on its
+    own, so the outputs are the same)."""
+    ns = offsets.shape[0] - 1
+    rows = int(offsets[-1]) if ns else 0
+    if workers <= 1 or ns < 2 or rows < _THREAD_ROWS:
+        run(0, ns)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    k = min(ns, 4 * workers)
+    cuts = np.unique(np.searchsorted(offsets, np.linspace(0, rows, k + 1), side="left").clip(0, ns))
+    cuts[0], cuts[-1] = 0, ns
+    ranges = [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for f in [pool.submit(run, a, b) for a, b in ranges]:
+            f.result()
+
+
+def _workers(cfg: Config) -> int:
+    if cfg.engine.workers:
+        return int(cfg.engine.workers)
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _zero_volume_share(volume: np.ndarray, offsets: np.ndarray, window: int, min_periods: int) -> np.ndarray:
+    """The zero-volume share of :func:`liqcost.kernels.bar_volume.volume_panel` without the kernel: zero-volume
+    days over days with a volume, in the window ending at each row (``window <= 0``: since the symbol's first
+    row); NaN below ``max(1, min_periods)`` such days. Integer counts and one division, so the value is the
+    kernel's to the bit; a caller that skips the volume family still gets it (pricing reads it)."""
+    n = volume.shape[0]
+    if n == 0:
+        return np.empty(0)
+    has = ~np.isnan(volume)
+    zero = has & (volume == 0.0)
+    c_has = np.concatenate([[0], np.cumsum(has, dtype=np.int64)])
+    c_zero = np.concatenate([[0], np.cumsum(zero, dtype=np.int64)])
+    seg = np.repeat(offsets[:-1], np.diff(offsets))
+    rows = np.arange(n)
+    lo = seg if window <= 0 else np.maximum(seg, rows - window + 1)
+    cnt = c_has[rows + 1] - c_has[lo]
+    zeros = c_zero[rows + 1] - c_zero[lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cnt >= max(1, min_periods), zeros / cnt, np.nan)
 
 
 def _estimate_arrays(
-    panel: _Panel, cfg: Config, window: int, mode: str, market: np.ndarray | None, use_beta: bool
+    panel: _Panel, cfg: Config, window: int, mode: str, market: np.ndarray | None, use_beta: bool,
+    families: frozenset[str] = frozenset(FAMILIES),
 ) -> dict[str, np.ndarray]:
-    """Run every kernel; returns name -> per-row array (values and int8 status arrays)."""
-    from liqcost.kernels import bar_estimators as be
-    from liqcost.kernels import bar_volatility as bv
+    """Run the kernels of ``families``; returns name -> per-row array (values and int8 status arrays).
 
+    A family that is not asked for is not run (its kernels are not even compiled): its values are NaN
+    with status -1 (:data:`NOT_COMPUTED`). Each family's kernels live in their own module, imported here
+    only when run.
+    """
     bc = cfg.bars
     n = panel.n
     off = panel.offsets
     w = window if mode == "rolling" else 0
     minp = bc.min_periods
+    workers = _workers(cfg)
     res: dict[str, np.ndarray] = {}
 
     def pair():
         return np.empty(n), np.empty(n, dtype=np.int8)
 
-    out, st = pair()
-    be.roll_panel(panel.lc, off, w, minp, bc.signed, out, st)
-    res["roll"], res["roll_st"] = out, st
-    out, st = pair()
-    be.cs_panel(panel.high, panel.low, panel.close, off, w, minp, bc.cs_method == "two_day", bc.cs_overnight,
-                bc.signed, out, st)
-    res["cs"], res["cs_st"] = out, st
-    out, st = pair()
-    be.ar_panel(panel.lh, panel.ll, panel.lc, off, w, minp, bc.ar_method == "two_day", bc.signed, out, st)
-    res["ar"], res["ar_st"] = out, st
-    if mode == "full":
-        # only the last row of each symbol is kept: the full-sample kernel (bidask.edge) fills it
-        out = np.full(n, np.nan)
-        st = np.full(n, be.TOO_FEW, dtype=np.int8)
-        ns = len(panel.symbols)
-        fo, fs = np.empty(ns), np.empty(ns, dtype=np.int8)
-        be.edge_full_panel(panel.lo, panel.lh, panel.ll, panel.lc, off, minp, bc.signed, 2.0, fo, fs)
-        last = off[1:] - 1
-        nonempty = off[1:] > off[:-1]
-        out[last[nonempty]] = fo[nonempty]
-        st[last[nonempty]] = fs[nonempty]
-    else:
+    def skipped(*names, rows=n):
+        for name in names:
+            res[name] = np.full(rows, np.nan)
+            res[name + "_st"] = np.full(rows, -1, dtype=np.int8)
+
+    def panel_run(kernel, *args):
+        """``kernel(*head, offsets, *tail)`` over symbol ranges; ``args`` hold ``None`` where the offsets go."""
+        at = next(i for i, a in enumerate(args) if a is None)
+
+        def run(s0, s1):
+            kernel(*args[:at], off[s0:s1 + 1], *args[at + 1:])
+
+        _over_symbols(run, off, workers)
+
+    if "roll" in families:
+        from liqcost.kernels.bar_roll import roll_panel
+
         out, st = pair()
-        be.edge_rolling_panel(panel.lo, panel.lh, panel.ll, panel.lc, off, w, minp, bc.signed, out, st)
-    res["edge"], res["edge_st"] = out, st
-    zr, zs = pair()
-    fo, fs = pair()
-    be.zero_return_panel(panel.lc, off, w, minp, zr, zs, fo, fs)
-    res["zero_return"], res["zero_return_st"] = zr, zs
-    res["fht"], res["fht_st"] = fo, fs
-    if mode == "full" or bc.lot_rolling:
+        panel_run(roll_panel, panel.lc, None, w, minp, bc.signed, out, st)
+        res["roll"], res["roll_st"] = out, st
+    else:
+        skipped("roll")
+    if "cs" in families:
+        from liqcost.kernels.bar_cs import cs_panel
+
+        out, st = pair()
+        panel_run(cs_panel, panel.high, panel.low, panel.close, None, w, minp, bc.cs_method == "two_day",
+                  bc.cs_overnight, bc.signed, out, st)
+        res["cs"], res["cs_st"] = out, st
+    else:
+        skipped("cs")
+    if "ar" in families:
+        from liqcost.kernels.bar_ar import ar_panel
+
+        out, st = pair()
+        panel_run(ar_panel, panel.lh, panel.ll, panel.lc, None, w, minp, bc.ar_method == "two_day", bc.signed, out, st)
+        res["ar"], res["ar_st"] = out, st
+    else:
+        skipped("ar")
+    if "edge" in families:
+        from liqcost.kernels.bar_edge import edge_full_panel, edge_rolling_panel
+        from liqcost.kernels.bar_numerics import TOO_FEW
+
+        if mode == "full":
+            # only the last row of each symbol is kept: the full-sample kernel (bidask.edge) fills it
+            out = np.full(n, np.nan)
+            st = np.full(n, TOO_FEW, dtype=np.int8)
+            ns = len(panel.symbols)
+            fo, fs = np.empty(ns), np.empty(ns, dtype=np.int8)
+
+            def run_full(s0, s1):
+                edge_full_panel(panel.lo, panel.lh, panel.ll, panel.lc, off[s0:s1 + 1], minp, bc.signed, 2.0,
+                                fo[s0:s1], fs[s0:s1])
+
+            _over_symbols(run_full, off, workers)
+            last = off[1:] - 1
+            nonempty = off[1:] > off[:-1]
+            out[last[nonempty]] = fo[nonempty]
+            st[last[nonempty]] = fs[nonempty]
+        else:
+            out, st = pair()
+            panel_run(edge_rolling_panel, panel.lo, panel.lh, panel.ll, panel.lc, None, w, minp, bc.signed, out, st)
+        res["edge"], res["edge_st"] = out, st
+    else:
+        skipped("edge")
+    if "zero" in families:
+        from liqcost.kernels.bar_zero import zero_return_panel
+
+        zr, zs = pair()
+        fo, fs = pair()
+        panel_run(zero_return_panel, panel.lc, None, w, minp, zr, zs, fo, fs)
+        res["zero_return"], res["zero_return_st"] = zr, zs
+        res["fht"], res["fht_st"] = fo, fs
+    else:
+        skipped("zero_return", "fht")
+    if "lot" in families and (mode == "full" or bc.lot_rolling):
+        from liqcost.kernels.bar_lot import lot_panel
+        from liqcost.kernels.bar_numerics import TOO_FEW
+
         out = np.full(n, np.nan)
-        st = np.full(n, be.TOO_FEW, dtype=np.int8)
-        mk = market if market is not None else np.zeros(n)
-        be.lot_panel(panel.lc, mk, off, w, minp, use_beta, mode == "full", out, st)
+        st = np.full(n, TOO_FEW, dtype=np.int8)
+        mk = market if market is not None else _ro(np.zeros(n))
+        panel_run(lot_panel, panel.lc, mk, None, w, minp, use_beta, mode == "full", out, st)
         res["lot"], res["lot_st"] = out, st
-    vo = np.empty((5, n))
-    vs = np.empty((5, n), dtype=np.int8)
-    bv.volatility_panel(panel.lo, panel.lh, panel.ll, panel.lc, off, w, minp, vo, vs)
-    for k, name in enumerate(bv.NAMES):
-        res["vol_" + name], res["vol_" + name + "_st"] = vo[k], vs[k]
-    adv, adv_usd, zvf, turn, ami = (np.empty(n) for _ in range(5))
-    n_days = np.empty(n, dtype=np.int64)
-    sv, stt, sa = (np.empty(n, dtype=np.int8) for _ in range(3))
-    be.volume_panel(panel.volume, panel.dollar_volume, panel.shares, panel.lc, off, w, bc.min_periods_volume, adv,
-                    adv_usd, zvf, turn, ami, n_days, sv, stt, sa)
-    res.update(adv=adv, adv_usd=adv_usd, zvf=zvf, turnover=turn, amihud=ami, n_days=n_days, volume_st=sv,
-               turnover_st=stt, amihud_st=sa)
-    med, mst = pair()
-    be.median_panel(panel.volume, off, w, bc.min_periods_volume, med, mst)
-    res["mdv"] = med
+    elif mode == "full" or bc.lot_rolling:
+        skipped("lot")
+    if "volatility" in families:
+        from liqcost.kernels.bar_volatility import NAMES, volatility_panel
+
+        vo = np.empty((5, n))
+        vs = np.empty((5, n), dtype=np.int8)
+        panel_run(volatility_panel, panel.lo, panel.lh, panel.ll, panel.lc, None, w, minp, vo, vs)
+        for k, name in enumerate(NAMES):
+            res["vol_" + name], res["vol_" + name + "_st"] = vo[k], vs[k]
+    else:
+        skipped(*("vol_" + name for name in VOLATILITY_ESTIMATORS))
+    if "volume" in families:
+        from liqcost.kernels.bar_volume import median_panel, volume_panel
+
+        adv, adv_usd, zvf, turn, ami = (np.empty(n) for _ in range(5))
+        n_days = np.empty(n, dtype=np.int64)
+        sv, stt, sa = (np.empty(n, dtype=np.int8) for _ in range(3))
+        panel_run(volume_panel, panel.volume, panel.dollar_volume, panel.shares, panel.lc, None, w,
+                  bc.min_periods_volume, adv, adv_usd, zvf, turn, ami, n_days, sv, stt, sa)
+        res.update(adv=adv, adv_usd=adv_usd, zvf=zvf, turnover=turn, amihud=ami, n_days=n_days, volume_st=sv,
+                   turnover_st=stt, amihud_st=sa)
+        med, mst = pair()
+        panel_run(median_panel, panel.volume, None, w, bc.min_periods_volume, med, mst)
+        res["mdv"] = med
+    else:
+        nan = np.full(n, np.nan)
+        not_done = np.full(n, -1, dtype=np.int8)
+        zvf = _zero_volume_share(panel.volume, off, w, bc.min_periods_volume)
+        res.update(adv=nan, adv_usd=nan, zvf=zvf, turnover=nan, amihud=nan, n_days=None, volume_st=not_done,
+                   turnover_st=not_done, amihud_st=not_done, mdv=nan)
     return res
 
 
 def _frame_from_arrays(panel: _Panel, res: dict[str, np.ndarray], cfg: Config, window: int, mode: str) -> pl.DataFrame:
     """Assemble the estimates frame (one row per grid row)."""
-    from liqcost.kernels.bar_estimators import NEGATIVE_SQUARE, OK
+    from liqcost.kernels.bar_numerics import NEGATIVE_SQUARE, OK
 
     g = panel.grid
     cols: dict[str, pl.Series | np.ndarray] = {}
@@ -538,7 +679,8 @@ def _frame_from_arrays(panel: _Panel, res: dict[str, np.ndarray], cfg: Config, w
             continue
         st = res[name + "_st"]
         if name == "edge":
-            cols["edge_negative_square"] = pl.Series(st == NEGATIVE_SQUARE)
+            neg = pl.Series(st == NEGATIVE_SQUARE)
+            cols["edge_negative_square"] = neg if (st >= 0).any() or st.size == 0 else neg.cast(pl.Boolean).clear(st.size)
             st = np.where(st == NEGATIVE_SQUARE, OK, st).astype(np.int8)
         cols[col] = res[name] * _BPS
         cols[col.replace("_bps", "_reason")] = _reasons(st)
@@ -552,7 +694,7 @@ def _frame_from_arrays(panel: _Panel, res: dict[str, np.ndarray], cfg: Config, w
     cols["adv_usd"] = res["adv_usd"]
     cols["zero_volume_frac"] = res["zvf"]
     cols["volume_reason"] = _reasons(res["volume_st"])
-    cols["n_days"] = res["n_days"]
+    cols["n_days"] = res["n_days"] if res["n_days"] is not None else pl.Series("n_days", [None] * panel.n, dtype=pl.Int64)
     cols["turnover_frac"] = res["turnover"]
     cols["turnover_reason"] = _reasons(res["turnover_st"])
     cols["amihud_bps_per_musd"] = res["amihud"] * _AMIHUD_SCALE
@@ -620,6 +762,7 @@ def bar_panel_estimates(
     mode: Literal["rolling", "full", "expanding"] = "rolling",
     market: pl.DataFrame | None = None,
     source: str = "bars",
+    families: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """Every bar estimator per symbol x day: spreads, volatility, volume, Amihud, turnover, size.
 
@@ -641,6 +784,12 @@ def bar_panel_estimates(
         the equal-weighted return of the other symbols of the input (``bars.lot_market``).
     source : str
         Name of the input used in error messages.
+    families : collection of str, optional
+        Estimator families to compute (:data:`FAMILIES`: ``roll``, ``cs``, ``ar``, ``edge``, ``zero``
+        (zero-return share and FHT), ``lot``, ``volatility``, ``volume`` (ADV, median and dollar volume,
+        zero-volume share, turnover, Amihud)); the others are NaN with reason ``not_computed`` and their
+        kernels are not compiled (``zero_volume_frac`` is computed either way: it needs no kernel). All
+        when None.
 
     Returns
     -------
@@ -682,13 +831,27 @@ def bar_panel_estimates(
             f"window: {w} days is shorter than bars.min_periods ({cfg.bars.min_periods}); lengthen the window or "
             "lower bars.min_periods."
         )
+    fam = _families(families)
     grid = regular_grid(bars, cfg, source=source)
-    return _estimates_from_grid(grid, cfg, w, mode, market)
+    return _estimates_from_grid(grid, cfg, w, mode, market, fam)
 
 
-def _estimates_from_grid(grid: pl.DataFrame, cfg: Config, window: int, mode: str, market: pl.DataFrame | None) -> pl.DataFrame:
+def _families(families) -> frozenset[str]:
+    if families is None:
+        return frozenset(FAMILIES)
+    fam = frozenset(families)
+    unknown = sorted(fam - set(FAMILIES))
+    if unknown:
+        raise UsageError(f"families: unknown bar estimator family {unknown[0]!r}; choose from {', '.join(FAMILIES)}.")
+    return fam
+
+
+def _estimates_from_grid(grid: pl.DataFrame, cfg: Config, window: int, mode: str, market: pl.DataFrame | None,
+                         families: frozenset[str] = frozenset(FAMILIES)) -> pl.DataFrame:
     panel = _Panel(grid)
-    if market is not None:
+    if "lot" not in families:
+        mkt, use_beta = None, False
+    elif market is not None:
         if not {"date", "market_return_frac"} <= set(market.columns):
             raise UsageError("market: expected a frame with columns 'date' and 'market_return_frac'.")
         mk = grid.select("date").join(
@@ -697,10 +860,10 @@ def _estimates_from_grid(grid: pl.DataFrame, cfg: Config, window: int, mode: str
             how="left",
             maintain_order="left",
         )["market_return_frac"].fill_null(np.nan).to_numpy()
-        mkt, use_beta = np.ascontiguousarray(mk), True
+        mkt, use_beta = _ro(mk), True
     else:
         mkt, use_beta = _market_returns(panel, cfg)
-    res = _estimate_arrays(panel, cfg, window, mode, mkt, use_beta)
+    res = _estimate_arrays(panel, cfg, window, mode, mkt, use_beta, families)
     frame = _frame_from_arrays(panel, res, cfg, window, mode)
     if mode == "full":
         last = panel.offsets[1:] - 1
@@ -716,6 +879,7 @@ def bar_profile(
     market: pl.DataFrame | None = None,
     source: str = "bars",
     keep_stale: bool = False,
+    families: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """Liquidity profile per symbol from bars alone (rows of :data:`liqcost.schema.PROFILE`, source 'bars').
 
@@ -742,6 +906,9 @@ def bar_profile(
         Keep symbols without any bar in the ``lookback_days`` window (their row is all missing days,
         ``last_bar_date`` null). By default they are left out: a symbol with no data in the lookback
         has no liquidity profile (the caller reports it).
+    families : collection of str, optional
+        Estimator families to compute (see :func:`bar_panel_estimates`; :func:`fallback_families` says
+        which a tick profile needs); the others are NaN with reason ``not_computed``. All when None.
 
     Returns
     -------
@@ -792,8 +959,9 @@ def bar_profile(
 
     g_vol = tail(grid, lb)
     g_est = tail(grid, le)
-    full_vol = _estimates_from_grid(g_vol, cfg, lb, "full", market)
-    full_est = full_vol if le == lb else _estimates_from_grid(g_est, cfg, le, "full", market)
+    fam = _families(families)
+    full_vol = _estimates_from_grid(g_vol, cfg, lb, "full", market, fam)
+    full_est = full_vol if le == lb else _estimates_from_grid(g_est, cfg, le, "full", market, fam)
 
     summary = g_vol.group_by("symbol", maintain_order=True).agg(
         pl.col("date").last().alias("asof_date"),
@@ -875,6 +1043,59 @@ def _first_defined(columns: list[str], names: list[str], value: str, which: str)
         val = pl.when(defined).then(pl.col(col)).otherwise(val)
         src = pl.when(defined).then(pl.lit(name)).otherwise(src)
     return [val.alias(value), src.alias(which)]
+
+
+#: columns of a tick profile that a merged profile takes from the bars when the tick value is undefined,
+#: with the bar estimator families behind the bar value (spread_bps: the families of
+#: ``bars.spread_estimators``); the other shared columns (price, dates, daily volumes, market cap ...)
+#: need no bar kernel
+_FALLBACK_COLUMNS = {
+    "spread_bps": None,
+    "volatility_daily_frac": ("volatility",),
+    "volatility_cc_frac": ("volatility",),
+    "adv_shares": ("volume",),
+    "mdv_shares": ("volume",),
+    "adv_usd": ("volume",),
+    "amihud_bps_per_musd": ("volume",),
+}
+
+
+def fallback_families(ticks: pl.DataFrame | None, bar_symbols, config: Config | None = None) -> frozenset[str]:
+    """The bar estimator families a consumer of the merged profile's pricing values needs from the bars.
+
+    :func:`merge_tick_and_bar_profiles` keeps a tick value where it is defined and takes the bar value
+    where it is not; it also adds the bar-only columns. The pre-trade check and the planner read
+    ``spread_bps``, ``volatility_daily_frac``, ``adv_shares``, ``mdv_shares``, ``adv_usd``,
+    ``amihud_bps_per_musd`` (shared with the tick profile) and ``zero_volume_frac`` (bar-only, computed
+    whatever the families). This returns the families (:data:`FAMILIES`) that fill the shared values
+    for ``bar_symbols``: for a symbol without a tick row every family behind them (``spread_bps``: those
+    of ``bars.spread_estimators``; ``volatility``; ``volume``); for a symbol with one, the families of
+    the values its tick row leaves undefined (null or NaN). Computing only these
+    (``bar_profile(families=...)``) gives those values exactly as computing every family does; the other
+    bar estimates are then NaN with reason ``not_computed``. An empty set: no bar kernel runs.
+    """
+    cfg = _config(config)
+    wanted = list(dict.fromkeys(bar_symbols))
+    if not wanted:
+        return frozenset()
+    rules = {c: (tuple(dict.fromkeys(SPREAD_FAMILY[k] for k in cfg.bars.spread_estimators)) if f is None else f)
+             for c, f in _FALLBACK_COLUMNS.items()}
+    need: set[str] = set()
+    every = {f for fams in rules.values() for f in fams}
+    if ticks is None or ticks.height == 0:
+        return frozenset(need | every)
+    t = ticks.filter(pl.col("symbol").is_in(wanted))
+    if t.get_column("symbol").n_unique() < len(wanted):  # a name with bars and no tick row
+        return frozenset(need | every)
+    for col, fams in rules.items():
+        if col not in t.columns:
+            need.update(fams)
+            continue
+        c = pl.col(col)
+        undefined = (c.is_null() | c.is_nan()) if t.schema[col].is_float() else c.is_null()
+        if t.select(undefined.any()).item():
+            need.update(fams)
+    return frozenset(need)
 
 
 def merge_tick_and_bar_profiles(ticks: pl.DataFrame | None, bars: pl.DataFrame | None) -> pl.DataFrame:

@@ -72,13 +72,20 @@ def _long(config) -> int:
     return max(config.measures.lookback_days, config.measures.lookback_days_long)
 
 
-def _bar_outputs(bars: pl.DataFrame, config, end, start, bar_table: bool):
-    from liqcost.measures.bars import bar_panel_estimates, bar_profile
+def _bar_outputs(bars: pl.DataFrame, config, end, start, bar_table: bool, tick=None, bar_estimates: str = "all"):
+    from liqcost.measures.bars import bar_panel_estimates, bar_profile, fallback_families
 
-    profile = bar_profile(bars, config, asof=end)
+    if bar_estimates not in ("all", "fallback"):
+        from liqcost.errors import UsageError
+
+        raise UsageError(f"bar_estimates: expected 'all' or 'fallback', got {bar_estimates!r}.")
+    families = None
+    if bar_estimates == "fallback":
+        families = fallback_families(tick, bars.get_column("symbol").unique().to_list(), config)
+    profile = bar_profile(bars, config, asof=end, families=families)
     table = None
     if bar_table:
-        table = bar_panel_estimates(bars, config, mode="rolling")
+        table = bar_panel_estimates(bars, config, mode="rolling", families=families)
         if start is not None:
             table = table.filter(pl.col("date") >= start)
         if end is not None:
@@ -106,6 +113,7 @@ def build_from_dataset(
     progress=None,
     trades_out=None,
     bar_table: bool = False,
+    bar_estimates: str = "all",
 ) -> ProfileBuild:
     """Profiles of ``symbols`` (all when None) from a dataset's trades/quotes and bars.
 
@@ -126,6 +134,12 @@ def build_from_dataset(
         Also write the per-trade audit table there.
     bar_table : bool
         Also return the rolling bar estimates per symbol-day.
+    bar_estimates : {'all', 'fallback'}
+        ``'all'`` computes every bar estimator. ``'fallback'`` computes only the bar estimator families
+        whose values the merged profile's pricing columns take (:func:`liqcost.measures.bars.fallback_families`:
+        names without ticks, tick values left undefined, the zero-volume share); the other bar estimates
+        are NaN with reason ``not_computed`` and their kernels are neither run nor compiled. For callers
+        that only price orders (``pretrade``, ``plan``).
 
     Raises
     ------
@@ -172,7 +186,7 @@ def build_from_dataset(
     if bar_syms:
         bars = ds.scan("bars", bar_syms, bar_first, last).collect()
         if bars.height:
-            bar, table = _bar_outputs(bars, config, last, first, bar_table)
+            bar, table = _bar_outputs(bars, config, last, first, bar_table, tick, bar_estimates)
     profile = _merge(tick, bar)
     if profile is None:
         from liqcost.schema import PROFILE
@@ -193,6 +207,7 @@ def build_from_frames(
     progress=None,
     trades_out=None,
     bar_table: bool = False,
+    bar_estimates: str = "all",
 ) -> ProfileBuild:
     """Profiles from in-memory canonical frames (trades and/or quotes and/or bars); see
     :func:`build_from_dataset` for the parameters."""
@@ -219,6 +234,6 @@ def build_from_frames(
             last = daily.get_column("date").max()
     bar = table = None
     if bars is not None and bars.height:
-        bar, table = _bar_outputs(bars, config, last, start, bar_table)
+        bar, table = _bar_outputs(bars, config, last, start, bar_table, tick, bar_estimates)
     profile = _merge(tick, bar)
     return ProfileBuild(profile, daily, table, last, audit, n_trades)

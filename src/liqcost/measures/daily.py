@@ -347,16 +347,13 @@ def finalize_daily(raw: pl.DataFrame | None, config) -> pl.DataFrame:
 
 
 def _kyle_daily(sums_col: pl.Series, min_n: int) -> np.ndarray:
-    from liqcost.kernels.regression import ols_from_sums
+    """``[slope, se, n]`` of each day's Kyle regression (one kernel call for the whole table)."""
+    from liqcost.kernels.regression import ols_rows
 
     out = np.full((len(sums_col), 3), np.nan)
     if len(sums_col) == 0:
         return out.reshape(0, 3)
-    sums = np.ascontiguousarray(np.vstack(sums_col.to_list()), dtype=np.float64)
-    for i in range(sums.shape[0]):
-        r = ols_from_sums(sums[i], min_n)
-        out[i, 0] = r[0]
-        out[i, 1] = r[1]
-        out[i, 2] = sums[i, 0]
+    sums = np.ascontiguousarray(sums_col.list.to_array(6).to_numpy(), dtype=np.float64)  # (every row has 6 sums)
+    ols_rows(sums, int(min_n), out)
+    out[:, 2] = sums[:, 0]
     return out
-

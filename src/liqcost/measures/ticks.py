@@ -79,6 +79,7 @@ class TickParams:
     no_trade_bucket_s: float = 60.0
     rv_interval_s: float = 300.0
     odd_lot_shares: float = 100.0
+    max_quote_age_s: float | None = 3600.0
 
     @classmethod
     def from_config(cls, config) -> TickParams:
@@ -99,6 +100,7 @@ class TickParams:
             no_trade_bucket_s=float(m.no_trade_bucket_s),
             rv_interval_s=float(m.rv_interval_s),
             odd_lot_shares=float(m.odd_lot_shares),
+            max_quote_age_s=None if m.max_quote_age_s is None else float(m.max_quote_age_s),
         )
 
     @property
@@ -565,40 +567,48 @@ def _sort_partitions(batch: TickBatch, which: str) -> TickBatch:
 _SCRATCH = threading.local()
 
 
-def _scratch(batch: TickBatch) -> tuple:
-    """This thread's working arrays for the tick pass, grown to fit the batch's largest partition: kept
-    from batch to batch, so a run does not touch fresh memory pages for every batch."""
-    from liqcost.kernels.tickpass import scratch_sizes
+def _kernel_params(params: TickParams, want_trades: bool):
+    """The tick pass's :class:`liqcost.kernels.tickpass.Params` for ``params``."""
+    from liqcost.kernels.signing import SIGNING_CODES
+    from liqcost.kernels.tickpass import make_params
 
-    n_max = int(np.diff(batch.t_off).max()) if len(batch.t_off) > 1 else 0
-    m_max = int(np.diff(batch.q_off).max()) if len(batch.q_off) > 1 else 0
-    need = scratch_sizes(n_max, m_max)
-    have = getattr(_SCRATCH, "arrays", None)
-    if have is None or any(a.shape[0] < n for a, n in zip(have, need)):
-        grow = need if have is None else [max(n, int(1.25 * a.shape[0])) for a, n in zip(have, need)]
-        have = (np.empty(grow[0], dtype=np.int64), np.empty(grow[1]), np.empty(grow[2], dtype=np.int8))
-        _SCRATCH.arrays = have
+    age = params.max_quote_age_s
+    return make_params(
+        np.array([round(h * NS) for h in params.horizons_s], dtype=np.int64),
+        np.array(params.horizons_trades, dtype=np.int64),
+        round(params.quote_lag_s * NS), params.strict, SIGNING_CODES[params.signing], params.use_feed_aggressor,
+        params.clip, params.profile_interval_min * 60 * NS, params.n_bins, round(params.no_trade_bucket_s * NS),
+        round(params.rv_interval_s * NS), params.odd_lot_shares, -1 if age is None else round(age * NS), want_trades,
+    )
+
+
+def _scratch(kbatch, prm):
+    """This thread's working memory for the tick pass (:class:`liqcost.kernels.tickpass.Work`), grown to fit
+    the batch's largest partition: kept from batch to batch, so a run does not touch fresh memory pages
+    for every batch."""
+    from liqcost.kernels.tickpass import fits, new_work, work_sizes
+
+    need = work_sizes(kbatch, prm)
+    have = getattr(_SCRATCH, "work", None)
+    if not fits(have, need):
+        grow = need if have is None else [max(k, int(1.25 * h)) for k, h in zip(need, (have.n, have.m, have.nbk))]
+        have = new_work(grow)
+        _SCRATCH.work = have
     return have
 
 
 def _run_kernel(batch: TickBatch, params: TickParams, want_trades: bool = True):
-    from liqcost.kernels.signing import SIGNING_CODES
-    from liqcost.kernels.tickpass import tick_pass
+    """Run the tick pass on a batch: ``(DayOut, TradeOut)`` (see :mod:`liqcost.kernels.tickpass`)."""
+    from liqcost.kernels.tickpass import allocate, make_batch, tick_pass
 
     o, c = session_bounds_ns(batch.dates, params)
-    si, sf, sb = _scratch(batch)
-    return tick_pass(
-        batch.t_ts, batch.t_px, batch.t_sz, batch.t_aggr, batch.t_auc, batch.t_off,
-        batch.q_ts, batch.q_bid, batch.q_ask, batch.q_bsz, batch.q_asz, batch.q_off,
-        o, c,
-        np.array([round(h * NS) for h in params.horizons_s], dtype=np.int64),
-        np.array(params.horizons_trades, dtype=np.int64),
-        np.int64(round(params.quote_lag_s * NS)), bool(params.strict), int(SIGNING_CODES[params.signing]),
-        bool(params.use_feed_aggressor), bool(params.clip),
-        np.int64(params.profile_interval_min * 60 * NS), int(params.n_bins),
-        np.int64(round(params.no_trade_bucket_s * NS)), np.int64(round(params.rv_interval_s * NS)),
-        float(params.odd_lot_shares), bool(want_trades), si, sf, sb,
-    )
+    kb = make_batch(batch.t_ts, batch.t_px, batch.t_sz, batch.t_aggr, batch.t_auc, batch.t_off,
+                    batch.q_ts, batch.q_bid, batch.q_ask, batch.q_bsz, batch.q_asz, batch.q_off, o, c)
+    prm = _kernel_params(params, want_trades)
+    work = _scratch(kb, prm)
+    dout, tout = allocate(kb, prm)
+    tick_pass(kb, prm, work, dout, tout)
+    return dout, tout
 
 
 def measure_batch(batch: TickBatch, params: TickParams, want_trades: bool = False) -> BatchResult:
@@ -615,43 +625,48 @@ def measure_batch(batch: TickBatch, params: TickParams, want_trades: bool = Fals
     """
     from liqcost.kernels.tickpass import DAY_FIELDS, STATUS_OK, STATUS_UNSORTED_QUOTES, STATUS_UNSORTED_TRADES
 
-    out = _run_kernel(batch, params, want_trades)
-    status = out[0]
+    dout, tout = _run_kernel(batch, params, want_trades)
+    status = dout.status
     if (status != STATUS_OK).any():
         if (status == STATUS_UNSORTED_TRADES).any():
             batch = _sort_partitions(batch, "t")
         if (status == STATUS_UNSORTED_QUOTES).any() or (status == STATUS_UNSORTED_TRADES).any():
             batch = _sort_partitions(batch, "q")
-        out = _run_kernel(batch, params, want_trades)
-        if (out[0] != STATUS_OK).any():  # pragma: no cover - sorting always fixes it
+        dout, tout = _run_kernel(batch, params, want_trades)
+        if (dout.status != STATUS_OK).any():  # pragma: no cover - sorting always fixes it
             raise DataError("internal: partitions still unsorted after sorting")
-    status, use, qidx, sign, rule, loc, eff_bps, eff_px, mid_h, day, hz, bins, kyle = out
 
     cols: dict = {
         "symbol": pl.Series("symbol", batch.symbols, dtype=pl.String),
         "date": pl.Series("date", batch.dates, dtype=pl.Date),
     }
-    for j, name in enumerate(DAY_FIELDS):
-        s = pl.Series(name, day[:, j])
+    for name in DAY_FIELDS:
+        s = pl.Series(name, dout.day[name])
         cols[name] = s.cast(pl.Int64) if name in _INT_FIELDS else s
+    hz = dout.hz
     for h, lab in enumerate(params.horizon_labels):
         cols[f"realized_spread_{lab}_bps"] = pl.Series(hz[:, h, 0])
         cols[f"price_impact_{lab}_bps"] = pl.Series(hz[:, h, 1])
         cols[f"n_impact_{lab}"] = pl.Series(hz[:, h, 2]).cast(pl.Int64)
-    cols["volume_bins_shares"] = pl.Series("volume_bins_shares", list(bins), dtype=pl.List(pl.Float64)) if len(
+    cols["volume_bins_shares"] = pl.Series("volume_bins_shares", list(dout.bins), dtype=pl.List(pl.Float64)) if len(
         batch.symbols) else pl.Series("volume_bins_shares", [], dtype=pl.List(pl.Float64))
-    cols["kyle_ols_sums"] = pl.Series("kyle_ols_sums", list(kyle), dtype=pl.List(pl.Float64)) if len(
+    cols["kyle_ols_sums"] = pl.Series("kyle_ols_sums", list(dout.kyle), dtype=pl.List(pl.Float64)) if len(
         batch.symbols) else pl.Series("kyle_ols_sums", [], dtype=pl.List(pl.Float64))
     daily = pl.DataFrame(cols)
-    trades = _audit_frame(batch, params, out) if want_trades else None
+    trades = _audit_frame(batch, params, tout) if want_trades else None
     return BatchResult(daily=daily, trades=trades, n_trades=batch.n_trades, n_quotes=int(batch.q_ts.shape[0]))
 
 
-def _audit_frame(batch: TickBatch, params: TickParams, out) -> pl.DataFrame:
-    """Per-trade audit rows: prevailing quote, sign and rule, effective spread, horizon measures."""
-    from liqcost.kernels.spreads import horizon_spreads
+def _audit_frame(batch: TickBatch, params: TickParams, tout) -> pl.DataFrame:
+    """Per-trade audit rows: prevailing quote, sign and rule, effective spread, horizon measures.
 
-    status, use, qidx, sign, rule, loc, eff_bps, eff_px, mid_h, day, hz, bins, kyle = out
+    A trade whose last valid quote was older than ``measures.max_quote_age_s`` has no quote (``bid_px`` ...
+    null) and ``quote_stale`` true.
+    """
+    from liqcost.kernels.spreads import horizon_spreads
+    from liqcost.kernels.tickpass import QIDX_STALE
+
+    qidx, sign, eff_bps, mid_h = tout.qidx, tout.sign, tout.eff_bps, tout.mid_h
     n = batch.n_trades
     counts = np.diff(batch.t_off)
     has_q = qidx >= 0
@@ -672,18 +687,19 @@ def _audit_frame(batch: TickBatch, params: TickParams, out) -> pl.DataFrame:
         "ts": pl.Series(batch.t_ts).cast(pl.Datetime("ns")).dt.replace_time_zone("UTC"),
         "price": batch.t_px,
         "size": batch.t_sz,
-        "trade_class": pl.Series(use).replace_strict(dict(enumerate(TRADE_CLASS_NAMES)), return_dtype=pl.String),
+        "trade_class": pl.Series(tout.use).replace_strict(dict(enumerate(TRADE_CLASS_NAMES)), return_dtype=pl.String),
         "bid_px": bid,
         "ask_px": ask,
         "mid_px": mid,
         "quote_ts": pl.Series(np.where(has_q, q_ts, 0)).cast(pl.Datetime("ns")).dt.replace_time_zone("UTC"),
         "quote_age_ns": pl.Series(batch.t_ts - q_ts),
+        "quote_stale": pl.Series(qidx == QIDX_STALE),
         "quoted_spread_bps": (ask - bid) / mid * 1e4,
-        "location": pl.Series(loc).replace_strict(dict(enumerate(LOCATION_NAMES)), return_dtype=pl.String),
+        "location": pl.Series(tout.loc).replace_strict(dict(enumerate(LOCATION_NAMES)), return_dtype=pl.String),
         "sign": sign,
-        "sign_rule": pl.Series(rule).replace_strict(dict(enumerate(SIGN_RULE_NAMES)), return_dtype=pl.String),
+        "sign_rule": pl.Series(tout.rule).replace_strict(dict(enumerate(SIGN_RULE_NAMES)), return_dtype=pl.String),
         "effective_spread_bps": eff_bps,
-        "effective_spread_px": eff_px,
+        "effective_spread_px": tout.eff_px,
     }
     for h, lab in enumerate(params.horizon_labels):
         rs, pi, mk = horizon_spreads(batch.t_px, sign, mid, mid_h[h], eff_bps)
