@@ -23,11 +23,15 @@ __all__ = [
     "OrderError",
     "NoDataError",
     "CalibrationError",
+    "DatasetLayoutError",
+    "CommitConflictError",
     "LiqcostWarning",
     "ConvergenceWarning",
     "DataQualityWarning",
     "FewObservationsWarning",
     "StaleDataWarning",
+    "PartialRunWarning",
+    "DamagedFileWarning",
 ]
 
 
@@ -95,6 +99,14 @@ class CalibrationError(DataError):
     """A model could not be fitted to the data given (too few observations, degenerate inputs)."""
 
 
+class DatasetLayoutError(DataError):
+    """A dataset folder in a layout this version does not read (an old layout to migrate, or a newer one)."""
+
+
+class CommitConflictError(DataError):
+    """A dataset writer lost the race for the next version too many times (other writers kept committing)."""
+
+
 class LiqcostWarning(UserWarning):
     """Base class of liqcost warnings."""
 
@@ -113,3 +125,14 @@ class FewObservationsWarning(LiqcostWarning):
 
 class StaleDataWarning(LiqcostWarning):
     """The newest data are older than the staleness limit; refresh the dataset before trading on it."""
+
+
+class PartialRunWarning(LiqcostWarning):
+    """Part of the input could not be used; the run went on without it and the command exits with code 1."""
+
+
+class DamagedFileWarning(PartialRunWarning):
+    """A dataset file cannot be read (damaged, truncated, empty or missing); its rows were skipped.
+
+    The message names the file, the reader's own message and the source to re-ingest.
+    """

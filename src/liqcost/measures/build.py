@@ -45,6 +45,8 @@ class ProfileBuild:
         Where the per-trade audit table was written, if asked for.
     n_trades : int
         Trades in the audit table.
+    problems : tuple of liqcost.result.Problem
+        Dataset files that could not be read (their rows were skipped; the run is partial).
     """
 
     profile: pl.DataFrame
@@ -53,10 +55,13 @@ class ProfileBuild:
     asof: dt.date | None = None
     trades_path: Path | None = None
     n_trades: int = 0
+    problems: tuple = ()
 
 
 def trading_calendar(ds, asof: dt.date | None = None) -> list[dt.date]:
-    """Trading days of a dataset (dates with trades or bars for any symbol) up to ``asof``, oldest first."""
+    """Trading days of a dataset (dates with trades or bars for any symbol) up to ``asof``, oldest first.
+
+    Read from the dataset's state (the days each file holds), not from the files."""
     days: set = set()
     kinds = ds.kinds()
     for kind in ("trades", "bars"):
@@ -170,7 +175,7 @@ def build_from_dataset(
         tick = liquidity_profile(daily, config, asof=last)
     bar = table = None
     if bar_syms:
-        bars = ds.scan("bars", bar_syms, bar_first, last).collect()
+        bars = ds.collect("bars", bar_syms, bar_first, last)  # damaged files skipped and reported
         if bars.height:
             bar, table = _bar_outputs(bars, config, last, first, bar_table)
     profile = _merge(tick, bar)
@@ -178,7 +183,7 @@ def build_from_dataset(
         from liqcost.schema import PROFILE
 
         profile = pl.DataFrame(schema=PROFILE.polars_schema())
-    return ProfileBuild(profile, daily, table, last, audit, n_trades)
+    return ProfileBuild(profile, daily, table, last, audit, n_trades, ds.problems)
 
 
 def build_from_frames(

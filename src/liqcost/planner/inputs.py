@@ -96,9 +96,9 @@ def fill_models_from_dataset(dataset, symbols, config, asof: dt.date | None = No
             if notes is not None:
                 notes.append(f"{sym}: no quotes in the dataset; no fill-probability model (tranches cross).")
             continue
-        quotes = dataset.scan("quotes", [sym], win[0], win[1]).collect()
+        quotes = dataset.collect("quotes", [sym], win[0], win[1])  # damaged files skipped and reported
         try:
-            trades = dataset.scan("trades", [sym], win[0], win[1]).collect()
+            trades = dataset.collect("trades", [sym], win[0], win[1])
         except NoDataError:
             import polars as pl
 
