@@ -309,7 +309,7 @@ def migrate_v1(root: str | Path, config) -> MigrateReport:
     from liqcost.io.atomic import write_text_atomic
     from liqcost.io.dataset import DATED_KINDS, _read_errors
     from liqcost.io.dataset_log import FORMAT_NAME, FORMAT_VERSION, META, checkpoint_dir, day_of, layout_of, log_dir
-    from liqcost.io.dataset_write import DAY, _entry, _write_file, bucket_dir, new_name, split_buckets
+    from liqcost.io.dataset_write import DAY, _write_file, bucket_dir, bucket_entry, new_name, split_buckets
 
     root = Path(root)
     layout = layout_of(root)
@@ -359,7 +359,7 @@ def migrate_v1(root: str | Path, config) -> MigrateReport:
         for b in split_buckets(frame, kind, config.session.timezone, days=days):
             rel = new_name(bucket_dir(kind, b.symbol, b.bucket))
             nbytes = _write_file(root, rel, b.frame, fsync)
-            written.append(_entry(rel, kind, b.symbol, b.bucket, b.frame, (sid,), nbytes))
+            written.append(bucket_entry(rel, b, (sid,), nbytes))
             rep.rows += b.rows
         sources[(kind, sid)] = {}
     for kind, sid in [k for k in manifests if k not in sources]:  # sources whose rows were all quarantined

@@ -22,6 +22,7 @@ state and readers ignore them (the vacuum deletes them, see :mod:`liqcost.io.dat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -62,6 +63,7 @@ def day_of(d: dt.date) -> int:
     return d.toordinal() - _EPOCH_ORDINAL
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def date_of(day: int) -> dt.date:
     """The date of a day number (inverse of :func:`day_of`)."""
     return dt.date.fromordinal(day + _EPOCH_ORDINAL)
@@ -241,8 +243,9 @@ class State:
 def layout_of(root: str | Path) -> str:
     """``"v2"`` (this format), ``"v1"`` (the old folder layout), ``"empty"`` (no dataset) or ``"newer"``.
 
-    A folder is v2 when it has a log entry or a ``format.json`` and no v1 leftovers without a log (an
-    interrupted migration leaves the v1 dataset readable as v1).
+    A folder is v2 when it has a log entry or a ``format.json`` (a new dataset writes ``format.json`` before
+    its first data file). A migration writes ``format.json`` only after its commit, so an interrupted
+    migration leaves a folder that still reads as v1.
     """
     root = Path(root)
     if not root.is_dir():
@@ -261,14 +264,12 @@ def layout_of(root: str | Path) -> str:
             version = FORMAT_VERSION
         if version > FORMAT_VERSION:
             return "newer"
-    if has_log:
+    if has_log or fmt.is_file():
         return "v2"
     v1 = (root / "_manifest").is_dir() or (root / "_ingest").is_dir() or any(
         e.name.startswith("kind=") and e.is_dir() for e in os.scandir(root)
     )
-    if v1:
-        return "v1"
-    return "v2" if fmt.is_file() else "empty"
+    return "v1" if v1 else "empty"
 
 
 def v1_message(root) -> str:

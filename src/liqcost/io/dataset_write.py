@@ -63,7 +63,7 @@ def new_name(directory: str) -> str:
 @dataclass
 class Bucket:
     """The rows of one source in one bucket: a frame sorted by time with ``__day`` (days since 1970, Int32)
-    and ``_source`` (all 0) columns, and its day counts."""
+    and ``_source`` (all 0) columns, its day counts and its first and last time stamps (ns)."""
 
     kind: str
     symbol: str
@@ -71,6 +71,8 @@ class Bucket:
     frame: object
     days: tuple[int, ...]
     day_rows: tuple[int, ...]
+    first_ts: int | None = None
+    last_ts: int | None = None
 
     @property
     def rows(self) -> int:
@@ -98,8 +100,35 @@ def _sort_keys(frame, kind: str) -> list[str]:
     return []
 
 
+def _in_order(cols: list[str]):
+    """Expression: every row is at or after the previous one in the lexicographic order of ``cols``."""
+    import polars as pl
+
+    cond = None
+    for c in reversed(cols):
+        here, prev = pl.col(c), pl.col(c).shift(1)
+        cond = (here >= prev) if cond is None else ((here > prev) | ((here == prev) & cond))
+    return cond.fill_null(True).all()
+
+
+def _run_starts(cols: list):
+    """Expression: the rows where any of the expressions ``cols`` differs from the previous row."""
+    import polars as pl
+
+    change = None
+    for c in cols:
+        e = c if isinstance(c, pl.Expr) else pl.col(c)
+        d = (e != e.shift(1)).fill_null(True)
+        change = d if change is None else (change | d)
+    return change.arg_true()
+
+
 def split_buckets(frame, kind: str, tz: str, days=None) -> list[Bucket]:
-    """Cut one source's clean rows into buckets (see the module docstring).
+    """Cut one source's clean rows into buckets (see the module docstring), in a few passes over the frame.
+
+    Rows come from validation sorted by symbol and time (bars by symbol and date), so every bucket is one
+    run of rows and every day one run within it: the runs are found with one comparison of each row with
+    the previous one, and each bucket is a zero-copy slice. Rows in another order are sorted (stably) first.
 
     Parameters
     ----------
@@ -113,7 +142,7 @@ def split_buckets(frame, kind: str, tz: str, days=None) -> list[Bucket]:
     import numpy as np
     import polars as pl
 
-    if frame.height == 0:
+    if frame is None or frame.height == 0:
         return []
     if kind == "bars":  # every bar file carries its date, so date filters apply to the rows
         if "date" in frame.columns and "ts" in frame.columns:
@@ -122,56 +151,48 @@ def split_buckets(frame, kind: str, tz: str, days=None) -> list[Bucket]:
             frame = frame.with_columns(local_date_expr("ts", tz).alias("date"))
     frame = frame.with_columns((days if days is not None else _day_expr(frame, kind, tz)).alias(DAY),
                                pl.lit(0, pl.UInt32).alias(SOURCE_COLUMN))
-    if kind in DATED_KINDS or kind in YEARLY_KINDS:
-        day = pl.col(DAY)
-        key = (day.cast(pl.Date).dt.year().cast(pl.Int32) * 100 + (day.cast(pl.Date).dt.month().cast(pl.Int32)
-               if kind in DATED_KINDS else pl.lit(0, pl.Int32)))
+    dated = kind in DATED_KINDS or kind in YEARLY_KINDS
+    if dated:
+        d = pl.col(DAY).cast(pl.Date)
+        key = d.dt.year().cast(pl.Int32) * 100 + (d.dt.month().cast(pl.Int32) if kind in DATED_KINDS else pl.lit(0, pl.Int32))
     else:
         key = pl.lit(0, pl.Int32)
+    order = ["symbol", "__key"] + _sort_keys(frame, kind)
     keyed = frame.with_columns(key.alias("__key"))
-    # rows come sorted by symbol and time from validation, so each bucket is one run of rows: find the runs
-    # (cheap) instead of a group-by; fall back to a stable sort when a bucket is split over several runs
-    starts = keyed.select(
-        ((pl.col("symbol") != pl.col("symbol").shift(1)) | (pl.col("__key") != pl.col("__key").shift(1)))
-        .fill_null(True).arg_true()
-    ).to_series().to_numpy()
-    run_keys = keyed[starts].select("symbol", "__key")
-    if run_keys.is_duplicated().any():
-        keyed = keyed.sort(["symbol", "__key"], maintain_order=True)
-        starts = keyed.select(
-            ((pl.col("symbol") != pl.col("symbol").shift(1)) | (pl.col("__key") != pl.col("__key").shift(1)))
-            .fill_null(True).arg_true()
-        ).to_series().to_numpy()
-        run_keys = keyed[starts].select("symbol", "__key")
-    ends = np.append(starts[1:], keyed.height)
+    if not keyed.select(_in_order(order)).item():
+        keyed = keyed.sort(order, maintain_order=True)
+    b_starts = keyed.select(_run_starts(["symbol", "__key"])).to_series().to_numpy()
+    n = keyed.height
+    b_ends = np.append(b_starts[1:], n)
+    symbols = keyed.get_column("symbol").gather(b_starts).to_list()
+    frame = keyed.drop("__key")
+    if dated:
+        d_starts = keyed.select(_run_starts(["symbol", DAY])).to_series().to_numpy()
+        d_vals = keyed.get_column(DAY).gather(d_starts).to_numpy()
+        d_lens = np.diff(np.append(d_starts, n))
+        d_lo = np.searchsorted(d_starts, b_starts)
+        d_hi = np.searchsorted(d_starts, b_ends)
+    first = last = None
+    if "ts" in frame.columns:
+        ts = frame.get_column("ts")
+        ts = ts.dt.cast_time_unit("ns").to_physical() if isinstance(ts.dtype, pl.Datetime) else ts.cast(pl.Int64)
+        first = ts.gather(b_starts).to_list()
+        last = ts.gather(b_ends - 1).to_list()
+        if kind in YEARLY_KINDS:  # sorted by day, then time: the time range of a bucket is its min and max
+            first = [ts.slice(a, b - a).min() for a, b in zip(b_starts.tolist(), b_ends.tolist())]
+            last = [ts.slice(a, b - a).max() for a, b in zip(b_starts.tolist(), b_ends.tolist())]
     out = []
-    for (sym, _k), a, b in zip(run_keys.iter_rows(), starts.tolist(), ends.tolist()):
-        part = keyed.slice(a, b - a).drop("__key")
-        sort = _sort_keys(part, kind)
-        if sort and not _is_sorted(part, sort):
-            part = part.sort(sort, maintain_order=True)
-        if kind in DATED_KINDS or kind in YEARLY_KINDS:
-            rle = part.get_column(DAY).rle()
-            days = tuple(rle.struct.field("value").to_list())
-            counts = tuple(rle.struct.field("len").to_list())
-            bucket = bucket_of(kind, days[0])
+    for i, (a, b) in enumerate(zip(b_starts.tolist(), b_ends.tolist())):
+        if dated:
+            days_i = tuple(int(x) for x in d_vals[d_lo[i]:d_hi[i]])
+            rows_i = tuple(int(x) for x in d_lens[d_lo[i]:d_hi[i]])
+            bucket = bucket_of(kind, days_i[0])
         else:
-            days, counts, bucket = (), (), ""
-        out.append(Bucket(kind, sym, bucket, part, days, counts))
+            days_i, rows_i, bucket = (), (), ""
+        out.append(Bucket(kind, symbols[i], bucket, frame.slice(a, b - a), days_i, rows_i,
+                          None if first is None or first[i] is None else int(first[i]),
+                          None if last is None or last[i] is None else int(last[i])))
     return out
-
-
-def _is_sorted(frame, cols: list[str]) -> bool:
-    import polars as pl
-
-    if len(cols) == 1:
-        return bool(frame.get_column(cols[0]).is_sorted())
-    first = frame.get_column(cols[0])
-    if not first.is_sorted():
-        return False
-    # ties of the first key must be ordered by the second
-    return bool(frame.select(((pl.col(cols[0]) != pl.col(cols[0]).shift(1)) | (pl.col(cols[1]) >= pl.col(cols[1]).shift(1)))
-                             .fill_null(True).all()).item())
 
 
 # ------------------------------------------------------------------------------------------ file writing
@@ -226,6 +247,13 @@ def _entry(rel: str, kind: str, symbol: str, bucket: str, frame, sources: tuple[
     columns = tuple(c for c in frame.columns if c != DAY)
     return FileEntry(rel, kind, symbol, bucket, frame.height, nbytes, days, day_rows, tuple(sources), source_rows,
                      source_days, columns, first, last)
+
+
+def bucket_entry(rel: str, b: Bucket, sources: tuple[str, ...], nbytes: int) -> FileEntry:
+    """The state entry of a one-source bucket file (counts already known: no pass over the rows)."""
+    columns = tuple(c for c in b.frame.columns if c != DAY)
+    return FileEntry(rel, b.kind, b.symbol, b.bucket, b.rows, nbytes, b.days, b.day_rows, tuple(sources), (b.rows,),
+                     None, columns, b.first_ts, b.last_ts)
 
 
 def read_entry_frame(root: Path, fe: FileEntry):
@@ -368,8 +396,18 @@ class SourceWrite:
             b = self.buckets[key]
             rel = new_name(bucket_dir(self.kind, b.symbol, b.bucket))
             nbytes = 0 if self.dry_run else _write_file(self.root, rel, b.frame, self.fsync)
-            self._written[cache] = _entry(rel, self.kind, b.symbol, b.bucket, b.frame, (self.source_id,), nbytes)
+            self._written[cache] = bucket_entry(rel, b, (self.source_id,), nbytes)
         return self._written[cache]
+
+    def _new_files(self, keys: list) -> list[FileEntry]:
+        """The files of these buckets' new rows, written on a few threads (polars writes without the GIL)."""
+        todo = [k for k in keys if ("new", k) not in self._written]
+        if len(todo) > 8 and not self.dry_run:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+                list(pool.map(self._new_file, todo))
+        return [self._new_file(k) for k in keys]
 
     def _rewrite(self, key, inputs: list[FileEntry], with_new: bool) -> FileEntry | None:
         """One file holding the rows of ``inputs`` (without this source's earlier rows) plus, when
@@ -423,6 +461,7 @@ class SourceWrite:
         overlap_days = 0
         overlap_srcs: dict[str, None] = {}
         example = None
+        pending: list = []  # buckets whose new rows go to a file of their own (written together below)
         for key in touched:
             live = state.bucket_files(self.kind, *key)
             keep = [f for f in live if S not in f.sources]
@@ -465,7 +504,8 @@ class SourceWrite:
                 if rest is not None:
                     add.append(rest)
             if new:
-                add.append(self._new_file(key))
+                pending.append(key)
+        add.extend(self._new_files(pending))
         qpath = self._quarantine_file()
         old = state.sources.get((self.kind, S))
         if old and old.get("quarantine"):
