@@ -171,6 +171,8 @@ class Dataset:
         self._state = None
         self._lock = threading.Lock()
         self._problems: dict[str, Problem] = {}
+        self._excluded: set[str] = set()  # files found damaged: left out of every later listing
+        self._filtered: tuple | None = None
         self._paths: dict[str, Path] = {}
         layout = layout_of(self.root)
         if layout == "v1":
@@ -212,7 +214,24 @@ class Dataset:
         """Read the newest version (forgets the problems seen so far)."""
         self._state = None
         self._problems = {}
+        self._excluded = set()
+        self._filtered = None
         return self
+
+    def _index(self) -> dict:
+        """``kind -> symbol -> files`` of the state, less the files found damaged (see :meth:`report_damaged`)."""
+        idx = self.state.index()
+        if not self._excluded:
+            return idx
+        if self._filtered is None or self._filtered[0] != len(self._excluded):
+            out: dict = {}
+            for kind, by_sym in idx.items():
+                for sym, files in by_sym.items():
+                    keep = [f for f in files if f.path not in self._excluded]
+                    if keep:
+                        out.setdefault(kind, {})[sym] = keep
+            self._filtered = (len(self._excluded), out)
+        return self._filtered[1]
 
     def _abs(self, rel: str) -> Path:
         p = self._paths.get(rel)
@@ -224,11 +243,11 @@ class Dataset:
     # ----------------------------------------------------------------------------------------- listing
     def kinds(self) -> list[str]:
         """Kinds with rows (``trades``, ``quotes`` ...)."""
-        return sorted(self.state.index())
+        return sorted(self._index())
 
     def symbols(self, kind: str) -> list[str]:
         """Symbols that have rows of ``kind``."""
-        return sorted(self.state.index().get(kind, {}))
+        return sorted(self._index().get(kind, {}))
 
     def sources(self, kind: str | None = None) -> list[dict]:
         """The sources (id, path, content hash, format, ingest report, quarantine file ...), by kind and id."""
@@ -246,7 +265,7 @@ class Dataset:
         Symbol-days for trades, quotes and fills; symbol-years for bars (their pieces cut to the dates in
         range); one per symbol for orders. Sorted by symbol, then date.
         """
-        by_sym = self.state.index().get(kind, {})
+        by_sym = self._index().get(kind, {})
         wanted = sorted(by_sym) if not symbols else list(dict.fromkeys(symbols))
         lo = day_of(start) if start else None
         hi = day_of(end) if end else None
@@ -284,7 +303,7 @@ class Dataset:
 
     def dates(self, kind: str, symbol: str | None = None) -> list[dt.date]:
         """Sorted distinct exchange-local dates with rows of ``kind`` (for one symbol or all)."""
-        by_sym = self.state.index().get(kind, {})
+        by_sym = self._index().get(kind, {})
         groups = [by_sym.get(symbol, [])] if symbol else list(by_sym.values())
         days: set[int] = set()
         for files in groups:
@@ -317,7 +336,11 @@ class Dataset:
             return p.as_posix()
 
     def report_damaged(self, path: str | Path, message: str) -> Problem:
-        """Record (once) and warn that ``path`` cannot be read; returns the :class:`~liqcost.result.Problem`."""
+        """Record (once) and warn that ``path`` cannot be read; returns the :class:`~liqcost.result.Problem`.
+
+        From then on the file is left out of this object's listings (:meth:`partitions`, :meth:`dates` ...),
+        so that a run planned again sees the dataset as if the file were not there.
+        """
         rel = self._rel(path)
         with self._lock:
             known = self._problems.get(rel)
@@ -332,6 +355,7 @@ class Dataset:
             if rel in self._problems:
                 return self._problems[rel]
             self._problems[rel] = problem
+            self._excluded.add(rel)
         warnings.warn(f"{problem.where}: {problem.message}", DamagedFileWarning, stacklevel=3)
         return problem
 

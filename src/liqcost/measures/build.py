@@ -136,7 +136,22 @@ def build_from_dataset(
     ------
     liqcost.errors.NoDataError
         No trades or bars at all, or none on or before ``end``.
+
+    Notes
+    -----
+    A dataset file that cannot be read is skipped and named (``problems``). When a run finds one, it is
+    planned and run again without it, so that the result equals that of the dataset without the file
+    (which symbols have ticks, the trading calendar ...), not a mix of both.
     """
+    while True:
+        seen = len(ds.problems)
+        built = _build_from_dataset(ds, config, symbols, start, end, progress=progress, trades_out=trades_out,
+                                    bar_table=bar_table)
+        if len(ds.problems) == seen:
+            return built
+
+
+def _build_from_dataset(ds, config, symbols, start, end, *, progress, trades_out, bar_table) -> ProfileBuild:
     kinds = ds.kinds()
     if "trades" not in kinds and "bars" not in kinds:
         raise NoDataError(
