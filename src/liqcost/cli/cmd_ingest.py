@@ -36,10 +36,10 @@ def ingest(state, kind, fmt, mapping, dataset, report_file, source_id, dry_run, 
     \b
     Examples:
       liqcost ingest --kind trades sample_data/raw/trades.csv -o ds
-      liqcost ingest --kind quotes --mapping configs/mappings/taq_quotes_generic.yaml q.parquet -o ds
-      liqcost ingest --kind trades --format-in lobster AMZN_2012-06-21_34200000_57600000_message_1.csv -o ds
+      liqcost ingest --kind quotes sample_data/raw/quotes.csv -o ds
       liqcost ingest --kind trades --dry-run sample_data/raw/trades.csv -o ds
-      liqcost ingest --remove sample_data/raw/trades.csv -o ds
+      liqcost ingest --kind trades --source-id vendor/trades sample_data/raw/trades.csv -o ds
+      liqcost ingest --remove vendor/trades -o ds
     """
     from liqcost.cli.output import emit, note
     from liqcost.errors import UsageError
@@ -144,6 +144,9 @@ def _emit_reports(state, reports, dataset, report_file, dry_run) -> None:
         from liqcost.cli import State
 
         emit(State(None, state.format if state.format != "table" else "json", report_file, state.verbosity), table)
+    if state.format == "table":  # the key columns; every column with --format csv, json or parquet
+        table = table.select("source", "kind", "rows_read", "rows_kept", "rows_quarantined", "reasons", "partitions",
+                             "rows_replaced", "version", "status")
     saved = state.output
     state.output = None
     try:

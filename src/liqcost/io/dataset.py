@@ -249,6 +249,15 @@ class Dataset:
         """Symbols that have rows of ``kind``."""
         return sorted(self._index().get(kind, {}))
 
+    def columns(self, kind: str, symbols=None) -> list[str]:
+        """The columns (union over files, from the state; ``_source`` left out) of ``kind`` for the symbols."""
+        by_sym = self._index().get(kind, {})
+        out: dict[str, None] = {}
+        for sym in (symbols or list(by_sym)):
+            for f in by_sym.get(sym, ()):
+                out.update(dict.fromkeys(c for c in f.columns if c != SOURCE_COLUMN))
+        return list(out)
+
     def sources(self, kind: str | None = None) -> list[dict]:
         """The sources (id, path, content hash, format, ingest report, quarantine file ...), by kind and id."""
         return [rec for (k, _), rec in sorted(self.state.sources.items()) if kind is None or k == kind]

@@ -232,7 +232,8 @@ def check_dataset(root: str | Path, *, deep: bool = False, grace_s: float = 3600
     findings_f = pl.DataFrame(findings, schema={"severity": pl.String, "finding": pl.String, "path": pl.String,
                                                 "detail": pl.String, "repair": pl.String})
     n_err = findings_f.filter(pl.col("severity") == "error").height
-    notes = [f"{ds.root}: version {state.version}, {len(state.files)} files, {len(state.sources)} sources; "
+    nf, ns = len(state.files), len(state.sources)
+    notes = [f"{ds.root}: version {state.version}, {nf} file{'s' if nf != 1 else ''}, {ns} source{'s' if ns != 1 else ''}; "
              f"{'deep' if deep else 'footer'} check: {n_err} damaged or missing file{'s' if n_err != 1 else ''}."]
     return CheckResult(str(ds.root), state.version, kinds_f, sources_f, findings_f, tuple(notes))
 

@@ -262,9 +262,7 @@ def _attach_shares_outstanding(daily: pl.DataFrame, ds, config) -> pl.DataFrame:
     parts = ds.partitions("bars", syms, lo, hi)
     if not parts:
         return daily
-    # only files that carry the column (per the dataset state) are read; damaged ones are skipped and reported
-    if not any("shares_outstanding" in ds.state.files[ds._rel(f)].columns for p in parts for f in p.files
-               if ds._rel(f) in ds.state.files):
+    if "shares_outstanding" not in ds.columns("bars", syms):  # (from the dataset state: no file opened)
         return daily
     bars = ds.collect("bars", syms, lo, hi, columns=["symbol", "date", "ts", "shares_outstanding"])
     names = bars.columns
