@@ -185,6 +185,8 @@ def test_day_slices_of_month_files(tmp_path):
     assert [p.date for p in parts] == [x for x in d.dates("trades", "AA") if days[1] <= x <= days[3]]
     assert d.scan("trades", ["AA"], days[1], days[3]).collect().height == sum(p.rows for p in parts)
     assert "_source" not in d.scan("trades").collect_schema().names()
+    assert d.symbols("trades", days[5], days[5]) == sorted(
+        set(t.filter(local == days[5]).get_column("symbol"))) and d.symbols("trades", dt.date(2026, 1, 1)) == []
 
 
 def test_listing_reads_the_state_not_the_folders(tmp_path):

@@ -242,9 +242,15 @@ class Dataset:
         """Kinds with rows (``trades``, ``quotes`` ...)."""
         return sorted(self._index())
 
-    def symbols(self, kind: str) -> list[str]:
-        """Symbols that have rows of ``kind``."""
-        return sorted(self._index().get(kind, {}))
+    def symbols(self, kind: str, start: dt.date | None = None, end: dt.date | None = None) -> list[str]:
+        """Symbols that have rows of ``kind`` (between ``start`` and ``end`` inclusive, when given)."""
+        by_sym = self._index().get(kind, {})
+        if start is None and end is None:
+            return sorted(by_sym)
+        lo = day_of(start) if start else None
+        hi = day_of(end) if end else None
+        return sorted(sym for sym, files in by_sym.items()
+                      if any(a < b for a, b in (_day_range(f.days, lo, hi) for f in files)))
 
     def columns(self, kind: str, symbols=None) -> list[str]:
         """The columns (union over files, from the state; ``_source`` left out) of ``kind`` for the symbols."""

@@ -175,9 +175,11 @@ def _build_from_dataset(ds, config, symbols, start, end, *, progress, trades_out
             f"{ds.root}: no trades or bars for {', '.join(unknown)}{suggest(unknown[0], known)}; "
             f"symbols there: {', '.join(sorted(known)[:20])}{' ...' if len(known) > 20 else ''}."
         )
-    tick_syms = sorted({p.symbol for p in ds.partitions("trades", wanted, first, last)}) if "trades" in kinds else []
+    # names with data in the window, from the dataset state (no file opened, no partition built)
+    want = set(wanted)
+    tick_syms = [s for s in ds.symbols("trades", first, last) if s in want] if "trades" in kinds else []
     bar_first = min(first, long_start)
-    bar_syms = sorted({p.symbol for p in ds.partitions("bars", wanted, bar_first, last)}) if "bars" in kinds else []
+    bar_syms = [s for s in ds.symbols("bars", bar_first, last) if s in want] if "bars" in kinds else []
 
     tick = daily = audit = None
     n_trades = 0
