@@ -199,3 +199,19 @@ def test_listing_reads_the_state_not_the_folders(tmp_path):
     assert d.kinds() == ["trades"] and d.symbols("quotes") == [] and layout_of(ds) == "v2"
     entry = json.loads((log_dir(ds) / f"{1:020d}.json").read_text())
     assert entry["operation"] == "ingest" and entry["version"] == 1 and entry["parent"] == 0
+
+
+def test_state_cache_sees_a_recreated_folder(tmp_path):
+    # a process remembers the last state per folder and replays only newer entries; a folder deleted and
+    # written again (same path, same version numbers) must not be mistaken for the remembered one
+    import shutil
+
+    ds = tmp_path / "ds"
+    ingest_file(small(tmp_path, "a.csv", 3), "trades", ds, Config())
+    ingest_file(small(tmp_path, "b.csv", 2), "trades", ds, Config())
+    assert load_state(ds).version == 2
+    shutil.rmtree(ds)
+    ingest_file(small(tmp_path, "c.csv", 5, sym="C"), "trades", ds, Config())
+    ingest_file(small(tmp_path, "d.csv", 1, sym="D"), "trades", ds, Config())
+    d = Dataset(ds)
+    assert d.version == 2 and d.symbols("trades") == ["C", "D"] and d.scan("trades").collect().height == 6

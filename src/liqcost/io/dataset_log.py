@@ -31,6 +31,7 @@ import os
 import random
 import re
 import socket
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -345,26 +346,57 @@ def load_state(root: str | Path) -> State:
     )
 
 
+# The last state read or committed per dataset folder in this process, with the identity of its log entry:
+# the next read replays only the newer entries (a writer committing many files into a dataset of tens of
+# thousands does not re-read the whole state for each).
+_CACHE: dict[str, tuple[State, tuple]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _entry_id(root: Path, version: int) -> tuple | None:
+    try:
+        st = os.stat(log_dir(root) / _log_name(version))
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _remember(root: Path, state: State) -> None:
+    ident = _entry_id(root, state.version) if state.version else None
+    if ident is None:
+        return
+    with _CACHE_LOCK:
+        _CACHE[str(root.resolve())] = (state.copy(), ident)
+
+
 def _load(root: Path) -> State:
     versions = _versions(log_dir(root), _LOG_NAME)
     if not versions:
         return State()
     top = versions[-1]
-    ckpts = [c for c in _versions(checkpoint_dir(root), _CKPT_NAME) if c <= top]
+    have = set(versions)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(str(root.resolve()))
     state = None
     base = 0
-    for c in reversed(ckpts):
-        try:
-            state = read_checkpoint(root, c)
-            base = c
-            break
-        except FileNotFoundError:
-            raise
-        except Exception:  # a damaged checkpoint: fall back to an older one or the full log
-            continue
+    if cached is not None:
+        cstate, ident = cached
+        if cstate.version <= top and _entry_id(root, cstate.version) == ident \
+                and all(v in have for v in range(cstate.version + 1, top + 1)):
+            state, base = cstate.copy(), cstate.version
+    if state is None:
+        ckpts = [c for c in _versions(checkpoint_dir(root), _CKPT_NAME) if c <= top]
+        for c in reversed(ckpts):
+            try:
+                state = read_checkpoint(root, c)
+                base = c
+                break
+            except FileNotFoundError:
+                raise
+            except Exception:  # a damaged checkpoint: fall back to an older one or the full log
+                continue
     if state is None:
         state = State()
-    have = set(versions)
     for v in range(base + 1, top + 1):
         if v not in have:
             raise DatasetLayoutError(
@@ -378,6 +410,8 @@ def _load(root: Path) -> State:
                 f"{root}: log entry {v} of the dataset is damaged ({exc}); run `liqcost check --data {root}`."
             ) from None
         state.apply(entry)
+    if top != base:
+        _remember(root, state)
     return state
 
 
@@ -516,6 +550,7 @@ def commit(root: str | Path, plan, *, operation: str, config, touch=None):
         data = json.dumps(entry, separators=(",", ":"), default=str).encode()
         if publish_exclusive(log_dir(root) / _log_name(version), data, fsync=cfg.fsync):
             state.apply(entry)
+            _remember(root, state)
             # a checkpoint every checkpoint_interval versions, and after a large commit (a reader then reads
             # Parquet columns instead of a JSON entry of tens of MB)
             if version % cfg.checkpoint_interval == 0 or len(entry.get("add", ())) >= 2000:
