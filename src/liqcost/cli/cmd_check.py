@@ -69,7 +69,7 @@ def check(state, dataset, deep, do_vacuum, grace, migrate, table):
     from liqcost.cli.progress import progress
     from liqcost.io.dataset import Dataset
 
-    n = len(Dataset(dataset, must_exist=False).state.files) if not deep else 0
+    n = len(Dataset(dataset, must_exist=False).state.files)
     with progress(state, n, "check") as advance:
         result = check_dataset(dataset, deep=deep, grace_s=grace_s, tz=config.session.timezone, progress=advance)
     tables = result.tables()

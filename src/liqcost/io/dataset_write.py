@@ -100,29 +100,6 @@ def _sort_keys(frame, kind: str) -> list[str]:
     return []
 
 
-def _in_order(cols: list[str]):
-    """Expression: every row is at or after the previous one in the lexicographic order of ``cols``."""
-    import polars as pl
-
-    cond = None
-    for c in reversed(cols):
-        here, prev = pl.col(c), pl.col(c).shift(1)
-        cond = (here >= prev) if cond is None else ((here > prev) | ((here == prev) & cond))
-    return cond.fill_null(True).all()
-
-
-def _run_starts(cols: list):
-    """Expression: the rows where any of the expressions ``cols`` differs from the previous row."""
-    import polars as pl
-
-    change = None
-    for c in cols:
-        e = c if isinstance(c, pl.Expr) else pl.col(c)
-        d = (e != e.shift(1)).fill_null(True)
-        change = d if change is None else (change | d)
-    return change.arg_true()
-
-
 def split_buckets(frame, kind: str, tz: str, days=None) -> list[Bucket]:
     """Cut one source's clean rows into buckets (see the module docstring), in a few passes over the frame.
 
@@ -139,7 +116,6 @@ def split_buckets(frame, kind: str, tz: str, days=None) -> list[Bucket]:
     days : polars.Expr or Series, optional
         The day of each row (Int32 days since 1970) when known already (a migration keeps the old folders' dates).
     """
-    import numpy as np
     import polars as pl
 
     if frame is None or frame.height == 0:
@@ -150,49 +126,101 @@ def split_buckets(frame, kind: str, tz: str, days=None) -> list[Bucket]:
         elif "ts" in frame.columns:
             frame = frame.with_columns(local_date_expr("ts", tz).alias("date"))
     frame = frame.with_columns((days if days is not None else _day_expr(frame, kind, tz)).alias(DAY),
-                               pl.lit(0, pl.UInt32).alias(SOURCE_COLUMN))
+                               pl.lit(0, pl.UInt32).alias(SOURCE_COLUMN)).rechunk()
+    runs = _runs(frame, kind)
+    if runs is None:  # not in storage order: sort (stably) by symbol, bucket, time
+        frame = (frame.with_columns(_bucket_key(kind).alias("__key"))
+                 .sort(["symbol", "__key"] + _sort_keys(frame, kind), maintain_order=True).drop("__key").rechunk())
+        runs = _runs(frame, kind)
+        assert runs is not None
+    b_starts, b_ends, d_lo, d_hi, d_vals, d_lens, first, last = runs
+    symbols = frame.get_column("symbol").gather(b_starts).to_list()
     dated = kind in DATED_KINDS or kind in YEARLY_KINDS
-    if dated:
-        d = pl.col(DAY).cast(pl.Date)
-        key = d.dt.year().cast(pl.Int32) * 100 + (d.dt.month().cast(pl.Int32) if kind in DATED_KINDS else pl.lit(0, pl.Int32))
-    else:
-        key = pl.lit(0, pl.Int32)
-    order = ["symbol", "__key"] + _sort_keys(frame, kind)
-    keyed = frame.with_columns(key.alias("__key"))
-    if not keyed.select(_in_order(order)).item():
-        keyed = keyed.sort(order, maintain_order=True)
-    b_starts = keyed.select(_run_starts(["symbol", "__key"])).to_series().to_numpy()
-    n = keyed.height
-    b_ends = np.append(b_starts[1:], n)
-    symbols = keyed.get_column("symbol").gather(b_starts).to_list()
-    frame = keyed.drop("__key")
-    if dated:
-        d_starts = keyed.select(_run_starts(["symbol", DAY])).to_series().to_numpy()
-        d_vals = keyed.get_column(DAY).gather(d_starts).to_numpy()
-        d_lens = np.diff(np.append(d_starts, n))
-        d_lo = np.searchsorted(d_starts, b_starts)
-        d_hi = np.searchsorted(d_starts, b_ends)
-    first = last = None
-    if "ts" in frame.columns:
-        ts = frame.get_column("ts")
-        ts = ts.dt.cast_time_unit("ns").to_physical() if isinstance(ts.dtype, pl.Datetime) else ts.cast(pl.Int64)
-        first = ts.gather(b_starts).to_list()
-        last = ts.gather(b_ends - 1).to_list()
-        if kind in YEARLY_KINDS:  # sorted by day, then time: the time range of a bucket is its min and max
-            first = [ts.slice(a, b - a).min() for a, b in zip(b_starts.tolist(), b_ends.tolist())]
-            last = [ts.slice(a, b - a).max() for a, b in zip(b_starts.tolist(), b_ends.tolist())]
     out = []
-    for i, (a, b) in enumerate(zip(b_starts.tolist(), b_ends.tolist())):
+    for i, (a, b) in enumerate(zip(b_starts, b_ends)):
         if dated:
-            days_i = tuple(int(x) for x in d_vals[d_lo[i]:d_hi[i]])
-            rows_i = tuple(int(x) for x in d_lens[d_lo[i]:d_hi[i]])
+            days_i = tuple(d_vals[d_lo[i]:d_hi[i]])
+            rows_i = tuple(d_lens[d_lo[i]:d_hi[i]])
             bucket = bucket_of(kind, days_i[0])
         else:
             days_i, rows_i, bucket = (), (), ""
         out.append(Bucket(kind, symbols[i], bucket, frame.slice(a, b - a), days_i, rows_i,
-                          None if first is None or first[i] is None else int(first[i]),
-                          None if last is None or last[i] is None else int(last[i])))
+                          None if first is None else first[i], None if last is None else last[i]))
     return out
+
+
+def _bucket_key(kind: str):
+    """Expression: the bucket number of a row from its day (year * 12 + month, year, or 0 for orders)."""
+    import polars as pl
+
+    d = pl.col(DAY).fill_null(0).cast(pl.Date)
+    if kind in DATED_KINDS:
+        return d.dt.year().cast(pl.Int32) * 12 + d.dt.month().cast(pl.Int32)
+    if kind in YEARLY_KINDS:
+        return d.dt.year().cast(pl.Int32)
+    return pl.lit(0, pl.Int32)
+
+
+def _runs(frame, kind: str):
+    """Bucket runs and day runs of a frame in storage order; None when the rows are not in storage order
+    (time going backwards inside a symbol, or a bucket split over several runs).
+
+    One pass of row-to-row comparisons finds where the symbol or the day changes; the bucket of each day
+    run (its month or year) is then worked out on those few runs, not on every row.
+
+    Returns bucket starts and ends, the first and last day run of each bucket, the days and lengths of the
+    day runs, and the first and last time stamp of each bucket (None without a complete time column), all
+    as lists."""
+    import polars as pl
+
+    n = frame.height
+    day = pl.col(DAY).fill_null(0)
+    sym_chg = (pl.col("symbol") != pl.col("symbol").shift(1)).fill_null(True)
+    has_ts = "ts" in frame.columns and frame.get_column("ts").null_count() == 0
+    ts = None
+    if has_ts:
+        ts = pl.col("ts").dt.cast_time_unit("ns").to_physical() if isinstance(frame.schema["ts"], pl.Datetime) \
+            else pl.col("ts").cast(pl.Int64)
+    if kind in DATED_KINDS and ts is not None:
+        back = ts < ts.shift(1)
+    elif kind in YEARLY_KINDS:
+        back = day < day.shift(1)
+        if ts is not None:
+            back = back | ((day == day.shift(1)) & (ts < ts.shift(1)))
+    else:
+        back = pl.lit(False)
+    flags = frame.select((sym_chg | (day != day.shift(1))).fill_null(True).alias("d"),
+                         (back.fill_null(False) & ~sym_chg).any().alias("back"))
+    if flags.get_column("back")[0]:
+        return None  # time goes backwards inside a symbol
+    d_starts = flags.get_column("d").arg_true()
+    d_list = d_starts.to_list()
+    d_vals = frame.get_column(DAY).fill_null(0).gather(d_starts).to_list()
+    d_syms = frame.get_column("symbol").gather(d_starts).to_list()
+    d_lens = [e - a for a, e in zip(d_list, d_list[1:] + [n])]
+    b_list, d_lo, seen = [], [], set()
+    prev = None
+    for i, (a, sym, dv) in enumerate(zip(d_list, d_syms, d_vals)):
+        key = (sym, bucket_of(kind, dv) if kind in DATED_KINDS or kind in YEARLY_KINDS else "")
+        if key != prev:
+            if key in seen:
+                return None  # a bucket in several runs
+            seen.add(key)
+            b_list.append(a)
+            d_lo.append(i)
+            prev = key
+    b_ends = b_list[1:] + [n]
+    d_hi = d_lo[1:] + [len(d_list)]
+    first = last = None
+    if ts is not None:
+        t = frame.select(ts.alias("t")).get_column("t")
+        if kind in DATED_KINDS:  # sorted by time: the first and last rows
+            first = t.gather(b_list).to_list()
+            last = t.gather([e - 1 for e in b_ends]).to_list()
+        else:
+            first = [t.slice(a, e - a).min() for a, e in zip(b_list, b_ends)]
+            last = [t.slice(a, e - a).max() for a, e in zip(b_list, b_ends)]
+    return b_list, b_ends, d_lo, d_hi, d_vals, d_lens, first, last
 
 
 # ------------------------------------------------------------------------------------------ file writing
@@ -258,7 +286,6 @@ def bucket_entry(rel: str, b: Bucket, sources: tuple[str, ...], nbytes: int) -> 
 
 def read_entry_frame(root: Path, fe: FileEntry):
     """A live file's rows with ``__day`` restored from its day counts; raises DataError when unreadable."""
-    import numpy as np
     import polars as pl
 
     from liqcost.io.dataset import _read_errors
@@ -273,8 +300,8 @@ def read_entry_frame(root: Path, fe: FileEntry):
     if SOURCE_COLUMN not in frame.columns:
         frame = frame.with_columns(pl.lit(0, pl.UInt32).alias(SOURCE_COLUMN))
     if fe.days:
-        day = np.repeat(np.asarray(fe.days, dtype=np.int32), np.asarray(fe.day_rows, dtype=np.int64))
-        frame = frame.with_columns(pl.Series(DAY, day, dtype=pl.Int32))
+        day = pl.Series(DAY, fe.days, dtype=pl.Int32).repeat_by(pl.Series(fe.day_rows, dtype=pl.UInt32)).explode()
+        frame = frame.with_columns(day.alias(DAY))
     return frame
 
 
