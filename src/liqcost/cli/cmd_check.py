@@ -54,13 +54,18 @@ def check(state, dataset, deep, do_vacuum, grace, migrate, table):
                 warnings.warn(f"{d} (an old-layout file that cannot be read: not migrated, left on disk)",
                               DamagedFileWarning, stacklevel=2)
     grace_s = config.dataset.vacuum_grace_s if grace is None else grace
+    from liqcost.io.dataset_log import layout_of, newer_message, v1_message
+
+    layout = layout_of(dataset)
+    if layout in ("v1", "newer"):
+        from liqcost.errors import DatasetLayoutError
+
+        raise DatasetLayoutError(v1_message(dataset) if layout == "v1" else newer_message(dataset))
+    if layout == "empty":
+        from liqcost.errors import NoDataError
+
+        raise NoDataError(f"{dataset}: not a liqcost dataset (no _liqcost/ log); create one with `liqcost ingest`.")
     if do_vacuum:
-        from liqcost.io.dataset_log import layout_of, v1_message
-
-        if layout_of(dataset) == "v1":
-            from liqcost.errors import DatasetLayoutError
-
-            raise DatasetLayoutError(v1_message(dataset))
         from liqcost.io.dataset_write import vacuum
 
         rep = vacuum(dataset, grace_s)

@@ -733,6 +733,8 @@ def vacuum(root: str | Path, grace_s: float, dry_run: bool = False, now: float |
     now = time.time() if now is None else now
     cutoff = now - grace_s
     rep = VacuumReport()
+    if not (root / META).is_dir():
+        return rep  # no dataset here (or one of the old layout, which the migration cleans)
     state = load_state(root)
     live = state.live_paths()
     protected = recently_removed(root, cutoff)
