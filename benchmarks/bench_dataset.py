@@ -265,7 +265,7 @@ def section_ingest(data: Path, before: str, after: str, rounds: int) -> dict:
 
 
 def section_profile(data: Path, before: str, after: str, rounds: int) -> dict:
-    warm_b = str(Path(before).resolve().parents[2] / "sample_data" / "dataset")
+    warm_b = str(Path(before).parents[2] / "sample_data" / "dataset")  # (the venv of the version before)
     warm_a = str(ROOT / "sample_data" / "dataset")
     runs = {"before": [], "after": []}
     for k in range(rounds):
