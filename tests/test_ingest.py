@@ -377,9 +377,13 @@ def test_dataset_layout_and_report(tmp_path):
     ds = Dataset(tmp_path / "ds")
     assert ds.symbols("trades") == ["BRK/B"]  # odd symbols survive the folder name
     parts = ds.partitions("trades")
-    assert parts[0].files[0].name == f"part-{rep.content_hash}.parquet"
-    saved = json.loads((tmp_path / "ds" / "_ingest" / f"{rep.content_hash}.json").read_text())
-    assert saved["rows_read"] == 1 and saved["rows_kept"] == 1
+    f = parts[0].files[0]
+    assert f.parent.name == "month=2025-03" and f.parent.parent.name == "symbol=BRK%2FB"
+    assert f.name.startswith("part-") and len(f.stem) == 5 + 32  # a unique name, never overwritten
+    (src,) = ds.sources("trades")
+    assert src["id"] == str((tmp_path / "in.csv").resolve()) == rep.source_id
+    assert src["content_hash"] == rep.content_hash
+    assert src["report"]["rows_read"] == 1 and src["report"]["rows_kept"] == 1
 
 
 def test_dataset_errors(tmp_path):

@@ -48,7 +48,7 @@ def test_taq_trades_and_quotes(tmp_path):
     reasons = dict(r.split(": ") for r in rep["reasons"].split("; "))
     # per-exchange quotes with a zero side are one-sided, not data errors we may hide: counted
     assert int(reasons["non-positive bid"]) > 0 and int(reasons["non-positive ask"]) > 0
-    q = ds.scan("quotes").collect()
+    q = Dataset(tmp_path / "ds").scan("quotes").collect()  # a Dataset reads one version: open the new one
     assert (q.get_column("bid") <= q.get_column("ask")).all()
     assert q.get_column("bid_size").min() >= 100  # round lots to shares
 
@@ -72,5 +72,5 @@ def test_binance_trades_and_bookticker(tmp_path):
 
     rep = ingest(tmp_path, "binance_bookticker_generic.yaml", q_src, crypto)
     assert rep["rows_read"] == 28040 == rep["rows_kept"] + rep["rows_quarantined"]
-    q = ds.scan("quotes").collect()
+    q = ds.refresh().scan("quotes").collect()  # a Dataset reads one version until refreshed
     assert q.get_column("ask").min() > 61000 and (q.get_column("ask") >= q.get_column("bid")).all()

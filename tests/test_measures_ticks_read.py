@@ -6,10 +6,12 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
+import pytest
 from reference.frames import random_days
 
 from liqcost.config import load_config
 from liqcost.io.dataset import Dataset
+from liqcost.io.dataset_write import write_frame
 from liqcost.measures.daily import daily_metrics, plan_dataset
 from liqcost.measures.ticks import read_parts
 
@@ -17,31 +19,37 @@ DAYS = [dt.date(2025, 3, 3) + dt.timedelta(days=i) for i in range(4)]
 NY = "America/New_York"
 
 
-def _write(root, kind, frame, split_first=False, drop=(), drop_half=False):
-    """Hive layout kind=/symbol=/date=/part-*.parquet; optionally two files for the first symbol-day and
-    symbol-days (numbered in order) written without the optional columns. Returns the rows as written
-    (a missing flag reads as 0)."""
+def _write(root, kind, frame, split_first=False, drop=(), drop_half=False, per_day=False):
+    """Commit the rows into a dataset (liqcost.io.dataset_write.write_frame): one source holding every
+    symbol-month, or (``per_day``) one source per symbol-day, so a month file holds one day; the symbol-days
+    numbered in ``drop`` are sources of their own written without the optional columns; ``split_first``
+    moves the second half of the first symbol-day into a source of its own (two files for that day, which
+    disagree on their columns with ``drop_half``). Returns the rows as written (a missing flag reads as 0)."""
     frame = frame.with_columns(pl.col("ts").dt.convert_time_zone(NY).dt.date().alias("_d"))
     written = []
+    sources: dict[str, list] = {}
     for k, ((sym, d), g) in enumerate(sorted(frame.group_by(["symbol", "_d"]), key=lambda x: x[0])):
-        out = root / f"kind={kind}" / f"symbol={sym}" / f"date={d.isoformat()}"
-        out.mkdir(parents=True, exist_ok=True)
         g = g.drop("_d").sort("ts")
         written.append(g.with_columns(pl.lit(0, pl.Int8).alias("aggressor"), pl.lit(0, pl.Int8).alias("auction"))
                        if k in drop else g)
         if k in drop:
             g = g.drop("aggressor", "auction")
+        main = f"{kind}-{k}" if per_day or k in drop else f"{kind}-main"
         if split_first and k == 0:
             a = g.head(g.height // 2)
             if drop_half:  # the symbol-day's two files disagree on their columns
                 written[-1] = pl.concat([a.with_columns(pl.lit(0, pl.Int8).alias("aggressor"),
                                                         pl.lit(0, pl.Int8).alias("auction")), g.tail(g.height - a.height)])
                 a = a.drop("aggressor", "auction")
-            a.write_parquet(out / "part-a.parquet")
-            g.tail(g.height - g.height // 2).write_parquet(out / "part-b.parquet")
+                sources.setdefault(f"{kind}-first-a", []).append(a)
+            else:
+                sources.setdefault(main, []).append(a)
+            sources.setdefault(f"{kind}-first-b", []).append(g.tail(g.height - g.height // 2))
         else:
-            g.write_parquet(out / "part-0.parquet")
-    return pl.concat(written)
+            sources.setdefault(main, []).append(g)
+    for sid, frames in sources.items():
+        write_frame(root, kind, pl.concat(frames, how="diagonal_relaxed").sort("symbol", "ts", maintain_order=True), sid)
+    return pl.concat(written, how="diagonal_relaxed")
 
 
 def _same(a: pl.DataFrame, b: pl.DataFrame):
@@ -54,12 +62,12 @@ def _same(a: pl.DataFrame, b: pl.DataFrame):
             assert x.equals(y, null_equal=True), c
 
 
-def _case(tmp_path, drop=(), split_first=False, drop_half=False):
+def _case(tmp_path, drop=(), split_first=False, drop_half=False, per_day=False):
     t, q = random_days(["AA", "BB", "CC"], DAYS, seed=4, trades_per_day=40, quotes_per_day=80)
     t = t.with_columns(pl.when(pl.int_range(pl.len()) % 7 == 0).then(pl.lit(1, pl.Int8)).otherwise(pl.lit(0, pl.Int8))
                        .alias("aggressor"))
-    t = _write(tmp_path, "trades", t, split_first=split_first, drop=drop, drop_half=drop_half)
-    _write(tmp_path, "quotes", q)
+    t = _write(tmp_path, "trades", t, split_first=split_first, drop=drop, drop_half=drop_half, per_day=per_day)
+    _write(tmp_path, "quotes", q, per_day=per_day)
     cfg = load_config()
     from_ds = daily_metrics(cfg, dataset=Dataset(tmp_path), workers=1).daily
     from_mem = daily_metrics(cfg, trades=t, quotes=q, workers=1).daily
@@ -67,8 +75,21 @@ def _case(tmp_path, drop=(), split_first=False, drop_half=False):
     return t, q
 
 
-def test_dataset_reads_equal_in_memory(tmp_path):
+@pytest.mark.parametrize("per_day", [False, True], ids=["month-files", "day-files"])
+def test_dataset_reads_equal_in_memory(tmp_path, per_day):
+    # month files read by day slices (several days of a file in one task read as one slice), or one
+    # file per symbol-day (several files in a bucket)
+    _case(tmp_path, per_day=per_day)
+
+
+def test_batches_group_days_of_a_file_into_one_read(tmp_path):
     _case(tmp_path)
+    from liqcost.measures.ticks import _file_queries, _trade_select
+
+    parts = plan_dataset(Dataset(tmp_path))
+    queries, runs = _file_queries([p.trade_pieces for p in parts], _trade_select)
+    assert len(queries) == 3  # three symbols, four days each: one slice per symbol-month file
+    assert sorted(len(r[3]) for r in runs) == [4, 4, 4]
 
 
 def test_partitions_without_the_optional_columns(tmp_path):

@@ -825,6 +825,40 @@ class EngineConfig(_Section):
     )
 
 
+class DatasetConfig(_Section):
+    """How ``liqcost ingest`` writes a dataset (see docs/dataset.md)."""
+
+    compact_max_files: int = Field(
+        8,
+        ge=1,
+        description="A bucket (symbol-month of ticks, symbol-year of bars, a symbol's orders) holding more live "
+        "files than this is rewritten as one file in the same commit (copy-on-write compaction).",
+    )
+    vacuum_grace_s: float = Field(
+        3600.0,
+        ge=0,
+        description="Seconds a file stays on disk after a commit removed it (a reader may still be reading it), "
+        "and the age below which a file no commit references is left alone (a writer may be about to commit it).",
+    )
+    checkpoint_interval: int = Field(
+        20,
+        ge=1,
+        description="Write a checkpoint of the full dataset state every this many commits (readers then replay "
+        "at most this many log entries).",
+    )
+    commit_retries: int = Field(
+        20,
+        ge=0,
+        description="Times a writer that lost the race for a version number re-plans against the new state and "
+        "tries again before giving up with an error.",
+    )
+    fsync: bool = Field(
+        True,
+        description="Flush data files and log entries to disk before a commit is published (survives a power "
+        "cut, not only a killed process).",
+    )
+
+
 class Config(_Section):
     """The whole liqcost configuration."""
 
@@ -839,6 +873,7 @@ class Config(_Section):
     tca: TcaConfig = Field(default_factory=TcaConfig, description="Post-trade cost review.")
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig, description="Impact-model calibration from fills.")
     engine: EngineConfig = Field(default_factory=EngineConfig, description="Batch execution.")
+    dataset: DatasetConfig = Field(default_factory=DatasetConfig, description="Dataset writing: compaction, vacuum, commits.")
 
 
 # --------------------------------------------------------------------------------------------- loading

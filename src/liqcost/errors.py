@@ -23,12 +23,16 @@ __all__ = [
     "OrderError",
     "NoDataError",
     "CalibrationError",
+    "DatasetLayoutError",
+    "CommitConflictError",
     "LiqcostWarning",
     "ConvergenceWarning",
     "DataQualityWarning",
     "FewObservationsWarning",
     "StaleDataWarning",
     "DeprecatedKeyWarning",
+    "PartialRunWarning",
+    "DamagedFileWarning",
 ]
 
 
@@ -96,6 +100,14 @@ class CalibrationError(DataError):
     """A model could not be fitted to the data given (too few observations, degenerate inputs)."""
 
 
+class DatasetLayoutError(DataError):
+    """A dataset folder in a layout this version does not read (an old layout to migrate, or a newer one)."""
+
+
+class CommitConflictError(DataError):
+    """A dataset writer lost the race for the next version too many times (other writers kept committing)."""
+
+
 class LiqcostWarning(UserWarning):
     """Base class of liqcost warnings."""
 
@@ -121,4 +133,15 @@ class DeprecatedKeyWarning(LiqcostWarning):
 
     The message names the old and the new key. It is a :class:`LiqcostWarning`, not a
     :class:`DeprecationWarning`, so that it is shown to people running the command line.
+    """
+
+
+class PartialRunWarning(LiqcostWarning):
+    """Part of the input could not be used; the run went on without it and the command exits with code 1."""
+
+
+class DamagedFileWarning(PartialRunWarning):
+    """A dataset file cannot be read (damaged, truncated, empty or missing); its rows were skipped.
+
+    The message names the file, the reader's own message and the source to re-ingest.
     """

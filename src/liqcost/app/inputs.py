@@ -397,9 +397,9 @@ class Liquidity:
         dates = dates[-self.config.planner.fill_lookback_days:]
         first, last = dates[0], dates[-1]
         if self.dataset is not None:
-            quotes = self.dataset.scan("quotes", [sym], first, last).collect()
+            quotes = self.dataset.collect("quotes", [sym], first, last)  # damaged files skipped and reported
             try:
-                trades = self.dataset.scan("trades", [sym], first, last).collect()
+                trades = self.dataset.collect("trades", [sym], first, last)
             except NoDataError:
                 trades = None
             return trades, quotes

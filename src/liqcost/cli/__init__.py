@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "bench": ("liqcost.cli.cmd_bench", "bench", "Time the pipeline on generated or given data."),
     "config": ("liqcost.cli.cmd_config", "config", "Write, check or show the configuration."),
     "warmup": ("liqcost.cli.cmd_warmup", "warmup", "Compile the numba kernels once (cached for every later run)."),
+    "check": ("liqcost.cli.cmd_check", "check", "Check a dataset: damaged files, sources, counts; vacuum or migrate it."),
 }
 
 
@@ -106,6 +107,7 @@ Examples:
 def cli(ctx, config_path, fmt, output, verbose, quiet):
     """liqcost: what an order in a thinly traded stock will cost, how to slice it, and what it did cost."""
     ctx.obj = State(config_path, fmt, output, verbose - quiet)
+    _PARTIAL.clear()
     _install_warning_format(verbose - quiet)
     note = first_run_note(ctx.invoked_subcommand, verbose - quiet, sys.stderr.isatty(), _kernels_cached)
     if note:
@@ -113,6 +115,26 @@ def cli(ctx, config_path, fmt, output, verbose, quiet):
     from liqcost.cli.logs import setup_logging
 
     setup_logging(verbose - quiet)
+
+
+# messages of the PartialRunWarnings (damaged files skipped ...) shown during this invocation
+_PARTIAL: list[str] = []
+
+
+@cli.result_callback()
+def _partial_run(result, **_kwargs):
+    """A command that went on without part of its input (a damaged dataset file ...) exits with code 1
+    after writing its output; the warnings above name what was skipped."""
+    if _PARTIAL:
+        from liqcost.errors import DataError
+
+        n = len(_PARTIAL)
+        raise DataError(
+            f"partial run: {n} input file{'s' if n != 1 else ''} could not be read and {'were' if n != 1 else 'was'} "
+            f"skipped (named in the warning{'s' if n != 1 else ''} above); `liqcost check --data DATASET` lists every "
+            f"damaged file with its repair."
+        )
+    return result
 
 
 # commands that run the numba kernels (the first run on a machine compiles them)
@@ -151,11 +173,14 @@ def _install_warning_format(verbosity: int) -> None:
     """liqcost warnings print as one line, ``Warning: <message>``; -q silences them."""
     import warnings
 
-    from liqcost.errors import LiqcostWarning
+    from liqcost.errors import LiqcostWarning, PartialRunWarning
 
     default_show = warnings.showwarning
+    warnings.filterwarnings("always", category=PartialRunWarning)  # each one counts (exit code 1)
 
     def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, PartialRunWarning):
+            _PARTIAL.append(str(message))
         if issubclass(category, LiqcostWarning):
             if verbosity >= 0:
                 click.echo(f"Warning: {message}", err=True)

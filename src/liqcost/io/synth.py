@@ -647,8 +647,9 @@ def write_sample(sample: SampleSet, out: str | Path, config=None, ingest: bool =
         from liqcost.io.ingest import ingest_file
 
         config = config or Config()
-        for kind, name in (("trades", "trades.csv"), ("quotes", "quotes.csv"), ("bars", "bars.csv")):
-            reports[kind] = ingest_file(out / "raw" / name, kind, out / "dataset", config).as_dict()
-        reports["fills"] = ingest_file(out / "fills.csv", "fills", out / "dataset", config).as_dict()
-        reports["orders"] = ingest_file(out / "orders.csv", "orders", out / "dataset", config).as_dict()
+        # source ids relative to `out` (raw/trades.csv ...), so that a sample's dataset names no machine's paths
+        for kind, name in (("trades", "raw/trades.csv"), ("quotes", "raw/quotes.csv"), ("bars", "raw/bars.csv"),
+                           ("fills", "fills.csv"), ("orders", "orders.csv")):
+            reports[kind] = ingest_file(out / name, kind, out / "dataset", config, source_id=name,
+                                        vacuum=False).as_dict()
     return reports

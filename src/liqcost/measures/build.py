@@ -45,6 +45,8 @@ class ProfileBuild:
         Where the per-trade audit table was written, if asked for.
     n_trades : int
         Trades in the audit table.
+    problems : tuple of liqcost.result.Problem
+        Dataset files that could not be read (their rows were skipped; the run is partial).
     """
 
     profile: pl.DataFrame
@@ -53,10 +55,13 @@ class ProfileBuild:
     asof: dt.date | None = None
     trades_path: Path | None = None
     n_trades: int = 0
+    problems: tuple = ()
 
 
 def trading_calendar(ds, asof: dt.date | None = None) -> list[dt.date]:
-    """Trading days of a dataset (dates with trades or bars for any symbol) up to ``asof``, oldest first."""
+    """Trading days of a dataset (dates with trades or bars for any symbol) up to ``asof``, oldest first.
+
+    Read from the dataset's state (the days each file holds), not from the files."""
     days: set = set()
     kinds = ds.kinds()
     for kind in ("trades", "bars"):
@@ -145,7 +150,23 @@ def build_from_dataset(
     ------
     liqcost.errors.NoDataError
         No trades or bars at all, or none on or before ``end``.
+
+    Notes
+    -----
+    A dataset file that cannot be read is skipped and named (``problems``). When a run finds one, it is
+    planned and run again without it, so that the result equals that of the dataset without the file
+    (which symbols have ticks, the trading calendar ...), not a mix of both.
     """
+    while True:
+        seen = len(ds.problems)
+        built = _build_from_dataset(ds, config, symbols, start, end, progress=progress, trades_out=trades_out,
+                                    bar_table=bar_table, bar_estimates=bar_estimates)
+        if len(ds.problems) == seen:
+            return built
+
+
+def _build_from_dataset(ds, config, symbols, start, end, *, progress, trades_out, bar_table,
+                        bar_estimates) -> ProfileBuild:
     kinds = ds.kinds()
     if "trades" not in kinds and "bars" not in kinds:
         raise NoDataError(
@@ -169,9 +190,11 @@ def build_from_dataset(
             f"{ds.root}: no trades or bars for {', '.join(unknown)}{suggest(unknown[0], known)}; "
             f"symbols there: {', '.join(sorted(known)[:20])}{' ...' if len(known) > 20 else ''}."
         )
-    tick_syms = sorted({p.symbol for p in ds.partitions("trades", wanted, first, last)}) if "trades" in kinds else []
+    # names with data in the window, from the dataset state (no file opened, no partition built)
+    want = set(wanted)
+    tick_syms = [s for s in ds.symbols("trades", first, last) if s in want] if "trades" in kinds else []
     bar_first = min(first, long_start)
-    bar_syms = sorted({p.symbol for p in ds.partitions("bars", wanted, bar_first, last)}) if "bars" in kinds else []
+    bar_syms = [s for s in ds.symbols("bars", bar_first, last) if s in want] if "bars" in kinds else []
 
     tick = daily = audit = None
     n_trades = 0
@@ -184,7 +207,7 @@ def build_from_dataset(
         tick = liquidity_profile(daily, config, asof=last)
     bar = table = None
     if bar_syms:
-        bars = ds.scan("bars", bar_syms, bar_first, last).collect()
+        bars = ds.collect("bars", bar_syms, bar_first, last)  # damaged files skipped and reported
         if bars.height:
             bar, table = _bar_outputs(bars, config, last, first, bar_table, tick, bar_estimates)
     profile = _merge(tick, bar)
@@ -192,7 +215,7 @@ def build_from_dataset(
         from liqcost.schema import PROFILE
 
         profile = pl.DataFrame(schema=PROFILE.polars_schema())
-    return ProfileBuild(profile, daily, table, last, audit, n_trades)
+    return ProfileBuild(profile, daily, table, last, audit, n_trades, ds.problems)
 
 
 def build_from_frames(

@@ -27,7 +27,7 @@ from liqcost.measures.ticks import (
     TickParams,
     measure_batch,
     plan_frames,
-    process_parts,
+    read_parts,
 )
 
 __all__ = [
@@ -49,11 +49,12 @@ from liqcost.calendar import holidays_for, nyse_holidays, trading_grid  # noqa: 
 # ------------------------------------------------------------------------------------------- planning
 
 def plan_dataset(dataset, symbols=None, start=None, end=None) -> list[SymbolDay]:
-    """Symbol-days present in a dataset's trades or quotes, sorted by (symbol, date)."""
-    trades = {(p.symbol, p.date): p.files for p in dataset.partitions("trades", symbols, start, end)}
-    quotes = {(p.symbol, p.date): p.files for p in dataset.partitions("quotes", symbols, start, end)}
+    """Symbol-days present in a dataset's trades or quotes, sorted by (symbol, date), from the dataset's
+    state (no file is opened): each with the row slices of its trades and quotes."""
+    trades = {(p.symbol, p.date): p.pieces for p in dataset.partitions("trades", symbols, start, end)}
+    quotes = {(p.symbol, p.date): p.pieces for p in dataset.partitions("quotes", symbols, start, end)}
     keys = sorted(set(trades) | set(quotes))
-    return [SymbolDay(s, d, tuple(trades.get((s, d), ())), tuple(quotes.get((s, d), ()))) for s, d in keys]
+    return [SymbolDay(s, d, trades.get((s, d), ()), quotes.get((s, d), ())) for s, d in keys]
 
 
 def _chunks(weights: list[int], target: float, min_chunks: int) -> list[tuple[int, int]]:
@@ -88,6 +89,7 @@ class DailyResult:
     n_quotes: int = 0
     trades_path: Path | None = None
     stats: dict = field(default_factory=dict)
+    problems: tuple = ()
 
 
 def _frame_task(task) -> BatchResult:
@@ -97,8 +99,14 @@ def _frame_task(task) -> BatchResult:
 
 
 def _dataset_task(task) -> BatchResult:
+    """Read a batch of dataset symbol-days (damaged files isolated, see :func:`read_parts`) and measure it;
+    the files that could not be read are in ``extra["damaged"]`` as ``(path, message)``."""
     parts, params, audit_path = task
-    res = process_parts((parts, params, audit_path is not None))
+    damaged: list = []
+    batch = read_parts(parts, damaged)
+    res = measure_batch(batch, params, want_trades=audit_path is not None)
+    res.extra["damaged"] = damaged
+    res.extra["partitions"] = len(batch.symbols)
     return _spill(res, audit_path)
 
 
@@ -174,8 +182,8 @@ def daily_metrics(
                     + (f" between {start or 'the start'} and {end or 'the end'}" if (start or end) else "")
                     + f"; symbols with trades: {', '.join(ds.symbols('trades')[:20]) or 'none'}."
                 )
-            weights = [p.weight for p in parts]
-            ranges = _chunks(weights, eng.batch_rows * 8.0, 4 * n_workers)
+            weights = [p.weight for p in parts]  # rows of trades and quotes
+            ranges = _chunks(weights, float(eng.batch_rows), 4 * n_workers)
             tasks = [
                 (parts[a:b], params, (tmpdir / f"part-{k:06d}.parquet") if tmpdir else None)
                 for k, (a, b) in enumerate(ranges)
@@ -207,10 +215,22 @@ def daily_metrics(
             func, tasks, workers=n_workers, scheduler=eng.scheduler,
             weights=[b - a for a, b in ranges], progress=progress,
         )
+        problems: tuple = ()
+        if dataset is not None:  # files that could not be read: named once each, the run is partial
+            for r in results:
+                for path, message in r.extra.get("damaged", ()):
+                    ds.report_damaged(path, message)
+            problems = ds.problems
         raw = pl.concat([r.daily for r in results], how="vertical") if results else None
+        if dataset is not None and problems and (raw is None or raw.height == 0):
+            raise NoDataError(
+                f"{ds.root}: every selected symbol-day is in a file that cannot be read "
+                f"({'; '.join(str(p) for p in problems[:3])})."
+            )
         daily = finalize_daily(raw, config)
         if dataset is not None:
             daily = _attach_shares_outstanding(daily, ds, config)
+            problems = ds.problems
         check_frame(daily, "daily", "daily metrics")
         out_path = None
         if trades_out:
@@ -221,6 +241,7 @@ def daily_metrics(
             n_trades=sum(r.n_trades for r in results),
             n_quotes=sum(r.n_quotes for r in results),
             trades_path=out_path,
+            problems=problems,
         )
     finally:
         if tmpdir is not None:
@@ -237,18 +258,21 @@ def _attach_shares_outstanding(daily: pl.DataFrame, ds, config) -> pl.DataFrame:
     if "bars" not in ds.kinds():
         return daily
     syms = daily.get_column("symbol").unique().to_list()
-    parts = ds.partitions("bars", syms, daily["date"].min(), daily["date"].max())
+    lo, hi = daily["date"].min(), daily["date"].max()
+    parts = ds.partitions("bars", syms, lo, hi)
     if not parts:
         return daily
-    scan = ds.scan("bars", syms, daily["date"].min(), daily["date"].max())
-    names = scan.collect_schema().names()
+    if "shares_outstanding" not in ds.columns("bars", syms):  # (from the dataset state: no file opened)
+        return daily
+    bars = ds.collect("bars", syms, lo, hi, columns=["symbol", "date", "ts", "shares_outstanding"])
+    names = bars.columns
     if "shares_outstanding" not in names:
         return daily
     date = pl.col("date") if "date" in names else local_date_expr("ts", config.session.timezone)
     if "date" in names and "ts" in names:
         date = pl.coalesce(pl.col("date"), local_date_expr("ts", config.session.timezone))
     so = (
-        scan.select(pl.col("symbol").cast(pl.String), date.alias("date"), pl.col("shares_outstanding").cast(pl.Float64))
+        bars.lazy().select(pl.col("symbol").cast(pl.String), date.alias("date"), pl.col("shares_outstanding").cast(pl.Float64))
         .drop_nulls()
         .group_by("symbol", "date")
         .agg(pl.col("shares_outstanding").last())

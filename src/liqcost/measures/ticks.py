@@ -145,23 +145,28 @@ def _to_ns(t: dt.datetime) -> int:
 
 @dataclass(frozen=True)
 class SymbolDay:
-    """One symbol-day of a dataset: its trade files and quote files (either may be empty)."""
+    """One symbol-day of a dataset: the row slices (:class:`liqcost.io.dataset.Piece`: file, first row,
+    rows) of its trades and of its quotes (either may be empty)."""
 
     symbol: str
     date: dt.date
-    trade_files: tuple = ()
-    quote_files: tuple = ()
+    trade_pieces: tuple = ()
+    quote_pieces: tuple = ()
+
+    @property
+    def trade_files(self) -> tuple:
+        """Files holding the trades (each once)."""
+        return tuple(dict.fromkeys(p.path for p in self.trade_pieces))
+
+    @property
+    def quote_files(self) -> tuple:
+        """Files holding the quotes (each once)."""
+        return tuple(dict.fromkeys(p.path for p in self.quote_pieces))
 
     @property
     def weight(self) -> int:
-        """A size estimate for batching (bytes on disk)."""
-        total = 0
-        for f in (*self.trade_files, *self.quote_files):
-            try:
-                total += f.stat().st_size
-            except (OSError, AttributeError):
-                total += 1
-        return total
+        """A size estimate for batching: rows of trades and quotes."""
+        return sum(p.rows for p in self.trade_pieces) + sum(p.rows for p in self.quote_pieces)
 
 
 @dataclass
@@ -487,32 +492,93 @@ def batch_from_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, 
     return plan.batch(0, len(plan))
 
 
-def _file_queries(parts_files: list[tuple], select) -> tuple[list, list[int]]:
-    """One lazy scan per file, with expressions from that file's own schema (an optional column missing
-    from some files is read where it is, as 0 elsewhere), and the partition each file belongs to.
+def _file_queries(parts_pieces: list[tuple], select) -> tuple[list, list]:
+    """One lazy scan per run of adjacent rows of a file, with expressions from that file's own schema (an
+    optional column missing from some files is read where it is, as 0 elsewhere), and what each run holds.
 
-    Every file's schema is read (~0.1 ms each, about 1% of reading it): one schema per file name (the
-    convention of :func:`liqcost.io.dataset.scan_files`) would silently drop a column that only some
-    files of that name have.
+    ``parts_pieces``: per partition, its pieces. The pieces of one file that touch (consecutive days of a
+    symbol-month file, as a task holds consecutive symbol-days) are read as one slice: a file is opened
+    once per task, not once per day, and ``slice`` pushed into the Parquet scan decodes only the row
+    groups that hold the rows. Returns the queries (None for a file whose schema cannot be read) and, per
+    query, ``(path, first row, rows, [(partition, offset in the run, rows) ...])``.
     """
+    by_file: dict = {}
+    for k, pieces in enumerate(parts_pieces):
+        for p in pieces:
+            by_file.setdefault(p.path, []).append((p.offset, p.rows, k))
     queries = []
-    owners = []
-    for k, fs in enumerate(parts_files):
-        for f in fs:
-            scan = pl.scan_parquet(str(f))
-            queries.append(scan.select(select(scan.collect_schema())))
-            owners.append(k)
-    return queries, owners
+    runs = []
+    for path, items in by_file.items():
+        items.sort()
+        groups: list = []
+        for off, n, k in items:
+            if groups and off == groups[-1][1]:
+                groups[-1][1] = off + n
+                groups[-1][2].append((k, off, n))
+            else:
+                groups.append([off, off + n, [(k, off, n)]])
+        try:
+            scan = pl.scan_parquet(str(path))
+            exprs = select(scan.collect_schema())
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            scan = exc  # a damaged footer: reported by the caller
+        for a, b, members in groups:
+            queries.append(scan.slice(a, b - a).select(exprs) if not isinstance(scan, Exception) else scan)
+            runs.append((path, a, b - a, [(k, off - a, n) for k, off, n in members]))
+    return queries, runs
 
 
-def _counted(frames: list, owners: list[int], n_parts: int, empty, kind: str) -> tuple[dict, np.ndarray]:
-    """Rows of each partition (the heights of its files' frames) and the columns end to end."""
+def _collect_isolated(queries: list, runs: list, problems: list | None) -> list:
+    """Frames of the queries; a query whose file cannot be read (or holds fewer rows than the dataset says)
+    gives None and, with ``problems``, an entry ``(path, message)``; without, a DataError naming the file.
+
+    All good queries run together (``collect_all``: polars decodes them on its thread pool); when that
+    fails, each is run alone, so one damaged file does not lose the others.
+    """
+    bad: dict = {}
+    frames: list = [None] * len(queries)
+    live = [i for i, q in enumerate(queries) if not isinstance(q, Exception)]
+    for i, q in enumerate(queries):
+        if isinstance(q, Exception):
+            bad.setdefault(runs[i][0], f"{q.__class__.__name__}: {q}")
+    if live:
+        try:
+            got = pl.collect_all([queries[i] for i in live])
+            for i, f in zip(live, got):
+                frames[i] = f
+        except (OSError, pl.exceptions.PolarsError):
+            for i in live:
+                try:
+                    frames[i] = queries[i].collect()
+                except (OSError, pl.exceptions.PolarsError) as exc:
+                    bad.setdefault(runs[i][0], f"{exc.__class__.__name__}: {exc}")
+    for i, f in enumerate(frames):
+        if f is not None and f.height != runs[i][2]:
+            path, a, n, _ = runs[i]
+            bad.setdefault(path, f"it holds fewer rows than the dataset log says ({a + f.height} < {a + n})")
+    if bad:
+        if problems is None:
+            path, msg = next(iter(bad.items()))
+            first = msg.strip().splitlines()[0] if msg.strip() else "unreadable"
+            raise DataError(f"{path}: cannot be read ({first}); run `liqcost check` on the dataset and re-ingest "
+                            f"the source it names.")
+        problems.extend(bad.items())
+        frames = [None if runs[i][0] in bad else f for i, f in enumerate(frames)]
+    return frames
+
+
+def _counted(frames: list, runs: list, n_parts: int, empty, kind: str) -> tuple[list, np.ndarray]:
+    """Each partition's row slices in partition order (pieces in file order) and its row count."""
     counts = np.zeros(n_parts, dtype=np.int64)
-    for k, f in zip(owners, frames):
-        counts[k] += f.height
+    per_part: list = [[] for _ in range(n_parts)]
+    for f, (_path, _a, _n, members) in zip(frames, runs):
+        if f is None:
+            continue
         _check_ts(f, kind, "dataset")
-    frame = _fill_nulls(pl.concat(frames, rechunk=True)) if frames else empty()
-    return _frame_arrays(frame), counts
+        for k, off, n in members:
+            per_part[k].append(f.slice(off, n))
+            counts[k] += n
+    return per_part, counts
 
 
 def _frame_arrays(frame: pl.DataFrame) -> dict:
@@ -520,20 +586,36 @@ def _frame_arrays(frame: pl.DataFrame) -> dict:
     return {c: frame.get_column(c).to_numpy() for c in frame.columns}
 
 
-def read_parts(parts: list[SymbolDay]) -> TickBatch:
-    """Read the trade and quote files of several dataset symbol-days into one batch.
+def read_parts(parts: list[SymbolDay], problems: list | None = None) -> TickBatch:
+    """Read the trades and quotes of several dataset symbol-days into one batch.
 
-    One lazy scan per file, all run together by ``collect_all`` (polars decodes them on its thread
-    pool); the row counts are the heights, so no per-row file column is needed (a path string per row
-    costs more than decoding a numeric column). Each file's columns are selected by its own schema. Rows
-    of a partition stay in file order (the dataset keeps each part sorted by time; a partition with
-    several parts is re-sorted by the kernel's sortedness check, see :func:`measure_batch`).
+    The pieces of each file are read as few slices as possible (see :func:`_file_queries`), all run
+    together by ``collect_all``; a partition's rows are its pieces in the order of the dataset (commit
+    order), each piece in file order (sorted by time; a partition of several pieces is re-sorted by the
+    kernel's sortedness check, see :func:`measure_batch`).
+
+    Parameters
+    ----------
+    parts : list of SymbolDay
+    problems : list, optional
+        When given, a file that cannot be read is *isolated*: ``(path, message)`` is appended, its rows are
+        left out, and a symbol-day left with neither trades nor quotes is dropped from the batch (the batch
+        then equals that of a dataset without the file). When None, such a file raises a DataError.
     """
-    t_queries, t_owners = _file_queries([p.trade_files for p in parts], _trade_select)
-    q_queries, q_owners = _file_queries([p.quote_files for p in parts], _quote_select)
-    frames = pl.collect_all(t_queries + q_queries) if t_queries or q_queries else []
-    t, tc = _counted(frames[:len(t_queries)], t_owners, len(parts), _empty_trades, "trade")
-    q, qc = _counted(frames[len(t_queries):], q_owners, len(parts), _empty_quotes, "quote")
+    t_queries, t_runs = _file_queries([p.trade_pieces for p in parts], _trade_select)
+    q_queries, q_runs = _file_queries([p.quote_pieces for p in parts], _quote_select)
+    frames = _collect_isolated(t_queries + q_queries, t_runs + q_runs, problems)
+    t_parts, tc = _counted(frames[:len(t_queries)], t_runs, len(parts), _empty_trades, "trade")
+    q_parts, qc = _counted(frames[len(t_queries):], q_runs, len(parts), _empty_quotes, "quote")
+    keep = [k for k in range(len(parts)) if t_parts[k] or q_parts[k]
+            or not (parts[k].trade_pieces or parts[k].quote_pieces)]
+    if len(keep) < len(parts):
+        parts = [parts[k] for k in keep]
+        t_parts, q_parts, tc, qc = [t_parts[k] for k in keep], [q_parts[k] for k in keep], tc[keep], qc[keep]
+    t_list = [f for fs in t_parts for f in fs]
+    q_list = [f for fs in q_parts for f in fs]
+    t = _frame_arrays(_fill_nulls(pl.concat(t_list, rechunk=True)) if t_list else _empty_trades())
+    q = _frame_arrays(_fill_nulls(pl.concat(q_list, rechunk=True)) if q_list else _empty_quotes())
     t_off = np.zeros(len(parts) + 1, dtype=np.int64)
     q_off = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(tc, out=t_off[1:])

@@ -171,9 +171,9 @@ class Tape:
         from liqcost.schema import TRADES
 
         ds = dataset if isinstance(dataset, Dataset) else Dataset(dataset)
-        quotes = ds.scan("quotes", [symbol], start, end).collect()
+        quotes = ds.collect("quotes", [symbol], start, end)  # damaged files skipped and reported
         try:
-            trades = ds.scan("trades", [symbol], start, end).collect()
+            trades = ds.collect("trades", [symbol], start, end)
         except NoDataError:
             trades = pl.DataFrame(schema=TRADES.polars_schema(TRADES.required) | {"symbol": pl.String})
         return cls.from_frames(trades, quotes, symbol, config, tick_px)
