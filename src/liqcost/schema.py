@@ -38,6 +38,7 @@ __all__ = [
     "MAX_ORDER_SHARES",
     "ORDER_PROBLEMS",
     "PRETRADE_ORDERS",
+    "FRONTIER",
     "TRANCHES",
     "PLAN_SUMMARY",
     "OUTPUTS",
@@ -297,6 +298,7 @@ PROFILE = Contract(
         Column("spread_bps", "f64", "bps of mid", True, "Best available full spread: effective (ticks) else bar estimate."),
         Column("quoted_spread_bps", "f64", "bps of mid", False, "Median daily time-weighted quoted spread."),
         Column("effective_spread_bps", "f64", "bps of mid", False, "Median daily effective spread."),
+        Column("quoted_depth_shares", "f64", "shares", False, "Median daily time-weighted mean of bid and ask size at the touch."),
         Column("volatility_daily_frac", "f64", "fraction per day", True, "Daily volatility of returns."),
         Column("kyle_lambda_bps_per_pct_adv", "f64", "bps per 1% of ADV", False, "Kyle's lambda, rescaled."),
         Column("trade_size_median_shares", "f64", "shares", False, "Median print size."),
@@ -382,22 +384,37 @@ PRETRADE_ORDERS = Contract(
         Column("notional_usd", "f64", "currency", True, "qty_shares x price_px."),
         Column("order_adv_frac", "f64", "fraction of ADV", True, "Order size over ADV (was pct_adv_frac)."),
         Column("order_mdv_frac", "f64", "fraction of the median daily volume", True, "Order size over the median daily volume (was pct_mdv_frac)."),
-        Column("cost_central_bps", "f64", "bps of arrival mid", True, "Central cost estimate (impact.central)."),
-        Column("cost_low_bps", "f64", "bps of arrival mid", True, "Low end of the cost band."),
-        Column("cost_high_bps", "f64", "bps of arrival mid", True, "High end of the cost band."),
+        Column("cost_central_bps", "f64", "bps of arrival mid", True, "Expected cost under the central model (impact.central), fees included."),
+        Column("cost_low_bps", "f64", "bps of arrival mid", True, "Low end of the model band (across models and their uncertainty)."),
+        Column("cost_high_bps", "f64", "bps of arrival mid", True, "High end of the model band."),
         Column("cost_central_usd", "f64", "currency", True, "Central cost in currency."),
-        Column("cost_low_usd", "f64", "currency", True, "Low end of the band in currency."),
-        Column("cost_high_usd", "f64", "currency", True, "High end of the band in currency."),
+        Column("cost_low_usd", "f64", "currency", True, "Low end of the model band in currency."),
+        Column("cost_high_usd", "f64", "currency", True, "High end of the model band in currency."),
+        Column("cost_p05_bps", "f64", "bps of arrival mid", True, "Risk band: 5th percentile of the realized cost (central cost - 1.645 timing risk)."),
+        Column("cost_p95_bps", "f64", "bps of arrival mid", True, "Risk band: 95th percentile of the realized cost (central cost + 1.645 timing risk)."),
         Column("timing_risk_bps", "f64", "bps of arrival mid", True, "One standard deviation of the price drift over the execution."),
         Column("timing_risk_usd", "f64", "currency", True, "Timing risk in currency."),
         Column("half_spread_bps", "f64", "bps of mid", True, "Half the spread the models charge (impact.half_spread_from)."),
-        # cost_<model>_bps for each of impact.models follows here
+        Column("impact_bps", "f64", "bps of arrival mid", True, "Market impact of the central model at the schedule priced (temporary + permanent)."),
+        Column("fees_bps", "f64", "bps of arrival notional", True, "Commission and regulatory fees (in every cost above)."),
+        Column("fees_usd", "f64", "currency", True, "Fees in currency."),
+        Column("commission_usd", "f64", "currency", True, "Broker commission (fees.commission_*)."),
+        Column("sec_fee_usd", "f64", "currency", True, "SEC section 31 fee (sells)."),
+        Column("taf_usd", "f64", "currency", True, "FINRA Trading Activity Fee (sells)."),
+        # cost_<model>_bps for each of impact.models follows here (each model's cost, fees included)
+        Column("cross_now_cost_bps", "f64", "bps of arrival mid", True, "Cost of executing the whole order at once (book walk or the models' instantaneous limit; never below working it), fees included."),
+        Column("cross_now_usd", "f64", "currency", True, "Crossing now in currency."),
+        Column("cross_now_source", "str", "", True, "book (the visible book walked), model (instantaneous limit, no depth known) or worked (floored at the fastest worked schedule)."),
+        Column("recommended_days", "f64", "trading days", True, "Frontier horizon recommended for the order's urgency (within the cap)."),
+        Column("recommended_cost_bps", "f64", "bps of arrival mid", True, "Expected cost at the recommended horizon."),
+        Column("urgency", "f64", "per currency", True, "Mean-variance risk aversion used for the recommendation (the order's, else planner.risk_aversion)."),
         Column("cap_frac", "f64", "fraction of volume", True, "Participation cap of the order."),
         Column("participation_frac", "f64", "fraction of ADV per day", True, "Participation of the schedule priced."),
         Column("duration_days", "f64", "trading days", True, "Duration of the schedule priced."),
+        Column("days_at_cap", "f64", "trading days", True, "Trading days the order needs at its cap with the ADV (order / (cap x ADV))."),
         Column("expected_days", "f64", "trading days", True, "Expected days to complete at the cap (was days_expected)."),
         # p_complete_<k>d for each of pretrade.probability_days follows here
-        Column("days_stressed", "f64", "trading days", True, "Days needed at the stressed daily volume."),
+        Column("days_stressed", "f64", "trading days", True, "Days needed at the stressed daily volume (never fewer than expected_days)."),
         Column("liquidity_bucket", "str", "", True, "<=3d, <=7d, >7d or not_sellable_stressed (pretrade.bucket_days)."),
         Column("severity", "str", "", True, "Worst flag: ok, info, warn or critical."),
         Column("flags", "str", "", True, "The flags as code:severity, comma-separated."),
@@ -417,6 +434,38 @@ PRETRADE_ORDERS = Contract(
         Column("error", "str", "", True, "Why the order could not be priced (null when priced)."),
     ),
     doc="One row per order of a pre-trade check (cost band, days to complete, flags).",
+)
+
+FRONTIER = Contract(
+    "frontier",
+    (
+        Column("order_id", "str"),
+        _SYMBOL,
+        Column("side", "str", "", True, "'buy' or 'sell'."),
+        Column("qty_shares", "f64", "shares", True, "Order size."),
+        Column("horizon_days", "f64", "trading days", True, "Horizon of the point (pretrade.frontier_days; 'cap': the order's own schedule at its cap)."),
+        Column("point", "str", "", True, "grid (a horizon of pretrade.frontier_days) or cap (the order's schedule at its participation cap)."),
+        Column("participation_frac", "f64", "fraction of volume", True, "Participation the horizon needs (order / (ADV x horizon))."),
+        Column("within_cap", "bool", "", True, "Whether that participation is within the order's cap (only those points are recommended)."),
+        Column("expected_cost_bps", "f64", "bps of arrival mid", True, "Expected cost over the horizon, fees included (central model; a plan's own cost for plan --frontier)."),
+        Column("cost_low_bps", "f64", "bps of arrival mid", True, "Model band, low."),
+        Column("cost_high_bps", "f64", "bps of arrival mid", True, "Model band, high."),
+        Column("impact_bps", "f64", "bps of arrival mid", True, "Market impact part."),
+        Column("spread_cost_bps", "f64", "bps of arrival mid", True, "Spread part (the half-spread; for a plan, what its limit rules pay or earn)."),
+        Column("fees_bps", "f64", "bps of arrival notional", True, "Fees part."),
+        Column("timing_risk_bps", "f64", "bps of arrival mid", True, "Timing risk: one standard deviation of the price drift over the horizon."),
+        Column("risk_bps", "f64", "bps of arrival mid", True, "Standard deviation of the cost (timing risk; a plan adds its fill risk)."),
+        Column("cost_p05_bps", "f64", "bps of arrival mid", True, "Risk band: 5th percentile of the cost."),
+        Column("cost_p95_bps", "f64", "bps of arrival mid", True, "Risk band: 95th percentile of the cost."),
+        Column("expected_cost_usd", "f64", "currency", True, "Expected cost in currency."),
+        Column("risk_usd", "f64", "currency", True, "Risk in currency."),
+        Column("objective_usd", "f64", "currency", True, "cost + urgency x risk^2, currency (Almgren-Chriss mean-variance)."),
+        Column("recommended", "bool", "", True, "The point with the least objective within the cap."),
+        Column("n_tranches", "i64", "", False, "Tranches of the plan at that horizon (plan --frontier)."),
+        Column("expected_days", "i64", "trading days", False, "Trading days the plan spans (plan --frontier)."),
+        Column("status", "str", "", False, "'planned', or why no plan fits that horizon (plan --frontier)."),
+    ),
+    doc="The cost-risk frontier: one row per order and horizon, the recommended point marked.",
 )
 
 TRANCHES = Contract(
@@ -483,7 +532,7 @@ PLAN_SUMMARY = Contract(
 )
 
 CONTRACTS: dict[str, Contract] = {c.kind: c for c in (TRADES, QUOTES, BARS, FILLS, ORDERS, DAILY, PROFILE)}
-OUTPUTS: dict[str, Contract] = {c.kind: c for c in (ORDER_PROBLEMS, PRETRADE_ORDERS, TRANCHES, PLAN_SUMMARY)}
+OUTPUTS: dict[str, Contract] = {c.kind: c for c in (ORDER_PROBLEMS, PRETRADE_ORDERS, FRONTIER, TRANCHES, PLAN_SUMMARY)}
 KINDS = ("trades", "quotes", "bars", "fills", "orders")
 
 _COMPATIBLE = {

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["level_gap_px", "touch_depth", "walk_book"]
+__all__ = ["level_gap_px", "tick_size", "touch_depth", "walk_book"]
 
 
 def touch_depth(ts_ns, bid_size, ask_size, start_ns: int, end_ns: int) -> float:
@@ -61,6 +61,13 @@ def touch_depth(ts_ns, bid_size, ask_size, start_ns: int, end_ns: int) -> float:
     w = np.clip(hi - lo, 0, None).astype(np.float64)
     tot = w.sum()
     return float((w * depth).sum() / tot) if tot > 0 else float("nan")
+
+
+def tick_size(price_px, planner_config) -> np.ndarray:
+    """Price increment at each price: ``subdollar_tick_px`` below ``subdollar_below_px``, else ``tick_px``
+    (the ``planner`` section of the config, as the planner's limit prices use)."""
+    p = np.asarray(price_px, dtype=np.float64)
+    return np.where(p < planner_config.subdollar_below_px, planner_config.subdollar_tick_px, planner_config.tick_px)
 
 
 def level_gap_px(quoted_spread_px, tick_px, gap_spreads: float = 1.0) -> np.ndarray:
