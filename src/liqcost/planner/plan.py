@@ -52,12 +52,12 @@ PLAN_COLUMNS = TRANCHES.names
 SUMMARY_COLUMNS = PLAN_SUMMARY.names
 
 # the terminal's view: key columns, windows as local HH:MM (every column stays in csv/json/parquet)
-_TERMINAL_TRANCHES = ["order_id", "tranche", "day", "window", "qty_shares", "limit_rule", "limit_price_px",
-                      "participation_frac", "fill_prob_frac", "expected_fill_frac", "expected_participation_frac",
-                      "expected_cost_bps"]
+_TERMINAL_TRANCHES = ["order_id", "tranche", "day", "window", "qty_shares", "limit_rule", "indicative_price_px",
+                      "participation_frac", "fill_prob_frac", "expected_fill_frac", "cost_vs_window_mid_bps",
+                      "cost_vs_arrival_bps"]
 _TERMINAL_SUMMARY = ["order_id", "symbol", "side", "qty_shares", "order_daily_volume_frac", "schedule", "n_tranches",
-                     "expected_days", "expected_cost_bps", "cost_p05_bps", "cost_p95_bps", "risk_bps", "impact_bps",
-                     "spread_cost_bps", "cross_now_cost_bps", "expected_cross_at_end_shares", "status"]
+                     "expected_days", "expected_cost_bps", "cost_low_bps", "cost_high_bps", "cost_p05_bps", "cost_p95_bps",
+                     "impact_bps", "spread_cost_bps", "fees_bps", "cross_now_cost_bps", "status"]
 _TERMINAL_FILL = ["symbol", "rule", "window_minutes", "fill_prob_frac", "fill_prob_se", "fill_prob_hazard_frac", "n_obs",
                   "drift_unfilled_bps"]
 
@@ -144,8 +144,8 @@ class PlanResult(Result):
                     (pl.col("date").dt.strftime("%m-%d ") + pl.col("window_start").dt.strftime("%H:%M") + pl.lit("-")
                      + pl.col("window_end").dt.strftime("%H:%M")).alias("window"))
                 out[name] = f.select(_TERMINAL_TRANCHES).with_columns(
-                    pl.col("participation_frac", "fill_prob_frac", "expected_fill_frac", "expected_participation_frac").round(3),
-                    pl.col("expected_cost_bps").round(1))
+                    pl.col("participation_frac", "fill_prob_frac", "expected_fill_frac").round(3),
+                    pl.col("cost_vs_window_mid_bps", "cost_vs_arrival_bps").round(1))
             elif name == "summary" and frame.height:
                 out[name] = frame.select(_TERMINAL_SUMMARY).with_columns(pl.col(pl.Float64).round(2))
             elif name == "fill" and frame.height:
@@ -165,7 +165,8 @@ class PlanResult(Result):
             out.append(
                 f"{r['order_id']}: {r['side']} {r['qty_shares']:,.0f} {r['symbol']} ({r['order_daily_volume_frac']:.0%} of a "
                 f"day's volume) in {r['n_tranches']} tranches over {r['expected_days']} day(s), {r['schedule']}: expected cost "
-                f"{r['expected_cost_bps']:.1f} bps (90% band {r['cost_p05_bps']:.1f} to {r['cost_p95_bps']:.1f}; crossing "
+                f"{r['expected_cost_bps']:.1f} bps vs arrival, fees included (model band {r['cost_low_bps']:.1f} to "
+                f"{r['cost_high_bps']:.1f}; 90% risk band {r['cost_p05_bps']:.1f} to {r['cost_p95_bps']:.1f}; crossing "
                 f"now {r['cross_now_cost_bps']:.1f} bps)."
             )
         return "\n".join(out)
@@ -218,6 +219,14 @@ class _Context:
     search: Search
     notes: list = field(default_factory=list)
     starts: dict = field(default_factory=dict)
+    _params: object = None
+
+    @property
+    def params(self):
+        """The impact parameters of this call (loaded once)."""
+        if self._params is None:
+            self._params = _costs.impact_params(self.config)
+        return self._params
 
     def default_start_ns(self, prof: dict) -> int:
         """The first session open after the profile's as-of date, or ``start`` (a date means its open)."""
@@ -407,10 +416,13 @@ class _Planned:
     tranches: dict
     summary: dict
     qty: int
+    side: int
     profile: dict
-    days: int
+    span_days: float
     q: np.ndarray
     spread_part: np.ndarray
+    participation: np.ndarray
+    spread_cost: float
 
 
 def _plan_one(order: dict, profiles: dict, ctx: _Context, no_profile: dict) -> _Planned:
@@ -475,9 +487,15 @@ def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[
     k2 = 0.0
     half_life = float("nan")
     if ctx.kind == "ac":
+        import polars as pl
+
         v_plan = float(grid.volume.sum())
-        if math.isfinite(sigma) and sigma > 0 and math.isfinite(price) and lam > 0:
-            eta = price * ctx.config.impact.sqrt_y * sigma * math.sqrt(t.qty / day_vol) * v_plan / t.qty
+        # the linear temporary-impact coefficient matched to the central model: a VWAP schedule over the grid pays
+        # eta Q / V_plan per share, the model's temporary cost at that rate
+        temp = float(_costs.temporary_bps_batch([t.qty], pl.DataFrame([prof], infer_schema_length=None),
+                                                [max(float(len(grid.dates)), 1e-6)], ctx.config, ctx.params)[0])
+        eta = price * temp * 1e-4 * v_plan / t.qty if t.qty > 0 else float("nan")
+        if math.isfinite(sigma) and sigma > 0 and math.isfinite(price) and lam > 0 and math.isfinite(eta) and eta > 0:
             k2 = lam * (price * sigma) ** 2 / eta
             half_life = 1.0 / math.sqrt(k2 * day_vol)
         else:
@@ -519,12 +537,17 @@ def _limits(order: dict, prof: dict, hz, shares, sel, ctx: _Context) -> dict:
     else:
         prices = np.full(codes.size, np.nan)
     limit = order.get("limit_price")
-    if limit is not None and math.isfinite(limit):
+    limit = float(limit) if limit is not None and math.isfinite(limit) else float("nan")
+    if math.isfinite(limit):
         capped = (prices > limit) if side > 0 else (prices < limit)
-        if capped.any():
-            ctx.notes.append(f"order {order['order_id']}: {int(capped.sum())} tranche price(s) capped at the order's limit {limit:g}.")
+        if capped[:1].any():
+            ctx.notes.append(f"order {order['order_id']}: the first tranche's indicative price is capped at the order's limit {limit:g}.")
         prices = np.where(capped, limit, prices)
-    return {"out": out, "prices": prices, "bid": bid, "ask": ask, "hs_ref": hs_ref, "q": q, "vol": vol, "fm": fm}
+    # only the first window's quote is known at plan time: later windows carry their rule (re-pegged to the live
+    # quote when the window opens, never beyond the cap price), not a price
+    prices[1:] = np.nan
+    return {"out": out, "prices": prices, "bid": bid, "ask": ask, "hs_ref": hs_ref, "q": q, "vol": vol, "fm": fm,
+            "limit": limit}
 
 
 def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half_life: float, ctx: _Context) -> _Planned:
@@ -540,13 +563,17 @@ def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half
         "window_start": [_fmt_local(int(grid.start_ns[k]), ctx.tz) for k in sel],
         "window_end": [_fmt_local(int(grid.end_ns[k]), ctx.tz) for k in sel],
         "qty_shares": [int(x) for x in shares[sel]], "cum_qty_shares": [int(x) for x in cum],
-        "limit_rule": [str(r) for r in out["rule"]], "limit_price_px": [float(x) for x in lim["prices"]],
+        "limit_rule": [str(r) for r in out["rule"]],
+        "indicative_price_px": [float(x) if math.isfinite(x) else None for x in lim["prices"]],
+        "limit_cap_px": [lim["limit"] if math.isfinite(lim["limit"]) else None] * n, "cap_frac": [float(t.cap_frac)] * n,
         "ref_bid_px": [float(lim["bid"])] * n, "ref_ask_px": [float(lim["ask"])] * n,
         "expected_volume_shares": [float(x) for x in vol], "participation_frac": [float(x) for x in q / vol],
         "fill_prob_frac": [float(x) for x in out["full_fill_prob"]], "expected_fill_frac": [float(x) for x in out["fill_frac"]],
         "expected_participation_frac": [float(x) for x in out["executed"] / vol],
         "carry_in_shares": [float(x) for x in out["carry_in"]],
-        "expected_cost_bps": nan, "impact_bps": list(nan),  # filled by _finish
+        "mid_move_bps": nan, "spread_cost_bps": [float(x) for x in out["spread_part_bps"]], "impact_bps": list(nan),
+        "fees_bps": list(nan), "cost_vs_window_mid_bps": list(nan), "cost_vs_arrival_bps": list(nan),
+        "shortfall_contribution_bps": list(nan),  # filled by _finish
     }
     w = q / q.sum()
     spread_cost = float((w * out["spread_part_bps"]).sum())
@@ -562,14 +589,32 @@ def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half
         "order_daily_volume_frac": t.qty / day_vol, "schedule": ctx.kind,
         "start": _fmt_local(int(grid.start_ns[sel[0]]), ctx.tz), "end": _fmt_local(int(grid.end_ns[sel[-1]]), ctx.tz),
         "n_tranches": int(n), "expected_days": int(grid.day[sel[-1]]) + 1,
-        "expected_cost_bps": spread_cost, "cost_p05_bps": float("nan"), "cost_p95_bps": float("nan"),  # _finish
+        "expected_cost_bps": spread_cost, "cost_low_bps": float("nan"), "cost_high_bps": float("nan"),  # _finish
+        "cost_p05_bps": float("nan"), "cost_p95_bps": float("nan"),
         "risk_bps": risk, "timing_risk_bps": timing, "fill_risk_bps": fill_risk, "impact_bps": float("nan"),
-        "spread_cost_bps": spread_cost, "cross_now_cost_bps": float(lim["hs_ref"]),  # + impact in _finish
+        "spread_cost_bps": spread_cost, "fees_bps": float("nan"), "fees_usd": float("nan"),
+        "cross_now_cost_bps": float("nan"), "cross_now_source": None,
         "expected_cross_at_end_shares": float(out["crossed_at_end"]), "max_participation_frac": float(np.max(q / vol)),
-        "daily_volume_shares": day_vol, "half_spread_bps": float(lim["hs_ref"]), "ac_half_life_days": half_life,
-        "unfilled": ctx.config.planner.unfilled, "fill_model": fm_desc, "status": "planned",
+        "daily_volume_shares": day_vol, "half_spread_bps": float(lim["hs_ref"]), "ref_bid_px": float(lim["bid"]),
+        "ref_ask_px": float(lim["ask"]), "limit_cap_px": lim["limit"] if math.isfinite(lim["limit"]) else None,
+        "ac_half_life_days": half_life,
+        "unfilled": ctx.config.planner.unfilled, "fill_model": fm_desc, "impact_model": None, "status": "planned",
     }
-    return _Planned(tranches, summary, t.qty, prof, len(grid.dates), q, out["spread_part_bps"])
+    return _Planned(tranches, summary, t.qty, int(order["side"]), prof, _span_days(grid, sel), q, out["spread_part_bps"],
+                    q / vol, spread_cost)
+
+
+def _span_days(grid, sel) -> float:
+    """Trading days from the first tranche's window start to the last one's end (session time)."""
+    if sel.size == 0:
+        return 0.0
+    k0, k1 = int(sel[0]), int(sel[-1])
+    d0, d1 = int(grid.day[k0]), int(grid.day[k1])
+    sess0 = float(grid.day_close_ns[d0] - grid.day_open_ns[d0])
+    sess1 = float(grid.day_close_ns[d1] - grid.day_open_ns[d1])
+    f0 = (grid.start_ns[k0] - grid.day_open_ns[d0]) / sess0 if sess0 > 0 else 0.0
+    f1 = (grid.end_ns[k1] - grid.day_open_ns[d1]) / sess1 if sess1 > 0 else 1.0
+    return max(float(d1 - d0) + float(f1) - float(f0), 1.0 / 390.0)
 
 
 def _timing_risk_bps(prof: dict, grid, sel, qty: int, cum) -> float:
@@ -588,22 +633,71 @@ def _timing_risk_bps(prof: dict, grid, sel, qty: int, cum) -> float:
 
 
 def _finish(planned: list[_Planned], config) -> None:
-    """Add the impact of every planned order (one call of the impact models over all of them) to its
-    tranches and summary: tranche cost = spread part + attributed impact; the 90% band around the total."""
+    """Price every planned order along its tranches (one call of the impact models over all of them) and fill
+    the tranches' costs against both reference prices, the order's fees, model band, risk band and the cost of
+    crossing now (:mod:`liqcost.planner.costs`)."""
     import polars as pl
+
+    from liqcost.pretrade.frontier import risk_band
 
     if not planned:
         return
-    impacts = _costs.impact_bps_batch([p.qty for p in planned], pl.DataFrame([p.profile for p in planned], infer_schema_length=None),
-                                      [p.days for p in planned], config, _costs.impact_params(config))
-    for p, total in zip(planned, impacts):
-        imp = _costs.tranche_impact_bps(p.q, float(total))
-        p.tranches["expected_cost_bps"] = [float(a + b) for a, b in zip(p.spread_part, imp)]
-        p.tranches["impact_bps"] = [float(x) for x in imp]
+    profiles = pl.DataFrame([p.profile for p in planned], infer_schema_length=None)
+    counts = np.array([p.q.size for p in planned], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    params = _costs.impact_params(config)
+    pc = _costs.path_costs([p.qty for p in planned], [p.side for p in planned], profiles, offsets,
+                           np.concatenate([p.q for p in planned]), np.concatenate([p.participation for p in planned]),
+                           [p.span_days for p in planned], [p.spread_cost for p in planned], config, params)
+    xnow = _cross_now(planned, profiles, pc, config, params)
+    for i, p in enumerate(planned):
+        sl = slice(offsets[i], offsets[i + 1])
+        move, imp, fee = pc.mid_move_bps[sl], pc.impact_bps[sl], pc.fees_bps[sl]
+        vs_mid = p.spread_part + imp + fee
+        vs_arrival = move + vs_mid
         w = p.q / p.q.sum()
-        expected = float((w * (p.spread_part + imp)).sum())
+        t = p.tranches
+        t["mid_move_bps"] = [float(x) for x in move]
+        t["impact_bps"] = [float(x) for x in imp]
+        t["fees_bps"] = [float(x) for x in fee]
+        t["cost_vs_window_mid_bps"] = [float(x) for x in vs_mid]
+        t["cost_vs_arrival_bps"] = [float(x) for x in vs_arrival]
+        t["shortfall_contribution_bps"] = [float(x) for x in w * vs_arrival]
+        expected = float((w * vs_arrival).sum())
         s = p.summary
         s["expected_cost_bps"] = expected
-        s["cost_p05_bps"], s["cost_p95_bps"] = expected - 1.645 * s["risk_bps"], expected + 1.645 * s["risk_bps"]
-        s["impact_bps"] = float(total)
-        s["cross_now_cost_bps"] = float(s["cross_now_cost_bps"] + total)
+        s["cost_low_bps"], s["cost_high_bps"] = float(pc.low_bps[i]), float(pc.high_bps[i])
+        lo, hi = risk_band(expected, s["risk_bps"])
+        s["cost_p05_bps"], s["cost_p95_bps"] = float(lo), float(hi)
+        s["impact_bps"] = float(pc.impact_total_bps[i])
+        s["fees_bps"], s["fees_usd"] = float(pc.fees_total_bps[i]), float(pc.fees_usd[i])
+        s["impact_model"] = str(pc.model[i])
+        s["cross_now_cost_bps"] = float(max(xnow["cost_bps"][i], expected)) if math.isfinite(xnow["cost_bps"][i]) else expected
+        s["cross_now_source"] = str(xnow["source"][i]) if xnow["cost_bps"][i] >= expected else "worked"
+
+
+def _cross_now(planned: list[_Planned], profiles, pc, config, params) -> dict:
+    """Crossing every planned order now: the visible book walked at the plan-time quote (the profile's depth at
+    the touch), else the central model's instantaneous limit; never below the cost of working the order over the
+    fastest frontier horizon (``pretrade.frontier_days``) at a constant rate; fees included."""
+    from liqcost.models.book import level_gap_px, tick_size, walk_book
+
+    q = np.array([p.qty for p in planned], dtype=np.float64)
+    price = np.array([float(p.profile.get("price_px") or np.nan) for p in planned])
+    bid = np.array([p.summary["ref_bid_px"] for p in planned], dtype=np.float64)
+    ask = np.array([p.summary["ref_ask_px"] for p in planned], dtype=np.float64)
+    mid = np.where(np.isfinite(bid) & np.isfinite(ask) & (ask >= bid), 0.5 * (bid + ask), price)
+    spread_px = np.where(np.isfinite(bid) & np.isfinite(ask) & (ask >= bid), ask - bid, np.nan)
+    depth = np.array([float(p.profile.get("quoted_depth_shares") or np.nan) for p in planned])
+    tick = tick_size(mid, config.planner)
+    book = walk_book(q, depth, spread_px / 2.0, level_gap_px(spread_px, tick, config.pretrade.book_level_gap_spreads), mid)
+    hs = np.array([p.summary["half_spread_bps"] for p in planned], dtype=np.float64)
+    session_min = config.session.close_minutes - config.session.open_minutes
+    instant = _costs.impact_bps_batch(q, profiles, np.full(q.size, config.pretrade.immediate_minutes / max(session_min, 1.0)),
+                                      config, params) + hs
+    fastest = _costs.impact_bps_batch(q, profiles, np.full(q.size, min(config.pretrade.frontier_days)), config, params) + hs
+    immediate = np.where(np.isfinite(book), book, instant) + pc.fees_total_bps
+    floor = fastest + pc.fees_total_bps
+    cost = np.fmax(immediate, floor)
+    source = np.where(immediate >= floor, np.where(np.isfinite(book), "book", "model"), "worked")
+    return {"cost_bps": cost, "source": source}

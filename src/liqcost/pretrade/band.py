@@ -10,8 +10,11 @@ model's parameters and the profile's inputs, the spread through its measurement;
 relative (log-scale, one standard deviation) uncertainties ``u_I`` and ``u_S`` and a width ``z``
 (``impact.band_z``)::
 
-    low_m  = S_m * exp(-z u_S) + I_m * exp(-z u_I,m) + F
-    high_m = S_m * exp(+z u_S) + I_m * exp(+z u_I,m) + F
+    low_m  = S_m - |S_m| (1 - exp(-z u_S)) + I_m * exp(-z u_I,m) + F
+    high_m = S_m + |S_m| (exp(+z u_S) - 1) + I_m * exp(+z u_I,m) + F
+
+(for the usual positive half-spread ``S_m exp(-/+ z u_S)``; a plan's spread part can be negative when its
+passive fills earn the spread, and is widened by its size either way)
     low    = min_m low_m ,   high = max_m high_m ,   central = the ``impact.central`` model (or the median)
 
 so the band holds the disagreement between models as well as each model's own uncertainty, and it is
@@ -108,8 +111,10 @@ def cost_band(parts: dict, central: str, param_uncertainty: dict, inputs: dict, 
             c = parts[name]
             u_imp = np.sqrt(param_uncertainty.get(name, 0.0) ** 2 + u_in**2) * inputs["impact_mult"]
             u_spr = inputs["spread"]
-            lows.append(c.spread_bps * np.exp(-z * u_spr) + c.impact_bps * np.exp(-z * u_imp) + c.fees)
-            highs.append(c.spread_bps * np.exp(z * u_spr) + c.impact_bps * np.exp(z * u_imp) + c.fees)
+            # a spread part can be negative (a plan's passive fills earn it): widen it by its size either way
+            s_abs = np.abs(c.spread_bps)
+            lows.append(c.spread_bps - s_abs * (1.0 - np.exp(-z * u_spr)) + c.impact_bps * np.exp(-z * u_imp) + c.fees)
+            highs.append(c.spread_bps + s_abs * (np.exp(z * u_spr) - 1.0) + c.impact_bps * np.exp(z * u_imp) + c.fees)
             totals.append(c.total_bps)
             risks.append(c.timing_risk_bps)
     lows, highs, totals, risks = (np.vstack(a) for a in (lows, highs, totals, risks))
