@@ -58,6 +58,8 @@ _TERMINAL_TRANCHES = ["order_id", "tranche", "day", "window", "qty_shares", "lim
 _TERMINAL_SUMMARY = ["order_id", "symbol", "side", "qty_shares", "order_daily_volume_frac", "schedule", "n_tranches",
                      "expected_days", "expected_cost_bps", "cost_low_bps", "cost_high_bps", "cost_p05_bps", "cost_p95_bps",
                      "impact_bps", "spread_cost_bps", "fees_bps", "cross_now_cost_bps", "status"]
+_TERMINAL_FRONTIER = ["order_id", "horizon_days", "n_tranches", "participation_frac", "expected_cost_bps", "cost_low_bps",
+                      "cost_high_bps", "risk_bps", "cost_p05_bps", "cost_p95_bps", "recommended", "status"]
 _TERMINAL_FILL = ["symbol", "rule", "window_minutes", "fill_prob_frac", "fill_prob_se", "fill_prob_hazard_frac", "n_obs",
                   "drift_unfilled_bps"]
 
@@ -97,6 +99,7 @@ class PlanResult(Result):
     notes: tuple = ()
     errors: object = None
     source: str = "orders"
+    frontier: object = None
 
     @property
     def problems(self) -> tuple:
@@ -131,6 +134,8 @@ class PlanResult(Result):
             out["summary"] = self.order_summary
         if which in ("fill", "all"):
             out["fill"] = self.fill_table()
+        if self.frontier is not None and which != "fill":
+            out["frontier"] = self.frontier
         return out
 
     def display_tables(self, which: str = "both") -> dict:
@@ -151,6 +156,8 @@ class PlanResult(Result):
             elif name == "fill" and frame.height:
                 out[name] = frame.filter(pl.col("stratum") == "all").select(_TERMINAL_FILL).with_columns(
                     pl.col(pl.Float64).round(3))
+            elif name == "frontier" and frame.height:
+                out[name] = frame.select(_TERMINAL_FRONTIER)
             else:
                 out[name] = frame
         return out
@@ -219,6 +226,7 @@ class _Context:
     search: Search
     notes: list = field(default_factory=list)
     starts: dict = field(default_factory=dict)
+    checked: set = field(default_factory=set)
     _params: object = None
 
     @property
@@ -237,21 +245,20 @@ class _Context:
 
 
 def _default_start_ns(profile: dict, config, start) -> int:
-    from liqcost.calendar import session_bounds_ns
-    from liqcost.planner.schedule import trading_days
+    from liqcost.planner.schedule import session_bounds, trading_days
 
     if isinstance(start, dt.datetime):
         return _ts_ns(start)
     if isinstance(start, dt.date):
         first = trading_days(start, 1, config)[0]
-        return int(session_bounds_ns([first], config.session)[0][0])
+        return int(session_bounds([first], config)[0][0])
     asof = profile.get("asof_date")
     if isinstance(asof, dt.datetime):
         asof = asof.date()
     if not isinstance(asof, dt.date):
         asof = dt.date.today()
     first = trading_days(asof + dt.timedelta(days=1), 1, config)[0]
-    return int(session_bounds_ns([first], config.session)[0][0])
+    return int(session_bounds([first], config)[0][0])
 
 
 # ----------------------------------------------------------------------------------------- planning
@@ -259,7 +266,7 @@ def _default_start_ns(profile: dict, config, start) -> int:
 
 def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: dict | None = None,
          schedule: str | None = None, errors: str = "raise", no_profile: dict | None = None,
-         source: str = "orders") -> PlanResult:
+         source: str = "orders", frontier: bool = False) -> PlanResult:
     """Plan limit-order tranches for one or more orders.
 
     Parameters
@@ -290,6 +297,10 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         Why a symbol has no profile (``unknown symbol 'X' ...``), for the orders in it.
     source : str
         Where the orders came from, for messages.
+    frontier : bool
+        Also plan every order over each horizon of ``pretrade.frontier_days`` (whole days, alone in its name)
+        and report each plan's expected cost and risk with the one recommended for the order's urgency
+        (``result.frontier``, ``schema.FRONTIER``).
 
     Returns
     -------
@@ -324,7 +335,7 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
     refused = {r["row"]: r for r in check.problems.iter_rows(named=True)}
     rows = _order_rows(check.orders)
     no_profile = no_profile or {}
-    planned, slots, seen_sides, error_rows = [], [], {}, []
+    planned, slots, seen_sides, error_rows, planned_orders = [], [], {}, [], []
     for row_no in sorted(set(refused) | set(rows)):
         if row_no in refused:
             r = refused[row_no]
@@ -347,13 +358,17 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         seen_sides.setdefault(order["symbol"], set()).add(int(order["side"]))
         slots.append(len(planned))
         planned.append(res)
-    _finish(planned, config)
+        planned_orders.append(order)
+    _finish(planned, config, ctx.params)
     for sym, sides in seen_sides.items():
         if len(sides) > 1:
             msg = f"{sym}: orders on both sides of the same name; they are planned independently and would trade with each other."
             warnings.warn(msg, DataQualityWarning, stacklevel=2)
             ctx.notes.append(msg)
     summaries = [planned[s].summary if isinstance(s, int) else s for s in slots]
+    frontier_tab = None
+    if frontier:
+        frontier_tab = _frontier(planned_orders, profiles, ctx, no_profile)
     return PlanResult(
         tranches=_frame([p.tranches for p in planned], TRANCHES, config.session.timezone),
         order_summary=_frame([{k: [v] for k, v in s.items()} for s in summaries], PLAN_SUMMARY, config.session.timezone),
@@ -361,7 +376,71 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         notes=tuple(dict.fromkeys(ctx.notes)),
         errors=_problems_frame(error_rows),
         source=source,
+        frontier=frontier_tab,
     )
+
+
+def _frontier(orders: list[dict], profiles: dict, ctx: _Context, no_profile: dict):
+    """Each planned order planned again over every horizon of ``pretrade.frontier_days`` (whole trading days,
+    the order alone in its name, its own end ignored): the plans' expected cost, model and risk bands, and the
+    horizon recommended for its urgency: the least ``cost + urgency x risk^2`` in currency (Almgren & Chriss
+    2000's mean-variance criterion) among the horizons the caps hold."""
+    import polars as pl
+
+    from liqcost.pretrade.frontier import risk_band
+    from liqcost.schema import FRONTIER
+
+    config = ctx.config
+    horizons = sorted({max(int(math.ceil(h - 1e-9)), 1) for h in config.pretrade.frontier_days})
+    rows = []
+    for order in orders:
+        o = dict(order, end=None)
+        lam = order.get("urgency")
+        lam = config.planner.risk_aversion if lam is None else float(lam)
+        prof = profiles[order["symbol"]]
+        price = float(prof.get("price_px") or float("nan"))
+        money = float(order["qty"]) * price * 1e-4
+        day_vol = _costs.daily_volume(prof, config)
+        first = len(rows)
+        for h in horizons:
+            cfg = config.model_copy(update={"planner": config.planner.model_copy(
+                update={"days": h, "horizon_days": max(h, config.planner.horizon_days)})})
+            sub = _Context(cfg, ctx.kind, ctx.start, ctx.quotes, ctx.models, ctx.tz, Search(cfg, remedies=False), checked=ctx.checked,
+                           _params=ctx.params)
+            row = {"order_id": str(order["order_id"]), "symbol": order["symbol"], "side": "buy" if order["side"] > 0 else "sell",
+                   "qty_shares": float(order["qty"]), "horizon_days": float(h), "point": "grid",
+                   "participation_frac": float(order["qty"]) / (day_vol * h) if day_vol > 0 else float("nan")}
+            try:
+                res = _plan_one(o, profiles, sub, no_profile)
+                _finish([res], cfg, sub.params)
+            except OrderError as exc:
+                row.update(within_cap=False, status=_without_prefix(exc.message, order["order_id"]), n_tranches=0,
+                           expected_days=None, **{c: None for c in ("expected_cost_bps", "cost_low_bps", "cost_high_bps",
+                                                                    "impact_bps", "spread_cost_bps", "fees_bps",
+                                                                    "timing_risk_bps", "risk_bps", "cost_p05_bps",
+                                                                    "cost_p95_bps", "expected_cost_usd", "risk_usd",
+                                                                    "objective_usd")})
+                rows.append(row)
+                continue
+            s = res.summary
+            lo, hi = risk_band(s["expected_cost_bps"], s["risk_bps"])
+            cost_usd, risk_usd = s["expected_cost_bps"] * money, s["risk_bps"] * money
+            row.update(within_cap=True, status="planned", n_tranches=s["n_tranches"], expected_days=s["expected_days"],
+                       expected_cost_bps=s["expected_cost_bps"], cost_low_bps=s["cost_low_bps"], cost_high_bps=s["cost_high_bps"],
+                       impact_bps=s["impact_bps"], spread_cost_bps=s["spread_cost_bps"], fees_bps=s["fees_bps"],
+                       timing_risk_bps=s["timing_risk_bps"], risk_bps=s["risk_bps"], cost_p05_bps=float(lo),
+                       cost_p95_bps=float(hi), expected_cost_usd=cost_usd, risk_usd=risk_usd,
+                       objective_usd=cost_usd + lam * risk_usd**2)
+            rows.append(row)
+        best = [i for i in range(first, len(rows)) if rows[i]["within_cap"] and rows[i]["objective_usd"] is not None
+                and math.isfinite(rows[i]["objective_usd"])]
+        pick = min(best, key=lambda i: (rows[i]["objective_usd"], rows[i]["horizon_days"])) if best else None
+        for i in range(first, len(rows)):
+            rows[i]["recommended"] = i == pick
+    schema = FRONTIER.polars_schema()
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(rows, schema=schema).select(FRONTIER.names)
 
 
 def _order_rows(clean) -> dict:
@@ -470,11 +549,46 @@ def _terms(order: dict, prof: dict, ctx: _Context) -> tuple[Terms, float, float 
     start_ns = _ts_ns(order.get("start"))
     if start_ns is None:
         start_ns = ctx.default_start_ns(prof)
+        if ctx.start is not None:
+            _check_start(oid, prof, start_ns, ctx)
+    else:
+        _check_start(oid, prof, start_ns, ctx)
     end_ns = _ts_ns(order.get("end"))
     if end_ns is not None and end_ns <= start_ns:
         raise OrderError(f"order {oid}: end is not after start.")
     qty = round(float(order["qty"]))
     return Terms(oid, sym, qty, cap_frac, day_cap_frac, start_ns, end_ns), lam, rate
+
+
+def _check_start(order_id: str, prof: dict, start_ns: int, ctx: _Context) -> None:
+    """Warn (once per name and start) when a plan starts outside the data's range: before the profile's
+    lookback begins, or more than ``pretrade.stale_days`` trading days after its last day."""
+    from liqcost.planner.schedule import trading_days
+
+    asof = prof.get("asof_date")
+    if isinstance(asof, dt.datetime):
+        asof = asof.date()
+    if not isinstance(asof, dt.date):
+        return
+    day = _fmt_local(start_ns, ctx.tz).date()
+    key = (prof.get("symbol"), day)
+    if key in ctx.checked:
+        return
+    ctx.checked.add(key)
+    first = prof.get("first_date")
+    first = first.date() if isinstance(first, dt.datetime) else first
+    sym = prof.get("symbol")
+    msg = None
+    if isinstance(first, dt.date) and day < first:
+        msg = (f"{sym}: the plan starts on {day}, before the data it is planned from begin ({first} to {asof}): the "
+               "liquidity profile describes a later period; plan from data that ends before the start (--asof).")
+    elif day > asof:
+        gap = len(trading_days(asof + dt.timedelta(days=1), 0, ctx.config, until=day)) - 1
+        if gap > ctx.config.pretrade.stale_days:
+            msg = (f"{sym}: the plan starts on {day}, {gap:,} trading days after its data end ({asof}): the liquidity "
+                   "profile may not describe that date; refresh the data or check --start.")
+    if msg:  # the command line shows the warning itself
+        warnings.warn(msg, DataQualityWarning, stacklevel=4)
 
 
 def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[np.ndarray, float]:
@@ -632,7 +746,7 @@ def _timing_risk_bps(prof: dict, grid, sel, qty: int, cum) -> float:
     return float(sigma * math.sqrt(float(np.sum(var_days * (remaining / qty) ** 2))) * 1e4)
 
 
-def _finish(planned: list[_Planned], config) -> None:
+def _finish(planned: list[_Planned], config, params=None) -> None:
     """Price every planned order along its tranches (one call of the impact models over all of them) and fill
     the tranches' costs against both reference prices, the order's fees, model band, risk band and the cost of
     crossing now (:mod:`liqcost.planner.costs`)."""
@@ -645,7 +759,7 @@ def _finish(planned: list[_Planned], config) -> None:
     profiles = pl.DataFrame([p.profile for p in planned], infer_schema_length=None)
     counts = np.array([p.q.size for p in planned], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)])
-    params = _costs.impact_params(config)
+    params = params if params is not None else _costs.impact_params(config)
     pc = _costs.path_costs([p.qty for p in planned], [p.side for p in planned], profiles, offsets,
                            np.concatenate([p.q for p in planned]), np.concatenate([p.participation for p in planned]),
                            [p.span_days for p in planned], [p.spread_cost for p in planned], config, params)
