@@ -405,7 +405,7 @@ PRETRADE_ORDERS = Contract(
         Column("cross_now_cost_bps", "f64", "bps of arrival mid", True, "Cost of executing the whole order at once (book walk or the models' instantaneous limit; never below working it), fees included."),
         Column("cross_now_usd", "f64", "currency", True, "Crossing now in currency."),
         Column("cross_now_source", "str", "", True, "book (the visible book walked), model (instantaneous limit, no depth known) or worked (floored at the fastest worked schedule)."),
-        Column("recommended_days", "f64", "trading days", True, "Frontier horizon recommended for the order's urgency (within the cap)."),
+        Column("recommended_days", "f64", "trading days", True, "Frontier horizon recommended for the order's urgency (within the cap; NaN for a block_trade_candidate)."),
         Column("recommended_cost_bps", "f64", "bps of arrival mid", True, "Expected cost at the recommended horizon."),
         Column("urgency", "f64", "per currency", True, "Mean-variance risk aversion used for the recommendation (the order's, else planner.risk_aversion)."),
         Column("cap_frac", "f64", "fraction of volume", True, "Participation cap of the order."),

@@ -577,6 +577,10 @@ def _check_start(order_id: str, prof: dict, start_ns: int, ctx: _Context) -> Non
     ctx.checked.add(key)
     first = prof.get("first_date")
     first = first.date() if isinstance(first, dt.datetime) else first
+    if not isinstance(first, dt.date) and prof.get("lookback_days"):  # the lookback's first day, holidays aside
+        mask = [1 if d in ctx.config.session.trading_days else 0 for d in range(7)]
+        first = np.busday_offset(np.datetime64(asof, "D"), -(int(prof["lookback_days"]) - 1), roll="backward",
+                                 weekmask=mask).astype(dt.date)
     sym = prof.get("symbol")
     msg = None
     if isinstance(first, dt.date) and day < first:

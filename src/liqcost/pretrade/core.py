@@ -354,6 +354,10 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
 
     # --- the frontier (horizons and the cap's schedule), crossing now
     fr = price_frontier(pricer, pc.frontier_days, cap, urgency, notional=notional)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        block = q / adv > pc.block_adv_multiple  # a block candidate gets a pointer to a block trade, not "work it for years"
+    fr["recommended"] &= ~block[fr["order"]]
+    fr["rec_row"] = np.where(block, -1, fr["rec_row"])
     rec = fr["rec_row"]
     has_rec = rec >= 0
     rec_days = np.where(has_rec, fr["horizon_days"][np.maximum(rec, 0)], np.nan)
