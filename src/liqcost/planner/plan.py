@@ -5,21 +5,29 @@ For each order (in the order given):
 1. **Window grid** (:func:`liqcost.planner.schedule.build_grid`) from the start (the order's ``start``, the
    ``start`` argument, or the first session after the profile's as-of date) over the horizon: the
    order's ``end``, ``planner.days``, or the fewest trading days (at most ``planner.horizon_days``) whose
-   caps hold the order.
+   caps hold the order. Each session's bounds come from the calendar (early closes included, when it gives
+   them); a start outside the data's range warns.
 2. **Trajectory** (:func:`liqcost.planner.trajectory.target_schedule`): ``planner.schedule`` (ac, twap,
-   vwap, pov). For ``ac`` the temporary-impact coefficient is the square-root law (``impact.sqrt_y``)
-   linearised at the order's size, ``eta = P Y sigma sqrt(Q/V) V_plan / Q`` (so that the VWAP schedule costs the law's value), giving
-   ``kappa_tilde^2 = lambda (P sigma)^2 / eta`` with ``lambda`` the order's ``urgency`` or
-   ``planner.risk_aversion`` (per currency).
+   vwap, pov). For ``ac`` the linear temporary-impact coefficient is matched to the central impact model's
+   temporary cost at the VWAP rate over the grid, ``eta = P temp Q^-1 V_plan`` (so that the VWAP schedule
+   costs the model's value), giving ``kappa_tilde^2 = lambda (P sigma)^2 / eta`` with ``lambda`` the
+   order's ``urgency`` or ``planner.risk_aversion`` (per currency).
 3. **Caps, lots, exact sums** (:func:`liqcost.planner.schedule.allocate`): the order's ``max_participation``
    (else ``planner.max_participation_frac``) of every window's expected volume and
    ``planner.max_daily_participation_frac`` of every day's, shared with the orders planned before it in the
    same name; round lots, the last tranche absorbs the odd lot. An order the caps cannot hold raises
    :class:`~liqcost.errors.OrderError` with the smallest horizon or cap that would work.
-4. **Limit prices** (:func:`liqcost.planner.limits.choose_rules`) by expected cost, from the fill model.
-5. **Summary**: expected cost (share-weighted over tranches, impact included), a 90% band from the timing
-   risk (``sigma sqrt(sum d_k (x_k / Q)^2)``, Almgren & Chriss 2000's variance in bps) and the fill-outcome
-   risk, the cost of crossing everything at once for comparison, expected days.
+4. **Limit rules** (:func:`liqcost.planner.limits.choose_rules`) by expected cost, from the fill model: a rule
+   relative to the live quote when the window opens, capped at the order's limit; an indicative price for
+   the first window only (the one quote known at plan time).
+5. **Costs** (:mod:`liqcost.planner.costs`): the path priced by the impact models (each tranche at its own
+   participation, the mid moving with the earlier tranches' permanent impact), fees per tranche, each
+   tranche's cost against its window's mid and against the arrival mid; the summary's expected cost with
+   its model band and risk band (``sigma sqrt(sum d_k (x_k / Q)^2)``, Almgren & Chriss 2000's variance in
+   bps, and the fill-outcome risk), the cost of crossing now, expected days.
+
+With ``frontier=True`` each order is also planned over every horizon of ``pretrade.frontier_days`` and the
+horizon that minimises ``cost + urgency x risk^2`` is marked.
 
 Costs are in bps of the arrival mid (positive = paid), shares are whole shares, times are shown in the
 exchange's time zone.

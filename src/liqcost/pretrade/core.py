@@ -463,8 +463,7 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     notes.extend(fees.notes(asof, bool((side < 0).any())))
 
     def price_fn(qty, duration):
-        band_f = pricer.band(pricer.parts(idx, duration, qty=qty), idx)
-        return band_f["central_bps"]
+        return pricer.central_cost(idx, duration, qty=qty)
 
     tabs = {}
     if portfolio and n:
@@ -556,17 +555,16 @@ def _frontier_table(t, fr, q, notional):
 
     if fr is None or t.height == 0:
         return pl.DataFrame(schema=FRONTIER.polars_schema(FRONTIER.required))
-    o = fr["order"]
+    # rows by order, then horizon (the cap's point among them)
+    order_rows = np.lexsort((fr["point"] == "cap", fr["horizon_days"], fr["order"]))
+    o = fr["order"][order_rows]
     p05, p95 = risk_band(fr["expected_cost_bps"], fr["timing_risk_bps"])
-    money = notional[o] * 1e-4
-    side = t.get_column("side").to_numpy()[o]
-    frame = pl.DataFrame({
-        "order_id": t.get_column("order_id").to_numpy()[o].astype(str),
-        "symbol": t.get_column("symbol").to_numpy()[o].astype(str),
-        "side": np.where(side > 0, "buy", "sell"),
-        "qty_shares": q[o],
+    money = notional[fr["order"]] * 1e-4
+    ids = t.select("order_id", "symbol", _side_word("side"))[pl.Series(o)]
+    cols = {
+        "qty_shares": q[fr["order"]],
         "horizon_days": fr["horizon_days"],
-        "point": fr["point"].astype(str),
+        "point": fr["point"],
         "participation_frac": fr["participation_frac"],
         "within_cap": fr["within_cap"],
         "expected_cost_bps": fr["expected_cost_bps"],
@@ -583,9 +581,10 @@ def _frontier_table(t, fr, q, notional):
         "risk_usd": fr["timing_risk_bps"] * money,
         "objective_usd": fr["objective_usd"],
         "recommended": fr["recommended"],
-        "_o": o,
-    })
-    return frame.sort(["_o", "horizon_days", "point"], descending=[False, False, True]).drop("_o").select(FRONTIER.required)
+    }
+    frame = ids.hstack([pl.Series(k, np.asarray(v)[order_rows], dtype=pl.String if k == "point" else None)
+                        for k, v in cols.items()])
+    return frame.select(FRONTIER.required)
 
 
 def _models_table(t, parts: dict, notional):

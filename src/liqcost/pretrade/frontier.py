@@ -96,18 +96,31 @@ class Pricer:
         return self.fees.fees(self.side[idx], q, self.profile.price_px[idx] if self.profile.price_px.size == self.n else
                               self.profile.price_px, execs).bps
 
-    def parts(self, idx, duration_days, qty=None, participation_frac=None) -> dict:
+    def parts(self, idx, duration_days, qty=None, participation_frac=None, names=None) -> dict:
         """Every model's cost parts (fees included) of the orders ``idx`` (repeats allowed) over ``duration_days``
-        (or at ``participation_frac`` where the duration is NaN)."""
+        (or at ``participation_frac`` where the duration is NaN); only the models ``names`` when given."""
         from liqcost.models.impact import Order, Profile, Schedule
 
         idx = np.asarray(idx, dtype=np.int64)
+        models = self.models if names is None else {k: self.models[k] for k in names}
         q = self.qty[idx] if qty is None else np.asarray(qty, dtype=np.float64)
         prof = Profile(*(a[idx] if a.size == self.n else a for a in (getattr(self.profile, f.name) for f in fields(self.profile))))
         sched = Schedule(participation_frac=participation_frac, duration_days=duration_days)
         fees = self.fee_bps(idx, q)
         order = Order(q, self.side[idx])
-        return {name: _take_model(m, idx, self.n).cost_bps(order, prof, sched).with_fees(fees) for name, m in self.models.items()}
+        return {name: _take_model(m, idx, self.n).cost_bps(order, prof, sched).with_fees(fees) for name, m in models.items()}
+
+    def central_cost(self, idx, duration_days, qty=None) -> np.ndarray:
+        """The central expected cost (fees included) only: the central model, or the median of the models."""
+        import warnings
+
+        names = list(self.models) if self.central == "median" else [self.central]
+        parts = self.parts(idx, duration_days, qty=qty, names=names)
+        if self.central != "median":
+            return parts[self.central].total_bps
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmedian(np.vstack([c.total_bps for c in parts.values()]), axis=0)
 
     def band(self, parts: dict, idx) -> dict:
         """The model band of priced parts (:func:`liqcost.pretrade.band.cost_band`) for the orders ``idx``."""
@@ -226,11 +239,10 @@ def cross_now(pricer: Pricer, config, depth_shares, quoted_spread_bps, worked_fl
     pc = config.pretrade
     session_min = config.session.close_minutes - config.session.open_minutes
     t_now = np.full(n, pc.immediate_minutes / max(session_min, 1.0))
-    parts = pricer.parts(idx, t_now)
-    model = pricer.band(parts, idx)["central_bps"]
+    model = pricer.central_cost(idx, t_now)
     price = pricer.profile.price_px if pricer.profile.price_px.size == n else np.full(n, pricer.profile.price_px[0])
-    spread_bps = np.where(np.isfinite(quoted_spread_bps) & (quoted_spread_bps > 0), quoted_spread_bps,
-                          2.0 * next(iter(parts.values())).spread_bps)
+    spread_all = pricer.profile.spread_bps if pricer.profile.spread_bps.size == n else np.full(n, pricer.profile.spread_bps[0])
+    spread_bps = np.where(np.isfinite(quoted_spread_bps) & (quoted_spread_bps > 0), quoted_spread_bps, spread_all)
     spread_px = spread_bps * 1e-4 * price
     tick = tick_size(price, config.planner)
     gap = level_gap_px(spread_px, tick, pc.book_level_gap_spreads)
