@@ -100,7 +100,7 @@ def test_plan_starting_outside_the_data_warns():
     with pytest.warns(DataQualityWarning, match="trading days after its data end"):
         plan(order, sample_profiles(), None, Config(), start=dt.date(2031, 1, 6))
     with pytest.warns(DataQualityWarning, match="before the data it is planned from begin"):
-        plan(dict(order, start=dt.datetime(2024, 1, 8, 15, 0, tzinfo=dt.timezone.utc)), sample_profiles(), None, Config())
+        plan(dict(order, start=dt.datetime(2024, 1, 8, 15, 0, tzinfo=dt.UTC)), sample_profiles(), None, Config())
     import warnings
 
     with warnings.catch_warnings():

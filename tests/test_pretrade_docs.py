@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _lines(text: str) -> list[str]:
     out = []
-    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+    for block in re.findall(r"```bash\n(.*?)```", text, re.DOTALL):
         out += [ln.split("  #")[0].strip() for ln in block.splitlines() if ln.strip().startswith("liqcost ")]
     return out
 

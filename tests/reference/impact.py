@@ -116,9 +116,10 @@ def path_reference(name, q_tranches, part_tranches, v, sigma, spread_bps, durati
         perm, scale, a = 0.5 * f, 0.5 * f, 1 - x / (2 * (x + 0.001))
         rate = [rate_factor(pk) for pk in part_tranches]
     elif name == "log":
-        f = 0.1055 * sigma * math.log(1 + 100 * x) * 1e4
+        f = 0.1055 * sigma * math.log1p(100 * x) * 1e4
         perm, scale = 0.5 * f, 0.5 * f
-        a = 100 * x / ((1 + 100 * x) * math.log(1 + 100 * x))
+        bx = 100 * x
+        a = bx / ((1 + bx) * math.log1p(bx)) if bx > 0 else 1.0  # the elasticity's limit for a vanishing order is 1
         rate = [rate_factor(pk) for pk in part_tranches]
     elif name == "almgren2005":
         _, _, perm, _ = almgren2005(q, v, sigma, spread_bps, t=duration, theta=theta)

@@ -399,7 +399,7 @@ def _frontier(orders: list[dict], profiles: dict, ctx: _Context, no_profile: dic
     from liqcost.schema import FRONTIER
 
     config = ctx.config
-    horizons = sorted({max(int(math.ceil(h - 1e-9)), 1) for h in config.pretrade.frontier_days})
+    horizons = sorted({max(math.ceil(h - 1e-9), 1) for h in config.pretrade.frontier_days})
     rows = []
     for order in orders:
         o = dict(order, end=None)
