@@ -320,11 +320,12 @@ class Path:
         """``(f0, f1)``: the share of its order done before and after each tranche."""
         idx = self.order_of
         tot = np.bincount(idx, weights=self.shares, minlength=self.n_orders)
-        cum = np.cumsum(self.shares)
-        start_cum = np.concatenate([[0.0], cum])[self.offsets[:-1]]
+        cum = np.concatenate([[0.0], np.cumsum(self.shares)])
+        start_cum = cum[self.offsets[:-1]]
         with np.errstate(invalid="ignore", divide="ignore"):
-            f1 = np.where(tot[idx] > 0, (cum - start_cum[idx]) / tot[idx], 0.0)
-            f0 = np.where(tot[idx] > 0, f1 - self.shares / tot[idx], 0.0)
+            # both ends from the running total (not f1 - share: no cancellation for a thin tranche after a big one)
+            f1 = np.where(tot[idx] > 0, (cum[1:] - start_cum[idx]) / tot[idx], 0.0)
+            f0 = np.where(tot[idx] > 0, (cum[:-1] - start_cum[idx]) / tot[idx], 0.0)
         return np.clip(f0, 0.0, 1.0), np.clip(f1, 0.0, 1.0)
 
 
@@ -488,9 +489,17 @@ class ImpactModel:
             mid_move = (1.0 + a) * p_k * np.power(f0, a)
             # mean displacement over [f0, f1] less the displacement at f0, without cancellation for thin
             # tranches: P f0^a [((1 + r)^(1 + a) - 1) / r - (1 + a)] with r = (f1 - f0) / f0; P f1^a from f0 = 0
-            r = np.where(f0 > 0, (f1 - f0) / np.where(f0 > 0, f0, 1.0), 0.0)
-            growth = np.where(r > 0, np.expm1((1.0 + a) * np.log1p(r)) / np.where(r > 0, r, 1.0), 1.0 + a)
-            own = np.where(f0 > 0, p_k * np.power(f0, a) * (growth - (1.0 + a)), p_k * np.power(f1, a))
+            # (the direct form P ((f1^(1+a) - f0^(1+a)) / (f1 - f0) - (1 + a) f0^a) where the tranche is long against
+            # what was done before it, r > 1, where it has no cancellation and the r-form would overflow)
+            span = f1 - f0
+            r = np.where(f0 > 0, span / np.where(f0 > 0, f0, 1.0), 0.0)
+            small = (f0 > 0) & (r <= 1.0)
+            rs = np.where(small, r, 0.5)
+            growth = np.where(rs > 0, np.expm1((1.0 + a) * np.log1p(rs)) / rs, 1.0 + a)
+            near = p_k * np.power(f0, a) * (growth - (1.0 + a))
+            direct = p_k * ((np.power(f1, 1.0 + a) - np.power(f0, 1.0 + a)) / np.where(span > 0, span, 1.0)
+                            - (1.0 + a) * np.power(f0, a))
+            own = np.where(small, near, np.where(span > 0, direct, 0.0))
             own = np.maximum(own, 0.0)
         parts = self._parts(ctx, temp, perm, self._timing_risk(ctx), notes, flags)
         bad = (ctx.bad | ~np.isfinite(parts.total_bps))[idx]
