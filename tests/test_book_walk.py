@@ -48,7 +48,7 @@ def test_unusable_inputs_give_nan():
 
 
 @settings(max_examples=150, deadline=None)
-@given(q=st.floats(0.0, 1e6), depth=st.floats(1.0, 1e5), h=st.floats(0.0, 1.0), g=st.floats(0.0, 1.0), mid=st.floats(0.1, 500.0))
+@given(q=st.one_of(st.just(0.0), st.floats(1e-6, 1e6)), depth=st.floats(1.0, 1e5), h=st.floats(0.0, 1.0), g=st.floats(0.0, 1.0), mid=st.floats(0.1, 500.0))
 def test_walk_matches_the_level_by_level_twin(q, depth, h, g, mid):
     if q / depth > 2e4:  # the twin walks level by level
         return
