@@ -28,15 +28,16 @@ from liqcost.models.impact import (
 # Hand numbers (bps):
 #   sqrt       25 + 0.8 * 0.04 * sqrt(0.5) * 1e4                                      = 25 + 226.274
 #   almgren    temporary 0.142 * 0.04 * 0.1^0.6 * 1e4                                  = 14.2675
-#              permanent 0.314 * 0.04 * 5 * 0.1^0.891 * (2e7 / 2e5)^0.267 / 2 * 1e4     = 138.016
+#              permanent 0.314 * 0.04 * 5 * 0.1 * (2e7 / 2e5)^0.25 / 2 * 1e4            = 99.2955
 #   istar      sigma_a = 0.04 sqrt(250) = 0.632456; I* = 708 * 0.5^0.55 * 0.632456^0.71 = 349.27
 #              POV = 0.1 / 1.1; temporary 0.98 * POV^0.5 * I* = 103.21; permanent 0.02 I* = 6.985
 #   crossover  25 + 0.8 * 0.04 * 0.5 / sqrt(0.501) * 1e4                               = 25 + 226.048
 #   log        25 + 0.1055 * 0.04 * ln(1 + 100 * 0.5) * 1e4                            = 25 + 165.923
 #   timing risk (every model) 0.04 * sqrt(5 / 3) * 1e4                                 = 516.398
+# At 10 % of the volume (the reference rate) the participation factor of sqrt, crossover and log is 1.
 HAND = {
     "sqrt": 251.274,
-    "almgren2005": 25 + 14.2675 + 138.016,
+    "almgren2005": 25 + 14.2675 + 99.2955,
     "istar": 25 + 103.211 + 6.9860,
     "crossover": 251.048,
     "log": 190.923,

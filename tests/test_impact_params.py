@@ -26,7 +26,8 @@ def test_published_file_equals_builtin_defaults():
 def test_published_values():
     m = PUBLISHED["models"]
     assert (m["almgren2005"]["eta"], m["almgren2005"]["beta"], m["almgren2005"]["gamma"]) == (0.142, 0.6, 0.314)
-    assert (m["almgren2005"]["alpha"], m["almgren2005"]["delta"]) == (0.891, 0.267)
+    assert (m["almgren2005"]["alpha"], m["almgren2005"]["delta"]) == (1.0, 0.25)  # the paper's final model
+    assert m["sqrt"] == {"y": 0.8, "permanent_frac": 0.5, "rate_exponent": 0.5, "reference_participation_frac": 0.1}
     assert m["istar"]["sets"]["all"] == {"a1": 708.0, "a2": 0.55, "a3": 0.71, "a4": 0.5, "b1": 0.98}
 
 

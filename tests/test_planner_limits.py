@@ -12,7 +12,7 @@ from test_planner_support import sample_fill_model, sample_profiles
 
 from liqcost.config import Config
 from liqcost.kernels.fills import limit_ticks
-from liqcost.planner.costs import _impact_bps, half_spread_bps, tranche_impact_bps
+from liqcost.planner.costs import _impact_bps, half_spread_bps, path_costs
 from liqcost.planner.limits import (
     choose_rules,
     limit_ticks_np,
@@ -62,26 +62,51 @@ def test_impact_from_the_impact_models(tmp_path):
 
     cfg = Config()
     prof = {"symbol": "ABC", "price_px": 5.0, "volatility_daily_frac": 0.03, "adv_shares": 40_000.0, "mdv_shares": 10_000.0}
-    # the central model: the square-root law Y sigma sqrt(Q/V), at the planner's volume basis
-    assert _impact_bps(10_000, prof, 2.0, cfg) == pytest.approx(0.8 * 0.03 * 0.5 * 1e4)
+    # the central model over 2 days at the planner's volume basis: F = 0.8 * 0.03 * sqrt(10,000 / 40,000) = 120 bps,
+    # half of it permanent, half temporary times the POV factor: p = 0.125, POV = 1/9, factor sqrt((1/9)/(1/11))
+    factor = np.sqrt(11 / 9)
+    assert _impact_bps(10_000, prof, 2.0, cfg) == pytest.approx(60.0 + 60.0 * factor)
+    # at the median daily volume (10,000): F = 240 bps, p = 0.5, POV = 1/3
     mdv_cfg = cfg.model_copy(update={"planner": cfg.planner.model_copy(update={"volume_basis": "mdv"})})
-    assert _impact_bps(10_000, prof, 2.0, mdv_cfg) == pytest.approx(0.8 * 0.03 * 1.0 * 1e4)
+    assert _impact_bps(10_000, prof, 2.0, mdv_cfg) == pytest.approx(120.0 + 120.0 * np.sqrt(11 / 3))
     assert _impact_bps(0, prof, 1.0, cfg) == 0.0 and np.isnan(_impact_bps(10, {"adv_shares": 1.0}, 1.0, cfg))
     # a parameter file with a per-symbol override reaches the planner
     pfile = tmp_path / "p.yaml"
     pfile.write_text("overrides:\n  - {symbol: ABC, sqrt: {y: 0.4}}\n")
     cfg_file = tmp_path / "c.yaml"
     cfg_file.write_text(f"impact: {{params_file: {pfile}}}\n")
-    assert _impact_bps(10_000, prof, 2.0, load_config(cfg_file)) == pytest.approx(0.4 * 0.03 * 0.5 * 1e4)
-    # another central model: rate-dependent, so the plan's duration matters
+    assert _impact_bps(10_000, prof, 2.0, load_config(cfg_file)) == pytest.approx((60.0 + 60.0 * factor) / 2)
+    # every model is rate-dependent: the plan's duration matters
     alm = cfg.model_copy(update={"impact": cfg.impact.model_copy(update={"central": "almgren2005"})})
     want = Almgren2005Model().cost_bps(Order(10_000.0), Profile(5.0, 40_000.0, 0.03, 0.0), Schedule(duration_days=2.0))
     assert _impact_bps(10_000, prof, 2.0, alm) == pytest.approx(float(want.impact_bps[0]))
-    assert _impact_bps(10_000, prof, 0.5, alm) > _impact_bps(10_000, prof, 2.0, alm)
-    q = np.array([500.0, 300.0, 200.0, 1000.0])
-    imp = tranche_impact_bps(q, 120.0)
-    assert (q * imp).sum() / q.sum() == pytest.approx(120.0)  # the order pays the law's value on average
-    assert np.all(np.diff(imp) > 0)  # later tranches pay the displacement of the earlier ones
+    for c in (cfg, alm):
+        assert _impact_bps(10_000, prof, 0.5, c) > _impact_bps(10_000, prof, 2.0, c) > _impact_bps(10_000, prof, 8.0, c)
+
+
+def test_path_costs_split_the_order_cost_by_reference_price():
+    import polars as pl
+
+    cfg = Config()
+    prof = pl.DataFrame([{"symbol": "ABC", "price_px": 5.0, "volatility_daily_frac": 0.03, "adv_shares": 40_000.0,
+                          "mdv_shares": 40_000.0, "lookback_days": 20, "source": "ticks"}])
+    q = np.array([2500.0, 2500.0, 2500.0, 2500.0])
+    pc = path_costs([10_000], [1], prof, [0, 4], q, np.full(4, 0.125), [2.0], [-3.0], cfg)
+    # share-weighted, the tranches pay the central model's cost of the order at that rate, split into the
+    # window's mid moving against us (the earlier tranches' permanent impact) and their own impact
+    total = (q / q.sum() * (pc.mid_move_bps + pc.impact_bps)).sum()
+    assert total == pytest.approx(_impact_bps(10_000, prof.row(0, named=True), 2.0, cfg), rel=1e-12)
+    assert pc.impact_total_bps[0] == pytest.approx(total)
+    assert pc.mid_move_bps[0] == 0 and np.all(np.diff(pc.mid_move_bps) > 0)
+    # buys pay no regulatory fee, no commission by default; the band holds the central cost
+    assert pc.fees_total_bps[0] == 0 and pc.fees_usd[0] == 0
+    assert pc.low_bps[0] <= total - 3.0 <= pc.high_bps[0] and pc.model[0] == "sqrt"
+    # a sell pays the SEC fee and the TAF, per tranche
+    fee_cfg = cfg.model_copy(update={"fees": cfg.fees.model_copy(update={"sec_fee_per_million_usd": 27.8})})
+    sell = path_costs([10_000], [-1], prof, [0, 4], q, np.full(4, 0.125), [2.0], [0.0], fee_cfg)
+    want = 27.8e-6 * 50_000 + 0.000166 * 10_000
+    assert sell.fees_usd[0] == pytest.approx(want) and sell.fees_total_bps[0] == pytest.approx(want / 50_000 * 1e4)
+    assert sell.fees_bps == pytest.approx([want / 50_000 * 1e4] * 4)
 
 
 def test_choice_follows_expected_cost():
@@ -127,5 +152,6 @@ def test_carry_moves_unfilled_shares_forward_within_room():
 def test_plan_prices_are_on_the_tick_grid():
     r = plan({"symbol": "THND", "side": 1, "qty": 1200}, sample_profiles(), {"THND": sample_fill_model("THND")}, Config(),
              start=dt.date(2025, 3, 31))
-    px = r.tranches["limit_price_px"].to_numpy()
+    px = r.tranches["indicative_price_px"].drop_nulls().to_numpy()
+    assert px.size == 1
     assert np.allclose(np.round(px / 0.01), px / 0.01)

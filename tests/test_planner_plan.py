@@ -246,13 +246,15 @@ def test_limit_rules_from_the_fill_model():
     t = passive.tranches
     assert set(t["limit_rule"]) <= {"join", "improve_1", "improve_2", "mid", "cross"}
     assert (t["limit_rule"] != "cross").any()
-    # prices against the reference quote: a buy joins at the bid, crosses at the ask
-    for r in t.iter_rows(named=True):
-        if r["limit_rule"] == "join":
-            assert r["limit_price_px"] == pytest.approx(r["ref_bid_px"])
-        assert r["ref_bid_px"] <= r["limit_price_px"] <= r["ref_ask_px"]
+    # the indicative price against the plan-time quote, first window only (a buy joins at the bid, crosses at the
+    # ask); later windows carry their rule, re-pegged to the live quote
+    r = t.row(0, named=True)
+    if r["limit_rule"] == "join":
+        assert r["indicative_price_px"] == pytest.approx(r["ref_bid_px"])
+    assert r["ref_bid_px"] <= r["indicative_price_px"] <= r["ref_ask_px"]
+    assert t["indicative_price_px"][1:].is_null().all()
     assert (cross.tranches["limit_rule"] == "cross").all()
-    assert (cross.tranches["limit_price_px"] == cross.tranches["ref_ask_px"]).all()
+    assert cross.tranches["indicative_price_px"][0] == cross.tranches["ref_ask_px"][0]
     s_p, s_c = passive.summary().row(0, named=True), cross.summary().row(0, named=True)
     # crossing everything costs the half-spread plus the impact; working passively is expected to be cheaper
     assert s_c["expected_cost_bps"] == pytest.approx(s_c["half_spread_bps"] + s_c["impact_bps"], rel=1e-9)
@@ -264,10 +266,10 @@ def test_limit_rules_from_the_fill_model():
 
 def test_sell_side_prices_mirror():
     t = plan({"symbol": "THNA", "side": -1, "qty": 3000}, sample_profiles(), sample_fill_models(), Config(), start=START).tranches
-    for r in t.iter_rows(named=True):
-        assert r["ref_bid_px"] <= r["limit_price_px"] <= r["ref_ask_px"]
-        if r["limit_rule"] == "join":
-            assert r["limit_price_px"] == pytest.approx(r["ref_ask_px"])
+    r = t.row(0, named=True)
+    assert r["ref_bid_px"] <= r["indicative_price_px"] <= r["ref_ask_px"]
+    if r["limit_rule"] == "join":
+        assert r["indicative_price_px"] == pytest.approx(r["ref_ask_px"])
 
 
 def test_unfilled_policy():
@@ -296,7 +298,8 @@ def test_order_limit_price_caps_tranches():
     p = prof_row("THNA")
     limit = round(p["price_px"] - 0.02, 2)
     r = plan({"symbol": "THNA", "side": 1, "qty": 2000, "limit_price": limit}, sample_profiles(), None, Config(), start=START)
-    assert (r.tranches["limit_price_px"] <= limit + 1e-9).all()
+    assert r.tranches["indicative_price_px"][0] <= limit + 1e-9
+    assert (r.tranches["limit_cap_px"] == limit).all() and r.summary()["limit_cap_px"][0] == limit  # every rule is capped
     assert any("capped at the order's limit" in n for n in r.notes)
 
 
@@ -306,7 +309,7 @@ def test_auction_tranches_when_allowed():
     r = plan({"symbol": "THNA", "side": 1, "qty": 4000}, prof, None, cfg_with(auctions=True, days=1), start=START)
     t = r.tranches
     assert t["limit_rule"][-1] == "auction_close" and t["limit_rule"][0] == "auction_open"
-    assert math.isnan(t["limit_price_px"][-1])
+    assert t["indicative_price_px"][-1] is None
     assert t.filter(pl.col("limit_rule") == "auction_close")["qty_shares"][0] <= 0.10 * 0.12 * p["adv_shares"] + 1e-6
     r = plan({"symbol": "THNA", "side": 1, "qty": 4000}, prof, None, cfg_with(days=1), start=START)
     assert not r.tranches["limit_rule"].str.starts_with("auction").any()
@@ -325,7 +328,14 @@ def test_summary_columns_and_text():
     assert r.summary().columns == SUMMARY_COLUMNS
     s = r.summary().row(0, named=True)
     assert s["risk_bps"] == pytest.approx(math.hypot(s["timing_risk_bps"], s["fill_risk_bps"]))
-    assert s["impact_bps"] == pytest.approx(0.8 * prof_row("THNB")["volatility_daily_frac"] * math.sqrt(2500 / prof_row("THNB")["adv_shares"]) * 1e4)
+    # the order's cost is its tranches' contributions against arrival: spread + impact along the path + fees
+    assert s["expected_cost_bps"] == pytest.approx(s["spread_cost_bps"] + s["impact_bps"] + s["fees_bps"], rel=1e-9)
+    t = r.tranches
+    assert t["shortfall_contribution_bps"].sum() == pytest.approx(s["expected_cost_bps"], rel=1e-9)
+    assert (t["cost_vs_arrival_bps"] - t["cost_vs_window_mid_bps"] - t["mid_move_bps"]).abs().max() < 1e-9
+    assert s["cost_low_bps"] <= s["expected_cost_bps"] <= s["cost_high_bps"] and s["impact_model"] == "sqrt"
+    f = prof_row("THNB")["volatility_daily_frac"] * math.sqrt(2500 / prof_row("THNB")["adv_shares"]) * 1e4
+    assert 0.8 * f * 0.5 < s["impact_bps"] < 0.8 * f * 2.2  # the size law with its participation factor
     assert "z: buy 2,500 THNB" in r.summary_text()
     assert set(r.tables()) == {"plan", "summary"}
 

@@ -528,6 +528,49 @@ class PretradeConfig(_Section):
     curve_min_frac_adv: float = Field(0.001, gt=0, description="Cost curve: smallest order size as a fraction of ADV.")
     curve_max_frac_adv: float = Field(2.0, gt=0, description="Cost curve: largest order size as a fraction of ADV.")
     curve_points: int = Field(25, ge=2, le=1000, description="Cost curve: number of sizes (log-spaced).")
+    frontier_days: list[float] = Field(
+        [1.0, 2.0, 3.0, 5.0, 10.0],
+        description=(
+            "Cost-risk frontier: horizons in trading days at which pretrade (and plan --frontier) report the expected "
+            "cost and the risk of working the order at a constant rate; the point minimising cost + urgency x variance "
+            "(in currency; the order's urgency, else planner.risk_aversion) among those within the cap is recommended."
+        ),
+    )
+    immediate_minutes: float = Field(
+        5.0, gt=0,
+        description=(
+            "Crossing now without a visible book (bars only) is priced as working the order within this many minutes "
+            "(the models' instantaneous limit)."
+        ),
+    )
+    book_level_gap_spreads: float = Field(
+        1.0, gt=0,
+        description=(
+            "Crossing now walks the visible book: the touch holds the name's mean depth (quoted_depth_shares) and, as "
+            "the refill assumption, so does one level every this many quoted spreads behind it (at least a tick)."
+        ),
+    )
+    block_adv_multiple: float = Field(
+        2.0, gt=0,
+        description=(
+            "Orders larger than this multiple of ADV are flagged block_trade_candidate (with the days they need at the "
+            "cap): a block or negotiated trade may beat working them."
+        ),
+    )
+    max_cost_frac: float = Field(
+        1.0, gt=0,
+        description=(
+            "Flag cost_exceeds_notional (critical) when a model's high cost exceeds this fraction of the notional "
+            "(1.0 = 100 %): the models are far outside what they describe."
+        ),
+    )
+
+    @field_validator("frontier_days")
+    @classmethod
+    def _frontier(cls, v):
+        if not v or any(not (d > 0) for d in v):
+            raise ValueError(f"a non-empty list of positive horizons in trading days, got {v}")
+        return sorted(dict.fromkeys(float(d) for d in v))
 
     @field_validator("bucket_days")
     @classmethod
@@ -669,6 +712,45 @@ class PlannerConfig(_Section):
         if not v:
             raise ValueError("at least one limit rule")
         return list(dict.fromkeys(v))
+
+
+class FeesConfig(_Section):
+    """Commission and US regulatory fees: included in every cost liqcost reports and shown apart (fees_bps, fees_usd).
+
+    Current rates, as we could check them (set yours; each regulatory rate has the date it applies from):
+    SEC section 31 fee: $0.00 per million of sale proceeds from 2025-05-14 (SEC Release 34-102779, "Order Making
+    Fiscal Year 2025 Annual Adjustments to Transaction Fee Rates", April 8, 2025, and FINRA Information Notice
+    of April 24, 2025: the SEC had collected its fiscal 2025 appropriation; the rate before was $27.80 per
+    million). The fiscal 2026 order (SEC Release 34-104909, February 27, 2026) sets a new rate that we could not
+    read with our tools: take it from the SEC's current fee rate advisory. FINRA Trading Activity Fee (By-Laws
+    Schedule A, section 1): $0.000166 per share sold, at most $8.30 per trade, from 2024-01-01, as we recall
+    FINRA's schedule; not verified with our tools, and FINRA's 2024 fee filing (SR-FINRA-2024-019) raises the TAF
+    in steps from 2026 to 2029: check the current Schedule A.
+    """
+
+    commission_per_share_usd: float = Field(
+        0.0, ge=0, description="Broker commission per share, both sides (set your broker's rate; 0 = none)."
+    )
+    commission_bps: float = Field(0.0, ge=0, description="Broker commission in bps of the notional, both sides.")
+    commission_min_usd: float = Field(0.0, ge=0, description="Smallest commission of an order.")
+    regulatory: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="SEC fee and FINRA TAF on sells: on, off, or auto (on when session.currency is USD: US equities).",
+    )
+    sec_fee_per_million_usd: float = Field(
+        0.0, ge=0,
+        description=(
+            "SEC section 31 fee on sales, currency per million of proceeds ($0.00 from 2025-05-14, SEC Release 34-102779; "
+            "the fiscal 2026 rate of Release 34-104909 could not be checked: set it)."
+        ),
+    )
+    sec_fee_effective: date = Field(date(2025, 5, 14), description="Date from which sec_fee_per_million_usd applies.")
+    taf_per_share_usd: float = Field(
+        0.000166, ge=0,
+        description="FINRA Trading Activity Fee per share sold ($0.000166 from 2024-01-01, not verified; see the section's note).",
+    )
+    taf_max_per_trade_usd: float = Field(8.30, ge=0, description="Cap of the FINRA TAF per trade (execution).")
+    taf_effective: date = Field(date(2024, 1, 1), description="Date from which the TAF rate and cap apply.")
 
 
 class OrdersConfig(_Section):
@@ -869,6 +951,13 @@ class Config(_Section):
     impact: ImpactConfig = Field(default_factory=ImpactConfig, description="Market-impact models.")
     pretrade: PretradeConfig = Field(default_factory=PretradeConfig, description="Pre-trade sizing check.")
     planner: PlannerConfig = Field(default_factory=PlannerConfig, description="Tranche planner.")
+    fees: FeesConfig = Field(
+        default_factory=FeesConfig,
+        description=(
+            "Commission and regulatory fees, in every cost and shown apart (where the default rates come from: "
+            "liqcost.config.FeesConfig and docs/costs.md)."
+        ),
+    )
     orders: OrdersConfig = Field(default_factory=OrdersConfig, description="Rules for reading orders.")
     tca: TcaConfig = Field(default_factory=TcaConfig, description="Post-trade cost review.")
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig, description="Impact-model calibration from fills.")

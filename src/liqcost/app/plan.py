@@ -73,7 +73,7 @@ class PlanOptions:
 def plan(orders=None, *, data=None, profile=None, trades=None, quotes=None, bars=None, config=None,
          symbol: str | None = None, side=None, qty: float | None = None, start=None, end=None,
          limit_price: float | None = None, asof: dt.date | None = None, mapping=None, options: PlanOptions | None = None,
-         **option_values):
+         frontier: bool = False, **option_values):
     """Slice orders into limit-order tranches.
 
     Parameters
@@ -104,6 +104,9 @@ def plan(orders=None, *, data=None, profile=None, trades=None, quotes=None, bars
         Column mapping of the orders file.
     options : PlanOptions, optional
         Config overrides; or give them as keywords (``schedule="ac", urgency=1e-4``).
+    frontier : bool
+        Also plan each order over every horizon of ``pretrade.frontier_days`` and report the plans' cost and
+        risk with the one recommended for the order's urgency (``result.frontier``).
 
     Returns
     -------
@@ -148,9 +151,9 @@ def plan(orders=None, *, data=None, profile=None, trades=None, quotes=None, bars
     if single:
         end_value = end
         if isinstance(end, dt.date) and not isinstance(end, dt.datetime):
-            from liqcost.calendar import session_bounds_ns
+            from liqcost.planner.schedule import session_bounds
 
-            end_value = int(session_bounds_ns([end], cfg.session)[1][0])
+            end_value = int(session_bounds([end], cfg)[1][0])
         check = single_order(cfg, symbol=symbol, side=side, qty=qty, limit_price=limit_price, end=end_value,
                              start=start if isinstance(start, dt.datetime) else None)
     else:
@@ -175,7 +178,7 @@ def plan(orders=None, *, data=None, profile=None, trades=None, quotes=None, bars
         ref_quotes = liquidity.reference_quotes(symbols)
 
     result = make_plan(check, profiles, models, cfg, start=start, quotes=ref_quotes,
-                       errors="raise" if single else "report", no_profile=missing)
+                       errors="raise" if single else "report", no_profile=missing, frontier=frontier)
     return replace(result, notes=tuple(dict.fromkeys(notes + list(result.notes))))
 
 

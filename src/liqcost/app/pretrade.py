@@ -34,6 +34,9 @@ class PretradeOptions:
         Y of the square-root law (``impact.sqrt_y``).
     params_file : str, optional
         Impact parameter file (``impact.params_file``).
+    urgency : float, optional
+        Mean-variance risk aversion per currency of the orders without their own ``urgency``: the frontier's
+        recommended horizon (``planner.risk_aversion``, shared with the planner).
     """
 
     cap: float | None = None
@@ -41,6 +44,7 @@ class PretradeOptions:
     central: str | None = None
     sqrt_y: float | None = None
     params_file: str | None = None
+    urgency: float | None = None
 
     def overrides(self) -> dict:
         models = list(self.models) if self.models else None
@@ -53,6 +57,7 @@ class PretradeOptions:
             "impact.central": central,
             "impact.sqrt_y": self.sqrt_y,
             "impact.params_file": self.params_file,
+            "planner.risk_aversion": self.urgency,
         }
 
 
@@ -83,8 +88,8 @@ class CurveResult(Result):
 
 def pretrade(orders=None, *, data=None, profile=None, trades=None, quotes=None, bars=None, config=None,
              symbol: str | None = None, side=None, qty: float | None = None, notional: float | None = None,
-             limit_price: float | None = None, curve: bool = False, detail: bool = False, asof: dt.date | None = None,
-             mapping=None, options: PretradeOptions | None = None, **option_values):
+             limit_price: float | None = None, curve: bool = False, detail: bool = False, frontier: bool = False,
+             asof: dt.date | None = None, mapping=None, options: PretradeOptions | None = None, **option_values):
     """Pre-trade check: what orders will cost, how many days they need, and whether they are too big.
 
     Parameters
@@ -108,12 +113,15 @@ def pretrade(orders=None, *, data=None, profile=None, trades=None, quotes=None, 
         Cost and days against size (0.1 % to 200 % of ADV) for ``symbol``: returns a :class:`CurveResult`.
     detail : bool
         Also keep each model's cost parts for a book (the ``models`` table).
+    frontier : bool
+        Also list the cost-risk frontier (expected cost and risk at each of ``pretrade.frontier_days``, the
+        recommended point marked) among the tables.
     asof : datetime.date, optional
         End of the lookback and reference for staleness (default: the data's last day).
     mapping : str or Path, optional
         Column mapping of the orders file.
     options : PretradeOptions, optional
-        Config overrides; or give them as keywords (``cap=0.05, models=("sqrt",)``).
+        Config overrides; or give them as keywords (``cap=0.05, models=("sqrt",), urgency=1e-4``).
 
     Returns
     -------
@@ -194,7 +202,7 @@ def pretrade(orders=None, *, data=None, profile=None, trades=None, quotes=None, 
         clean = clean.with_columns(pl.lit(shares).alias("qty"))
 
     result = core.pretrade(replace(check, orders=clean), profiles, cfg, asof=asof_used, portfolio=not single,
-                           no_profile=missing)
+                           no_profile=missing, frontier=frontier)
     if single:
         if result.n_priced == 0:
             reason = result.errors.get_column("reason")[0]

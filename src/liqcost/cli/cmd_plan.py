@@ -61,18 +61,23 @@ def _when(ctx, param, value):
               help="Use data up to this date (YYYY-MM-DD) for the profile, the fill model and the plan-time quote.")
 @click.option("--table", type=click.Choice(["both", "plan", "summary", "fill", "all"]), default="both", show_default=True,
               help="Tables to output: the plan, the summary per order, the fill-probability curves, or all of them.")
+@click.option("--frontier", is_flag=True, default=False,
+              help="Also plan each order over every horizon of pretrade.frontier_days: cost and risk of each, the one "
+                   "recommended for the urgency marked (the frontier table).")
 @click.pass_obj
 def plan(state, dataset, profile_file, symbol, side, qty, orders_file, mapping, schedule, urgency, max_participation,
-         pov_rate, horizon_days, days, start, end, limit_price, rules, unfilled, auctions, asof, table):
+         pov_rate, horizon_days, days, start, end, limit_price, rules, unfilled, auctions, asof, table, frontier):
     """Turn an order into limit-order tranches a trader can follow.
 
     Each tranche has a window, a size within the participation caps (whole round lots; the last tranche
-    takes the odd lot so the plan sums exactly to the order), a limit rule and its price at plan time
-    (join the near side, improve by k ticks, mid, or cross), its expected fill probability and
-    participation, and its expected cost in bps of the arrival mid. The limit rule minimises the expected
-    cost including the unfilled remainder, from a fill-probability model fitted on the name's own ticks.
-    The summary gives the expected total cost with a 90% band, the expected days and the risk. Orders
-    are read by the same rules as `liqcost pretrade`. With --orders, an order the caps cannot hold gets its
+    takes the odd lot so the plan sums exactly to the order), a limit rule relative to the live quote when
+    its window opens (join the near side, improve by k ticks, mid, or cross; never beyond the order's limit)
+    with an indicative price for the first window, the fill probability of that rule, and its expected cost
+    against its window's mid and against the arrival mid (spread, impact at its participation, fees). The
+    limit rule minimises the expected cost including the unfilled remainder, from a fill-probability model
+    fitted on the name's own ticks. The summary gives the expected cost with its model band and 90% risk
+    band, the expected days and the cost of crossing now; --frontier adds the plans over other horizons
+    and the one recommended for the urgency. Orders are read by the same rules as `liqcost pretrade`. With --orders, an order the caps cannot hold gets its
     summary status (with the horizon or cap that would work); an order refused by the rules, or in a name
     without data, is reported on its row and the others are planned (exit code 1: partial). A single order
     that cannot be planned is an error.
@@ -83,6 +88,7 @@ def plan(state, dataset, profile_file, symbol, side, qty, orders_file, mapping, 
       liqcost plan --data ds --symbol THND --side sell --qty 4000 --schedule ac --urgency 1e-4
       liqcost --format csv -o plan.csv plan --data ds --orders orders.csv --max-participation 0.05
       liqcost --format json plan --data ds --symbol THNA --side buy --qty 12000 --table all
+      liqcost plan --data sample_data/dataset --symbol THNB --side buy --qty 8000 --frontier --urgency 1e-4
     """
     from liqcost.app import plan as run
     from liqcost.cli.output import note
@@ -92,7 +98,7 @@ def plan(state, dataset, profile_file, symbol, side, qty, orders_file, mapping, 
     result = run(orders_file, data=dataset, profile=profile_file, config=state.config_path, symbol=symbol, side=side,
                  qty=qty, start=start, end=end, limit_price=limit_price, asof=asof, mapping=mapping, schedule=schedule,
                  urgency=urgency, max_participation=max_participation, pov_rate=pov_rate, horizon_days=horizon_days,
-                 days=days, unfilled=unfilled, auctions=auctions, rules=rule_list)
+                 days=days, unfilled=unfilled, auctions=auctions, rules=rule_list, frontier=frontier)
     if state.format == "table" and not state.output:
         note(state, result.summary_text())
     notes = list(result.notes)

@@ -32,12 +32,17 @@ from liqcost.cli.options import parse_date
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), default=None, help="Impact parameter file (impact.params_file).")
 @click.option("--asof", callback=parse_date, default=None, help="As-of date YYYY-MM-DD: end of the lookback and reference for staleness.")
 @click.option("--detail", is_flag=True, default=False, help="Also output each model's cost parts for an orders file.")
+@click.option("--frontier", is_flag=True, default=False,
+              help="Also output the cost-risk frontier: cost and risk at each of pretrade.frontier_days, the recommended point marked.")
+@click.option("--urgency", type=click.FloatRange(min=0), default=None,
+              help="Risk aversion per currency for the recommended horizon, orders without their own (planner.risk_aversion).")
 @click.pass_obj
 def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price, orders_file, mapping, curve, cap, models,
-             central, sqrt_y, params_file, asof, detail):
-    """Pre-trade check: what an order will cost (band across impact models, bps and currency), how many
-    days it needs at the participation cap, its liquidity bucket, and flags; for an orders file also a
-    portfolio summary (cost to liquidate part of the book, the least liquid names).
+             central, sqrt_y, params_file, asof, detail, frontier, urgency):
+    """Pre-trade check: what an order will cost (expected cost with its model band and risk band, fees
+    included, bps and currency), what finishing faster costs (the cost-risk frontier and crossing now),
+    how many days it needs at the participation cap, its liquidity bucket, and flags; for an orders file
+    also a portfolio summary (cost to liquidate part of the book, the least liquid names).
 
     \b
     Examples:
@@ -46,13 +51,15 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
       liqcost pretrade --data sample_data/dataset --orders sample_data/orders.csv
       liqcost --format csv -o book.csv pretrade --profile prof.parquet --orders book.yaml
       liqcost pretrade --data sample_data/dataset --symbol THNE --curve
+      liqcost pretrade --data sample_data/dataset --symbol THNB --side buy --qty 8000 --frontier --urgency 1e-4
     """
     from liqcost.app import pretrade as run
     from liqcost.cli.results import render
 
     result = run(orders_file, data=data, profile=profile_file, config=state.config_path, symbol=symbol, side=side, qty=qty,
-                 notional=notional, limit_price=limit_price, curve=curve, detail=detail, asof=asof, mapping=mapping,
-                 cap=cap, models=models or None, central=central, sqrt_y=sqrt_y, params_file=params_file)
+                 notional=notional, limit_price=limit_price, curve=curve, detail=detail, frontier=frontier, asof=asof,
+                 mapping=mapping, cap=cap, models=models or None, central=central, sqrt_y=sqrt_y, params_file=params_file,
+                 urgency=urgency)
     if curve:
         render(state, result, result.tables(), title=result.heading())
         return

@@ -73,6 +73,8 @@ def _window(rows: dict, lo: int, hi: int, cfg, horizon_labels) -> dict:
     out["quoted_spread_bps"] = qs
     out["spread_bps"] = eff if math.isfinite(eff) else qs
     out["spread_source"] = "effective" if math.isfinite(eff) else ("quoted" if math.isfinite(qs) else "none")
+    # depth at the touch (the book walk of the pre-trade check's crossing-now cost)
+    out["quoted_depth_shares"] = _median(rows["quoted_depth_shares"][sl]) if "quoted_depth_shares" in rows else float("nan")
     # volatility: close-to-close midpoint returns, else intraday realized
     rets = _finite(rows["return_mid_frac"][lo + 1:hi])
     rv = _finite(rows["volatility_daily_frac"][sl])

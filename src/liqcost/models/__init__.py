@@ -1,8 +1,10 @@
 """Impact models (square-root law, Almgren et al. 2005, Kissell's I-Star, linear-to-square-root crossover,
 logarithmic impact), their parameters and result objects.
 
-Every model shares one interface, ``model.cost_bps(order, profile, schedule) -> CostParts``, vectorized
-over orders; see :mod:`liqcost.models.impact`. Parameters and their overrides per symbol and size band
+Every model shares one interface, ``model.cost_bps(order, profile, schedule) -> CostParts`` (and
+``model.path_cost_bps(order, profile, path) -> PathCosts`` along a plan's tranches), vectorized over orders;
+see :mod:`liqcost.models.impact`. Fees are :mod:`liqcost.models.fees`, crossing now by walking the visible
+book :mod:`liqcost.models.book`. Parameters and their overrides per symbol and size band
 live in :mod:`liqcost.models.params`.
 
 The fill-probability model of resting limit orders (Kaplan-Meier and piecewise-hazard survival, size and
@@ -17,6 +19,8 @@ from liqcost.models.impact import (
     IStarModel,
     LogModel,
     Order,
+    Path,
+    PathCosts,
     Profile,
     Schedule,
     SquareRootModel,
@@ -34,6 +38,8 @@ __all__ = [
     "ImpactParams",
     "LogModel",
     "Order",
+    "Path",
+    "PathCosts",
     "Profile",
     "Schedule",
     "SquareRootModel",

@@ -1,29 +1,43 @@
 """Market-impact models: the expected cost of an order and its timing risk, vectorized over orders.
 
-Every model is a small frozen object with documented parameters and one method,
-``cost_bps(order, profile, schedule) -> CostParts``, where
+Every model is a small frozen object with documented parameters and two methods:
+
+* ``cost_bps(order, profile, schedule) -> CostParts``: the order worked at a constant rate;
+* ``path_cost_bps(order, profile, path) -> PathCosts``: the order worked along its tranches, each at its own
+  participation rate (the planner's schedule), per order and per tranche,
+
+where
 
 * ``order`` (:class:`Order`) holds the order sizes ``qty_shares`` (absolute, >= 0) and sides;
 * ``profile`` (:class:`Profile`) holds the name's liquidity: price, ADV, daily volatility, spread,
   shares outstanding and market cap;
 * ``schedule`` (:class:`Schedule`) says how the order is worked: at a participation rate (fraction of
   the day's market volume) or over a duration in trading days; the other one follows from
-  ``qty = participation * ADV * duration``.
+  ``qty = participation * ADV * duration`` (a zero duration is an instantaneous trade);
+* ``path`` (:class:`Path`) lists each order's tranches with their shares and participation rates.
 
-All three accept scalars or 1-d arrays and broadcast them, so one call prices 10,000 orders. Parameters
+All accept scalars or 1-d arrays and broadcast them, so one call prices 10,000 orders. Parameters
 may be scalars or arrays of one value per order (per-symbol and per-size-band overrides, see
 :mod:`liqcost.models.params`).
+
+Every model prices the speed of execution: its impact is a part that depends on the size only (the
+permanent impact) plus a temporary part that grows with the participation rate, so an order worked over
+a longer horizon costs less and carries more timing risk. The square-root law, the crossover and the
+logarithmic law carry Kissell's participation factor on their temporary share, normalised at a reference
+rate (:class:`SquareRootModel`); Almgren et al. (2005) and I-Star have their own rate terms.
 
 Units and conventions
 ---------------------
 ``sigma`` is the daily volatility of returns as a fraction (0.04 = 4 % a day); ``ADV`` (``V``) is the mean
 daily volume in shares with zero-volume days included; ``X`` or ``Q`` the order size in shares; ``T`` the
-duration in trading days; the participation rate ``p = X / (V T)``. Costs are in basis points of the
-arrival mid, positive when they hurt the trader, and split into the half-spread paid, the temporary
-impact cost and the permanent impact cost (:class:`~liqcost.models.results.CostParts`). A zero order
-costs nothing. Timing risk is one standard deviation of the price drift over the execution for a linear
-(constant-rate) schedule, ``sigma * sqrt(T / 3)`` (Almgren & Chriss 2000, variance of a linear
-trajectory), reported beside the cost and not added to it.
+duration in trading days; the participation rate ``p = X / (V T)`` (fraction of the market's volume);
+Kissell's ``POV = p / (1 + p)`` (own volume over total volume, 1 for an instantaneous trade). Costs are in
+basis points of the arrival mid, positive when they hurt the trader, and split into the half-spread paid,
+the temporary impact cost and the permanent impact cost (:class:`~liqcost.models.results.CostParts`). A
+zero order costs nothing. Timing risk is one standard deviation of the price drift over the execution for
+a linear (constant-rate) schedule, ``sigma * sqrt(T / 3)`` (Almgren & Chriss 2000, variance of a linear
+trajectory), reported beside the cost and not added to it. Fees are not part of the models: the caller
+adds them (:mod:`liqcost.models.fees`).
 
 The half-spread term is ``spread_bps / 2`` of the profile given; which spread (quoted, effective ...)
 feeds it is the caller's choice (``impact.half_spread_from`` in the pre-trade check).
@@ -47,6 +61,8 @@ __all__ = [
     "ImpactModel",
     "LogModel",
     "Order",
+    "Path",
+    "PathCosts",
     "Profile",
     "Schedule",
     "SquareRootModel",
@@ -262,8 +278,91 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Path:
+    """The tranches of a batch of orders, for pricing an execution path (CSR layout).
+
+    Parameters
+    ----------
+    offsets : array_like of int
+        ``offsets[o]:offsets[o + 1]`` are order ``o``'s tranches, in execution order (length ``n + 1``).
+    shares : array_like
+        Shares of each tranche (>= 0; they need not sum to the order exactly: the weights are
+        ``shares / sum``).
+    participation_frac : array_like
+        Each tranche's shares over the market volume expected in its window (its participation rate;
+        0.1 = 10 % of the window's volume).
+    duration_days : array_like
+        Each order's duration, trading days (first window's start to last window's end): the timing risk
+        of the order-level parts and Almgren et al.'s permanent level use it.
+    """
+
+    offsets: np.ndarray
+    shares: np.ndarray
+    participation_frac: np.ndarray
+    duration_days: np.ndarray
+
+    def __post_init__(self):
+        object.__setattr__(self, "offsets", np.asarray(self.offsets, dtype=np.int64))
+        object.__setattr__(self, "shares", _arr(self.shares))
+        object.__setattr__(self, "participation_frac", _arr(self.participation_frac))
+        object.__setattr__(self, "duration_days", _arr(self.duration_days))
+
+    @property
+    def n_orders(self) -> int:
+        return int(self.offsets.size - 1)
+
+    @property
+    def order_of(self) -> np.ndarray:
+        """Order index of every tranche."""
+        return np.repeat(np.arange(self.n_orders), np.diff(self.offsets))
+
+    def fractions(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(f0, f1)``: the share of its order done before and after each tranche."""
+        idx = self.order_of
+        tot = np.bincount(idx, weights=self.shares, minlength=self.n_orders)
+        cum = np.concatenate([[0.0], np.cumsum(self.shares)])
+        start_cum = cum[self.offsets[:-1]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # both ends from the running total (not f1 - share: no cancellation for a thin tranche after a big one)
+            f1 = np.where(tot[idx] > 0, (cum[1:] - start_cum[idx]) / tot[idx], 0.0)
+            f0 = np.where(tot[idx] > 0, (cum[:-1] - start_cum[idx]) / tot[idx], 0.0)
+        return np.clip(f0, 0.0, 1.0), np.clip(f1, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class PathCosts:
+    """The cost of execution paths under one model: per order and per tranche.
+
+    Attributes
+    ----------
+    parts : CostParts
+        Per order: half-spread, temporary (the share-weighted mean of the tranches' temporary impact),
+        permanent and timing risk (``sigma sqrt(T / 3)``, the linear schedule's: the planner computes its
+        own from the holdings), bps of the arrival mid.
+    mid_move_bps : numpy.ndarray
+        Per tranche: the expected mid when the tranche's window opens, against the arrival mid, from the
+        permanent impact of the order's earlier tranches (bps of the arrival mid, positive = against us).
+    own_permanent_bps : numpy.ndarray
+        Per tranche: the permanent impact the tranche adds while it trades, paid on its own shares
+        (bps, against its window's mid).
+    temporary_bps : numpy.ndarray
+        Per tranche: its temporary impact at its participation rate (bps, against its window's mid).
+    """
+
+    parts: CostParts
+    mid_move_bps: np.ndarray
+    own_permanent_bps: np.ndarray
+    temporary_bps: np.ndarray
+
+    @property
+    def impact_vs_arrival_bps(self) -> np.ndarray:
+        """Per tranche: its impact against the arrival mid (mid move + own permanent + temporary)."""
+        return self.mid_move_bps + self.own_permanent_bps + self.temporary_bps
+
+
+@dataclass(frozen=True)
 class _Ctx:
-    """Inputs of one batch, broadcast to a common shape (internal)."""
+    """Inputs of one batch, broadcast to a common 1-d shape (internal)."""
 
     q: np.ndarray  # order size, shares
     x: np.ndarray  # size as a fraction of ADV
@@ -277,9 +376,30 @@ class _Ctx:
     zero: np.ndarray  # zero orders
     bad: np.ndarray  # unusable inputs -> NaN
 
+    @property
+    def n(self) -> int:
+        return int(self.q.size)
+
+
+def _pov(p) -> np.ndarray:
+    """Kissell's participation of total volume, ``POV = p / (1 + p)`` (1 for an instantaneous trade)."""
+    p = np.asarray(p, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.isinf(p), 1.0, p / (1.0 + p))
+
 
 class ImpactModel:
-    """Base class: the shared ``cost_bps`` interface; subclasses implement ``_impact``.
+    """Base class: the shared ``cost_bps`` / ``path_cost_bps`` interface.
+
+    Every model's impact is a rate-free part plus a part that grows with the trading rate::
+
+        impact = permanent(size) + temporary_scale(size) * rate_term(participation)
+
+    Subclasses implement ``_size_terms(ctx) -> (temporary_scale_bps, permanent_bps, notes, flags)``,
+    ``_rate_term(p, idx, n)`` (``p`` the participation rate of each element, ``idx`` the order each element
+    belongs to among ``n`` orders, for per-order parameters) and ``_buildup_exponent(ctx)`` (how the permanent part builds
+    up along the order: after a fraction ``f`` is done the mid is displaced by ``(1 + a) P f^a``, which
+    averages to ``P`` over the execution; ``a`` is the permanent term's elasticity in the size).
 
     Subclasses are frozen dataclasses whose fields are the model's parameters (scalars or arrays of one
     value per order). ``name`` is the registry key, ``citation`` the paper and equation.
@@ -298,9 +418,13 @@ class ImpactModel:
         """The parameters as a dict."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def _param(self, name: str, n: int) -> np.ndarray:
+        """A parameter as one value per order (length ``n``)."""
+        return np.broadcast_to(np.asarray(getattr(self, name), dtype=np.float64), (n,))
+
     # ------------------------------------------------------------------------------------------ interface
     def cost_bps(self, order: Order, profile: Profile, schedule: Schedule) -> CostParts:
-        """Expected cost of each order, split into parts, in bps of the arrival mid.
+        """Expected cost of each order worked at a constant rate, split into parts, in bps of the arrival mid.
 
         Parameters
         ----------
@@ -309,7 +433,7 @@ class ImpactModel:
         profile : Profile
             Liquidity of each order's name (aligned with the orders, or scalars).
         schedule : Schedule
-            Participation rate or duration of each order.
+            Participation rate or duration of each order (a zero duration is an instantaneous trade).
 
         Returns
         -------
@@ -318,11 +442,78 @@ class ImpactModel:
             with unusable inputs (ADV <= 0, NaN volatility or spread) get NaN; zero orders get 0.
         """
         ctx = self._context(order, profile, schedule)
-        temp, perm, notes, flags = self._impact(ctx)
-        tr = self._timing_risk(ctx)
-        spread = ctx.half_spread_bps
+        scale, perm, notes, flags = self._size_terms(ctx)
+        with np.errstate(invalid="ignore", over="ignore"):
+            temp = scale * self._rate_term(ctx.p, np.arange(ctx.n), ctx.n)
+        return self._parts(ctx, temp, perm, self._timing_risk(ctx), notes, flags)
+
+    def path_cost_bps(self, order: Order, profile: Profile, path: Path) -> PathCosts:
+        """Expected cost of each order worked along its tranches, per order and per tranche.
+
+        The permanent part is the model's constant-rate value (it depends on the size, and for Almgren
+        et al. on the duration); the temporary part is paid tranche by tranche at each tranche's own
+        participation rate and averaged with the tranches' share weights. A tranche's window opens with
+        the mid displaced by the permanent impact of the earlier tranches (``mid_move_bps``); while it trades
+        it adds its own share of the build-up (``own_permanent_bps``). Share-weighted over the tranches,
+        ``mid_move + own_permanent`` equals the order's permanent cost exactly and ``temporary_bps`` the
+        order's temporary cost.
+
+        Parameters
+        ----------
+        order : Order
+            Sizes (shares) and sides, one per order of the path.
+        profile : Profile
+            Liquidity, aligned with the orders.
+        path : Path
+            The tranches (CSR) with their participation rates and each order's duration.
+
+        Returns
+        -------
+        PathCosts
+        """
+        ctx = self._context(order, profile, Schedule(duration_days=path.duration_days))
+        if path.n_orders != ctx.n:
+            raise ValueError(f"the path has {path.n_orders} orders, the order batch {ctx.n}")
+        scale, perm, notes, flags = self._size_terms(ctx)
+        idx = path.order_of
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            temp_k = scale[idx] * self._rate_term(path.participation_frac, idx, ctx.n)
+            temp_k = np.where(path.shares > 0, temp_k, 0.0)
+            tot = np.bincount(idx, weights=path.shares, minlength=ctx.n)
+            w = np.where(tot[idx] > 0, path.shares / tot[idx], 0.0)
+            temp = np.bincount(idx, weights=w * np.nan_to_num(temp_k, nan=0.0, posinf=0.0), minlength=ctx.n)
+            temp = np.where(np.bincount(idx, weights=np.isnan(temp_k) & (w > 0), minlength=ctx.n) > 0, np.nan, temp)
+            a = self._buildup_exponent(ctx)[idx]
+            f0, f1 = path.fractions()
+            p_k = perm[idx]
+            mid_move = (1.0 + a) * p_k * np.power(f0, a)
+            # mean displacement over [f0, f1] less the displacement at f0, without cancellation for thin
+            # tranches: P f0^a [((1 + r)^(1 + a) - 1) / r - (1 + a)] with r = (f1 - f0) / f0; P f1^a from f0 = 0
+            # (the direct form P ((f1^(1+a) - f0^(1+a)) / (f1 - f0) - (1 + a) f0^a) where the tranche is long against
+            # what was done before it, r > 1, where it has no cancellation and the r-form would overflow)
+            span = f1 - f0
+            r = np.where(f0 > 0, span / np.where(f0 > 0, f0, 1.0), 0.0)
+            small = (f0 > 0) & (r <= 1.0)
+            rs = np.where(small, r, 0.5)
+            growth = np.where(rs > 0, np.expm1((1.0 + a) * np.log1p(rs)) / rs, 1.0 + a)
+            near = p_k * np.power(f0, a) * (growth - (1.0 + a))
+            direct = p_k * ((np.power(f1, 1.0 + a) - np.power(f0, 1.0 + a)) / np.where(span > 0, span, 1.0)
+                            - (1.0 + a) * np.power(f0, a))
+            own = np.where(small, near, np.where(span > 0, direct, 0.0))
+            own = np.maximum(own, 0.0)
+        parts = self._parts(ctx, temp, perm, self._timing_risk(ctx), notes, flags)
+        bad = (ctx.bad | ~np.isfinite(parts.total_bps))[idx]
+        zero = ctx.zero[idx]
         out = []
-        for part in (spread, temp, perm, tr):
+        for arr in (mid_move, own, temp_k):
+            arr = np.where(zero, 0.0, arr)
+            out.append(np.where(bad, np.nan, arr))
+        return PathCosts(parts, out[0], out[1], out[2])
+
+    # ------------------------------------------------------------------------------------------ internals
+    def _parts(self, ctx: _Ctx, temp, perm, tr, notes, flags) -> CostParts:
+        out = []
+        for part in (ctx.half_spread_bps, temp, perm, tr):
             part = np.where(ctx.zero, 0.0, part)
             out.append(np.where(ctx.bad, np.nan, part))
         return CostParts(self.name, out[0], out[1], out[2], out[3], tuple(notes), flags)
@@ -331,7 +522,8 @@ class ImpactModel:
         sched = [a for a in (schedule.participation_frac, schedule.duration_days) if a is not None]
         shape = np.broadcast_shapes(
             *(a.shape for a in (order.qty_shares, profile.adv_shares, profile.volatility_daily_frac, profile.spread_bps,
-                                profile.shares_outstanding, profile.market_cap_usd, *sched))
+                                profile.shares_outstanding, profile.market_cap_usd, *sched)),
+            *(np.shape(v) for v in self.params().values()),  # per-order parameters count as orders too
         )
         q, adv, sigma, spread, theta, mcap = (
             np.broadcast_to(a, shape)
@@ -343,7 +535,7 @@ class ImpactModel:
         zero = q == 0
         bad = ~zero & (
             ~np.isfinite(q) | (q < 0) | ~(adv > 0) | ~np.isfinite(adv) | ~(sigma >= 0) | ~np.isfinite(sigma)
-            | ~(spread >= 0) | ~np.isfinite(spread) | ~(p >= 0) | ~np.isfinite(p) | ~(t >= 0)
+            | ~(spread >= 0) | ~np.isfinite(spread) | ~(p >= 0) | np.isnan(p) | ~(t >= 0)
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(adv > 0, q / adv, np.nan)
@@ -354,56 +546,108 @@ class ImpactModel:
         with np.errstate(invalid="ignore"):
             return ctx.sigma * np.sqrt(np.maximum(ctx.t, 0.0) / 3.0) * _BPS
 
-    def _impact(self, ctx: _Ctx):  # pragma: no cover - abstract
+    def _size_terms(self, ctx: _Ctx):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _rate_term(self, p, idx, n):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _buildup_exponent(self, ctx: _Ctx) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
-def _split(impact_frac: np.ndarray, permanent_frac) -> tuple[np.ndarray, np.ndarray]:
-    """Split an impact cost (fraction) into temporary and permanent bps."""
-    perm = impact_frac * permanent_frac
-    return (impact_frac - perm) * _BPS, perm * _BPS
+class _RateFactorModel(ImpactModel):
+    """A size law ``F(Q / V)`` with Kissell's participation factor on its temporary share (internal base).
+
+    ``impact = F * (phi + (1 - phi) * (POV / POV_ref)^beta)`` with ``phi = permanent_frac``,
+    ``beta = rate_exponent``, ``POV = p / (1 + p)`` and ``POV_ref`` the POV of
+    ``reference_participation_frac``: at the reference rate the impact is the size law ``F`` itself.
+    """
+
+    def _footprint(self, ctx: _Ctx) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _size_terms(self, ctx):
+        with np.errstate(invalid="ignore"):
+            f = self._footprint(ctx) * _BPS
+        phi = self._param("permanent_frac", ctx.n)
+        return (1.0 - phi) * f, phi * f, [], {}
+
+    def _rate_term(self, p, idx, n):
+        beta = self._param("rate_exponent", n)[idx]
+        ref = _pov(self._param("reference_participation_frac", n))[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.power(_pov(p) / ref, beta)
+
+
+_RATE_DOC = """    permanent_frac : float or array
+        Share ``phi`` of the size law that does not depend on the trading rate and stays in the price (the
+        permanent impact). Default 0.5: the impact of a metaorder relaxes to about 2/3 of its peak after
+        the execution (Zarinelli et al. 2015; Bershova & Rakhlin 2013) and for a concave ``sqrt(k/K)``
+        build-up the average paid displacement is 2/3 of the peak, so the level that stays equals about
+        the cost paid; a linear build-up is paid at half its final level, i.e. half the cost.
+    rate_exponent : float or array
+        Exponent ``beta`` of the participation factor on the temporary share (default 0.5: Kissell's
+        ``a4`` of the all-stock I-Star set; Almgren et al. (2005) fit 0.6 +- 0.04 for their temporary
+        term). 0 gives the rate-free law (the sample generator's).
+    reference_participation_frac : float or array
+        Participation rate (fraction of the market's volume) at which the model equals the size law
+        alone (default 0.1: the usual 10 % cap; the worked examples are at that rate). A calibration that
+        fits ``y`` on orders traded at another typical rate should set it to that rate.
+"""
+
+
+
+def _with_rate_doc(cls):
+    """Put the shared description of the participation-factor parameters into a model's docstring."""
+    cls.__doc__ = cls.__doc__.replace("{rate_params}", _RATE_DOC.rstrip("\n"))
+    return cls
 
 
 @dataclass(frozen=True)
-class SquareRootModel(ImpactModel):
-    """The square-root law: cost = half-spread + Y * sigma * sqrt(Q / V).
+@_with_rate_doc
+class SquareRootModel(_RateFactorModel):
+    """The square-root law with a rate-dependent temporary share (the default central model).
 
     Parameters
     ----------
     y : float or array
         The dimensionless prefactor ``Y`` (of order 1; 0.5-1 in the literature; default 0.8).
-    permanent_frac : float or array
-        Share of the impact cost attributed to the permanent part (reporting only; the total does not
-        depend on it). Default 0.5: the impact of a metaorder relaxes to about 2/3 of its peak after the
-        execution (Zarinelli et al. 2015; Bershova & Rakhlin 2013), and for a concave sqrt(k/K) build-up the
-        average paid displacement is 2/3 of the peak, so the permanent level equals the cost paid; a
-        permanent component accumulating linearly is paid at half its final level, i.e. half the cost.
+{rate_params}
 
     Notes
     -----
     Cost in bps of the arrival mid, for an order of ``Q`` shares in a name with ADV ``V`` shares/day and
-    daily volatility ``sigma`` (fraction)::
+    daily volatility ``sigma`` (fraction), worked at a participation rate ``p`` (``POV = p / (1 + p)``)::
 
-        cost = s / 2 + Y * sigma * sqrt(Q / V) * 1e4
+        F    = Y * sigma * sqrt(Q / V)                      (size law)
+        cost = s / 2 + F * (phi + (1 - phi) * (POV / POV_ref)^beta) * 1e4
 
-    with ``s`` the full spread in bps. The law is independent of the execution speed in its simplest
-    form (Toth, Lemperiere, Deremble, de Lataillade, Kockelkoren & Bouchaud 2011, "Anomalous price impact
-    and the critical nature of liquidity in financial markets", Phys. Rev. X 1, 021006, eq. 1; Bouchaud,
-    Bonart, Donier & Gould 2018, "Trades, Quotes and Prices", ch. 12, eq. 12.4). The timing risk uses the
-    schedule's duration.
+    with ``s`` the full spread in bps; ``permanent_bps = phi F``, ``temporary_bps`` the rest. The size law
+    is Toth, Lemperiere, Deremble, de Lataillade, Kockelkoren & Bouchaud (2011), "Anomalous price impact and
+    the critical nature of liquidity in financial markets", Phys. Rev. X 1, 021006, eq. 1 (Bouchaud,
+    Bonart, Donier & Gould 2018, "Trades, Quotes and Prices", ch. 12, eq. 12.4). The participation factor
+    is Kissell's I-Star form, ``b1 POV^a4 + (1 - b1)`` (Kissell, Glantz & Malamut 2004; Kissell 2013 ch. 5),
+    normalised at ``POV_ref`` so that ``Y`` keeps its meaning: trading faster than the reference rate costs
+    more, slower less, and the permanent share never goes away. An instantaneous trade (``POV = 1``) pays
+    ``F (phi + (1 - phi) POV_ref^-beta)``, 2.16 F with the defaults. ``beta = 0`` or ``phi = 1`` is the
+    rate-free law. The permanent part builds up like ``sqrt(f)`` with the fraction ``f`` done.
     """
 
     y: float | np.ndarray = 0.8
     permanent_frac: float | np.ndarray = 0.5
+    rate_exponent: float | np.ndarray = 0.5
+    reference_participation_frac: float | np.ndarray = 0.1
 
     name: ClassVar[str] = "sqrt"
-    citation: ClassVar[str] = "Toth et al. (2011) Phys. Rev. X 1, 021006, eq. 1; Bouchaud et al. (2018) eq. 12.4"
+    citation: ClassVar[str] = ("Toth et al. (2011) Phys. Rev. X 1, 021006, eq. 1; participation factor after Kissell, "
+                               "Glantz & Malamut (2004)")
 
-    def _impact(self, ctx):
-        with np.errstate(invalid="ignore"):
-            impact = self.y * ctx.sigma * np.sqrt(ctx.x)
-        temp, perm = _split(impact, self.permanent_frac)
-        return temp, perm, [], {}
+    def _footprint(self, ctx):
+        return self._param("y", ctx.n) * ctx.sigma * np.sqrt(ctx.x)
+
+    def _buildup_exponent(self, ctx):
+        return np.full(ctx.n, 0.5)
 
 
 @dataclass(frozen=True)
@@ -419,10 +663,13 @@ class Almgren2005Model(ImpactModel):
     gamma : float or array
         Permanent-impact coefficient (dimensionless; published 0.314 +- 0.041).
     alpha : float or array
-        Permanent-impact exponent in the trade rate (published free fit 0.891 +- 0.10; the paper then fixes 1).
+        Permanent-impact exponent in the trade rate. Default 1, the paper's final model (the free fit gave
+        0.891 +- 0.10, not distinguishable from 1; a permanent impact linear in the traded volume is also
+        what rules out price manipulation, Huberman & Stanzl 2004). With ``alpha < 1`` the permanent cost
+        of a given order grows with its duration (``T^(1 - alpha)``), so slicing would look dearer.
     delta : float or array
-        Exponent of the inverse turnover ``Theta / V`` (published free fit 0.267 +- 0.22; the paper then
-        fixes 1/4).
+        Exponent of the inverse turnover ``Theta / V``. Default 1/4, the paper's final model (free fit
+        0.267 +- 0.22).
     turnover_fallback_frac : float or array
         Daily turnover ``V / Theta`` assumed when shares outstanding are unknown (default 0.005, i.e.
         ``Theta / V = 200``, a round figure for US small caps). The result notes which orders used it.
@@ -438,43 +685,56 @@ class Almgren2005Model(ImpactModel):
 
           I = gamma * sigma * T * |X / (V T)|^alpha * (Theta / V)^delta
 
-      which is ``gamma * sigma * (X / V) * (Theta / V)^delta`` for the paper's final alpha = 1;
+      which is ``gamma * sigma * (X / V) * (Theta / V)^delta`` for alpha = 1;
     * realized (execution) impact, from the paper's cost decomposition ``J - I / 2``::
 
           J = I / 2 + eta * sigma * |X / (V T)|^beta
 
     The expected cost is ``half-spread + J``: ``temporary_bps = eta sigma |X/(VT)|^beta`` and
     ``permanent_bps = I / 2`` (the permanent impact builds up linearly while trading, so the order pays
-    half of it on average). The paper's data are large and mid caps with a mean spread of about 14 bps
-    inside ``J``; for thin names the half-spread is charged explicitly.
+    half of it on average). Along a path each tranche pays ``eta sigma pi_k^beta`` at its own participation
+    ``pi_k``. The paper's data are large and mid caps with a mean spread of about 14 bps inside ``J``; for
+    thin names the half-spread is charged explicitly.
     """
 
     eta: float | np.ndarray = 0.142
     beta: float | np.ndarray = 0.600
     gamma: float | np.ndarray = 0.314
-    alpha: float | np.ndarray = 0.891
-    delta: float | np.ndarray = 0.267
+    alpha: float | np.ndarray = 1.0
+    delta: float | np.ndarray = 0.25
     turnover_fallback_frac: float | np.ndarray = 0.005
 
     name: ClassVar[str] = "almgren2005"
     citation: ClassVar[str] = "Almgren, Thum, Hauptmann & Li (2005) Risk 18(7), sections 3 and 4.3"
 
-    def _impact(self, ctx):
+    def _size_terms(self, ctx):
+        n = ctx.n
         known = np.isfinite(ctx.theta) & (ctx.theta > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv_turnover = np.where(known, ctx.theta / ctx.adv, 1.0 / self.turnover_fallback_frac)
-            temp = self.eta * ctx.sigma * np.power(ctx.p, self.beta)
-            perm_level = self.gamma * ctx.sigma * ctx.t * np.power(ctx.p, self.alpha) * np.power(inv_turnover, self.delta)
+        fb_frac = self._param("turnover_fallback_frac", n)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            inv_turnover = np.where(known, ctx.theta / ctx.adv, 1.0 / fb_frac)
+            alpha = self._param("alpha", n)
+            # T |X/(VT)|^alpha = x^alpha T^(1 - alpha): x for alpha = 1 at any duration (an instantaneous trade too)
+            rate_t = np.power(ctx.x, alpha) * np.power(ctx.t, 1.0 - alpha)
+            perm_level = self._param("gamma", n) * ctx.sigma * rate_t * np.power(inv_turnover, self._param("delta", n))
+            scale = self._param("eta", n) * ctx.sigma * _BPS
         fallback = ~known & ~ctx.zero & ~ctx.bad
         notes = []
         if fallback.any():
-            fb = np.broadcast_to(np.asarray(self.turnover_fallback_frac, dtype=np.float64), ctx.q.shape)[fallback]
+            fb = fb_frac[fallback]
             shown = f"{fb[0]:.4g}" if np.all(fb == fb[0]) else "per-order values"
             notes.append(
                 f"almgren2005: shares outstanding unknown for {int(fallback.sum())} order(s); a typical daily "
                 f"turnover of {shown} (Theta/V = 1/turnover) was used for the permanent impact."
             )
-        return temp * _BPS, perm_level / 2.0 * _BPS, notes, {"theta_fallback": fallback}
+        return scale, perm_level / 2.0 * _BPS, notes, {"theta_fallback": fallback}
+
+    def _rate_term(self, p, idx, n):
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.power(np.asarray(p, dtype=np.float64), self._param("beta", n)[idx])
+
+    def _buildup_exponent(self, ctx):
+        return np.ones(ctx.n)  # at a constant rate the permanent impact accrues linearly in time, hence in volume
 
 
 @dataclass(frozen=True)
@@ -511,9 +771,10 @@ class IStarModel(ImpactModel):
         TR  = sigma_a * sqrt(Q / ADV * (1 - POV) / (3 * days_per_year * POV)) * 1e4   [bps]
 
     ``temporary_bps = b1 POV^a4 I*``, ``permanent_bps = (1 - b1) I*``; I-Star excludes the spread, which is
-    charged as the half-spread. ``TR`` equals ``sigma * sqrt(T / 3)`` with ``T = Q / (p ADV)``, the
-    timing risk of the other models. Parameter sets (all, large and small caps) and their provenance are
-    in :mod:`liqcost.models.params`.
+    charged as the half-spread. An instantaneous trade (``POV = 1``) pays ``I*``, the model's
+    "instantaneous impact". ``TR`` equals ``sigma * sqrt(T / 3)`` with ``T = Q / (p ADV)``, the timing risk
+    of the other models. Along a path each tranche pays ``b1 POV_k^a4 I*``. Parameter sets (all, large and
+    small caps) and their provenance are in :mod:`liqcost.models.params`.
     """
 
     a1: float | np.ndarray = 708.0
@@ -526,14 +787,23 @@ class IStarModel(ImpactModel):
     name: ClassVar[str] = "istar"
     citation: ClassVar[str] = "Kissell, Glantz & Malamut (2004) FRL 1, 35-46; Kissell (2013) ch. 5 and 7"
 
-    def _impact(self, ctx):
+    def _istar(self, ctx):
+        n = ctx.n
         sigma_a = ctx.sigma * np.sqrt(self.days_per_year)
         with np.errstate(invalid="ignore", divide="ignore"):
-            istar = self.a1 * np.power(ctx.x, self.a2) * np.power(sigma_a, self.a3)
-            pov = ctx.p / (1.0 + ctx.p)
-            temp = self.b1 * np.power(pov, self.a4) * istar
-        perm = (1.0 - self.b1) * istar
-        return temp, perm, [], {}
+            return self._param("a1", n) * np.power(ctx.x, self._param("a2", n)) * np.power(sigma_a, self._param("a3", n))
+
+    def _size_terms(self, ctx):
+        istar = self._istar(ctx)
+        b1 = self._param("b1", ctx.n)
+        return b1 * istar, (1.0 - b1) * istar, [], {}
+
+    def _rate_term(self, p, idx, n):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.power(_pov(p), self._param("a4", n)[idx])
+
+    def _buildup_exponent(self, ctx):
+        return self._param("a2", ctx.n).copy()
 
     # Kissell's TR: sigma_a sqrt(Q/ADV (1 - POV) / (3 D POV)); with POV = p / (1 + p), (1 - POV) / POV = 1 / p
     # and Q / (ADV p) = T, so TR = sigma_a sqrt(T / (3 D)) = sigma sqrt(T / 3): the base class's formula,
@@ -541,7 +811,8 @@ class IStarModel(ImpactModel):
 
 
 @dataclass(frozen=True)
-class CrossoverModel(ImpactModel):
+@_with_rate_doc
+class CrossoverModel(_RateFactorModel):
     """Linear impact for small orders crossing over to the square-root law for large ones.
 
     Parameters
@@ -552,8 +823,7 @@ class CrossoverModel(ImpactModel):
         Size ``q_c`` (fraction of ADV) where the linear and square-root regimes meet. Default 0.001:
         an illustrative value (the crossover scale of Bucci et al. is not transferable as a single
         number); calibrate it on your fills.
-    permanent_frac : float or array
-        Share of the impact cost reported as permanent (see :class:`SquareRootModel`).
+{rate_params}
 
     Notes
     -----
@@ -563,28 +833,37 @@ class CrossoverModel(ImpactModel):
     Mastromatteo & Bouchaud 2015). We use the simplest interpolant with those two asymptotes
     (not the paper's exact scaling function), with ``x = Q / V``::
 
-        cost = s / 2 + Y * sigma * x / sqrt(x + q_c) * 1e4
+        F    = Y * sigma * x / sqrt(x + q_c)
+        cost = s / 2 + F * (phi + (1 - phi) * (POV / POV_ref)^beta) * 1e4
 
     which is ``Y sigma x / sqrt(q_c)`` for ``x << q_c`` (linear: tiny orders pay almost only the
-    half-spread) and ``Y sigma sqrt(x)`` for ``x >> q_c`` (the square-root law).
+    half-spread) and ``Y sigma sqrt(x)`` for ``x >> q_c`` (the square-root law), with the participation
+    factor of :class:`SquareRootModel`. The permanent part builds up like ``f^a`` with ``a`` the size
+    elasticity of ``F`` at the order's size, ``1 - x / (2 (x + q_c))``.
     """
 
     y: float | np.ndarray = 0.8
     crossover_frac_adv: float | np.ndarray = 0.001
     permanent_frac: float | np.ndarray = 0.5
+    rate_exponent: float | np.ndarray = 0.5
+    reference_participation_frac: float | np.ndarray = 0.1
 
     name: ClassVar[str] = "crossover"
     citation: ClassVar[str] = "Bucci, Benzaquen, Lillo & Bouchaud (2019) Phys. Rev. Lett. 122, 108302"
 
-    def _impact(self, ctx):
-        with np.errstate(invalid="ignore"):
-            impact = self.y * ctx.sigma * ctx.x / np.sqrt(ctx.x + self.crossover_frac_adv)
-        temp, perm = _split(impact, self.permanent_frac)
-        return temp, perm, [], {}
+    def _footprint(self, ctx):
+        return self._param("y", ctx.n) * ctx.sigma * ctx.x / np.sqrt(ctx.x + self._param("crossover_frac_adv", ctx.n))
+
+    def _buildup_exponent(self, ctx):
+        qc = self._param("crossover_frac_adv", ctx.n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = 1.0 - ctx.x / (2.0 * (ctx.x + qc))
+        return np.where(np.isfinite(a), a, 0.5)
 
 
 @dataclass(frozen=True)
-class LogModel(ImpactModel):
+@_with_rate_doc
+class LogModel(_RateFactorModel):
     """Logarithmic impact: linear for tiny orders, growing only logarithmically for very large ones.
 
     Parameters
@@ -593,35 +872,43 @@ class LogModel(ImpactModel):
         Scale of the impact in units of the daily volatility (dimensionless).
     b : float or array
         Inverse size scale (1 / fraction of ADV) where the impact turns from linear to logarithmic.
-    permanent_frac : float or array
-        Share of the impact cost reported as permanent (see :class:`SquareRootModel`).
+{rate_params}
 
     Notes
     -----
     Zarinelli, Treccani, Farmer & Lillo (2015), "Beyond the square root: evidence for logarithmic
     dependence of market impact on size and participation rate", Market Microstructure and Liquidity 1(2),
     1550004, eq. 5: ``I / sigma = a * log10(1 + b * x)`` fits metaorder impact over almost five decades of
-    ``x = Q / V`` better than a power law. We write it with the natural log (absorbing ``ln 10`` in ``a``)::
+    ``x = Q / V`` better than a power law. We write it with the natural log (absorbing ``ln 10`` in ``a``)
+    and the participation factor of :class:`SquareRootModel` (the paper finds the impact at a given size
+    growing with the participation rate)::
 
-        cost = s / 2 + a * sigma * ln(1 + b * x) * 1e4
+        F    = a * sigma * ln(1 + b * x)
+        cost = s / 2 + F * (phi + (1 - phi) * (POV / POV_ref)^beta) * 1e4
 
     The defaults ``b = 100`` (linear below about 1 % of ADV) and ``a = 0.1055`` are illustrative: ``a`` is
     set so that the model equals the square-root law with ``Y = 0.8`` at 10 % of ADV; the paper's
-    fitted values apply to its own (large-cap) sample. Calibrate on your fills.
+    fitted values apply to its own (large-cap) sample. Calibrate on your fills. The permanent part builds
+    up like ``f^e`` with ``e = b x / ((1 + b x) ln(1 + b x))`` the size elasticity of ``F``.
     """
 
     a: float | np.ndarray = 0.1055
     b: float | np.ndarray = 100.0
     permanent_frac: float | np.ndarray = 0.5
+    rate_exponent: float | np.ndarray = 0.5
+    reference_participation_frac: float | np.ndarray = 0.1
 
     name: ClassVar[str] = "log"
     citation: ClassVar[str] = "Zarinelli, Treccani, Farmer & Lillo (2015) MML 1(2) 1550004, eq. 5"
 
-    def _impact(self, ctx):
-        with np.errstate(invalid="ignore"):
-            impact = self.a * ctx.sigma * np.log1p(self.b * ctx.x)
-        temp, perm = _split(impact, self.permanent_frac)
-        return temp, perm, [], {}
+    def _footprint(self, ctx):
+        return self._param("a", ctx.n) * ctx.sigma * np.log1p(self._param("b", ctx.n) * ctx.x)
+
+    def _buildup_exponent(self, ctx):
+        bx = self._param("b", ctx.n) * ctx.x
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e = bx / ((1.0 + bx) * np.log1p(bx))
+        return np.where(np.isfinite(e) & (bx > 0), e, 1.0)
 
 
 MODELS: dict[str, type[ImpactModel]] = {

@@ -9,6 +9,7 @@ points to and the one a calibration writes, has the same shape and may hold only
       sqrt: {y: 0.93}                                       # partial: the rest keeps its default
       istar: {set: auto}
     uncertainty: {sqrt: 0.12}                               # relative 1-sd of each model's impact
+    valid_range: {max_order_adv_frac: 0.4}                  # where the values were fitted (else flagged)
     overrides:                                              # applied in order; symbol entries last
       - cap_band: [micro, small]                            # size bands of bars.market_cap_bands_usd
         crossover: {crossover_frac_adv: 0.002}
@@ -20,9 +21,11 @@ and crossover ``Y``), the parameter file, then its overrides (size-band entries,
 
 Provenance of the published values
 ----------------------------------
-* ``almgren2005``: eta 0.142 +- 0.0062, beta 0.600 +- 0.038, gamma 0.314 +- 0.041, alpha 0.891 +- 0.10,
-  delta 0.267 +- 0.22 (Almgren, Thum, Hauptmann & Li 2005, section 4.3; the paper's final model fixes
-  alpha = 1 and delta = 1/4). The worked examples of the paper (IBM, DRI) are reproduced in the tests.
+* ``almgren2005``: eta 0.142 +- 0.0062, beta 0.600 +- 0.038, gamma 0.314 +- 0.041 and the paper's final
+  model alpha = 1, delta = 1/4 (Almgren, Thum, Hauptmann & Li 2005, section 4.3; the free fits were alpha
+  0.891 +- 0.10 and delta 0.267 +- 0.22, neither distinguishable from the final values, and alpha < 1 would
+  make the permanent cost of an order grow with its duration). The worked examples of the paper (IBM, DRI)
+  are reproduced in the tests.
 * ``istar``: the "all stocks" set a1 = 708, a2 = 0.55, a3 = 0.71, a4 = 0.50, b1 = 0.98 and the a1-a3 of
   the large-cap (687, 0.70, 0.72) and small-cap (702, 0.47, 0.69) sets are Kissell (2013, ch. 7) values
   as quoted by independent secondary sources; we could not read the book itself with our tools. We did
@@ -30,9 +33,18 @@ Provenance of the published values
   all-stock set, which is an assumption, not a published value.
 * ``crossover`` (q_c = 0.001) and ``log`` (a = 0.1055, b = 100) carry illustrative values (the papers'
   fits are on large-cap samples and do not transfer as single numbers): calibrate them on your fills.
+* the participation factor of ``sqrt``, ``crossover`` and ``log`` (:class:`~liqcost.models.impact.SquareRootModel`):
+  ``permanent_frac`` 0.5 (the rate-free share), ``rate_exponent`` 0.5 (Kissell's all-stock ``a4``; Almgren et
+  al. fit 0.6 for their temporary term) and ``reference_participation_frac`` 0.1 (the law's ``Y`` applies at
+  10 % of the volume). ``rate_exponent: 0`` is the rate-free law of the sample generator.
 * ``uncertainty``: ``almgren2005`` 0.15 combines the published standard errors of eta and gamma (4 %
   and 13 %); ``sqrt`` 0.25 spans the usual 0.5-1 range of Y around 0.8; ``istar`` 0.30, ``crossover``
   and ``log`` 0.35 are judgement calls for parameters we could not verify or that are illustrative.
+* ``valid_range``: the largest order (fraction of ADV) and participation rate the values are trusted for;
+  beyond them the pre-trade check flags ``outside_model_range``. The published defaults, 40 % of ADV and
+  50 % of the volume, are a judgement: the published fits rest on institutional orders that are mostly a
+  few percent of a day's volume, and above those sizes every model extrapolates. A calibration should
+  set them to the range of its orders.
 """
 
 from __future__ import annotations
@@ -62,13 +74,13 @@ CAP_BANDS_UNKNOWN = "unknown"
 PUBLISHED: dict[str, Any] = {
     "source": "published defaults (see liqcost.models.params)",
     "models": {
-        "sqrt": {"y": 0.8, "permanent_frac": 0.5},
+        "sqrt": {"y": 0.8, "permanent_frac": 0.5, "rate_exponent": 0.5, "reference_participation_frac": 0.1},
         "almgren2005": {
             "eta": 0.142,
             "beta": 0.600,
             "gamma": 0.314,
-            "alpha": 0.891,
-            "delta": 0.267,
+            "alpha": 1.0,
+            "delta": 0.25,
             "turnover_fallback_frac": 0.005,
         },
         "istar": {
@@ -82,10 +94,12 @@ PUBLISHED: dict[str, Any] = {
             "band_sets": {"mega": "large", "large": "large", "mid": "all", "small": "small", "micro": "small",
                           CAP_BANDS_UNKNOWN: "all"},
         },
-        "crossover": {"y": 0.8, "crossover_frac_adv": 0.001, "permanent_frac": 0.5},
-        "log": {"a": 0.1055, "b": 100.0, "permanent_frac": 0.5},
+        "crossover": {"y": 0.8, "crossover_frac_adv": 0.001, "permanent_frac": 0.5, "rate_exponent": 0.5,
+                      "reference_participation_frac": 0.1},
+        "log": {"a": 0.1055, "b": 100.0, "permanent_frac": 0.5, "rate_exponent": 0.5, "reference_participation_frac": 0.1},
     },
     "uncertainty": {"sqrt": 0.25, "almgren2005": 0.15, "istar": 0.30, "crossover": 0.35, "log": 0.35},
+    "valid_range": {"max_order_adv_frac": 0.4, "max_participation_frac": 0.5},
     "overrides": [],
 }
 
@@ -98,6 +112,8 @@ class _M(BaseModel):
 class _Sqrt(_M):
     y: float = Field(gt=0)
     permanent_frac: float = Field(ge=0, le=1)
+    rate_exponent: float = Field(ge=0)
+    reference_participation_frac: float = Field(gt=0)
 
 
 class _Almgren(_M):
@@ -137,12 +153,16 @@ class _Crossover(_M):
     y: float = Field(gt=0)
     crossover_frac_adv: float = Field(gt=0)
     permanent_frac: float = Field(ge=0, le=1)
+    rate_exponent: float = Field(ge=0)
+    reference_participation_frac: float = Field(gt=0)
 
 
 class _Log(_M):
     a: float = Field(ge=0)
     b: float = Field(gt=0)
     permanent_frac: float = Field(ge=0, le=1)
+    rate_exponent: float = Field(ge=0)
+    reference_participation_frac: float = Field(gt=0)
 
 
 class _Models(_M):
@@ -161,6 +181,11 @@ class _Uncertainty(_M):
     log: float = Field(ge=0)
 
 
+class _ValidRange(_M):
+    max_order_adv_frac: float = Field(gt=0)
+    max_participation_frac: float = Field(gt=0)
+
+
 class _Override(_M):
     symbol: str | list[str] | None = None
     cap_band: str | list[str] | None = None
@@ -175,6 +200,7 @@ class _File(_M):
     source: str = ""
     models: _Models
     uncertainty: _Uncertainty
+    valid_range: _ValidRange
     overrides: list[_Override] = Field(default_factory=list)
 
 
@@ -227,6 +253,9 @@ class ImpactParams:
         Base parameters per model (``models.sqrt.y`` ...).
     uncertainty : dict
         Relative one-standard-deviation uncertainty of each model's impact (for the cost band).
+    valid_range : dict
+        ``max_order_adv_frac`` and ``max_participation_frac``: where the values are trusted (beyond them
+        the pre-trade check flags ``outside_model_range``).
     overrides : tuple of dict
         Entries matching ``symbol`` and/or ``cap_band`` with partial model parameters.
     source : str
@@ -237,6 +266,7 @@ class ImpactParams:
     uncertainty: dict
     overrides: tuple = field(default_factory=tuple)
     source: str = ""
+    valid_range: dict = field(default_factory=lambda: dict(PUBLISHED["valid_range"]))
 
     @classmethod
     def from_dict(cls, data: dict, where: str = "impact parameters") -> ImpactParams:
@@ -290,7 +320,7 @@ class ImpactParams:
             raise ConfigError(
                 f"{where}: models.istar.set: expected auto or one of {', '.join(models['istar']['sets'])}, got {s!r}."
             )
-        return cls(models, parsed.uncertainty.model_dump(), tuple(overrides), parsed.source)
+        return cls(models, parsed.uncertainty.model_dump(), tuple(overrides), parsed.source, parsed.valid_range.model_dump())
 
     def to_dict(self) -> dict:
         """The parameters as a plain mapping (the file format)."""
@@ -304,7 +334,7 @@ class ImpactParams:
             e.update(copy.deepcopy(ov["params"]))
             overrides.append(e)
         return {"source": self.source, "models": copy.deepcopy(self.models), "uncertainty": dict(self.uncertainty),
-                "overrides": overrides}
+                "valid_range": dict(self.valid_range), "overrides": overrides}
 
     def to_yaml(self) -> str:
         """YAML text that :func:`load_params` reads back to the same parameters."""
@@ -435,13 +465,14 @@ def load_params(config=None, path: str | Path | None = None) -> ImpactParams:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with models:, uncertainty:, overrides:, got {type(data).__name__}.")
-    unknown = set(data) - {"source", "models", "uncertainty", "overrides", "version"}
+    unknown = set(data) - {"source", "models", "uncertainty", "valid_range", "overrides", "version"}
     if unknown:
         import difflib
 
         k = min(unknown)
-        m = difflib.get_close_matches(k, ["source", "models", "uncertainty", "overrides"], n=1)
-        raise ConfigError(f"{path}: {k}: unknown key" + (f" (did you mean '{m[0]}'?)" if m else "; known keys: source, models, uncertainty, overrides") + ".")
+        m = difflib.get_close_matches(k, ["source", "models", "uncertainty", "valid_range", "overrides"], n=1)
+        raise ConfigError(f"{path}: {k}: unknown key" + (f" (did you mean '{m[0]}'?)" if m else
+                                                         "; known keys: source, models, uncertainty, valid_range, overrides") + ".")
     data.pop("version", None)
     merged = _merge(base, {k: v for k, v in data.items() if k != "overrides"})
     merged["overrides"] = data.get("overrides") or []

@@ -125,6 +125,8 @@ class Search:
     config: object
     usage: Usage = field(default_factory=Usage)
     _grids: dict = field(default_factory=dict)
+    #: say what would fit when the caps cannot hold an order (False: a short error, for the frontier's many horizons)
+    remedies: bool = True
 
     # ------------------------------------------------------------------------------------------ grids
     def grid(self, prof: dict, start_ns: int, n_days=None, end_ns=None, coarse=None, group: int = 1):
@@ -187,6 +189,11 @@ class Search:
             fixed = pc.days is not None
         found = self._fixed_span(prof, t, fine, days) if fixed else self._fewest_days(prof, t, fine, days)
         if found is None:
+            if not self.remedies:
+                cap, dcap = self.caps(fine, t)
+                most = capacity_lots(cap, fine.day, dcap, pc.round_lot_shares, max(pc.min_tranche_shares, 1.0)) * pc.round_lot_shares
+                raise OrderError(f"order {t.order_id}: beyond the caps: at most {most:,.0f} of {t.qty:,} shares fit in {days} "
+                                 f"trading day{'s' if days != 1 else ''} at {t.cap_frac:.0%} of the volume")
             raise self.infeasible_error(prof, t, days)
         grid, n_keep = found
         cap, dcap = self.caps(grid, t)
@@ -226,35 +233,65 @@ class Search:
 
     # ---------------------------------------------------------------------------------------- remedies
     def infeasible_error(self, prof: dict, t: Terms, days: int) -> OrderError:
-        """The OrderError for an order the caps cannot hold: the smallest horizon (days) and the smallest cap
-        (bisection, 30 steps) that hold it, with the windows that lose the least capacity to rounding."""
+        """The OrderError for an order the caps cannot hold, with what would hold it.
+
+        * the fewest trading days at the order's caps (within a year);
+        * the smallest cap within the horizon (bisection, 30 steps; the day cap scaled with it);
+        * when either does not exist: the fewest days at 100 % of the volume and the smallest cap for that many
+          days and the next two, so the message never says "nothing fits" when some horizon and cap do;
+        * why the caps fail when a window cannot take a single round lot at the cap.
+
+        Every figure uses the same capacity rules as the plan (whole lots per window, windows that lose the
+        least capacity to rounding), so planning with a suggested horizon and cap succeeds.
+        """
         from liqcost.planner.costs import daily_volume
 
         pc = self.config.planner
         lot, mt = pc.round_lot_shares, max(pc.min_tranche_shares, 1.0)
+        scale = max(t.day_cap_frac / t.cap_frac, 1e-9)
 
         def grid_for(cap, n_days=None):
             if t.end_ns is not None:
                 return build_grid(prof, self.config, t.start_ns, end_ns=t.end_ns, coarse=(cap, lot, mt))
             return build_grid(prof, self.config, t.start_ns, n_days=n_days, coarse=(cap, lot, mt))
 
-        min_days = None
-        if t.end_ns is None:
-            min_days = self.days_needed(grid_for(t.cap_frac, MAX_SEARCH_DAYS), t)
-        scale = max(t.day_cap_frac / t.cap_frac, 1e-9)
-        min_cap = None
-        if self.days_needed(grid_for(1.0, days), t, 1.0, min(1.0, scale)) is not None:
+        def fits(cap, n_days):
+            return self.days_needed(grid_for(cap, n_days), t, cap, min(1.0, cap * scale))
+
+        def min_cap(n_days):
+            if fits(1.0, n_days) is None:
+                return None
             lo, hi = t.cap_frac, 1.0
             for _ in range(30):
                 mid = 0.5 * (lo + hi)
-                if self.days_needed(grid_for(mid, days), t, mid, min(1.0, mid * scale)) is not None:
+                if fits(mid, n_days) is not None:
                     hi = mid
                 else:
                     lo = mid
-            min_cap = hi
+            return hi
+
+        min_days = fits(t.cap_frac, MAX_SEARCH_DAYS) if t.end_ns is None else None
+        min_cap_here = min_cap(days)
+        options = []
+        if t.end_ns is None and (min_days is None or min_cap_here is None):
+            d_any = fits(1.0, MAX_SEARCH_DAYS)
+            if d_any is not None:
+                options = [(d, c) for d in range(d_any, d_any + 3) if (c := min_cap(d)) is not None]
         grid = grid_for(t.cap_frac, days)
         cap, dcap = self.caps(grid, t)
         capacity = float(capacity_lots(cap, grid.day, dcap, lot, mt) * lot)
+        reasons = []
+        if grid.size and float(np.max(cap, initial=0.0)) < max(lot, mt):
+            reasons.append(f"at {t.cap_frac:.0%} no window expects the volume for a round lot of {max(lot, mt):,.0f} shares "
+                           f"(the busiest allows {float(np.max(cap)):,.0f})")
+        if min_cap_here is None:
+            full = build_grid(prof, self.config, t.start_ns, end_ns=t.end_ns, coarse=(1.0, lot, mt)) if t.end_ns is not None \
+                else build_grid(prof, self.config, t.start_ns, n_days=days, coarse=(1.0, lot, mt))
+            c1, d1 = self.caps(full, t, 1.0, min(1.0, scale))
+            most = float(capacity_lots(c1, full.day, d1, lot, mt) * lot)
+            reasons.append(f"within {days} trading day{'s' if days != 1 else ''} even all of the expected volume holds only "
+                           f"{most:,.0f} shares")
         extra = "Earlier orders in the same name already use part of the capacity." if self.usage.windows(t.symbol) else ""
         return OrderError(infeasible_message(t.order_id, t.symbol, t.qty, days, t.cap_frac, t.day_cap_frac, capacity,
-                                             daily_volume(prof, self.config), min_days, min_cap, extra))
+                                             daily_volume(prof, self.config), min_days, min_cap_here, extra, options=options,
+                                             reasons=reasons))

@@ -5,21 +5,29 @@ For each order (in the order given):
 1. **Window grid** (:func:`liqcost.planner.schedule.build_grid`) from the start (the order's ``start``, the
    ``start`` argument, or the first session after the profile's as-of date) over the horizon: the
    order's ``end``, ``planner.days``, or the fewest trading days (at most ``planner.horizon_days``) whose
-   caps hold the order.
+   caps hold the order. Each session's bounds come from the calendar (early closes included, when it gives
+   them); a start outside the data's range warns.
 2. **Trajectory** (:func:`liqcost.planner.trajectory.target_schedule`): ``planner.schedule`` (ac, twap,
-   vwap, pov). For ``ac`` the temporary-impact coefficient is the square-root law (``impact.sqrt_y``)
-   linearised at the order's size, ``eta = P Y sigma sqrt(Q/V) V_plan / Q`` (so that the VWAP schedule costs the law's value), giving
-   ``kappa_tilde^2 = lambda (P sigma)^2 / eta`` with ``lambda`` the order's ``urgency`` or
-   ``planner.risk_aversion`` (per currency).
+   vwap, pov). For ``ac`` the linear temporary-impact coefficient is matched to the central impact model's
+   temporary cost at the VWAP rate over the grid, ``eta = P temp Q^-1 V_plan`` (so that the VWAP schedule
+   costs the model's value), giving ``kappa_tilde^2 = lambda (P sigma)^2 / eta`` with ``lambda`` the
+   order's ``urgency`` or ``planner.risk_aversion`` (per currency).
 3. **Caps, lots, exact sums** (:func:`liqcost.planner.schedule.allocate`): the order's ``max_participation``
    (else ``planner.max_participation_frac``) of every window's expected volume and
    ``planner.max_daily_participation_frac`` of every day's, shared with the orders planned before it in the
    same name; round lots, the last tranche absorbs the odd lot. An order the caps cannot hold raises
    :class:`~liqcost.errors.OrderError` with the smallest horizon or cap that would work.
-4. **Limit prices** (:func:`liqcost.planner.limits.choose_rules`) by expected cost, from the fill model.
-5. **Summary**: expected cost (share-weighted over tranches, impact included), a 90% band from the timing
-   risk (``sigma sqrt(sum d_k (x_k / Q)^2)``, Almgren & Chriss 2000's variance in bps) and the fill-outcome
-   risk, the cost of crossing everything at once for comparison, expected days.
+4. **Limit rules** (:func:`liqcost.planner.limits.choose_rules`) by expected cost, from the fill model: a rule
+   relative to the live quote when the window opens, capped at the order's limit; an indicative price for
+   the first window only (the one quote known at plan time).
+5. **Costs** (:mod:`liqcost.planner.costs`): the path priced by the impact models (each tranche at its own
+   participation, the mid moving with the earlier tranches' permanent impact), fees per tranche, each
+   tranche's cost against its window's mid and against the arrival mid; the summary's expected cost with
+   its model band and risk band (``sigma sqrt(sum d_k (x_k / Q)^2)``, Almgren & Chriss 2000's variance in
+   bps, and the fill-outcome risk), the cost of crossing now, expected days.
+
+With ``frontier=True`` each order is also planned over every horizon of ``pretrade.frontier_days`` and the
+horizon that minimises ``cost + urgency x risk^2`` is marked.
 
 Costs are in bps of the arrival mid (positive = paid), shares are whole shares, times are shown in the
 exchange's time zone.
@@ -52,12 +60,14 @@ PLAN_COLUMNS = TRANCHES.names
 SUMMARY_COLUMNS = PLAN_SUMMARY.names
 
 # the terminal's view: key columns, windows as local HH:MM (every column stays in csv/json/parquet)
-_TERMINAL_TRANCHES = ["order_id", "tranche", "day", "window", "qty_shares", "limit_rule", "limit_price_px",
-                      "participation_frac", "fill_prob_frac", "expected_fill_frac", "expected_participation_frac",
-                      "expected_cost_bps"]
+_TERMINAL_TRANCHES = ["order_id", "tranche", "day", "window", "qty_shares", "limit_rule", "indicative_price_px",
+                      "participation_frac", "fill_prob_frac", "expected_fill_frac", "cost_vs_window_mid_bps",
+                      "cost_vs_arrival_bps"]
 _TERMINAL_SUMMARY = ["order_id", "symbol", "side", "qty_shares", "order_daily_volume_frac", "schedule", "n_tranches",
-                     "expected_days", "expected_cost_bps", "cost_p05_bps", "cost_p95_bps", "risk_bps", "impact_bps",
-                     "spread_cost_bps", "cross_now_cost_bps", "expected_cross_at_end_shares", "status"]
+                     "expected_days", "expected_cost_bps", "cost_low_bps", "cost_high_bps", "cost_p05_bps", "cost_p95_bps",
+                     "impact_bps", "spread_cost_bps", "fees_bps", "cross_now_cost_bps", "status"]
+_TERMINAL_FRONTIER = ["order_id", "horizon_days", "n_tranches", "participation_frac", "expected_cost_bps", "cost_low_bps",
+                      "cost_high_bps", "risk_bps", "cost_p05_bps", "cost_p95_bps", "recommended", "status"]
 _TERMINAL_FILL = ["symbol", "rule", "window_minutes", "fill_prob_frac", "fill_prob_se", "fill_prob_hazard_frac", "n_obs",
                   "drift_unfilled_bps"]
 
@@ -97,6 +107,7 @@ class PlanResult(Result):
     notes: tuple = ()
     errors: object = None
     source: str = "orders"
+    frontier: object = None
 
     @property
     def problems(self) -> tuple:
@@ -131,6 +142,8 @@ class PlanResult(Result):
             out["summary"] = self.order_summary
         if which in ("fill", "all"):
             out["fill"] = self.fill_table()
+        if self.frontier is not None and which != "fill":
+            out["frontier"] = self.frontier
         return out
 
     def display_tables(self, which: str = "both") -> dict:
@@ -144,13 +157,15 @@ class PlanResult(Result):
                     (pl.col("date").dt.strftime("%m-%d ") + pl.col("window_start").dt.strftime("%H:%M") + pl.lit("-")
                      + pl.col("window_end").dt.strftime("%H:%M")).alias("window"))
                 out[name] = f.select(_TERMINAL_TRANCHES).with_columns(
-                    pl.col("participation_frac", "fill_prob_frac", "expected_fill_frac", "expected_participation_frac").round(3),
-                    pl.col("expected_cost_bps").round(1))
+                    pl.col("participation_frac", "fill_prob_frac", "expected_fill_frac").round(3),
+                    pl.col("cost_vs_window_mid_bps", "cost_vs_arrival_bps").round(1))
             elif name == "summary" and frame.height:
                 out[name] = frame.select(_TERMINAL_SUMMARY).with_columns(pl.col(pl.Float64).round(2))
             elif name == "fill" and frame.height:
                 out[name] = frame.filter(pl.col("stratum") == "all").select(_TERMINAL_FILL).with_columns(
                     pl.col(pl.Float64).round(3))
+            elif name == "frontier" and frame.height:
+                out[name] = frame.select(_TERMINAL_FRONTIER)
             else:
                 out[name] = frame
         return out
@@ -165,7 +180,8 @@ class PlanResult(Result):
             out.append(
                 f"{r['order_id']}: {r['side']} {r['qty_shares']:,.0f} {r['symbol']} ({r['order_daily_volume_frac']:.0%} of a "
                 f"day's volume) in {r['n_tranches']} tranches over {r['expected_days']} day(s), {r['schedule']}: expected cost "
-                f"{r['expected_cost_bps']:.1f} bps (90% band {r['cost_p05_bps']:.1f} to {r['cost_p95_bps']:.1f}; crossing "
+                f"{r['expected_cost_bps']:.1f} bps vs arrival, fees included (model band {r['cost_low_bps']:.1f} to "
+                f"{r['cost_high_bps']:.1f}; 90% risk band {r['cost_p05_bps']:.1f} to {r['cost_p95_bps']:.1f}; crossing "
                 f"now {r['cross_now_cost_bps']:.1f} bps)."
             )
         return "\n".join(out)
@@ -218,6 +234,15 @@ class _Context:
     search: Search
     notes: list = field(default_factory=list)
     starts: dict = field(default_factory=dict)
+    checked: set = field(default_factory=set)
+    _params: object = None
+
+    @property
+    def params(self):
+        """The impact parameters of this call (loaded once)."""
+        if self._params is None:
+            self._params = _costs.impact_params(self.config)
+        return self._params
 
     def default_start_ns(self, prof: dict) -> int:
         """The first session open after the profile's as-of date, or ``start`` (a date means its open)."""
@@ -228,21 +253,20 @@ class _Context:
 
 
 def _default_start_ns(profile: dict, config, start) -> int:
-    from liqcost.calendar import session_bounds_ns
-    from liqcost.planner.schedule import trading_days
+    from liqcost.planner.schedule import session_bounds, trading_days
 
     if isinstance(start, dt.datetime):
         return _ts_ns(start)
     if isinstance(start, dt.date):
         first = trading_days(start, 1, config)[0]
-        return int(session_bounds_ns([first], config.session)[0][0])
+        return int(session_bounds([first], config)[0][0])
     asof = profile.get("asof_date")
     if isinstance(asof, dt.datetime):
         asof = asof.date()
     if not isinstance(asof, dt.date):
         asof = dt.date.today()
     first = trading_days(asof + dt.timedelta(days=1), 1, config)[0]
-    return int(session_bounds_ns([first], config.session)[0][0])
+    return int(session_bounds([first], config)[0][0])
 
 
 # ----------------------------------------------------------------------------------------- planning
@@ -250,7 +274,7 @@ def _default_start_ns(profile: dict, config, start) -> int:
 
 def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: dict | None = None,
          schedule: str | None = None, errors: str = "raise", no_profile: dict | None = None,
-         source: str = "orders") -> PlanResult:
+         source: str = "orders", frontier: bool = False) -> PlanResult:
     """Plan limit-order tranches for one or more orders.
 
     Parameters
@@ -281,6 +305,10 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         Why a symbol has no profile (``unknown symbol 'X' ...``), for the orders in it.
     source : str
         Where the orders came from, for messages.
+    frontier : bool
+        Also plan every order over each horizon of ``pretrade.frontier_days`` (whole days, alone in its name)
+        and report each plan's expected cost and risk with the one recommended for the order's urgency
+        (``result.frontier``, ``schema.FRONTIER``).
 
     Returns
     -------
@@ -315,7 +343,7 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
     refused = {r["row"]: r for r in check.problems.iter_rows(named=True)}
     rows = _order_rows(check.orders)
     no_profile = no_profile or {}
-    planned, slots, seen_sides, error_rows = [], [], {}, []
+    planned, slots, seen_sides, error_rows, planned_orders = [], [], {}, [], []
     for row_no in sorted(set(refused) | set(rows)):
         if row_no in refused:
             r = refused[row_no]
@@ -338,13 +366,17 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         seen_sides.setdefault(order["symbol"], set()).add(int(order["side"]))
         slots.append(len(planned))
         planned.append(res)
-    _finish(planned, config)
+        planned_orders.append(order)
+    _finish(planned, config, ctx.params)
     for sym, sides in seen_sides.items():
         if len(sides) > 1:
             msg = f"{sym}: orders on both sides of the same name; they are planned independently and would trade with each other."
             warnings.warn(msg, DataQualityWarning, stacklevel=2)
             ctx.notes.append(msg)
     summaries = [planned[s].summary if isinstance(s, int) else s for s in slots]
+    frontier_tab = None
+    if frontier:
+        frontier_tab = _frontier(planned_orders, profiles, ctx, no_profile)
     return PlanResult(
         tranches=_frame([p.tranches for p in planned], TRANCHES, config.session.timezone),
         order_summary=_frame([{k: [v] for k, v in s.items()} for s in summaries], PLAN_SUMMARY, config.session.timezone),
@@ -352,7 +384,71 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         notes=tuple(dict.fromkeys(ctx.notes)),
         errors=_problems_frame(error_rows),
         source=source,
+        frontier=frontier_tab,
     )
+
+
+def _frontier(orders: list[dict], profiles: dict, ctx: _Context, no_profile: dict):
+    """Each planned order planned again over every horizon of ``pretrade.frontier_days`` (whole trading days,
+    the order alone in its name, its own end ignored): the plans' expected cost, model and risk bands, and the
+    horizon recommended for its urgency: the least ``cost + urgency x risk^2`` in currency (Almgren & Chriss
+    2000's mean-variance criterion) among the horizons the caps hold."""
+    import polars as pl
+
+    from liqcost.models.frontier import risk_band
+    from liqcost.schema import FRONTIER
+
+    config = ctx.config
+    horizons = sorted({max(math.ceil(h - 1e-9), 1) for h in config.pretrade.frontier_days})
+    rows = []
+    for order in orders:
+        o = dict(order, end=None)
+        lam = order.get("urgency")
+        lam = config.planner.risk_aversion if lam is None else float(lam)
+        prof = profiles[order["symbol"]]
+        price = float(prof.get("price_px") or float("nan"))
+        money = float(order["qty"]) * price * 1e-4
+        day_vol = _costs.daily_volume(prof, config)
+        first = len(rows)
+        for h in horizons:
+            cfg = config.model_copy(update={"planner": config.planner.model_copy(
+                update={"days": h, "horizon_days": max(h, config.planner.horizon_days)})})
+            sub = _Context(cfg, ctx.kind, ctx.start, ctx.quotes, ctx.models, ctx.tz, Search(cfg, remedies=False), checked=ctx.checked,
+                           _params=ctx.params)
+            row = {"order_id": str(order["order_id"]), "symbol": order["symbol"], "side": "buy" if order["side"] > 0 else "sell",
+                   "qty_shares": float(order["qty"]), "horizon_days": float(h), "point": "grid",
+                   "participation_frac": float(order["qty"]) / (day_vol * h) if day_vol > 0 else float("nan")}
+            try:
+                res = _plan_one(o, profiles, sub, no_profile)
+                _finish([res], cfg, sub.params)
+            except OrderError as exc:
+                row.update(within_cap=False, status=_without_prefix(exc.message, order["order_id"]), n_tranches=0,
+                           expected_days=None, **{c: None for c in ("expected_cost_bps", "cost_low_bps", "cost_high_bps",
+                                                                    "impact_bps", "spread_cost_bps", "fees_bps",
+                                                                    "timing_risk_bps", "risk_bps", "cost_p05_bps",
+                                                                    "cost_p95_bps", "expected_cost_usd", "risk_usd",
+                                                                    "objective_usd")})
+                rows.append(row)
+                continue
+            s = res.summary
+            lo, hi = risk_band(s["expected_cost_bps"], s["risk_bps"])
+            cost_usd, risk_usd = s["expected_cost_bps"] * money, s["risk_bps"] * money
+            row.update(within_cap=True, status="planned", n_tranches=s["n_tranches"], expected_days=s["expected_days"],
+                       expected_cost_bps=s["expected_cost_bps"], cost_low_bps=s["cost_low_bps"], cost_high_bps=s["cost_high_bps"],
+                       impact_bps=s["impact_bps"], spread_cost_bps=s["spread_cost_bps"], fees_bps=s["fees_bps"],
+                       timing_risk_bps=s["timing_risk_bps"], risk_bps=s["risk_bps"], cost_p05_bps=float(lo),
+                       cost_p95_bps=float(hi), expected_cost_usd=cost_usd, risk_usd=risk_usd,
+                       objective_usd=cost_usd + lam * risk_usd**2)
+            rows.append(row)
+        best = [i for i in range(first, len(rows)) if rows[i]["within_cap"] and rows[i]["objective_usd"] is not None
+                and math.isfinite(rows[i]["objective_usd"])]
+        pick = min(best, key=lambda i: (rows[i]["objective_usd"], rows[i]["horizon_days"])) if best else None
+        for i in range(first, len(rows)):
+            rows[i]["recommended"] = i == pick
+    schema = FRONTIER.polars_schema()
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(rows, schema=schema).select(FRONTIER.names)
 
 
 def _order_rows(clean) -> dict:
@@ -407,10 +503,13 @@ class _Planned:
     tranches: dict
     summary: dict
     qty: int
+    side: int
     profile: dict
-    days: int
+    span_days: float
     q: np.ndarray
     spread_part: np.ndarray
+    participation: np.ndarray
+    spread_cost: float
 
 
 def _plan_one(order: dict, profiles: dict, ctx: _Context, no_profile: dict) -> _Planned:
@@ -458,11 +557,50 @@ def _terms(order: dict, prof: dict, ctx: _Context) -> tuple[Terms, float, float 
     start_ns = _ts_ns(order.get("start"))
     if start_ns is None:
         start_ns = ctx.default_start_ns(prof)
+        if ctx.start is not None:
+            _check_start(oid, prof, start_ns, ctx)
+    else:
+        _check_start(oid, prof, start_ns, ctx)
     end_ns = _ts_ns(order.get("end"))
     if end_ns is not None and end_ns <= start_ns:
         raise OrderError(f"order {oid}: end is not after start.")
     qty = round(float(order["qty"]))
     return Terms(oid, sym, qty, cap_frac, day_cap_frac, start_ns, end_ns), lam, rate
+
+
+def _check_start(order_id: str, prof: dict, start_ns: int, ctx: _Context) -> None:
+    """Warn (once per name and start) when a plan starts outside the data's range: before the profile's
+    lookback begins, or more than ``pretrade.stale_days`` trading days after its last day."""
+    from liqcost.planner.schedule import trading_days
+
+    asof = prof.get("asof_date")
+    if isinstance(asof, dt.datetime):
+        asof = asof.date()
+    if not isinstance(asof, dt.date):
+        return
+    day = _fmt_local(start_ns, ctx.tz).date()
+    key = (prof.get("symbol"), day)
+    if key in ctx.checked:
+        return
+    ctx.checked.add(key)
+    first = prof.get("first_date")
+    first = first.date() if isinstance(first, dt.datetime) else first
+    if not isinstance(first, dt.date) and prof.get("lookback_days"):  # the lookback's first day, holidays aside
+        mask = [1 if d in ctx.config.session.trading_days else 0 for d in range(7)]
+        first = np.busday_offset(np.datetime64(asof, "D"), -(int(prof["lookback_days"]) - 1), roll="backward",
+                                 weekmask=mask).astype(dt.date)
+    sym = prof.get("symbol")
+    msg = None
+    if isinstance(first, dt.date) and day < first:
+        msg = (f"{sym}: the plan starts on {day}, before the data it is planned from begin ({first} to {asof}): the "
+               "liquidity profile describes a later period; plan from data that ends before the start (--asof).")
+    elif day > asof:
+        gap = len(trading_days(asof + dt.timedelta(days=1), 0, ctx.config, until=day)) - 1
+        if gap > ctx.config.pretrade.stale_days:
+            msg = (f"{sym}: the plan starts on {day}, {gap:,} trading days after its data end ({asof}): the liquidity "
+                   "profile may not describe that date; refresh the data or check --start.")
+    if msg:  # the command line shows the warning itself
+        warnings.warn(msg, DataQualityWarning, stacklevel=4)
 
 
 def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[np.ndarray, float]:
@@ -475,9 +613,15 @@ def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[
     k2 = 0.0
     half_life = float("nan")
     if ctx.kind == "ac":
+        import polars as pl
+
         v_plan = float(grid.volume.sum())
-        if math.isfinite(sigma) and sigma > 0 and math.isfinite(price) and lam > 0:
-            eta = price * ctx.config.impact.sqrt_y * sigma * math.sqrt(t.qty / day_vol) * v_plan / t.qty
+        # the linear temporary-impact coefficient matched to the central model: a VWAP schedule over the grid pays
+        # eta Q / V_plan per share, the model's temporary cost at that rate
+        temp = float(_costs.temporary_bps_batch([t.qty], pl.DataFrame([prof], infer_schema_length=None),
+                                                [max(float(len(grid.dates)), 1e-6)], ctx.config, ctx.params)[0])
+        eta = price * temp * 1e-4 * v_plan / t.qty if t.qty > 0 else float("nan")
+        if math.isfinite(sigma) and sigma > 0 and math.isfinite(price) and lam > 0 and math.isfinite(eta) and eta > 0:
             k2 = lam * (price * sigma) ** 2 / eta
             half_life = 1.0 / math.sqrt(k2 * day_vol)
         else:
@@ -519,12 +663,17 @@ def _limits(order: dict, prof: dict, hz, shares, sel, ctx: _Context) -> dict:
     else:
         prices = np.full(codes.size, np.nan)
     limit = order.get("limit_price")
-    if limit is not None and math.isfinite(limit):
+    limit = float(limit) if limit is not None and math.isfinite(limit) else float("nan")
+    if math.isfinite(limit):
         capped = (prices > limit) if side > 0 else (prices < limit)
-        if capped.any():
-            ctx.notes.append(f"order {order['order_id']}: {int(capped.sum())} tranche price(s) capped at the order's limit {limit:g}.")
+        if capped[:1].any():
+            ctx.notes.append(f"order {order['order_id']}: the first tranche's indicative price is capped at the order's limit {limit:g}.")
         prices = np.where(capped, limit, prices)
-    return {"out": out, "prices": prices, "bid": bid, "ask": ask, "hs_ref": hs_ref, "q": q, "vol": vol, "fm": fm}
+    # only the first window's quote is known at plan time: later windows carry their rule (re-pegged to the live
+    # quote when the window opens, never beyond the cap price), not a price
+    prices[1:] = np.nan
+    return {"out": out, "prices": prices, "bid": bid, "ask": ask, "hs_ref": hs_ref, "q": q, "vol": vol, "fm": fm,
+            "limit": limit}
 
 
 def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half_life: float, ctx: _Context) -> _Planned:
@@ -540,13 +689,17 @@ def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half
         "window_start": [_fmt_local(int(grid.start_ns[k]), ctx.tz) for k in sel],
         "window_end": [_fmt_local(int(grid.end_ns[k]), ctx.tz) for k in sel],
         "qty_shares": [int(x) for x in shares[sel]], "cum_qty_shares": [int(x) for x in cum],
-        "limit_rule": [str(r) for r in out["rule"]], "limit_price_px": [float(x) for x in lim["prices"]],
+        "limit_rule": [str(r) for r in out["rule"]],
+        "indicative_price_px": [float(x) if math.isfinite(x) else None for x in lim["prices"]],
+        "limit_cap_px": [lim["limit"] if math.isfinite(lim["limit"]) else None] * n, "cap_frac": [float(t.cap_frac)] * n,
         "ref_bid_px": [float(lim["bid"])] * n, "ref_ask_px": [float(lim["ask"])] * n,
         "expected_volume_shares": [float(x) for x in vol], "participation_frac": [float(x) for x in q / vol],
         "fill_prob_frac": [float(x) for x in out["full_fill_prob"]], "expected_fill_frac": [float(x) for x in out["fill_frac"]],
         "expected_participation_frac": [float(x) for x in out["executed"] / vol],
         "carry_in_shares": [float(x) for x in out["carry_in"]],
-        "expected_cost_bps": nan, "impact_bps": list(nan),  # filled by _finish
+        "mid_move_bps": nan, "spread_cost_bps": [float(x) for x in out["spread_part_bps"]], "impact_bps": list(nan),
+        "fees_bps": list(nan), "cost_vs_window_mid_bps": list(nan), "cost_vs_arrival_bps": list(nan),
+        "shortfall_contribution_bps": list(nan),  # filled by _finish
     }
     w = q / q.sum()
     spread_cost = float((w * out["spread_part_bps"]).sum())
@@ -562,14 +715,32 @@ def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half
         "order_daily_volume_frac": t.qty / day_vol, "schedule": ctx.kind,
         "start": _fmt_local(int(grid.start_ns[sel[0]]), ctx.tz), "end": _fmt_local(int(grid.end_ns[sel[-1]]), ctx.tz),
         "n_tranches": int(n), "expected_days": int(grid.day[sel[-1]]) + 1,
-        "expected_cost_bps": spread_cost, "cost_p05_bps": float("nan"), "cost_p95_bps": float("nan"),  # _finish
+        "expected_cost_bps": spread_cost, "cost_low_bps": float("nan"), "cost_high_bps": float("nan"),  # _finish
+        "cost_p05_bps": float("nan"), "cost_p95_bps": float("nan"),
         "risk_bps": risk, "timing_risk_bps": timing, "fill_risk_bps": fill_risk, "impact_bps": float("nan"),
-        "spread_cost_bps": spread_cost, "cross_now_cost_bps": float(lim["hs_ref"]),  # + impact in _finish
+        "spread_cost_bps": spread_cost, "fees_bps": float("nan"), "fees_usd": float("nan"),
+        "cross_now_cost_bps": float("nan"), "cross_now_source": None,
         "expected_cross_at_end_shares": float(out["crossed_at_end"]), "max_participation_frac": float(np.max(q / vol)),
-        "daily_volume_shares": day_vol, "half_spread_bps": float(lim["hs_ref"]), "ac_half_life_days": half_life,
-        "unfilled": ctx.config.planner.unfilled, "fill_model": fm_desc, "status": "planned",
+        "daily_volume_shares": day_vol, "half_spread_bps": float(lim["hs_ref"]), "ref_bid_px": float(lim["bid"]),
+        "ref_ask_px": float(lim["ask"]), "limit_cap_px": lim["limit"] if math.isfinite(lim["limit"]) else None,
+        "ac_half_life_days": half_life,
+        "unfilled": ctx.config.planner.unfilled, "fill_model": fm_desc, "impact_model": None, "status": "planned",
     }
-    return _Planned(tranches, summary, t.qty, prof, len(grid.dates), q, out["spread_part_bps"])
+    return _Planned(tranches, summary, t.qty, int(order["side"]), prof, _span_days(grid, sel), q, out["spread_part_bps"],
+                    q / vol, spread_cost)
+
+
+def _span_days(grid, sel) -> float:
+    """Trading days from the first tranche's window start to the last one's end (session time)."""
+    if sel.size == 0:
+        return 0.0
+    k0, k1 = int(sel[0]), int(sel[-1])
+    d0, d1 = int(grid.day[k0]), int(grid.day[k1])
+    sess0 = float(grid.day_close_ns[d0] - grid.day_open_ns[d0])
+    sess1 = float(grid.day_close_ns[d1] - grid.day_open_ns[d1])
+    f0 = (grid.start_ns[k0] - grid.day_open_ns[d0]) / sess0 if sess0 > 0 else 0.0
+    f1 = (grid.end_ns[k1] - grid.day_open_ns[d1]) / sess1 if sess1 > 0 else 1.0
+    return max(float(d1 - d0) + float(f1) - float(f0), 1.0 / 390.0)
 
 
 def _timing_risk_bps(prof: dict, grid, sel, qty: int, cum) -> float:
@@ -587,23 +758,72 @@ def _timing_risk_bps(prof: dict, grid, sel, qty: int, cum) -> float:
     return float(sigma * math.sqrt(float(np.sum(var_days * (remaining / qty) ** 2))) * 1e4)
 
 
-def _finish(planned: list[_Planned], config) -> None:
-    """Add the impact of every planned order (one call of the impact models over all of them) to its
-    tranches and summary: tranche cost = spread part + attributed impact; the 90% band around the total."""
+def _finish(planned: list[_Planned], config, params=None) -> None:
+    """Price every planned order along its tranches (one call of the impact models over all of them) and fill
+    the tranches' costs against both reference prices, the order's fees, model band, risk band and the cost of
+    crossing now (:mod:`liqcost.planner.costs`)."""
     import polars as pl
+
+    from liqcost.models.frontier import risk_band
 
     if not planned:
         return
-    impacts = _costs.impact_bps_batch([p.qty for p in planned], pl.DataFrame([p.profile for p in planned], infer_schema_length=None),
-                                      [p.days for p in planned], config, _costs.impact_params(config))
-    for p, total in zip(planned, impacts):
-        imp = _costs.tranche_impact_bps(p.q, float(total))
-        p.tranches["expected_cost_bps"] = [float(a + b) for a, b in zip(p.spread_part, imp)]
-        p.tranches["impact_bps"] = [float(x) for x in imp]
+    profiles = pl.DataFrame([p.profile for p in planned], infer_schema_length=None)
+    counts = np.array([p.q.size for p in planned], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    params = params if params is not None else _costs.impact_params(config)
+    pc = _costs.path_costs([p.qty for p in planned], [p.side for p in planned], profiles, offsets,
+                           np.concatenate([p.q for p in planned]), np.concatenate([p.participation for p in planned]),
+                           [p.span_days for p in planned], [p.spread_cost for p in planned], config, params)
+    xnow = _cross_now(planned, profiles, pc, config, params)
+    for i, p in enumerate(planned):
+        sl = slice(offsets[i], offsets[i + 1])
+        move, imp, fee = pc.mid_move_bps[sl], pc.impact_bps[sl], pc.fees_bps[sl]
+        vs_mid = p.spread_part + imp + fee
+        vs_arrival = move + vs_mid
         w = p.q / p.q.sum()
-        expected = float((w * (p.spread_part + imp)).sum())
+        t = p.tranches
+        t["mid_move_bps"] = [float(x) for x in move]
+        t["impact_bps"] = [float(x) for x in imp]
+        t["fees_bps"] = [float(x) for x in fee]
+        t["cost_vs_window_mid_bps"] = [float(x) for x in vs_mid]
+        t["cost_vs_arrival_bps"] = [float(x) for x in vs_arrival]
+        t["shortfall_contribution_bps"] = [float(x) for x in w * vs_arrival]
+        expected = float((w * vs_arrival).sum())
         s = p.summary
         s["expected_cost_bps"] = expected
-        s["cost_p05_bps"], s["cost_p95_bps"] = expected - 1.645 * s["risk_bps"], expected + 1.645 * s["risk_bps"]
-        s["impact_bps"] = float(total)
-        s["cross_now_cost_bps"] = float(s["cross_now_cost_bps"] + total)
+        s["cost_low_bps"], s["cost_high_bps"] = float(pc.low_bps[i]), float(pc.high_bps[i])
+        lo, hi = risk_band(expected, s["risk_bps"])
+        s["cost_p05_bps"], s["cost_p95_bps"] = float(lo), float(hi)
+        s["impact_bps"] = float(pc.impact_total_bps[i])
+        s["fees_bps"], s["fees_usd"] = float(pc.fees_total_bps[i]), float(pc.fees_usd[i])
+        s["impact_model"] = str(pc.model[i])
+        s["cross_now_cost_bps"] = float(max(xnow["cost_bps"][i], expected)) if math.isfinite(xnow["cost_bps"][i]) else expected
+        s["cross_now_source"] = str(xnow["source"][i]) if xnow["cost_bps"][i] >= expected else "worked"
+
+
+def _cross_now(planned: list[_Planned], profiles, pc, config, params) -> dict:
+    """Crossing every planned order now: the visible book walked at the plan-time quote (the profile's depth at
+    the touch), else the central model's instantaneous limit; never below the cost of working the order over the
+    fastest frontier horizon (``pretrade.frontier_days``) at a constant rate; fees included."""
+    from liqcost.models.book import level_gap_px, tick_size, walk_book
+
+    q = np.array([p.qty for p in planned], dtype=np.float64)
+    price = np.array([float(p.profile.get("price_px") or np.nan) for p in planned])
+    bid = np.array([p.summary["ref_bid_px"] for p in planned], dtype=np.float64)
+    ask = np.array([p.summary["ref_ask_px"] for p in planned], dtype=np.float64)
+    mid = np.where(np.isfinite(bid) & np.isfinite(ask) & (ask >= bid), 0.5 * (bid + ask), price)
+    spread_px = np.where(np.isfinite(bid) & np.isfinite(ask) & (ask >= bid), ask - bid, np.nan)
+    depth = np.array([float(p.profile.get("quoted_depth_shares") or np.nan) for p in planned])
+    tick = tick_size(mid, config.planner)
+    book = walk_book(q, depth, spread_px / 2.0, level_gap_px(spread_px, tick, config.pretrade.book_level_gap_spreads), mid)
+    hs = np.array([p.summary["half_spread_bps"] for p in planned], dtype=np.float64)
+    session_min = config.session.close_minutes - config.session.open_minutes
+    instant = _costs.impact_bps_batch(q, profiles, np.full(q.size, config.pretrade.immediate_minutes / max(session_min, 1.0)),
+                                      config, params) + hs
+    fastest = _costs.impact_bps_batch(q, profiles, np.full(q.size, min(config.pretrade.frontier_days)), config, params) + hs
+    immediate = np.where(np.isfinite(book), book, instant) + pc.fees_total_bps
+    floor = fastest + pc.fees_total_bps
+    cost = np.fmax(immediate, floor)
+    source = np.where(immediate >= floor, np.where(np.isfinite(book), "book", "model"), "worked")
+    return {"cost_bps": cost, "source": source}

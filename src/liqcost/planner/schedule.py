@@ -40,7 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NS", "Grid", "Infeasible", "allocate", "build_grid", "capacity_by_day", "capacity_lots", "trading_days"]
+__all__ = ["NS", "Grid", "Infeasible", "allocate", "build_grid", "capacity_by_day", "capacity_lots", "session_bounds",
+           "trading_days"]
 
 NS = 1_000_000_000
 
@@ -122,6 +123,18 @@ def _holidays(config, first: dt.date, last: dt.date) -> set:
     from liqcost.calendar import holidays_for
 
     return holidays_for(config, first, last)
+
+
+def session_bounds(days, config):
+    """Open and close of each trading day, int64 ns UTC: the planner's one question to the calendar.
+
+    Every part of the planner (the window grid, the default start, a single order's end date) asks here,
+    so the sessions' real bounds (early closes on NYSE half days, when :mod:`liqcost.calendar` gives them)
+    reach every plan through this one line.
+    """
+    from liqcost.calendar import session_bounds_ns
+
+    return session_bounds_ns(days, config.session)
 
 
 def trading_days(first: dt.date, n: int, config, until: dt.date | None = None) -> list[dt.date]:
@@ -235,8 +248,6 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
     """
     from zoneinfo import ZoneInfo
 
-    from liqcost.calendar import session_bounds_ns
-
     pc = config.planner
     sess = config.session
     tz = ZoneInfo(sess.timezone)
@@ -272,7 +283,7 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
         days = trading_days(first_day, 0, config, until=last_day)
     else:
         days = trading_days(first_day, (n_days or 1) + 1, config)
-    opens, closes = session_bounds_ns(days, sess)
+    opens, closes = session_bounds(days, config)
     keep_day = closes > start_ns
     days = [d for d, k in zip(days, keep_day) if k]
     opens, closes = opens[keep_day], closes[keep_day]
@@ -316,14 +327,15 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
 
     # a whole session is the same every day: its windows are computed once, relative to the open
     template, template_vol = day_windows(rel0, rel1, np.ones(n_bins))
+    regular = int(round(session_s * NS))
     for i in range(n_d):
-        if opens[i] >= lo_all and closes[i] <= hi_all:
+        if opens[i] >= lo_all and closes[i] <= hi_all and closes[i] - opens[i] == regular:
             wins = [(opens[i] + a, opens[i] + b, v) for a, b, v in template]
             day_volume[i] = template_vol
-        else:
+        else:  # cut by the start, the end, or an early close (a half day keeps the volume of the bins it trades)
             b0, b1 = opens[i] + rel0, opens[i] + rel1
             s = np.maximum(b0, lo_all)
-            e = np.minimum(b1, hi_all)
+            e = np.minimum(np.minimum(b1, hi_all), closes[i])
             cover = np.clip((e - s) / np.maximum(b1 - b0, 1), 0.0, 1.0)
             wins, day_volume[i] = day_windows(s, e, cover)
         if pc.auctions and oa > 0 and lo_all <= opens[i] <= hi_all:
@@ -563,20 +575,36 @@ def _place_remainder(shares, rem, cap, day, dcap_sh, min_tranche, qty):
 
 
 def infeasible_message(order_id: str, symbol: str, qty: float, days: int, cap: float, day_cap: float, capacity: float,
-                       day_volume: float, min_days: int | None, min_cap: float | None, extra: str = "") -> str:
-    """The OrderError text: what does not fit and the smallest horizon or cap that would."""
+                       day_volume: float, min_days: int | None, min_cap: float | None, extra: str = "", *,
+                       options=(), reasons=()) -> str:
+    """The OrderError text: what does not fit, why, and the smallest horizon or cap that would.
+
+    ``options`` are ``(days, cap)`` pairs that fit when neither the horizon at the caps nor the cap within the
+    horizon exists; ``reasons`` say why the caps fail. Caps are shown rounded up to 0.1 % (a cap that fits).
+    """
     where = f"order {order_id}: " if order_id else ""
+
+    def pct(c):
+        return f"{math.ceil(c * 1000 - 1e-9) / 10:.1f}%"
+
     msg = (f"{where}{qty:,.0f} shares of {symbol} do not fit in {days} trading day{'s' if days != 1 else ''} at "
            f"{cap:.0%} of each interval's and {day_cap:.0%} of each day's expected volume "
            f"(about {day_volume:,.0f} shares a day: at most {capacity:,.0f} shares fit)")
+    if reasons:
+        msg += ": " + ", and ".join(reasons)
     fixes = []
     if min_days is not None:
         fixes.append(f"at least {min_days} trading days at these caps (planner.horizon_days / --horizon-days)")
     if min_cap is not None:
-        fixes.append(f"a participation cap of {math.ceil(min_cap * 1000) / 10:.1f}% within {days} day{'s' if days != 1 else ''} "
+        fixes.append(f"a participation cap of {pct(min_cap)} within {days} day{'s' if days != 1 else ''} "
                      "(max_participation / --max-participation)")
     if fixes:
         msg += "; it needs " + ", or ".join(fixes)
-    else:
+    if options:
+        shown = [f"{d} trading day{'s' if d != 1 else ''} at {pct(c)}" for d, c in options]
+        lead = "; it fits in " if not fixes else "; it also fits in "
+        msg += lead + (", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else shown[0]) + \
+            " (--horizon-days with --max-participation)"
+    if not fixes and not options:
         msg += "; no participation cap or horizon within a year fits it"
     return msg + "." + (f" {extra}" if extra else "")

@@ -14,7 +14,7 @@ name on ``liqcost``, the package itself is callable: ``lc.pretrade(...)`` calls 
 whether or not this package was imported first.
 
 See :mod:`liqcost.pretrade.core` for the steps, :mod:`liqcost.pretrade.days` for days to complete,
-:mod:`liqcost.pretrade.band` for the cost band and :mod:`liqcost.pretrade.flags` for the flags.
+:mod:`liqcost.models.band` for the cost band and :mod:`liqcost.pretrade.flags` for the flags.
 """
 
 import sys

@@ -4,14 +4,20 @@
 liquidity profiles (``schema.PROFILE``), vectorized over the orders:
 
 1. **Cost**: every configured impact model (:mod:`liqcost.models.impact`) at the order's schedule (its
-   participation cap, or its start/end window when given), a central estimate and a low/high band
-   (:mod:`liqcost.pretrade.band`), in bps of the arrival mid and in currency.
-2. **Days to complete** at the cap from the name's empirical daily volumes, zero days included
+   participation cap, or its start/end window when given: the models price the speed), fees included
+   (:mod:`liqcost.models.fees`), a central estimate with its model band (low/high across models and
+   uncertainties, :mod:`liqcost.models.band`) and its risk band (5th/95th percentiles of the realized cost
+   from the timing risk), in bps of the arrival mid and in currency.
+2. **What finishing faster costs** (:mod:`liqcost.models.frontier`): the cost-risk frontier over
+   ``pretrade.frontier_days`` with the point recommended for the order's urgency, and the cost of crossing
+   now (the visible book walked, else the models' instantaneous limit; never below working it).
+3. **Days to complete** at the cap from the name's empirical daily volumes, zero days included
    (:mod:`liqcost.pretrade.days`): expected days and the probability of finishing within 1, 5, 10, 20
-   days; the days needed at a stressed (low-quantile) volume; a liquidity bucket in the style of fund
-   liquidity rules (``<=3d``, ``<=7d``, ``>7d``, ``not_sellable_stressed``; thresholds in config).
-3. **Flags** with reasons and severities (:mod:`liqcost.pretrade.flags`).
-4. For a book, a **portfolio** summary (:mod:`liqcost.pretrade.portfolio`).
+   days; the days needed at a stressed (low-quantile) volume, never fewer than the expected days; a
+   liquidity bucket in the style of fund liquidity rules (``<=3d``, ``<=7d``, ``>7d``,
+   ``not_sellable_stressed``; thresholds in config).
+4. **Flags** with reasons and severities (:mod:`liqcost.pretrade.flags`).
+5. For a book, a **portfolio** summary (:mod:`liqcost.pretrade.portfolio`).
 
 Orders that cannot be priced (unknown symbol, no volume or price or volatility in the lookback) are kept
 as ``status = 'error'`` rows with a reason; orders refused by the input rules every command shares
@@ -35,9 +41,13 @@ __all__ = ["COMPACT_COLUMNS", "PretradeResult", "cost_curve", "pretrade"]
 #: the per-order columns of the terminal view of a book (every column in csv/json/parquet)
 COMPACT_COLUMNS = [
     "order_id", "symbol", "side", "qty_shares", "order_adv_frac", "cost_central_bps", "cost_low_bps", "cost_high_bps",
-    "cost_central_usd", "expected_days", "p_complete_5d", "liquidity_bucket", "severity", "status",
+    "cost_central_usd", "cross_now_cost_bps", "recommended_days", "expected_days", "p_complete_5d", "liquidity_bucket",
+    "severity", "status",
 ]
-_MODEL_PARTS = ["model", "spread_bps", "temporary_bps", "permanent_bps", "total_bps", "timing_risk_bps", "total_usd"]
+_MODEL_PARTS = ["model", "spread_bps", "temporary_bps", "permanent_bps", "fees_bps", "total_bps", "timing_risk_bps", "total_usd"]
+#: the frontier's columns in the terminal
+_TERMINAL_FRONTIER = ["order_id", "horizon_days", "point", "participation_frac", "within_cap", "expected_cost_bps",
+                      "cost_low_bps", "cost_high_bps", "timing_risk_bps", "cost_p05_bps", "cost_p95_bps", "recommended"]
 
 
 @dataclass(frozen=True)
@@ -47,13 +57,16 @@ class PretradeResult(Result):
     Attributes
     ----------
     orders : polars.DataFrame
-        One row per order (``schema.PRETRADE_ORDERS``): cost band (``cost_central_bps``, ``cost_low_bps``,
-        ``cost_high_bps`` and ``_usd``), each model's cost (``cost_<model>_bps``), timing risk, days to
-        complete (``expected_days``, ``p_complete_<k>d``, ``days_stressed``), ``liquidity_bucket``, the
-        worst flag ``severity`` and the ``flags``, the profile values used, and ``status`` / ``error``
-        (orders that could not be priced keep a row with ``status = 'error'``). ``side`` is ``buy``/``sell``.
+        One row per order (``schema.PRETRADE_ORDERS``): the expected cost with its model band
+        (``cost_central_bps``, ``cost_low_bps``, ``cost_high_bps`` and ``_usd``) and its risk band
+        (``cost_p05_bps``, ``cost_p95_bps``), its parts (half-spread, impact, fees), each model's cost
+        (``cost_<model>_bps``), timing risk, crossing now, the recommended horizon, days to complete
+        (``expected_days``, ``p_complete_<k>d``, ``days_stressed``), ``liquidity_bucket``, the worst flag
+        ``severity`` and the ``flags``, the profile values used, and ``status`` / ``error`` (orders that could
+        not be priced keep a row with ``status = 'error'``). ``side`` is ``buy``/``sell``.
     models : polars.DataFrame
-        One row per priced order and model: the parts of the cost (spread, temporary, permanent, timing risk).
+        One row per priced order and model: the parts of the cost (spread, temporary, permanent, fees, timing
+        risk).
     flags : polars.DataFrame
         One row per flag: ``order_id``, ``symbol``, ``flag``, ``severity``, ``value``, ``threshold``, ``message``.
     errors : polars.DataFrame
@@ -75,6 +88,12 @@ class PretradeResult(Result):
         Also list each model's cost parts for a book (the ``models`` table).
     source : str
         Where the orders came from (a file name), for the problems' messages.
+    frontier : polars.DataFrame
+        The cost-risk frontier (``schema.FRONTIER``): one row per priced order and horizon.
+    show_frontier : bool
+        List the frontier among the tables.
+    fee_schedule : str
+        The fee schedule in words.
     """
 
     title: ClassVar[str] = "pretrade"
@@ -91,6 +110,9 @@ class PretradeResult(Result):
     single: bool = False
     detail: bool = False
     source: str = "orders"
+    frontier: object = None
+    show_frontier: bool = False
+    fee_schedule: str = ""
 
     @property
     def priced(self):
@@ -119,9 +141,14 @@ class PretradeResult(Result):
         """The named tables: ``order``, ``models``, ``flags`` for one order; for a book ``orders``, ``flags``,
         the portfolio tables, ``models`` (with ``detail``) and ``errors`` (when there are any)."""
         if self.single:
-            return {"order": self.orders, "models": self.models.select(_MODEL_PARTS) if self.models.height else self.models,
-                    "flags": self.flags.select("flag", "severity", "message")}
+            out = {"order": self.orders, "models": self.models.select(_MODEL_PARTS) if self.models.height else self.models,
+                   "flags": self.flags.select("flag", "severity", "message")}
+            if self.show_frontier:
+                out["frontier"] = self.frontier
+            return out
         out = {"orders": self.orders, "flags": self.flags}
+        if self.show_frontier:
+            out["frontier"] = self.frontier
         out.update(self.portfolio)
         if self.detail:
             out["models"] = self.models
@@ -137,8 +164,13 @@ class PretradeResult(Result):
         """What a terminal shows: the order as field/value pairs (one order) or the compact book."""
         if self.single:  # one row: the renderer shows it as field/value pairs, each value by its unit
             t = self.tables()
-            return {"order": self.orders, "models": t["models"], "flags": t["flags"]}
+            out = {"order": self.orders, "models": t["models"], "flags": t["flags"]}
+            if self.show_frontier:
+                out["frontier"] = self.frontier.select(_TERMINAL_FRONTIER)
+            return out
         out = {"orders": self.summary(), "flags": self.flags.select("order_id", "symbol", "flag", "severity", "message")}
+        if self.show_frontier:
+            out["frontier"] = self.frontier.select(_TERMINAL_FRONTIER)
         out.update(self.portfolio)
         if self.detail:
             out["models"] = self.models
@@ -205,7 +237,7 @@ def _default_asof(profiles):
 
 # ------------------------------------------------------------------------------------------------- core
 def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, params=None, portfolio: bool = True,
-             no_profile: dict | None = None, source: str = "orders") -> PretradeResult:
+             no_profile: dict | None = None, source: str = "orders", frontier: bool = False) -> PretradeResult:
     """Price orders against liquidity profiles: cost band, days to complete, liquidity bucket and flags.
 
     Parameters
@@ -230,6 +262,9 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
         Why a symbol has no profile (``unknown symbol 'X' ...``), for the error rows of its orders.
     source : str
         Where the orders came from, for messages.
+    frontier : bool
+        Also list the cost-risk frontier (one row per order and horizon) among the tables; it is always
+        computed (``recommended_days``) and kept in ``result.frontier``.
 
     Returns
     -------
@@ -246,10 +281,13 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
 
     from liqcost.config import Config
     from liqcost.inputs import OrderCheck, normalize_orders, normalize_profiles
-    from liqcost.models.impact import Order, Schedule, impact_inputs
+    from liqcost.models.fees import FeeSchedule, executions
+    from liqcost.models.impact import Schedule, impact_inputs
     from liqcost.models.params import load_params
-    from liqcost.pretrade.band import cost_band, input_uncertainty
+    from liqcost.models.band import cost_band, input_uncertainty
     from liqcost.pretrade.flags import build_flags, summarize_flags
+    from liqcost.models.frontier import Pricer, cross_now, risk_band
+    from liqcost.models.frontier import frontier as price_frontier
     from liqcost.pretrade.portfolio import portfolio_tables
     from liqcost.schema import ORDER_PROBLEMS
 
@@ -288,21 +326,44 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     mcap = profile.market_cap_usd
     cap = arr("max_participation")
     cap = np.where(np.isfinite(cap) & (cap > 0), cap, pc.participation_cap_frac)
+    urgency = arr("urgency")
+    urgency = np.where(np.isfinite(urgency) & (urgency >= 0), urgency, config.planner.risk_aversion)
     t_window = _session_days(t, config) if n else np.zeros(0)
     symbols = inputs.symbols
     bands = inputs.cap_band(config.bars.market_cap_bands_usd)
     resolved_sets = params.resolve(symbols, bands)["istar"]["set"] if n else np.zeros(0, dtype=object)
     models = params.build(ic.models, symbols, bands)
-    order = Order(q, side)
+    bars_only = (t.get_column("source").to_numpy() == "bars") if n else np.zeros(0, bool)
+    uncertain = input_uncertainty(arr("lookback_days"), arr("_vol_cv"), bars_only, config, arr("input_uncertainty_frac"))
+    fees = FeeSchedule.from_config(config)
+    pricer = Pricer(q, side.astype(np.int64), profile, models, ic.central, fees,
+                    executions(q, arr("trade_size_median_shares"), config.planner.round_lot_shares), params.uncertainty,
+                    uncertain, ic.band_z)
+    idx = np.arange(n)
     schedule = Schedule(participation_frac=cap, duration_days=t_window)
-    parts = {name: m.cost_bps(order, profile, schedule) for name, m in models.items()}
     p_sched, t_sched = schedule.resolve(q, adv)
+    parts = pricer.parts(idx, t_window, participation_frac=cap)
+    band = cost_band(parts, ic.central, params.uncertainty, uncertain, ic.band_z)
+    fee_parts = fees.fees(side, q, price, pricer.n_executions)
+    fees_bps = fee_parts.bps
+    impact_central = band["central_bps"] - spread / 2.0 - fees_bps
     with np.errstate(invalid="ignore", divide="ignore"):
         window_p = np.where(np.isfinite(t_window), q / (adv * t_window), np.nan)
     notional = q * price
-    bars_only = (t.get_column("source").to_numpy() == "bars") if n else np.zeros(0, bool)
-    uncertain = input_uncertainty(arr("lookback_days"), arr("_vol_cv"), bars_only, config)
-    band = cost_band(parts, ic.central, params.uncertainty, uncertain, ic.band_z)
+    p05, p95 = risk_band(band["central_bps"], band["timing_risk_bps"])
+
+    # --- the frontier (horizons and the cap's schedule), crossing now
+    fr = price_frontier(pricer, pc.frontier_days, cap, urgency, notional=notional)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        block = q / adv > pc.block_adv_multiple  # a block candidate gets a pointer to a block trade, not "work it for years"
+    fr["recommended"] &= ~block[fr["order"]]
+    fr["rec_row"] = np.where(block, -1, fr["rec_row"])
+    rec = fr["rec_row"]
+    has_rec = rec >= 0
+    rec_days = np.where(has_rec, fr["horizon_days"][np.maximum(rec, 0)], np.nan)
+    rec_cost = np.where(has_rec, fr["expected_cost_bps"][np.maximum(rec, 0)], np.nan)
+    floor = np.fmax(fr["fastest_cost_bps"], band["central_bps"])
+    xnow = cross_now(pricer, config, arr("quoted_depth_shares"), arr("quoted_spread_bps"), floor)
 
     # --- days to complete
     pidx = t.get_column("_pidx").to_numpy() if n else np.zeros(0, np.int64)
@@ -322,19 +383,33 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
             "notional_usd": notional,
             "order_adv_frac": q / adv,
             "order_mdv_frac": np.where(mdv > 0, q / mdv, np.inf),
-            "cap_frac": cap,
-            "participation_frac": p_sched,
-            "duration_days": t_sched,
             "cost_central_bps": band["central_bps"],
             "cost_low_bps": band["low_bps"],
             "cost_high_bps": band["high_bps"],
             "cost_central_usd": band["central_bps"] * 1e-4 * notional,
             "cost_low_usd": band["low_bps"] * 1e-4 * notional,
             "cost_high_usd": band["high_bps"] * 1e-4 * notional,
+            "cost_p05_bps": p05,
+            "cost_p95_bps": p95,
             "timing_risk_bps": band["timing_risk_bps"],
             "timing_risk_usd": band["timing_risk_bps"] * 1e-4 * notional,
             "half_spread_bps": spread / 2.0,
+            "impact_bps": impact_central,
+            "fees_bps": fees_bps,
+            "fees_usd": fee_parts.total_usd,
+            "commission_usd": fee_parts.commission_usd,
+            "sec_fee_usd": fee_parts.sec_fee_usd,
+            "taf_usd": fee_parts.taf_usd,
             **{f"cost_{name}_bps": c.total_bps for name, c in parts.items()},
+            "cross_now_cost_bps": xnow["cost_bps"],
+            "cross_now_usd": xnow["cost_bps"] * 1e-4 * notional,
+            "recommended_days": rec_days,
+            "recommended_cost_bps": rec_cost,
+            "urgency": urgency,
+            "cap_frac": cap,
+            "participation_frac": p_sched,
+            "duration_days": t_sched,
+            "days_at_cap": fr["cap_days"],
             "expected_days": days.expected_days,
             **{f"p_complete_{k}d": days.p_within[k] for k in pc.probability_days},
             "days_stressed": days_stressed,
@@ -344,6 +419,7 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     priced = t.select("order_id", "symbol", _side_word("side")).with_columns(
         [pl.Series(k, v, dtype=pl.Float64) for k, v in cols.items()]
         + [
+            pl.Series("cross_now_source", xnow["source"].astype(str) if n else np.zeros(0, str), dtype=pl.String),
             pl.Series("liquidity_bucket", bucket, dtype=pl.String),
             pl.Series("cap_band", bands.astype(str) if n else np.zeros(0, str), dtype=pl.String),
             pl.Series("istar_set", resolved_sets.astype(str) if n else np.zeros(0, str), dtype=pl.String),
@@ -357,12 +433,13 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
         t.get_column("lookback_days"),
         (t.get_column("zero_volume_days").cast(pl.Float64) / t.get_column("_n_days").cast(pl.Float64)).alias("zero_volume_frac"),
     )
-    flags = build_flags(priced.rename({"profile_source": "source"}), config)
+    flags = build_flags(priced.rename({"profile_source": "source"}), config, valid_range=params.valid_range)
     fsum = summarize_flags(flags)
     priced = priced.join(fsum, on="order_id", how="left").with_columns(
         pl.col("severity").fill_null("ok"), pl.col("flags").fill_null(""), pl.lit("ok").alias("status"), pl.lit(None, pl.String).alias("error")
     )
     out_cols = output_columns(list(parts), pc.probability_days)
+    frontier_tab = _frontier_table(t, fr, q, notional) if n else _frontier_table(t, None, q, notional)
     priced = priced.select(out_cols)
     errored = bad.select(
         "order_id", "symbol", _side_word("side"), pl.col("qty").alias("qty_shares"),
@@ -383,14 +460,10 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     notes = list(check.notes)
     for c in parts.values():
         notes.extend(c.notes)
+    notes.extend(fees.notes(asof, bool((side < 0).any())))
 
     def price_fn(qty, duration):
-        o = Order(qty, side)
-        s = Schedule(participation_frac=cap, duration_days=duration)
-        totals = [models[name].cost_bps(o, profile, s).total_bps for name in models]
-        if ic.central == "median":
-            return np.nanmedian(np.vstack(totals), axis=0)
-        return totals[list(models).index(ic.central)]
+        return pricer.central_cost(idx, duration, qty=qty)
 
     tabs = {}
     if portfolio and n:
@@ -398,7 +471,7 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
         tabs = portfolio_tables(priced, flags, price_fn, config, pw, clean.height + rejected.height, errors.height)
     return PretradeResult(orders=table, models=models_tab, flags=flags, errors=errors, portfolio=tabs, asof=asof,
                           central=ic.central, notes=tuple(dict.fromkeys(notes)), params_source=params.source,
-                          source=source)
+                          source=source, frontier=frontier_tab, show_frontier=frontier, fee_schedule=fees.describe())
 
 
 def _join_profiles(clean, profiles, pc):
@@ -452,6 +525,9 @@ def _days(vols, pidx, q, cap, stress, pc, n):
     days = days_to_complete(vols, pidx, q, cap, all_days)
     with np.errstate(invalid="ignore", divide="ignore"):
         days_stressed = np.where(stress > 0, q / cap / stress, np.inf)
+    # a stressed market is never faster than the usual one (the continuous ratio above can undercut the
+    # whole-day renewal count of the expected days)
+    days_stressed = np.fmax(days_stressed, days.expected_days)
     b0, b1 = pc.bucket_days
     bucket = np.select(
         [days_stressed > pc.stress_max_days, days.expected_days <= b0, days.expected_days <= b1],
@@ -468,6 +544,47 @@ def _stale_trading_days(t, asof, trading_days) -> np.ndarray:
     weekmask = [1 if d in trading_days else 0 for d in range(7)]
     pa = t.get_column("asof_date").to_numpy().astype("datetime64[D]")
     return np.maximum(np.busday_count(pa, np.datetime64(asof, "D"), weekmask=weekmask), 0)
+
+
+def _frontier_table(t, fr, q, notional):
+    """The frontier rows as a ``schema.FRONTIER`` frame (sorted by order, then horizon)."""
+    import polars as pl
+
+    from liqcost.models.frontier import risk_band
+    from liqcost.schema import FRONTIER
+
+    if fr is None or t.height == 0:
+        return pl.DataFrame(schema=FRONTIER.polars_schema(FRONTIER.required))
+    # rows by order, then horizon (the cap's point among them)
+    order_rows = np.lexsort((fr["point"] == "cap", fr["horizon_days"], fr["order"]))
+    o = fr["order"][order_rows]
+    p05, p95 = risk_band(fr["expected_cost_bps"], fr["timing_risk_bps"])
+    money = notional[fr["order"]] * 1e-4
+    ids = t.select("order_id", "symbol", _side_word("side"))[pl.Series(o)]
+    cols = {
+        "qty_shares": q[fr["order"]],
+        "horizon_days": fr["horizon_days"],
+        "point": fr["point"],
+        "participation_frac": fr["participation_frac"],
+        "within_cap": fr["within_cap"],
+        "expected_cost_bps": fr["expected_cost_bps"],
+        "cost_low_bps": fr["cost_low_bps"],
+        "cost_high_bps": fr["cost_high_bps"],
+        "impact_bps": fr["impact_bps"],
+        "spread_cost_bps": fr["spread_cost_bps"],
+        "fees_bps": fr["fees_bps"],
+        "timing_risk_bps": fr["timing_risk_bps"],
+        "risk_bps": fr["timing_risk_bps"],
+        "cost_p05_bps": p05,
+        "cost_p95_bps": p95,
+        "expected_cost_usd": fr["expected_cost_bps"] * money,
+        "risk_usd": fr["timing_risk_bps"] * money,
+        "objective_usd": fr["objective_usd"],
+        "recommended": fr["recommended"],
+    }
+    frame = ids.hstack([pl.Series(k, np.asarray(v)[order_rows], dtype=pl.String if k == "point" else None)
+                        for k, v in cols.items()])
+    return frame.select(FRONTIER.required)
 
 
 def _models_table(t, parts: dict, notional):
@@ -492,13 +609,13 @@ def _models_table(t, parts: dict, notional):
 
 def output_columns(models: list[str], probability_days) -> list[str]:
     """The columns of the per-order table in order (``schema.PRETRADE_ORDERS`` with ``cost_<model>_bps`` after
-    ``half_spread_bps`` and ``p_complete_<k>d`` after ``expected_days``)."""
+    ``taf_usd`` and ``p_complete_<k>d`` after ``expected_days``)."""
     from liqcost.schema import PRETRADE_ORDERS
 
     out = []
     for name in PRETRADE_ORDERS.names:
         out.append(name)
-        if name == "half_spread_bps":
+        if name == "taf_usd":
             out += [f"cost_{m}_bps" for m in models]
         elif name == "expected_days":
             out += [f"p_complete_{k}d" for k in probability_days]

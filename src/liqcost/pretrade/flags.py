@@ -26,12 +26,20 @@ code                         rule
 ``turnover_fallback``        shares outstanding unknown: Almgren et al. used a typical turnover (info)
 ``spread_fallback``          the configured spread (quoted/effective) is missing; the profile's
                              ``spread_bps`` was used (info)
+``outside_model_range``      the order (fraction of ADV) or its participation is beyond the range the
+                             impact parameters were fitted for (``valid_range`` of the parameter file)
+                             (warn): the costs are extrapolations
+``block_trade_candidate``    the order is above ``block_adv_multiple`` times ADV (warn): the days it needs
+                             at the cap, and a pointer to a block or negotiated trade
+``cost_exceeds_notional``    a model's high cost is above ``max_cost_frac`` of the notional (critical)
 ============================ ========================================================================
+
+The last three are :func:`cost_rules` (the cost model's own flags).
 """
 
 from __future__ import annotations
 
-__all__ = ["SEVERITIES", "build_flags", "summarize_flags"]
+__all__ = ["SEVERITIES", "build_flags", "cost_rules", "summarize_flags"]
 
 SEVERITIES = ("info", "warn", "critical")
 
@@ -66,7 +74,7 @@ def _money(expr):
     return (expr / 1e6).round(1).cast(pl.String) + pl.lit("M")
 
 
-def build_flags(t, config):
+def build_flags(t, config, *, valid_range: dict | None = None):
     """Evaluate every rule on the priced orders.
 
     Parameters
@@ -76,8 +84,11 @@ def build_flags(t, config):
         ``order_mdv_frac``, ``spread_bps``, ``price_px``, ``cap_band``, ``zero_volume_frac``,
         ``stale_trading_days``, ``lookback_days``, ``source``, ``liquidity_bucket``, ``expected_days``,
         ``days_stressed``, ``window_participation_frac``, ``cap_frac``, ``limit_room_bps``,
-        ``cost_central_bps``, ``turnover_fallback``, ``spread_fallback``).
+        ``cost_central_bps``, ``turnover_fallback``, ``spread_fallback``, ``participation_frac``,
+        ``days_at_cap``, ``cost_high_bps``).
     config : liqcost.config.Config
+    valid_range : dict, optional
+        The impact parameters' ``valid_range`` (default: the published one).
 
     Returns
     -------
@@ -219,6 +230,7 @@ def build_flags(t, config):
             pl.lit(f"no {config.impact.half_spread_from} spread in the profile: the half-spread uses spread_bps"),
         ),
     ]
+    rules += cost_rules(config, valid_range)
     # NaN compares above everything in polars: make missing values null so no rule fires on them
     floats = [name for name, dtype in t.schema.items() if dtype == pl.Float64]
     lazy = t.lazy().with_columns([pl.col(f).fill_nan(None) for f in floats])
@@ -239,6 +251,59 @@ def build_flags(t, config):
     return out.with_columns(c("severity").replace_strict(rank, return_dtype=pl.Int8).alias("_r")).sort(
         ["order_id", "_r", "flag"], descending=[False, True, False], maintain_order=True
     ).drop("_r")
+
+
+def cost_rules(config, valid_range: dict | None = None) -> list:
+    """The cost model's flags: ``outside_model_range``, ``block_trade_candidate``, ``cost_exceeds_notional``.
+
+    Each rule is ``(code, severity expression, value, threshold, message)`` over the priced orders' columns
+    (``order_adv_frac``, ``participation_frac``, ``cap_frac``, ``days_at_cap``, ``cost_high_bps``,
+    ``notional_usd``).
+    """
+    import polars as pl
+
+    from liqcost.models.params import PUBLISHED
+
+    pc = config.pretrade
+    vr = dict(PUBLISHED["valid_range"], **(valid_range or {}))
+    c = pl.col
+    max_x, max_p = float(vr["max_order_adv_frac"]), float(vr["max_participation_frac"])
+    out_x = c("order_adv_frac") > max_x
+    out_p = c("participation_frac") > max_p
+    ceiling = pc.max_cost_frac * 1e4
+    return [
+        (
+            "outside_model_range",
+            _sev(out_x | out_p),
+            pl.when(out_x).then(c("order_adv_frac")).otherwise(c("participation_frac")),
+            pl.when(out_x).then(pl.lit(max_x)).otherwise(pl.lit(max_p)),
+            pl.when(out_x)
+            .then(pl.format("order is {}% of ADV, beyond the {}% the impact parameters were fitted for (valid_range): the "
+                            "costs are extrapolations, read them as a rough order of magnitude",
+                            _pct(c("order_adv_frac"), 0), pl.lit(f"{100 * max_x:g}")))
+            .otherwise(pl.format("worked at {}% of the volume, beyond the {}% the impact parameters were fitted for "
+                                 "(valid_range): the costs are extrapolations", _pct(c("participation_frac"), 0),
+                                 pl.lit(f"{100 * max_p:g}"))),
+        ),
+        (
+            "block_trade_candidate",
+            _sev(c("order_adv_frac") > pc.block_adv_multiple),
+            c("order_adv_frac"),
+            pl.lit(float(pc.block_adv_multiple)),
+            pl.format("order is {}x ADV: about {} trading days at {}% of volume; a block or negotiated trade (a broker's "
+                      "block desk, a crossing network) may beat working it in the market",
+                      _num(c("order_adv_frac"), 1), _num(c("days_at_cap"), 0), _pct(c("cap_frac"), 0)),
+        ),
+        (
+            "cost_exceeds_notional",
+            pl.when(c("cost_high_bps") > ceiling).then(pl.lit("critical")).otherwise(None),
+            c("cost_high_bps") / 1e4,
+            pl.lit(float(pc.max_cost_frac)),
+            pl.format("the high end of the model band is {}% of the notional (above {}%): the models are far outside "
+                      "what they describe; do not work it this way",
+                      _num(c("cost_high_bps") / 100.0, 0), pl.lit(f"{100 * pc.max_cost_frac:g}")),
+        ),
+    ]
 
 
 def summarize_flags(flags):
