@@ -78,6 +78,14 @@ class SessionConfig(_Section):
     holidays: list[date] = Field(
         [], description="Extra closed dates, YYYY-MM-DD, left out of every day grid (half days are trading days)."
     )
+    early_closes: list[date] = Field(
+        [],
+        description=(
+            "Extra half days, YYYY-MM-DD, whose session ends at early_close (the NYSE half days, e.g. the day after "
+            "Thanksgiving, are built in with holiday_calendar nyse/auto)."
+        ),
+    )
+    early_close: str = Field("13:00", description="Close of the early_closes dates, HH:MM local time.")
     currency: str = Field(
         "USD",
         description=(
@@ -86,7 +94,7 @@ class SessionConfig(_Section):
         ),
     )
 
-    @field_validator("open", "close", mode="before")
+    @field_validator("open", "close", "early_close", mode="before")
     @classmethod
     def _sexagesimal(cls, v):
         # YAML 1.1 reads an unquoted 9:30 as the base-60 integer 570: turn it back into "09:30"
@@ -94,7 +102,7 @@ class SessionConfig(_Section):
             return f"{v // 60:02d}:{v % 60:02d}"
         return v
 
-    @field_validator("open")
+    @field_validator("open", "early_close")
     @classmethod
     def _hhmm(cls, v: str) -> str:
         if not _HHMM.match(v):

@@ -79,6 +79,10 @@ class TickParams:
     no_trade_bucket_s: float = 60.0
     rv_interval_s: float = 300.0
     odd_lot_shares: float = 100.0
+    # the calendar keys that shorten a session (half days): see liqcost.calendar.session_bounds_ns
+    holiday_calendar: str = "auto"
+    early_closes: tuple = ()
+    early_close: str = "13:00"
 
     @classmethod
     def from_config(cls, config) -> TickParams:
@@ -99,6 +103,9 @@ class TickParams:
             no_trade_bucket_s=float(m.no_trade_bucket_s),
             rv_interval_s=float(m.rv_interval_s),
             odd_lot_shares=float(m.odd_lot_shares),
+            holiday_calendar=s.holiday_calendar,
+            early_closes=tuple(s.early_closes),
+            early_close=s.early_close,
         )
 
     @property
