@@ -157,7 +157,11 @@ def _nyse_early_closes(year: int) -> tuple:
 
 
 def _session_of(obj):
-    """The ``session`` section of a config, or the object itself when it is one (duck-typed)."""
+    """The ``session`` section of a config, or the object itself when it is one (duck-typed; read from the
+    instance dict, because a missing attribute of a pydantic model takes a slow path)."""
+    d = getattr(obj, "__dict__", None)
+    if d is not None:
+        return d.get("session", obj)
     return getattr(obj, "session", obj)
 
 

@@ -75,7 +75,7 @@ def _long(config) -> int:
 def _bar_outputs(bars: pl.DataFrame, config, end, start, bar_table: bool):
     from liqcost.measures.bars import bar_panel_estimates, bar_profile
 
-    profile = bar_profile(bars, config, asof=end)
+    profile = bar_profile(bars, config, asof=end, complete=False)
     table = None
     if bar_table:
         table = bar_panel_estimates(bars, config, mode="rolling")
@@ -94,6 +94,31 @@ def _merge(tick, bar):
     if tick is not None:
         return tick
     return bar
+
+
+def _complete(profile, config, daily, peer_bars):
+    """Stand-ins for the inputs sparse names lack (:func:`liqcost.measures.fallback.complete_inputs`).
+
+    ``peer_bars()`` returns bars of further names of the same data (or None): when the names profiled are
+    a selection and some name would fall back to the prior, their bar profiles join the cross-section, so
+    a name priced alone gets the same stand-in as in a profile of the whole dataset.
+    """
+    from liqcost.measures.fallback import complete_inputs
+
+    if profile is None or profile.height == 0:
+        return profile
+    out = complete_inputs(profile, config, daily=daily)
+    prior = out.filter((pl.col("spread_source") == "prior") | (pl.col("volatility_source") == "prior"))
+    if prior.height and peer_bars is not None:
+        bars = peer_bars()
+        if bars is not None and bars.height:
+            from liqcost.measures.bars import bar_profile
+
+            end = profile.get_column("asof_date").max()
+            peers = bar_profile(bars.filter(pl.col("date") <= end) if "date" in bars.columns else bars, config,
+                                asof=end, complete=False)
+            out = complete_inputs(profile, config, daily=daily, peers=peers)
+    return out
 
 
 def build_from_dataset(
@@ -167,13 +192,20 @@ def build_from_dataset(
 
         result = daily_metrics(config, dataset=ds, symbols=tick_syms, start=first, end=last, trades_out=trades_out, progress=progress)
         daily, audit, n_trades = result.daily, result.trades_path, result.n_trades
-        tick = liquidity_profile(daily, config, asof=last)
+        tick = liquidity_profile(daily, config, asof=last, complete=False)
     bar = table = None
     if bar_syms:
         bars = ds.scan("bars", bar_syms, bar_first, last).collect()
         if bars.height:
             bar, table = _bar_outputs(bars, config, last, first, bar_table)
-    profile = _merge(tick, bar)
+
+    def peer_bars():
+        if not symbols or "bars" not in kinds:
+            return None
+        others = sorted({p.symbol for p in ds.partitions("bars", None, bar_first, last)} - set(wanted))
+        return ds.scan("bars", others, bar_first, last).collect() if others else None
+
+    profile = _complete(_merge(tick, bar), config, daily, peer_bars)
     if profile is None:
         from liqcost.schema import PROFILE
 
@@ -198,6 +230,7 @@ def build_from_frames(
     :func:`build_from_dataset` for the parameters."""
     if trades is None and quotes is None and bars is None:
         raise NoDataError("no trades, quotes or bars given: nothing to build profiles from.")
+    all_bars = bars
     if symbols:
         keep = list(symbols)
         trades = trades.filter(pl.col("symbol").is_in(keep)) if trades is not None else None
@@ -214,11 +247,20 @@ def build_from_frames(
         result = daily_metrics(config, symbols=list(symbols) if symbols else None, start=start, end=end,
                                trades_out=trades_out, progress=progress, **kwargs)
         daily, audit, n_trades = result.daily, result.trades_path, result.n_trades
-        tick = liquidity_profile(daily, config, asof=end)
+        tick = liquidity_profile(daily, config, asof=end, complete=False)
         if last is None and daily.height:
             last = daily.get_column("date").max()
     bar = table = None
     if bars is not None and bars.height:
         bar, table = _bar_outputs(bars, config, last, start, bar_table)
-    profile = _merge(tick, bar)
+
+    def peer_bars():
+        if not symbols or all_bars is None:
+            return None
+        from liqcost.measures.bars import daily_bars
+
+        others = all_bars.filter(~pl.col("symbol").is_in(list(symbols)))
+        return daily_bars(others, config) if others.height else None
+
+    profile = _complete(_merge(tick, bar), config, daily, peer_bars)
     return ProfileBuild(profile, daily, table, last, audit, n_trades)
