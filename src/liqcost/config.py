@@ -245,14 +245,14 @@ class MeasuresConfig(_Section):
         ),
     )
     prior_spread_bps: list[float] = Field(
-        [275.0, 210.0, 95.0, 60.0],
+        [280.0, 210.0, 95.0, 57.0],
         description=(
             "Last-resort full spread per price band (one more value than price_bands_px): the median EDGE spread of "
             "the thinnest 30% of a 700-name US daily sample (docs/measures.md, benchmarks/profile_prior.py)."
         ),
     )
     prior_volatility_daily_frac: list[float] = Field(
-        [0.039, 0.037, 0.015, 0.010],
+        [0.044, 0.037, 0.015, 0.0076],
         description=(
             "Last-resort daily volatility per price band (one more value than price_bands_px), from the same sample "
             "as prior_spread_bps (median close-to-close volatility)."
@@ -278,8 +278,8 @@ class MeasuresConfig(_Section):
         0.8,
         ge=0,
         description=(
-            "Relative error (one sd, log scale) of the prior spread and volatility (their spread across names of the "
-            "prior's sample)."
+            "Relative error (one sd, log scale) of the prior spread and volatility (the median spread across names of "
+            "the prior's sample)."
         ),
     )
     @field_validator("horizons_s", "horizons_trades")

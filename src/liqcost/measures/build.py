@@ -96,27 +96,25 @@ def _merge(tick, bar):
     return bar
 
 
-def _complete(profile, config, daily, peer_bars):
+def _complete(profile, config, daily, peer_profiles, stand_ins: bool = True):
     """Stand-ins for the inputs sparse names lack (:func:`liqcost.measures.fallback.complete_inputs`).
 
-    ``peer_bars()`` returns bars of further names of the same data (or None): when the names profiled are
-    a selection and some name would fall back to the prior, their bar profiles join the cross-section, so
-    a name priced alone gets the same stand-in as in a profile of the whole dataset.
+    ``peer_profiles()`` builds the profiles (own inputs only) of the other names of the same data, or returns
+    None: when the names profiled are a selection (the names of some orders) and one of them needs a
+    cross-section or the prior, the peers are the whole dataset's names, so a name priced alone gets the
+    same stand-in as in ``liqcost profile`` of the whole dataset. Built only when needed.
     """
     from liqcost.measures.fallback import complete_inputs
 
     if profile is None or profile.height == 0:
         return profile
-    out = complete_inputs(profile, config, daily=daily)
-    prior = out.filter((pl.col("spread_source") == "prior") | (pl.col("volatility_source") == "prior"))
-    if prior.height and peer_bars is not None:
-        bars = peer_bars()
-        if bars is not None and bars.height:
-            from liqcost.measures.bars import bar_profile
-
-            end = profile.get_column("asof_date").max()
-            peers = bar_profile(bars.filter(pl.col("date") <= end) if "date" in bars.columns else bars, config,
-                                asof=end, complete=False)
+    out = complete_inputs(profile, config, daily=daily, stand_ins=stand_ins)
+    if not stand_ins or peer_profiles is None:
+        return out
+    if out.filter(pl.col("spread_source").is_in(["cross_section", "prior"])
+                  | pl.col("volatility_source").is_in(["cross_section", "prior"])).height:
+        peers = peer_profiles()
+        if peers is not None and peers.height:
             out = complete_inputs(profile, config, daily=daily, peers=peers)
     return out
 
@@ -131,6 +129,7 @@ def build_from_dataset(
     progress=None,
     trades_out=None,
     bar_table: bool = False,
+    stand_ins: bool = True,
 ) -> ProfileBuild:
     """Profiles of ``symbols`` (all when None) from a dataset's trades/quotes and bars.
 
@@ -151,6 +150,9 @@ def build_from_dataset(
         Also write the per-trade audit table there.
     bar_table : bool
         Also return the rolling bar estimates per symbol-day.
+    stand_ins : bool
+        Give names without their own spread or volatility the stand-ins of
+        :func:`liqcost.measures.fallback.complete_inputs`; ``False`` keeps the names' own inputs only.
 
     Raises
     ------
@@ -199,13 +201,11 @@ def build_from_dataset(
         if bars.height:
             bar, table = _bar_outputs(bars, config, last, first, bar_table)
 
-    def peer_bars():
-        if not symbols or "bars" not in kinds:
-            return None
-        others = sorted({p.symbol for p in ds.partitions("bars", None, bar_first, last)} - set(wanted))
-        return ds.scan("bars", others, bar_first, last).collect() if others else None
+    def peer_profiles():
+        others = sorted(known - set(wanted)) if symbols else []
+        return build_from_dataset(ds, config, others, None, last, stand_ins=False).profile if others else None
 
-    profile = _complete(_merge(tick, bar), config, daily, peer_bars)
+    profile = _complete(_merge(tick, bar), config, daily, peer_profiles, stand_ins)
     if profile is None:
         from liqcost.schema import PROFILE
 
@@ -225,12 +225,13 @@ def build_from_frames(
     progress=None,
     trades_out=None,
     bar_table: bool = False,
+    stand_ins: bool = True,
 ) -> ProfileBuild:
     """Profiles from in-memory canonical frames (trades and/or quotes and/or bars); see
     :func:`build_from_dataset` for the parameters."""
     if trades is None and quotes is None and bars is None:
         raise NoDataError("no trades, quotes or bars given: nothing to build profiles from.")
-    all_bars = bars
+    given = {"trades": trades, "quotes": quotes, "bars": bars}
     if symbols:
         keep = list(symbols)
         trades = trades.filter(pl.col("symbol").is_in(keep)) if trades is not None else None
@@ -254,13 +255,19 @@ def build_from_frames(
     if bars is not None and bars.height:
         bar, table = _bar_outputs(bars, config, last, start, bar_table)
 
-    def peer_bars():
-        if not symbols or all_bars is None:
+    def peer_profiles():
+        if not symbols:
             return None
-        from liqcost.measures.bars import daily_bars
+        names = set()
+        for f in given.values():
+            if f is not None:
+                names |= set(f.get_column("symbol").unique().to_list())
+        others = sorted(names - set(symbols))
+        if not others:
+            return None
+        frames = {k: (v.filter(pl.col("symbol").is_in(others)) if v is not None else None) for k, v in given.items()}
+        frames = {k: v for k, v in frames.items() if v is not None and v.height}
+        return build_from_frames(config, start=start, end=last, stand_ins=False, **frames).profile if frames else None
 
-        others = all_bars.filter(~pl.col("symbol").is_in(list(symbols)))
-        return daily_bars(others, config) if others.height else None
-
-    profile = _complete(_merge(tick, bar), config, daily, peer_bars)
+    profile = _complete(_merge(tick, bar), config, daily, peer_profiles, stand_ins)
     return ProfileBuild(profile, daily, table, last, audit, n_trades)

@@ -100,6 +100,8 @@ def _trade_bar_estimates(daily: pl.DataFrame, symbols: list[str], config) -> pl.
         daily.filter(pl.col("symbol").is_in(symbols) & (pl.col("n_trades") > 0))
         .select("symbol", "date", *[pl.col(a).alias(b) for a, b in cols.items()])
         .filter(pl.all_horizontal(pl.col("open", "high", "low", "close").is_finite()))
+        # every spread and volatility estimator needs bars.min_periods bars: fewer cannot give one
+        .filter(pl.len().over("symbol") >= config.bars.min_periods)
     )
     if bars.height == 0:
         return None
@@ -123,9 +125,9 @@ def _cross_section(value: np.ndarray, own: np.ndarray, pband: np.ndarray, cband:
     if not need.any() or not pool.any():
         return out_v, out_u, out_k
     ok = np.flatnonzero(pool)
-    peers = pl.DataFrame({"p": pband[ok], "c": cband[ok].astype(str), "lv": np.log(value[ok])})
+    peers = pl.DataFrame({"p": pband[ok], "c": cband[ok].astype(str), "val": value[ok], "lv": np.log(value[ok])})
     lv = pl.col("lv")
-    stats = [lv.median().exp().alias("v"), ((lv - lv.median()).abs().median() * _MAD_SD).alias("u"),
+    stats = [pl.col("val").median().alias("v"), ((lv - lv.median()).abs().median() * _MAD_SD).alias("u"),
              pl.len().cast(pl.Int64).alias("k")]
     by_pc = peers.group_by("p", "c").agg(stats).filter(pl.col("k") >= min_peers)
     by_p = peers.group_by("p").agg(stats).filter(pl.col("k") >= min_peers)
@@ -143,7 +145,7 @@ def _cross_section(value: np.ndarray, own: np.ndarray, pband: np.ndarray, cband:
 
 
 def complete_inputs(profile: pl.DataFrame, config, *, daily: pl.DataFrame | None = None,
-                    peers: pl.DataFrame | None = None) -> pl.DataFrame:
+                    peers: pl.DataFrame | None = None, stand_ins: bool = True) -> pl.DataFrame:
     """Fill every missing spread and volatility with its stand-in, and say where each input comes from.
 
     Parameters
@@ -158,7 +160,11 @@ def complete_inputs(profile: pl.DataFrame, config, *, daily: pl.DataFrame | None
         has neither quotes nor bars (``trade_bars``).
     peers : polars.DataFrame, optional
         Profiles of further names (not returned) that a cross-section may draw from, e.g. the rest of the
-        dataset when ``profile`` holds only the names of a few orders.
+        dataset when ``profile`` holds only the names of a few orders (their own inputs count, as after
+        ``stand_ins=False``).
+    stand_ins : bool
+        ``False`` stops after the name's own data (sources 1-4): no cross-section, no prior (how the peers
+        of a selection are prepared).
 
     Returns
     -------
@@ -221,8 +227,8 @@ def complete_inputs(profile: pl.DataFrame, config, *, daily: pl.DataFrame | None
                     "c": np.r_[cband, _cap_band(_col(extra, "market_cap_usd").cast(pl.Float64), config)]}
     k_extra = pool["s"].size - n
     floor = m.bar_estimate_uncertainty_frac
-    need_s = np.r_[np.isnan(spread), np.zeros(k_extra, bool)]
-    need_v = np.r_[np.isnan(vol), np.zeros(k_extra, bool)]
+    need_s = np.r_[np.isnan(spread), np.zeros(k_extra, bool)] & stand_ins
+    need_v = np.r_[np.isnan(vol), np.zeros(k_extra, bool)] & stand_ins
     cs_s, cs_su, cs_sk = (a[:n] for a in _cross_section(pool["s"], pool["own_s"], pool["p"], pool["c"], need_s,
                                                          m.min_peers, floor))
     cs_v, cs_vu, cs_vk = (a[:n] for a in _cross_section(pool["v"], pool["own_v"], pool["p"], pool["c"], need_v,
@@ -231,7 +237,7 @@ def complete_inputs(profile: pl.DataFrame, config, *, daily: pl.DataFrame | None
     spread[take], s_src[take] = cs_s[take], "cross_section"
     takev = np.isnan(vol) & np.isfinite(cs_v)
     vol[takev], v_src[takev] = cs_v[takev], "cross_section"
-    if _prior_applies(config):
+    if stand_ins and _prior_applies(config):
         prior_s = np.asarray(m.prior_spread_bps, dtype=np.float64)
         prior_v = np.asarray(m.prior_volatility_daily_frac, dtype=np.float64)
         take = np.isnan(spread) & (pidx >= 0)
