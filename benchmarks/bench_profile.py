@@ -19,7 +19,7 @@ Scenarios
 ``daily_700`` (whole processes): ``liqcost profile --data DS --table profile`` and ``--table both`` on the
   700-ticker daily US sample (``../shared/data/daily_us_stocks``; ingested once into ``--workdir``), with
   this tree's liqcost and with ``--before`` (another installation, e.g. main's), interleaved; wall seconds
-  and peak resident memory (``/usr/bin/time``). Plus the in-process split of this tree's run: dataset
+  CPU seconds (user + system) and peak resident memory (``/usr/bin/time``). Plus the in-process split of this tree's run: dataset
   listing and read (the dataset helper's part), the bar profile, the stand-ins.
 """
 
@@ -114,14 +114,15 @@ def bench_names(n: int, repeats: int) -> dict:
     return out
 
 
-def _process(cmd: list[str], env=None) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (KB) of a whole process."""
+def _process(cmd: list[str], env=None) -> tuple[float, int, float]:
+    """Wall seconds, peak resident memory (KB) and CPU seconds (user + system) of a whole process."""
     t0 = time.perf_counter()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, env=env)
+    r = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *cmd], capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {r.stderr[-2000:]}")
-    return wall, int(r.stderr.strip().splitlines()[-1])
+    rss, user, system = r.stderr.strip().splitlines()[-1].split()
+    return wall, int(rss), float(user) + float(system)
 
 
 def bench_names_process(n: int, work: Path, repeats: int, liqcost: str) -> dict:
@@ -138,8 +139,9 @@ def bench_names_process(n: int, work: Path, repeats: int, liqcost: str) -> dict:
     for _ in range(repeats):
         runs["read_only"].append(_process(read))
         runs["profile"].append(_process(prof))
-    med = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
-    return {"names": n, "wall_median_s": med, "peak_rss_mb": {k: max(m for _, m in v) / 1024 for k, v in runs.items()},
+    med = {k: statistics.median(w for w, _, _ in v) for k, v in runs.items()}
+    return {"names": n, "wall_median_s": med, "cpu_median_s": {k: statistics.median(c for *_, c in v) for k, v in runs.items()},
+            "peak_rss_mb": {k: max(m for _, m, _ in v) / 1024 for k, v in runs.items()},
             "runs": runs, "loadavg_1m": [load0, _load()]}
 
 
@@ -175,10 +177,11 @@ def bench_daily(work: Path, repeats: int, liqcost: str, before: str | None) -> d
             for name, exe in tools.items():
                 runs[name].append(_process([exe, "-q", "--format", "parquet", "-o", str(work / f"p700_{name}.parquet"),
                                             "profile", "--data", str(ds), "--table", table]))
-        res = {k: {"wall_median_s": statistics.median(w for w, _ in v), "peak_rss_mb": max(m for _, m in v) / 1024,
-                   "runs": v} for k, v in runs.items()}
+        res = {k: {"wall_median_s": statistics.median(w for w, _, _ in v), "cpu_median_s": statistics.median(c for *_, c in v),
+                   "peak_rss_mb": max(m for _, m, _ in v) / 1024, "runs": v} for k, v in runs.items()}
         if before:
             res["before_over_after_wall"] = res["before"]["wall_median_s"] / res["after"]["wall_median_s"]
+            res["before_over_after_cpu"] = res["before"]["cpu_median_s"] / res["after"]["cpu_median_s"]
         out[f"table_{table}"] = res
     out["in_process"] = _daily_split(ds, repeats)
     out["loadavg_1m"].append(_load())

@@ -217,7 +217,8 @@ def test_peers_by_price_and_cap_band_then_price_band_then_prior():
     logs = np.log([100.0, 200.0, 400.0])
     assert r["spread_uncertainty_frac"] == pytest.approx(max(1.4826 * np.median(np.abs(logs - np.median(logs))), 0.45))
     r = p.row(6, named=True)  # $30: nobody in the band: the prior
-    assert r["spread_source"] == "prior" and r["spread_bps"] == 60.0 and r["spread_uncertainty_frac"] == 0.8
+    assert r["spread_source"] == "prior" and r["spread_bps"] == cfg.measures.prior_spread_bps[3] == 57.0
+    assert r["spread_uncertainty_frac"] == 0.8
     # a mid-cap name with too few mid-cap peers uses its price band
     p2 = complete_inputs(rows(price_px=price, market_cap_usd=[1e8, 1e8, 1e8, 5e9, 5e9, 5e9, 1e8], spread_bps=spread,
                               spread_source=src, volatility_daily_frac=[0.02] * 7,

@@ -283,9 +283,7 @@ def complete_inputs(profile: pl.DataFrame, config, *, daily: pl.DataFrame | None
     dates = [c for c in ("last_data_date", "last_bar_date") if c in out.columns]
     last = (out.select(pl.max_horizontal(dates)).to_series() if dates
             else pl.Series("last_data_date", [None] * n, dtype=pl.Date))
-    label = np.array([None] * n, dtype=object)
-    names = [f"<{bands[0]:g}"] + [f"{a:g}-{b:g}" for a, b in zip(bands[:-1], bands[1:])] + [f">={bands[-1]:g}"]
-    label[pidx >= 0] = np.array(names, dtype=object)[pidx[pidx >= 0]]
+    label = pl.select(price_band(pl.lit(pl.Series(price)), bands)).to_series()
     cols = [
         pl.Series("spread_bps", spread),
         pl.Series("spread_source", s_src.astype(str), dtype=pl.String),
@@ -295,7 +293,7 @@ def complete_inputs(profile: pl.DataFrame, config, *, daily: pl.DataFrame | None
         pl.Series("spread_uncertainty_frac", u_s),
         pl.Series("volatility_uncertainty_frac", u_v),
         pl.Series("adv_uncertainty_frac", u_adv),
-        pl.Series("price_band", label.tolist(), dtype=pl.String),
+        label.alias("price_band"),
         pl.Series("peer_count_spread", np.where(s_src == "cross_section", cs_sk, 0), dtype=pl.Int64),
         pl.Series("peer_count_volatility", np.where(v_src == "cross_section", cs_vk, 0), dtype=pl.Int64),
         last.alias("last_data_date").cast(pl.Date),
