@@ -79,7 +79,7 @@ def test_grid_statuses_and_nan_semantics():
         ("X", D(2024, 1, 8), 10, 11, 9, 10, -5),  # negative volume: invalid volume
         ("X", D(2024, 1, 9), -1, 11, 9, 10, 70),  # negative price: invalid prices
     ]
-    g = regular_grid(bars_frame(rows))
+    g = regular_grid(bars_frame(rows), cfg(missing_bar="missing"))
     assert g["date"].to_list() == [D(2024, 1, d) for d in (1, 2, 3, 4, 5, 6, 8, 9)]
     assert g["bar_status"].cast(pl.String).to_list() == [
         "ok", "zero_volume", "missing", "invalid_prices", "invalid_prices", "ok", "invalid_volume", "invalid_prices"
@@ -104,16 +104,20 @@ def test_grid_options():
     # observed calendar: only dates on which some symbol has a bar
     g = regular_grid(b, cfg(calendar="observed"))
     assert g.filter(pl.col("symbol") == "X")["date"].to_list() == [D(2024, 1, d) for d in (1, 2, 5)]
-    # a missing bar read as a no-trade day
-    g = regular_grid(b, cfg(missing_bar="no_trade"))
+    # a missing bar read as a no-trade day: the default with a known exchange calendar
+    for g in (regular_grid(b, cfg(missing_bar="no_trade")), regular_grid(b)):
+        nt = g.filter((pl.col("symbol") == "X") & (pl.col("date") == D(2024, 1, 2))).row(0, named=True)
+        assert nt["bar_status"] == "no_trade" and nt["volume"] == 0 and math.isnan(nt["close"])
+    # without an exchange calendar a day without a bar may be a holiday: unknown
+    g = regular_grid(b, cfg(holiday_calendar="none"))
     nt = g.filter((pl.col("symbol") == "X") & (pl.col("date") == D(2024, 1, 2))).row(0, named=True)
-    assert nt["bar_status"] == "no_trade" and nt["volume"] == 0 and math.isnan(nt["close"])
+    assert nt["bar_status"] == "missing" and math.isnan(nt["volume"])
     # prices of zero-volume bars treated as missing
     g = regular_grid(b, cfg(zero_volume_prices="missing"))
     zv = g.filter((pl.col("symbol") == "X") & (pl.col("date") == D(2024, 1, 5))).row(0, named=True)
     assert zv["bar_status"] == "zero_volume" and math.isnan(zv["close"]) and zv["volume"] == 0
     # an end past the data adds trailing missing days; start trims
-    g = regular_grid(b, end="2024-01-10", start="2024-01-02")
+    g = regular_grid(b, cfg(missing_bar="missing"), end="2024-01-10", start="2024-01-02")
     x = g.filter(pl.col("symbol") == "X")
     assert x["date"][0] == D(2024, 1, 2) and x["date"][-1] == D(2024, 1, 10)
     assert x.filter(pl.col("date") > D(2024, 1, 5))["bar_status"].cast(pl.String).unique().to_list() == ["missing"]
@@ -359,7 +363,12 @@ def test_profile_asof_and_stale_symbols():
     b = b.filter(~((pl.col("symbol") == "BBB") & (pl.col("date") > last - dt.timedelta(days=14))))
     p = bar_profile(b, lookback_days=20).sort("symbol")
     bbb = p.filter(pl.col("symbol") == "BBB").row(0, named=True)
-    assert bbb["asof_date"] == last and bbb["missing_days"] == 10 and bbb["last_bar_date"] < last
+    # the days without a bar are no-trade days by default (a known exchange calendar); the last bar dates it
+    assert bbb["asof_date"] == last and bbb["no_bar_days"] == 10 and bbb["missing_days"] == 0
+    assert bbb["last_bar_date"] < last and bbb["last_data_date"] == bbb["last_bar_date"]
+    assert bbb["zero_volume_days"] == 10 and 0.0 in bbb["daily_volume_shares"]
+    miss = bar_profile(b, cfg(missing_bar="missing"), lookback_days=20).filter(pl.col("symbol") == "BBB").row(0, named=True)
+    assert miss["missing_days"] == 10 and miss["no_bar_days"] == 10 and len(miss["daily_volume_shares"]) == 10
     assert p.filter(pl.col("symbol") == "AAA")["missing_days"][0] == 0
     mid = b["date"].sort()[30]
     p2 = bar_profile(b, lookback_days=10, asof=mid)
@@ -369,7 +378,8 @@ def test_profile_asof_and_stale_symbols():
     # a symbol without any bar in the lookback has no profile, unless asked for
     gone = b.filter(~((pl.col("symbol") == "CCC") & (pl.col("date") > last - dt.timedelta(days=40))))
     assert "CCC" not in bar_profile(gone, lookback_days=20)["symbol"].to_list()
-    stale = bar_profile(gone, lookback_days=20, keep_stale=True).filter(pl.col("symbol") == "CCC").row(0, named=True)
+    stale = bar_profile(gone, cfg(missing_bar="missing"), lookback_days=20, keep_stale=True).filter(
+        pl.col("symbol") == "CCC").row(0, named=True)
     assert stale["missing_days"] == 20 and stale["last_bar_date"] is None and math.isnan(stale["adv_shares"])
 
 
@@ -382,11 +392,15 @@ def test_profile_estimator_lookback_is_longer_than_volume_lookback():
 
 def test_volume_only_window_reports_zero_volume():
     rows = [("Z", D(2024, 1, d), 3.0, 3.0, 3.0, 3.0, 0.0) for d in (1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 15, 16)]
-    p = bar_profile(bars_frame(rows), cfg(min_periods=3), lookback_days=10)
+    p = bar_profile(bars_frame(rows), cfg(min_periods=3), lookback_days=10, complete=False)
     row = p.row(0, named=True)
     assert row["adv_shares"] == 0.0 and row["zero_volume_days"] == 10
-    assert math.isnan(row["spread_bps"]) and row["spread_estimator"] is None
+    assert math.isnan(row["spread_bps"]) and row["spread_estimator"] is None and row["spread_source"] == "none"
     assert row["edge_spread_reason"] == "no_price_variation"
+    # completed: no peers, so the prior of the $1-5 band stands in, with its source (never a zero)
+    done = bar_profile(bars_frame(rows), cfg(min_periods=3), lookback_days=10).row(0, named=True)
+    assert done["spread_source"] == "prior" and done["spread_bps"] == 210.0 and done["spread_estimator"] is None
+    assert done["volatility_source"] == "prior" and done["volatility_daily_frac"] == 0.037
     assert row["amihud_reason"] == "no_volume"
     assert row["penny"] is True
 
@@ -440,7 +454,7 @@ def sparse_bars(draw):
 @given(b=sparse_bars(), calendar=st.sampled_from(["weekdays", "observed"]), seed=st.integers(0, 99))
 @settings(max_examples=60, deadline=None)
 def test_grid_keeps_every_bar_and_skips_no_trading_day(b, calendar, seed):
-    c = cfg(calendar=calendar)
+    c = cfg(calendar=calendar, missing_bar="missing")
     g = regular_grid(b, c)
     # every bar is on the grid with its values
     joined = b.join(g, on=["symbol", "date"], how="left", suffix="_g")

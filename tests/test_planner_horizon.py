@@ -109,21 +109,10 @@ def test_plan_starting_outside_the_data_warns():
         plan(order, sample_profiles(), None, Config(), start=dt.date(2025, 4, 2))  # within a few days
 
 
-def test_early_close_ends_the_day(monkeypatch):
+def test_early_close_ends_the_day():
     # issue 12: a plan put 1,100 shares at 14:00-16:00 on 2025-11-28 (NYSE closes at 13:00). The planner asks the
-    # calendar for every session's bounds in one place (planner.schedule.session_bounds): a 13:00 close there
-    # ends the day's windows at 13:00
-    from liqcost.calendar import session_bounds_ns
-    from liqcost.planner import schedule
-
-    def half_days(days, config):
-        opens, closes = session_bounds_ns(days, config.session)
-        for i, d in enumerate(days):
-            if d == dt.date(2025, 11, 28):
-                closes[i] -= 3 * 3600 * 1_000_000_000
-        return opens, closes
-
-    monkeypatch.setattr(schedule, "session_bounds", half_days)
+    # calendar for every session's bounds in one place (planner.schedule.session_bounds), and the calendar knows
+    # the NYSE half days (liqcost.calendar: the day after Thanksgiving closes at 13:00)
     prof = sample_profiles()
     r = plan({"symbol": "THNB", "side": 1, "qty": 12_000, "max_participation": 0.3}, prof, None, cfg_with(days=2),
              start=dt.date(2025, 11, 28))

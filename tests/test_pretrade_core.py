@@ -210,8 +210,8 @@ def test_flags_fire_with_reasons_and_severities():
     assert f["penny_price"]["severity"] == "warn"
     assert f["market_cap_unknown"]["severity"] == "info"
     assert f["zero_volume_days"]["severity"] == "critical" and f["zero_volume_days"]["value"] == pytest.approx(0.4)
-    # 2025-02-14 -> 2025-03-31: 31 weekdays
-    assert f["stale_data"]["severity"] == "critical" and f["stale_data"]["value"] == 31
+    # 2025-02-14 -> 2025-03-31: 31 weekdays, less Washington's Birthday (2025-02-17)
+    assert f["stale_data"]["severity"] == "critical" and f["stale_data"]["value"] == 30
     assert f["bars_only"]["severity"] == "info"
     assert f["turnover_fallback"]["severity"] == "info"
     assert f["limit_price"]["severity"] == "warn" and f["limit_price"]["value"] == pytest.approx(50.0)

@@ -78,6 +78,14 @@ class SessionConfig(_Section):
     holidays: list[date] = Field(
         [], description="Extra closed dates, YYYY-MM-DD, left out of every day grid (half days are trading days)."
     )
+    early_closes: list[date] = Field(
+        [],
+        description=(
+            "Extra half days, YYYY-MM-DD, whose session ends at early_close (the NYSE half days, e.g. the day after "
+            "Thanksgiving, are built in with holiday_calendar nyse/auto)."
+        ),
+    )
+    early_close: str = Field("13:00", description="Close of the early_closes dates, HH:MM local time.")
     currency: str = Field(
         "USD",
         description=(
@@ -86,7 +94,7 @@ class SessionConfig(_Section):
         ),
     )
 
-    @field_validator("open", "close", mode="before")
+    @field_validator("open", "close", "early_close", mode="before")
     @classmethod
     def _sexagesimal(cls, v):
         # YAML 1.1 reads an unquoted 9:30 as the base-60 integer 570: turn it back into "09:30"
@@ -94,7 +102,7 @@ class SessionConfig(_Section):
             return f"{v // 60:02d}:{v % 60:02d}"
         return v
 
-    @field_validator("open")
+    @field_validator("open", "early_close")
     @classmethod
     def _hhmm(cls, v: str) -> str:
         if not _HHMM.match(v):
@@ -288,12 +296,86 @@ class MeasuresConfig(_Section):
         ),
     )
 
+    min_effective_trades: int = Field(
+        10,
+        ge=1,
+        description=(
+            "Fewest trades with an effective spread in the profile window for the effective spread to be the name's "
+            "spread; below it the quoted spread stands in (then the bar estimates, peers, the prior)."
+        ),
+    )
+    price_bands_px: list[float] = Field(
+        [1.0, 5.0, 20.0],
+        description=(
+            "Price band boundaries (currency per share) of the peer groups that stand in for a sparse name's spread "
+            "and volatility; bands are [0, b1), [b1, b2), ..., [bn, inf)."
+        ),
+    )
+    min_peers: int = Field(
+        5,
+        ge=1,
+        description=(
+            "Fewest names with their own estimate in a sparse name's price and market-cap band (else its price band) "
+            "for the band's median to stand in; with fewer, the prior is used."
+        ),
+    )
+    prior_spread_bps: list[float] = Field(
+        [280.0, 210.0, 95.0, 57.0],
+        description=(
+            "Last-resort full spread per price band (one more value than price_bands_px): the median EDGE spread of "
+            "the thinnest 30% of a 700-name US daily sample (docs/measures.md, benchmarks/profile_prior.py)."
+        ),
+    )
+    prior_volatility_daily_frac: list[float] = Field(
+        [0.044, 0.037, 0.015, 0.0076],
+        description=(
+            "Last-resort daily volatility per price band (one more value than price_bands_px), from the same sample "
+            "as prior_spread_bps (median close-to-close volatility)."
+        ),
+    )
+    quoted_spread_uncertainty_frac: float = Field(
+        0.35,
+        ge=0,
+        description=(
+            "Relative error (one sd, log scale) of the quoted spread standing in for the effective spread of a name "
+            "with too few trades (docs/measures.md: effective/quoted ratios)."
+        ),
+    )
+    bar_estimate_uncertainty_frac: float = Field(
+        0.45,
+        ge=0,
+        description=(
+            "Relative error (one sd, log scale) of a bar-estimated spread (EDGE's root mean squared error below two "
+            "trades a day in docs/bar_estimators.md)."
+        ),
+    )
+    prior_uncertainty_frac: float = Field(
+        0.8,
+        ge=0,
+        description=(
+            "Relative error (one sd, log scale) of the prior spread and volatility (the median spread across names of "
+            "the prior's sample)."
+        ),
+    )
     @field_validator("horizons_s", "horizons_trades")
     @classmethod
     def _positive(cls, v):
         if any(x <= 0 for x in v):
             raise ValueError("positive horizons")
         return sorted(v)
+
+    @model_validator(mode="after")
+    def _bands(self):
+        b = self.price_bands_px
+        if any(x <= 0 for x in b) or any(b[i] >= b[i + 1] for i in range(len(b) - 1)):
+            raise ValueError(f"price_bands_px must be positive and increasing, got {b}")
+        for name in ("prior_spread_bps", "prior_volatility_daily_frac"):
+            v = getattr(self, name)
+            if len(v) != len(b) + 1:
+                raise ValueError(f"{name} needs {len(b) + 1} values (one per price band), got {len(v)}")
+            if any(not (x > 0) for x in v):
+                raise ValueError(f"{name} must be positive, got {v}")
+        return self
 
     @property
     def profile_interval_min(self) -> int:
@@ -326,11 +408,21 @@ class BarsConfig(_Section):
             "holidays when the input holds many symbols)."
         ),
     )
-    missing_bar: Literal["missing", "no_trade"] = Field(
-        "missing",
+    missing_bar: Literal["auto", "missing", "no_trade"] = Field(
+        "auto",
         description=(
-            "A grid day without a bar: 'missing' (unknown: excluded from every statistic) or 'no_trade' (the feed "
-            "omits days without trades: volume 0, prices missing)."
+            "A grid day without a bar: 'no_trade' (the feed omits days without trades: volume 0, prices missing), "
+            "'missing' (unknown: excluded from every statistic), or 'auto': no_trade when the exchange calendar is "
+            "known (session.holiday_calendar nyse, or auto with America/New_York), else missing."
+        ),
+    )
+    missing_days_flag_frac: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description=(
+            "Pre-trade flags a bars profile when more than this fraction of its window's days have no bar from the "
+            "vendor (counted as no-trade days or left out, per missing_bar)."
         ),
     )
     zero_volume_prices: Literal["keep", "missing"] = Field(

@@ -22,13 +22,15 @@ NaN semantics of the grid
     a real bar with volume 0 (its prices, usually the previous close or a quote midpoint, are kept
     for the estimators unless ``bars.zero_volume_prices = 'missing'``). Zero-volume days count in ADV,
     median volume and the zero-volume share as zeros.
-``missing``
-    a trading day of the grid without a bar: every price and the volume are NaN. The day is unknown, not
-    a no-trade day: it is excluded from every statistic, and the lag across it is broken (the next day
-    has no previous close, so its return and overnight gap are undefined).
 ``no_trade``
-    with ``bars.missing_bar = 'no_trade'``, a grid day without a bar is read as a day without trades:
-    volume 0 (it counts in ADV and the zero-volume share), prices NaN.
+    a grid day without a bar, read as a day without trades (``bars.missing_bar = 'no_trade'``, and the
+    default ``'auto'`` when the exchange calendar is known: vendors of daily bars omit the days a thin name
+    did not trade): volume 0 (it counts in ADV and the zero-volume share), prices NaN, and the lag across
+    it is broken (the next day has no previous close).
+``missing``
+    with ``bars.missing_bar = 'missing'`` (and ``'auto'`` without a known exchange calendar, when a day
+    without bars may be a holiday), a grid day without a bar is unknown, not a no-trade day: every price
+    and the volume are NaN, it is excluded from every statistic, and the lag across it is broken.
 ``invalid_prices``
     a bar whose prices cannot be used (missing, non-positive, high below low, open or close outside
     [low, high]): its prices are NaN, its volume is kept.
@@ -70,6 +72,7 @@ __all__ = [
     "daily_bars",
     "market_cap_band",
     "merge_tick_and_bar_profiles",
+    "missing_bar_mode",
     "regular_grid",
 ]
 
@@ -114,6 +117,19 @@ def _config(config: Config | None) -> Config:
 
         return Config()
     return config
+
+
+def missing_bar_mode(config: Config | None) -> str:
+    """How a grid day without a bar is read: ``no_trade`` or ``missing`` (``bars.missing_bar``, with ``auto``
+    resolved: ``no_trade`` when the exchange calendar is known, so that a day without a bar cannot be a
+    holiday, else ``missing``)."""
+    from liqcost.calendar import resolve_calendar
+
+    cfg = _config(config)
+    mode = cfg.bars.missing_bar
+    if mode == "auto":
+        return "no_trade" if resolve_calendar(cfg) != "none" else "missing"
+    return mode
 
 
 def _reason_enum() -> pl.Enum:
@@ -268,6 +284,7 @@ def regular_grid(
     """
     cfg = _config(config)
     bc = cfg.bars
+    no_trade = missing_bar_mode(cfg) == "no_trade"
     daily = daily_bars(bars, cfg, source)
     start_d = _as_date(start, "start")
     end_d = _as_date(end, "end")
@@ -334,7 +351,7 @@ def regular_grid(
         bad_vol = ~(v >= 0)
     codes = np.where(
         ~has_bar,
-        BAR_STATUS.index("no_trade" if bc.missing_bar == "no_trade" else "missing"),
+        BAR_STATUS.index("no_trade" if no_trade else "missing"),
         np.where(bad_px, BAR_STATUS.index("invalid_prices"),
                  np.where(bad_vol, BAR_STATUS.index("invalid_volume"),
                           np.where(v == 0, BAR_STATUS.index("zero_volume"), BAR_STATUS.index("ok")))),
@@ -345,7 +362,7 @@ def regular_grid(
         price_ok |= zero_vol
     for arr in (o, h, lw, c):
         arr[~price_ok] = np.nan
-    v[~has_bar] = 0.0 if bc.missing_bar == "no_trade" else np.nan
+    v[~has_bar] = 0.0 if no_trade else np.nan
     v[codes == BAR_STATUS.index("invalid_volume")] = np.nan
 
     cols: dict[str, pl.Series] = {
@@ -880,6 +897,7 @@ def bar_profile(
     source: str = "bars",
     keep_stale: bool = False,
     families: Collection[str] | None = None,
+    complete: bool = True,
 ) -> pl.DataFrame:
     """Liquidity profile per symbol from bars alone (rows of :data:`liqcost.schema.PROFILE`, source 'bars').
 
@@ -909,6 +927,10 @@ def bar_profile(
     families : collection of str, optional
         Estimator families to compute (see :func:`bar_panel_estimates`; :func:`fallback_families` says
         which a tick profile needs); the others are NaN with reason ``not_computed``. All when None.
+    complete : bool
+        Give a name without its own spread or volatility estimate (too few bars) the stand-ins of
+        :func:`liqcost.measures.fallback.complete_inputs` (peers in its price and market-cap band, then the
+        prior), with the input sources and uncertainties. ``False`` leaves them NaN (source ``none``).
 
     Returns
     -------
@@ -920,7 +942,10 @@ def bar_profile(
         estimate filled ``spread_bps`` / ``volatility_daily_frac``: the first defined one in
         ``bars.spread_estimators`` / ``bars.volatility_estimators``), every bar estimate with its reason,
         ``zero_volume_frac``, ``turnover_frac``, ``amihud_bps_per_musd``, ``market_cap_band``, ``penny``,
-        ``missing_days``, ``last_bar_date``, ``n_valid_bars``.
+        ``missing_days`` (grid days left out as unknown), ``no_bar_days`` (grid days without a bar from the
+        vendor, however they were read), ``last_bar_date`` (= ``last_data_date``), ``n_valid_bars``; the
+        input sources ``spread_source``, ``volatility_source`` (``bars``, or ``none`` when no estimate is
+        defined and positive) and ``volume_source``.
 
         ``daily_volume_shares`` lists the volume of every non-missing day of the window, oldest first
         (zero-volume days included as 0, missing days left out). ``lookback_days`` counts grid days,
@@ -969,6 +994,7 @@ def bar_profile(
         (pl.col("volume") == 0).sum().cast(pl.Int64).alias("zero_volume_days"),
         pl.col("volume").filter(pl.col("volume").is_not_nan()).alias("daily_volume_shares"),
         pl.col("bar_status").is_in(["missing"]).sum().cast(pl.Int64).alias("missing_days"),
+        pl.col("bar_status").is_in(["missing", "no_trade"]).sum().cast(pl.Int64).alias("no_bar_days"),
         pl.col("date").filter(~pl.col("bar_status").is_in(["missing", "no_trade"])).last().alias("last_bar_date"),
         *([pl.col("n_trades").cast(pl.Float64).mean().alias("trades_per_day")] if "n_trades" in g_vol.columns else []),
     )
@@ -1010,6 +1036,13 @@ def bar_profile(
                         "spread_bps", "spread_estimator"),
         *_first_defined([VOLATILITY_ESTIMATORS[k] for k in cfg.bars.volatility_estimators],
                         list(cfg.bars.volatility_estimators), "volatility_daily_frac", "volatility_estimator"),
+        pl.col("last_bar_date").alias("last_data_date"),
+        pl.lit("bars").alias("volume_source"),
+    ).with_columns(
+        pl.when(pl.col("spread_estimator").is_not_null()).then(pl.lit("bars")).otherwise(pl.lit("none"))
+        .alias("spread_source"),
+        pl.when(pl.col("volatility_estimator").is_not_null()).then(pl.lit("bars")).otherwise(pl.lit("none"))
+        .alias("volatility_source"),
     )
     lead = [
         "symbol",
@@ -1031,15 +1064,21 @@ def bar_profile(
         *(["trades_per_day"] if "trades_per_day" in prof.columns else []),
     ]
     rest = [c for c in prof.columns if c not in lead]
-    return prof.select(lead + rest).sort("symbol")
+    prof = prof.select(lead + rest).sort("symbol")
+    if complete:
+        from liqcost.measures.fallback import complete_inputs
+
+        prof = complete_inputs(prof, cfg)
+    return prof
 
 
 def _first_defined(columns: list[str], names: list[str], value: str, which: str) -> list[pl.Expr]:
-    """The first non-NaN of ``columns`` (in order) and the name of the estimator it came from."""
+    """The first positive value of ``columns`` (in order) and the name of the estimator it came from: a zero
+    spread or volatility from bars is a window without price variation, not an estimate."""
     val = pl.lit(float("nan"))
     src = pl.lit(None, dtype=pl.String)
     for col, name in reversed(list(zip(columns, names))):
-        defined = pl.col(col).is_not_null() & pl.col(col).is_not_nan()
+        defined = pl.col(col).is_not_null() & pl.col(col).is_not_nan() & (pl.col(col) > 0)
         val = pl.when(defined).then(pl.col(col)).otherwise(val)
         src = pl.when(defined).then(pl.lit(name)).otherwise(src)
     return [val.alias(value), src.alias(which)]
@@ -1138,9 +1177,17 @@ def merge_tick_and_bar_profiles(ticks: pl.DataFrame | None, bars: pl.DataFrame |
         return col.is_not_null() & ~col.is_nan() if joined.schema[name].is_float() else col.is_not_null()
 
     labels = {"spread_estimator": "spread_bps", "volatility_estimator": "volatility_daily_frac"}
+    # an input's source follows the value that was taken; the last data date is the later of the two
+    sources = {"spread_source": "spread_bps", "volatility_source": "volatility_daily_frac", "volume_source": "adv_shares"}
     exprs = []
+    for which, value in sources.items():
+        if which in ticks.columns and which in bars.columns and value in ticks.columns:
+            exprs.append(pl.when(in_t & defined(value)).then(pl.col(which)).when(in_b).then(pl.col(which + sfx))
+                         .otherwise(pl.col(which)).alias(which))
+    if "last_data_date" in ticks.columns and "last_data_date" in bars.columns:
+        exprs.append(pl.max_horizontal("last_data_date", "last_data_date" + sfx).alias("last_data_date"))
     for c in ticks.columns:
-        if c == "symbol" or c not in bars.columns or c in labels:
+        if c == "symbol" or c not in bars.columns or c in labels or c in sources or c == "last_data_date":
             continue
         if c == "source":
             exprs.append(pl.when(in_t & in_b).then(pl.lit("ticks+bars")).when(in_t).then(pl.col(c))

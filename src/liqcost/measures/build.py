@@ -87,7 +87,7 @@ def _bar_outputs(bars: pl.DataFrame, config, end, start, bar_table: bool, tick=N
     families = None
     if bar_estimates == "fallback":
         families = fallback_families(tick, bars.get_column("symbol").unique().to_list(), config)
-    profile = bar_profile(bars, config, asof=end, families=families)
+    profile = bar_profile(bars, config, asof=end, families=families, complete=False)
     table = None
     if bar_table:
         table = bar_panel_estimates(bars, config, mode="rolling", families=families)
@@ -108,6 +108,29 @@ def _merge(tick, bar):
     return bar
 
 
+def _complete(profile, config, daily, peer_profiles, stand_ins: bool = True):
+    """Stand-ins for the inputs sparse names lack (:func:`liqcost.measures.fallback.complete_inputs`).
+
+    ``peer_profiles()`` builds the profiles (own inputs only) of the other names of the same data, or returns
+    None: when the names profiled are a selection (the names of some orders) and one of them needs a
+    cross-section or the prior, the peers are the whole dataset's names, so a name priced alone gets the
+    same stand-in as in ``liqcost profile`` of the whole dataset. Built only when needed.
+    """
+    from liqcost.measures.fallback import complete_inputs
+
+    if profile is None or profile.height == 0:
+        return profile
+    out = complete_inputs(profile, config, daily=daily, stand_ins=stand_ins)
+    if not stand_ins or peer_profiles is None:
+        return out
+    if out.filter(pl.col("spread_source").is_in(["cross_section", "prior"])
+                  | pl.col("volatility_source").is_in(["cross_section", "prior"])).height:
+        peers = peer_profiles()
+        if peers is not None and peers.height:
+            out = complete_inputs(profile, config, daily=daily, peers=peers)
+    return out
+
+
 def build_from_dataset(
     ds,
     config,
@@ -119,6 +142,7 @@ def build_from_dataset(
     trades_out=None,
     bar_table: bool = False,
     bar_estimates: str = "all",
+    stand_ins: bool = True,
 ) -> ProfileBuild:
     """Profiles of ``symbols`` (all when None) from a dataset's trades/quotes and bars.
 
@@ -145,6 +169,9 @@ def build_from_dataset(
         names without ticks, tick values left undefined, the zero-volume share); the other bar estimates
         are NaN with reason ``not_computed`` and their kernels are neither run nor compiled. For callers
         that only price orders (``pretrade``, ``plan``).
+    stand_ins : bool
+        Give names without their own spread or volatility the stand-ins of
+        :func:`liqcost.measures.fallback.complete_inputs`; ``False`` keeps the names' own inputs only.
 
     Raises
     ------
@@ -160,13 +187,13 @@ def build_from_dataset(
     while True:
         seen = len(ds.problems)
         built = _build_from_dataset(ds, config, symbols, start, end, progress=progress, trades_out=trades_out,
-                                    bar_table=bar_table, bar_estimates=bar_estimates)
+                                    bar_table=bar_table, bar_estimates=bar_estimates, stand_ins=stand_ins)
         if len(ds.problems) == seen:
             return built
 
 
 def _build_from_dataset(ds, config, symbols, start, end, *, progress, trades_out, bar_table,
-                        bar_estimates) -> ProfileBuild:
+                        bar_estimates, stand_ins) -> ProfileBuild:
     kinds = ds.kinds()
     if "trades" not in kinds and "bars" not in kinds:
         raise NoDataError(
@@ -204,13 +231,19 @@ def _build_from_dataset(ds, config, symbols, start, end, *, progress, trades_out
 
         result = daily_metrics(config, dataset=ds, symbols=tick_syms, start=first, end=last, trades_out=trades_out, progress=progress)
         daily, audit, n_trades = result.daily, result.trades_path, result.n_trades
-        tick = liquidity_profile(daily, config, asof=last)
+        tick = liquidity_profile(daily, config, asof=last, complete=False)
     bar = table = None
     if bar_syms:
         bars = ds.collect("bars", bar_syms, bar_first, last)  # damaged files skipped and reported
         if bars.height:
             bar, table = _bar_outputs(bars, config, last, first, bar_table, tick, bar_estimates)
-    profile = _merge(tick, bar)
+
+    def peer_profiles():
+        others = sorted(known - set(wanted)) if symbols else []
+        return build_from_dataset(ds, config, others, None, last, stand_ins=False,
+                                  bar_estimates=bar_estimates).profile if others else None
+
+    profile = _complete(_merge(tick, bar), config, daily, peer_profiles, stand_ins)
     if profile is None:
         from liqcost.schema import PROFILE
 
@@ -231,11 +264,13 @@ def build_from_frames(
     trades_out=None,
     bar_table: bool = False,
     bar_estimates: str = "all",
+    stand_ins: bool = True,
 ) -> ProfileBuild:
     """Profiles from in-memory canonical frames (trades and/or quotes and/or bars); see
     :func:`build_from_dataset` for the parameters."""
     if trades is None and quotes is None and bars is None:
         raise NoDataError("no trades, quotes or bars given: nothing to build profiles from.")
+    given = {"trades": trades, "quotes": quotes, "bars": bars}
     if symbols:
         keep = list(symbols)
         trades = trades.filter(pl.col("symbol").is_in(keep)) if trades is not None else None
@@ -252,11 +287,27 @@ def build_from_frames(
         result = daily_metrics(config, symbols=list(symbols) if symbols else None, start=start, end=end,
                                trades_out=trades_out, progress=progress, **kwargs)
         daily, audit, n_trades = result.daily, result.trades_path, result.n_trades
-        tick = liquidity_profile(daily, config, asof=end)
+        tick = liquidity_profile(daily, config, asof=end, complete=False)
         if last is None and daily.height:
             last = daily.get_column("date").max()
     bar = table = None
     if bars is not None and bars.height:
         bar, table = _bar_outputs(bars, config, last, start, bar_table, tick, bar_estimates)
-    profile = _merge(tick, bar)
+
+    def peer_profiles():
+        if not symbols:
+            return None
+        names = set()
+        for f in given.values():
+            if f is not None:
+                names |= set(f.get_column("symbol").unique().to_list())
+        others = sorted(names - set(symbols))
+        if not others:
+            return None
+        frames = {k: (v.filter(pl.col("symbol").is_in(others)) if v is not None else None) for k, v in given.items()}
+        frames = {k: v for k, v in frames.items() if v is not None and v.height}
+        return build_from_frames(config, start=start, end=last, stand_ins=False, bar_estimates=bar_estimates,
+                                 **frames).profile if frames else None
+
+    profile = _complete(_merge(tick, bar), config, daily, peer_profiles, stand_ins)
     return ProfileBuild(profile, daily, table, last, audit, n_trades)

@@ -80,6 +80,10 @@ class TickParams:
     rv_interval_s: float = 300.0
     odd_lot_shares: float = 100.0
     max_quote_age_s: float | None = 3600.0
+    # the calendar keys that shorten a session (half days): see liqcost.calendar.session_bounds_ns
+    holiday_calendar: str = "auto"
+    early_closes: tuple = ()
+    early_close: str = "13:00"
 
     @classmethod
     def from_config(cls, config) -> TickParams:
@@ -101,6 +105,9 @@ class TickParams:
             rv_interval_s=float(m.rv_interval_s),
             odd_lot_shares=float(m.odd_lot_shares),
             max_quote_age_s=None if m.max_quote_age_s is None else float(m.max_quote_age_s),
+            holiday_calendar=s.holiday_calendar,
+            early_closes=tuple(s.early_closes),
+            early_close=s.early_close,
         )
 
     @property

@@ -285,9 +285,9 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     from liqcost.models.impact import Schedule, impact_inputs
     from liqcost.models.params import load_params
     from liqcost.models.band import cost_band, input_uncertainty
-    from liqcost.pretrade.flags import build_flags, summarize_flags
     from liqcost.models.frontier import Pricer, cross_now, risk_band
     from liqcost.models.frontier import frontier as price_frontier
+    from liqcost.pretrade.flags import build_flags, stale_trading_days, summarize_flags, with_data_flags
     from liqcost.pretrade.portfolio import portfolio_tables
     from liqcost.schema import ORDER_PROBLEMS
 
@@ -370,7 +370,7 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
     days, days_stressed, bucket = _days(vols, pidx, q, cap, arr("_stress_vol"), pc, n)
 
     # --- staleness, limit room
-    stale = _stale_trading_days(t, asof, config.session.trading_days) if n else np.zeros(0, np.int64)
+    stale = stale_trading_days(t, asof, config)
     limit = arr("limit_price")
     with np.errstate(invalid="ignore"):
         limit_room = side * (limit - price) / price * 1e4
@@ -433,7 +433,8 @@ def pretrade(orders, profiles, config=None, *, asof: dt.date | None = None, para
         t.get_column("lookback_days"),
         (t.get_column("zero_volume_days").cast(pl.Float64) / t.get_column("_n_days").cast(pl.Float64)).alias("zero_volume_frac"),
     )
-    flags = build_flags(priced.rename({"profile_source": "source"}), config, valid_range=params.valid_range)
+    flags = with_data_flags(build_flags(priced.rename({"profile_source": "source"}), config, valid_range=params.valid_range),
+                            t, stale, config)
     fsum = summarize_flags(flags)
     priced = priced.join(fsum, on="order_id", how="left").with_columns(
         pl.col("severity").fill_null("ok"), pl.col("flags").fill_null(""), pl.lit("ok").alias("status"), pl.lit(None, pl.String).alias("error")
@@ -535,15 +536,6 @@ def _days(vols, pidx, q, cap, stress, pc, n):
         f">{b1}d",
     ) if n else np.zeros(0, dtype=object)
     return days, days_stressed, bucket
-
-
-def _stale_trading_days(t, asof, trading_days) -> np.ndarray:
-    """Trading days between each profile's last day and the as-of date (0 without an as-of date)."""
-    if asof is None:
-        return np.zeros(t.height, np.int64)
-    weekmask = [1 if d in trading_days else 0 for d in range(7)]
-    pa = t.get_column("asof_date").to_numpy().astype("datetime64[D]")
-    return np.maximum(np.busday_count(pa, np.datetime64(asof, "D"), weekmask=weekmask), 0)
 
 
 def _frontier_table(t, fr, q, notional):

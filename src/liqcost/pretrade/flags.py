@@ -14,8 +14,13 @@ code                         rule
 ``micro_cap``                market cap below the smallest ``bars.market_cap_bands_usd`` band (warn);
                              ``market_cap_unknown`` (info) when shares outstanding are unknown
 ``zero_volume_days``         share of zero-volume days above ``zero_volume_flag_frac`` / ``..._critical_frac``
-``stale_data``               profile's last data more than ``stale_days`` / ``stale_critical_days`` trading
-                             days before the as-of date
+``stale_data``               profile's last data (trade, quote or bar) more than ``stale_days`` /
+                             ``stale_critical_days`` trading days before the as-of date (exchange calendar)
+``missing_days``             more than ``bars.missing_days_flag_frac`` of the window's days have no bar from
+                             the vendor: info when read as no-trade days, warn when left out as unknown
+``spread_stand_in``          the name's own spread is missing or unusable: info when the quoted spread or a
+                             bar estimate stands in, warn for the peers' median or the prior
+``volatility_stand_in``      the same for the volatility
 ``few_days``                 profile built on fewer than ``min_lookback_days`` days (warn)
 ``bars_only``                profile built from bars only: bar-estimated spread, wider band (info)
 ``days_to_complete``         expected days above the last ``bucket_days`` threshold (warn); not sellable
@@ -39,7 +44,8 @@ The last three are :func:`cost_rules` (the cost model's own flags).
 
 from __future__ import annotations
 
-__all__ = ["SEVERITIES", "build_flags", "cost_rules", "summarize_flags"]
+__all__ = ["SEVERITIES", "build_flags", "cost_rules", "data_flags", "stale_trading_days", "summarize_flags",
+           "with_data_flags"]
 
 SEVERITIES = ("info", "warn", "critical")
 
@@ -165,14 +171,6 @@ def build_flags(t, config, *, valid_range: dict | None = None):
             c("zero_volume_frac"),
             pl.when(c("zero_volume_frac") > pc.zero_volume_critical_frac).then(pc.zero_volume_critical_frac).otherwise(pc.zero_volume_flag_frac),
             pl.format("{}% of the last {} days had no trade at all", _pct(c("zero_volume_frac"), 0), c("lookback_days").cast(pl.String)),
-        ),
-        (
-            "stale_data",
-            _sev(c("stale_trading_days") > pc.stale_days, c("stale_trading_days") > pc.stale_critical_days),
-            c("stale_trading_days").cast(pl.Float64),
-            pl.when(c("stale_trading_days") > pc.stale_critical_days).then(pc.stale_critical_days).otherwise(pc.stale_days).cast(pl.Float64),
-            pl.format("last data on {}, {} trading days before the as-of date; refresh the data before trading on it",
-                      c("asof_date").cast(pl.String), c("stale_trading_days").cast(pl.String)),
         ),
         (
             "few_days",
@@ -321,3 +319,145 @@ def summarize_flags(flags):
             (pl.col("flag") + ":" + pl.col("severity")).str.join(", ").alias("flags"),
         )
     )
+
+
+# ------------------------------------------------------------------------------ the data behind a profile
+
+
+def stale_trading_days(t, asof, config):
+    """Trading days from each profile's last data to the as-of date (0 without an as-of date).
+
+    Counted on the exchange calendar (``session`` weekdays less holidays,
+    :func:`liqcost.calendar.trading_days_between`) from ``last_data_date`` (the last day with a trade,
+    quote or bar), or ``asof_date`` for a profile table without it. A bars profile's window always ends on
+    the as-of date, so its ``asof_date`` says nothing about staleness; its last bar does.
+    """
+    import numpy as np
+    import polars as pl
+
+    from liqcost.calendar import trading_days_between
+
+    if asof is None or t.height == 0:
+        return np.zeros(t.height, np.int64)
+    last = pl.col("last_data_date") if "last_data_date" in t.columns else pl.col("asof_date")
+    dates = t.select(pl.coalesce(last, pl.col("asof_date")).alias("d"))["d"]
+    out = np.zeros(t.height, np.int64)
+    have = dates.is_not_null().to_numpy()
+    if have.any():
+        out[have] = trading_days_between(dates.drop_nulls().to_numpy().astype("datetime64[D]"), asof, config)
+    return out
+
+
+def data_flags(t, stale, config):
+    """Flags about the data behind each order's profile: staleness, days the vendor left out, stand-in inputs.
+
+    Parameters
+    ----------
+    t : polars.DataFrame
+        One row per priced order with ``order_id``, ``symbol`` and its profile's columns (``asof_date``,
+        ``last_data_date``, ``lookback_days``, ``source``, ``spread_bps``, ``spread_source``,
+        ``volatility_daily_frac``, ``volatility_source``, the ``*_uncertainty_frac`` and ``peer_count_*``
+        columns, ``price_band``, ``no_bar_days``, ``missing_days``, ``n_effective_trades``; absent columns
+        raise no flag).
+    stale : numpy.ndarray
+        :func:`stale_trading_days` of the rows.
+    config : liqcost.config.Config
+        ``pretrade.stale_days``/``stale_critical_days``, ``bars.missing_days_flag_frac``, ``measures``.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``order_id``, ``symbol``, ``flag``, ``severity``, ``value``, ``threshold``, ``message`` (the
+        :func:`build_flags` columns).
+    """
+    import polars as pl
+
+    pc, m = config.pretrade, config.measures
+    c = pl.col
+    cols = set(t.columns)
+    frame = t.lazy().with_columns(pl.Series("_stale", stale, dtype=pl.Int64))
+    last = c("last_data_date") if "last_data_date" in cols else c("asof_date")
+    rules = [
+        (
+            "stale_data",
+            _sev(c("_stale") > pc.stale_days, c("_stale") > pc.stale_critical_days),
+            c("_stale").cast(pl.Float64),
+            pl.when(c("_stale") > pc.stale_critical_days).then(pc.stale_critical_days).otherwise(pc.stale_days)
+            .cast(pl.Float64),
+            pl.format("last data on {}, {} trading days before the as-of date; refresh the data before trading on it",
+                      pl.coalesce(last, c("asof_date")).cast(pl.String), c("_stale").cast(pl.String)),
+        ),
+    ]
+    if {"no_bar_days", "lookback_days"} <= cols:
+        share = c("no_bar_days").cast(pl.Float64) / c("lookback_days").cast(pl.Float64)
+        unknown = c("missing_days").fill_null(0) > 0 if "missing_days" in cols else pl.lit(False)
+        rules.append((
+            "missing_days",
+            pl.when(share > config.bars.missing_days_flag_frac)
+            .then(pl.when(unknown).then(pl.lit("warn")).otherwise(pl.lit("info"))).otherwise(None),
+            share,
+            pl.lit(config.bars.missing_days_flag_frac),
+            pl.when(unknown)
+            .then(pl.format("{} of the last {} trading days have no bar from the vendor and are left out as unknown "
+                            "(bars.missing_bar: missing): ADV and the zero-volume share rest on the other days",
+                            c("no_bar_days").cast(pl.String), c("lookback_days").cast(pl.String)))
+            .otherwise(pl.format("{} of the last {} trading days have no bar from the vendor: counted as days "
+                                 "without trades (bars.missing_bar: no_trade), which lowers ADV",
+                                 c("no_bar_days").cast(pl.String), c("lookback_days").cast(pl.String))),
+        ))
+    for name, value, unit, digits in (("spread", "spread_bps", " bps", 1), ("volatility", "volatility_daily_frac", "", 4)):
+        src = f"{name}_source"
+        if src not in cols or value not in cols:
+            continue
+        u = c(f"{name}_uncertainty_frac") if f"{name}_uncertainty_frac" in cols else pl.lit(None, pl.Float64)
+        peers = c(f"peer_count_{name}") if f"peer_count_{name}" in cols else pl.lit(None, pl.Int64)
+        band = c("price_band") if "price_band" in cols else pl.lit("?")
+        shown = (c(value).round(digits).cast(pl.String) + pl.lit(unit)) if name == "spread" else (
+            (c(value) * 100).round(2).cast(pl.String) + pl.lit("% a day"))
+        pm = pl.format(" (uncertainty {}%)", (u * 100).round(0).cast(pl.Int64).cast(pl.String))
+        own_bars = c("source") == "bars" if "source" in cols else pl.lit(False)
+        n_eff = c("n_effective_trades").fill_null(0).cast(pl.String) if "n_effective_trades" in cols else pl.lit("too few")
+        sev = (
+            pl.when(c(src).is_in(["cross_section", "prior"])).then(pl.lit("warn"))
+            .when(c(src).is_in(["quoted", "trade_bars"]) | ((c(src) == "bars") & ~own_bars)).then(pl.lit("info"))
+            .otherwise(None)
+        )
+        what = "spread" if name == "spread" else "daily volatility"
+        msg = (
+            pl.when(c(src) == "quoted")
+            .then(pl.format("{} trades with an effective spread in the window (fewer than {}): the quoted spread, {}, "
+                            "stands in{}", n_eff, pl.lit(str(m.min_effective_trades)), shown, pm))
+            .when(c(src) == "bars")
+            .then(pl.format("no {} from the ticks: the bar estimate, {}, stands in{}", pl.lit(what), shown, pm))
+            .when(c(src) == "trade_bars")
+            .then(pl.format("no {} from quotes: an estimate from daily bars of the name's own trades, {}, stands in{}",
+                            pl.lit(what), shown, pm))
+            .when(c(src) == "cross_section")
+            .then(pl.format("too few trades or bars of its own: the median {} of {} names priced {} stands in, {}{}",
+                            pl.lit(what), peers.cast(pl.String), band, shown, pm))
+            .otherwise(pl.format("no {} of its own and fewer than {} peers priced {} in the data: the prior for the "
+                                 "band, {}, stands in{}", pl.lit(what), pl.lit(str(m.min_peers)), band, shown, pm))
+        )
+        rules.append((f"{name}_stand_in", sev, u, pl.lit(None, pl.Float64), msg))
+    floats = [k for k, dtype in t.schema.items() if dtype == pl.Float64]
+    frame = frame.with_columns([c(f).fill_nan(None) for f in floats])
+    parts = [
+        frame.select(
+            c("order_id"), c("symbol"), pl.lit(code).alias("flag"), sev.alias("severity"),
+            value.cast(pl.Float64).alias("value"), thr.cast(pl.Float64).alias("threshold"), msg.alias("message"),
+        ).filter(c("severity").is_not_null())
+        for code, sev, value, thr, msg in rules
+    ]
+    return pl.concat(parts).collect()
+
+
+def with_data_flags(flags, t, stale, config):
+    """``flags`` (from :func:`build_flags`) with :func:`data_flags` added, in the same order (order, worst
+    severity first, flag)."""
+    import polars as pl
+
+    out = pl.concat([flags, data_flags(t, stale, config)], how="vertical_relaxed")
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return out.with_columns(pl.col("severity").replace_strict(rank, return_dtype=pl.Int8).alias("_r")).sort(
+        ["order_id", "_r", "flag"], descending=[False, True, False], maintain_order=True
+    ).drop("_r")
