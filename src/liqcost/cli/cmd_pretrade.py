@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from liqcost.cli.options import parse_date
+from liqcost.cli.options import html_option, mapping_path, parse_date
 
 
 @click.command("pretrade")
@@ -22,7 +22,8 @@ from liqcost.cli.options import parse_date
               help="Limit price of the single order (flags a limit tighter than the cost).")
 @click.option("--orders", "orders_file", type=click.Path(dir_okay=False), default=None,
               help="Orders file (CSV, Parquet or YAML; columns symbol, side, qty [, order_id, start, end, max_participation, limit_price]).")
-@click.option("--mapping", type=click.Path(dir_okay=False), default=None, help="Column mapping for the orders file.")
+@click.option("--mapping", callback=mapping_path, default=None,
+              help="Column mapping for the orders file: a file, or the name of a shipped one (`liqcost config mappings`).")
 @click.option("--curve", is_flag=True, default=False, help="Cost and days against order size (0.1%-200% of ADV) for --symbol.")
 @click.option("--cap", type=click.FloatRange(min=0, min_open=True, max=1), default=None,
               help="Participation cap, fraction of each day's volume (pretrade.participation_cap_frac).")
@@ -32,9 +33,10 @@ from liqcost.cli.options import parse_date
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), default=None, help="Impact parameter file (impact.params_file).")
 @click.option("--asof", callback=parse_date, default=None, help="As-of date YYYY-MM-DD: end of the lookback and reference for staleness.")
 @click.option("--detail", is_flag=True, default=False, help="Also output each model's cost parts for an orders file.")
+@html_option("the orders, each name's cost against order size with the orders marked, flags")
 @click.pass_obj
 def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price, orders_file, mapping, curve, cap, models,
-             central, sqrt_y, params_file, asof, detail):
+             central, sqrt_y, params_file, asof, detail, html):
     """Pre-trade check: what an order will cost (band across impact models, bps and currency), how many
     days it needs at the participation cap, its liquidity bucket, and flags; for an orders file also a
     portfolio summary (cost to liquidate part of the book, the least liquid names).
@@ -46,6 +48,7 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
       liqcost pretrade --data sample_data/dataset --orders sample_data/orders.csv
       liqcost --format csv -o book.csv pretrade --profile prof.parquet --orders book.yaml
       liqcost pretrade --data sample_data/dataset --symbol THNE --curve
+      liqcost pretrade --data sample_data/dataset --orders sample_data/orders.csv --html book.html
     """
     from liqcost.app import pretrade as run
     from liqcost.cli.results import render
@@ -53,6 +56,12 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
     result = run(orders_file, data=data, profile=profile_file, config=state.config_path, symbol=symbol, side=side, qty=qty,
                  notional=notional, limit_price=limit_price, curve=curve, detail=detail, asof=asof, mapping=mapping,
                  cap=cap, models=models or None, central=central, sqrt_y=sqrt_y, params_file=params_file)
+    if html:
+        from liqcost.app.report import result_report
+        from liqcost.cli.options import write_html
+
+        config = state.config({"impact.params_file": params_file} if params_file else None)
+        write_html(state, result_report(result, config, data=data, profile=profile_file, asof=asof), html)
     if curve:
         render(state, result, result.tables(), title=result.heading())
         return
