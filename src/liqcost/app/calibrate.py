@@ -123,6 +123,8 @@ def calibrate(fills=None, orders=None, *, data, config=None, mapping=None, order
         As :func:`liqcost.models.calibrate.calibrate` (few orders, an exponent the sizes do not identify, an
         optimizer that stopped early).
     """
+    import polars as pl
+
     from liqcost.app import load
     from liqcost.app.tca import tca
     from liqcost.errors import CalibrationError
@@ -138,6 +140,12 @@ def calibrate(fills=None, orders=None, *, data, config=None, mapping=None, order
             why = " (" + "; ".join(f"{n} {r}" for r, n in top.iter_rows()) + ")"
         raise CalibrationError(f"{rv.fills_source}: no order could be compared with the model{why}; calibration needs "
                                f"filled orders with market data and a history before their day.")
+    compared = rv.model.orders.filter(pl.col("z").is_not_nan())
+    if compared.height and compared.get_column("spread_paid_bps").fill_nan(None).drop_nulls().len() == 0:
+        raise CalibrationError(
+            f"{rv.fills_source}: no order's cost splits into the spread paid and the impact: the fills' days have no quotes "
+            f"in {getattr(data, 'root', data)} (bars only). Calibration fits the impact, which needs trades and quotes on "
+            "those days; ingest them, or review what bars allow with `liqcost tca`.")
     result = fit(rv.model, cfg)
     path = None
     if output is not None:

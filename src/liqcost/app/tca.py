@@ -164,7 +164,7 @@ class TcaReview(Result):
         outliers."""
         import polars as pl
 
-        base = self.review.summary()
+        base = _undefined_as_null(self.review.summary(), self.review.orders)
         if self.model is None:
             return base
         m = self.model.orders.filter(pl.col("z").is_not_nan())
@@ -244,6 +244,26 @@ class TcaReview(Result):
             parts.append(f"{self.rejected_orders.height} of the {self.n_orders} orders were rejected (rejected_orders)")
         reviewed = self.review.fills.height
         return "; ".join(parts) + f"; the other {reviewed} fills were reviewed."
+
+
+#: summary measures and the per-order column each sums: a sum over orders where it is undefined (NaN: bars only,
+#: no arrival price) is unknown, not zero
+_SUMMED = {"is_usd": "is_usd", "is_bps": "is_usd", "is_delay_bps": "delay_cost_usd", "is_spread_bps": "spread_cost_usd",
+           "is_impact_bps": "impact_cost_usd", "is_opportunity_bps": "opportunity_cost_usd", "is_fees_bps": "fees_usd"}
+
+
+def _undefined_as_null(summary, orders):
+    """The review's summary with a summed measure set to null in a column (all, buy, sell) where no order defines it."""
+    import polars as pl
+
+    groups = {"all": orders, "buy": orders.filter(pl.col("side") > 0), "sell": orders.filter(pl.col("side") < 0)}
+    undefined = {}
+    for key, g in groups.items():
+        undefined[key] = {m for m, c in _SUMMED.items()
+                          if c in g.columns and g.height and g.get_column(c).fill_nan(None).drop_nulls().len() == 0}
+    measure = pl.col("measure")
+    return summary.with_columns([
+        pl.when(measure.is_in(sorted(undefined[k]))).then(None).otherwise(pl.col(k)).alias(k) for k in groups if undefined[k]])
 
 
 def _problems(table, kind: str, what: str, remedy: str) -> tuple[Problem, ...]:
