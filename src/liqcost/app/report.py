@@ -162,12 +162,13 @@ def result_report(result, config=None, *, data=None, profile=None, asof=None):
 
 
 # ----------------------------------------------------------------------------------------- plan files
-def read_plan(path):
+def read_plan(path, timezone: str | None = None):
     """A plan written by ``liqcost plan -o FILE``: ``(tranches, summary or None, fill table or None)``.
 
     ``-o plan.parquet`` (or ``.csv``) writes the tranches to ``plan.parquet`` and the other tables beside it
     (``plan.summary.parquet``, ``plan.fill.parquet`` with ``--table all``); ``-o plan.json`` writes them all in one
-    document. Times in a CSV are read back as datetimes.
+    document. Times written as text (CSV, JSON) are read back as datetimes, and the windows are shown in
+    ``timezone`` (the exchange's, ``session.timezone``) when given.
 
     Raises
     ------
@@ -202,10 +203,6 @@ def read_plan(path):
             tables = doc.get("tables", doc) if isinstance(doc, dict) else {"plan": doc}
             frames = {k: pl.DataFrame(v, infer_schema_length=None) if v else None for k, v in tables.items()}
             tranches, summary, fill = frames.get("plan"), frames.get("summary"), frames.get("fill")
-            tranches = tranches.with_columns([pl.col(c).str.to_datetime(strict=False) for c in ("window_start", "window_end")
-                                              if tranches is not None and tranches.schema.get(c) == pl.String]) if tranches is not None else None
-            if tranches is not None and tranches.schema.get("date") == pl.String:
-                tranches = tranches.with_columns(pl.col("date").str.to_date(strict=False))
         elif suffix in (".parquet", ".pq", ".csv"):
             tranches, summary, fill = read(p), read(sibling("summary")), read(sibling("fill"))
         else:
@@ -219,7 +216,32 @@ def read_plan(path):
     if missing:
         raise FileFormatError(f"{p}: not a plan's tranche table (missing {', '.join(missing)}); write it with "
                               f"`liqcost plan ... -o {p.name}`.")
-    return tranches, summary, fill
+    return _plan_times(tranches, timezone, p), summary, fill
+
+
+def _plan_times(tranches, timezone, path):
+    """Windows as zone-aware datetimes (in ``timezone`` when given) and ``date`` as a date, from text or as stored."""
+    import polars as pl
+
+    from liqcost.errors import FileFormatError
+
+    out = tranches
+    for c in ("window_start", "window_end"):
+        dtype = out.schema[c]
+        if dtype == pl.String:
+            text = pl.col(c).str.replace(r"([+-]\d\d):(\d\d)$", "$1$2")  # +HH:MM -> +HHMM for %z
+            parsed = pl.coalesce([text.str.to_datetime(f, strict=False, time_zone="UTC") for f in
+                                  ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%.f%z")])
+            out = out.with_columns(parsed.alias(c))
+            if out.get_column(c).null_count() > tranches.get_column(c).null_count():
+                raise FileFormatError(f"{path}: {c} holds times that cannot be read (expected ISO 8601 with an offset).")
+        elif isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
+            out = out.with_columns(pl.col(c).dt.replace_time_zone("UTC"))
+        if timezone:
+            out = out.with_columns(pl.col(c).dt.convert_time_zone(timezone))
+    if out.schema["date"] == pl.String:
+        out = out.with_columns(pl.col("date").str.to_date(strict=False))
+    return out
 
 
 # ----------------------------------------------------------------------------------------- the report
@@ -313,7 +335,7 @@ def report(data, *, symbols=None, orders=None, plan=None, fills=None, fill_order
     problems: list[Problem] = []
     results: dict = {}
 
-    plan_tables = read_plan(plan) if plan is not None else None
+    plan_tables = read_plan(plan, cfg.session.timezone) if plan is not None else None
     book = None
     if orders is not None:
         from liqcost.app.inputs import read_orders

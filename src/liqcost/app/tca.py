@@ -52,6 +52,7 @@ REJECTED_COLUMNS = ("source", "row", "order_id", "symbol", "reason")
 #: internal columns of the review's fill table left out of the output (times as ns, day bounds)
 _FILL_INTERNAL = ("ts_ns", "midnight_ns", "open_ns", "close_ns", "first_quote_ns", "n_quotes")
 _MAX_PROBLEMS = 8
+_FROM_DATASET = object()  # the orders of a review of the dataset's own fills
 
 
 def _side_words(frame):
@@ -356,13 +357,13 @@ def read_fills_and_orders(fills, orders, *, config, data, mapping=None, orders_m
             raise UsageError(f"give the fills with --fills FILE: the dataset {ds.root} holds none (or ingest them with "
                              "`liqcost ingest --kind fills FILE`).")
         if orders is None and "orders" in kinds:
-            orders = "__dataset__"
-        notes.append(f"fills from the dataset {ds.root} (kind=fills)" + (" and its orders" if orders == "__dataset__" else ""))
+            orders = _FROM_DATASET
+        notes.append(f"fills from the dataset {ds.root} (kind=fills)" + (" and its orders" if orders is _FROM_DATASET else ""))
     f, fq, fsrc = _read(fills, "fills", config, mapping, ds)
     if orders is None:
         o, oq, osrc = None, None, ""
     else:
-        o, oq, osrc = _read(None if orders == "__dataset__" else orders, "orders", config, orders_mapping, ds)
+        o, oq, osrc = _read(None if orders is _FROM_DATASET else orders, "orders", config, orders_mapping, ds)
     n_fills = f.height + (fq.height if fq is not None else 0)
     n_orders = (o.height + (oq.height if oq is not None else 0)) if o is not None else 0
 
