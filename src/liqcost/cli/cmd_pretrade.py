@@ -46,7 +46,8 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
       liqcost pretrade --data sample_data/dataset --symbol THNA --side buy --qty 80000
       liqcost pretrade --data sample_data/dataset --symbol THND --side sell --notional 25000
       liqcost pretrade --data sample_data/dataset --orders sample_data/orders.csv
-      liqcost --format csv -o book.csv pretrade --profile prof.parquet --orders book.yaml
+      liqcost profile --data sample_data/dataset --table profile --format parquet -o prof.parquet
+      liqcost pretrade --profile prof.parquet --orders configs/orders_example.yaml --format csv -o book.csv
       liqcost pretrade --data sample_data/dataset --symbol THNE --curve
       liqcost pretrade --data sample_data/dataset --orders sample_data/orders.csv --html book.html
     """

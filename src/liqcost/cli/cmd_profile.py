@@ -55,10 +55,10 @@ def profile(state, dataset, trades_file, quotes_file, bars_file, symbols, start,
     \b
     Examples:
       liqcost profile --data sample_data/dataset
-      liqcost --format json profile --data ds --symbol THNA --table profile
-      liqcost profile --trades t.parquet --quotes q.parquet --quote-lag 1 --signing emo --trades-out audit.parquet
-      liqcost profile --bars daily_bars.csv --table all
-      liqcost --format csv -o out.csv profile --data ds --start 2025-03-03 --end 2025-03-28
+      liqcost profile --data sample_data/dataset --symbol THNA --table profile --format json
+      liqcost profile --trades sample_data/raw/trades.csv --quotes sample_data/raw/quotes.csv --quote-lag 1 --signing emo --trades-out audit.parquet
+      liqcost profile --bars sample_data/raw/bars.csv --table all
+      liqcost profile --data sample_data/dataset --start 2025-03-03 --end 2025-03-28 --format csv -o out.csv
       liqcost profile --data sample_data/dataset --table profile --html liquidity.html
     """
     from liqcost.app import profile as run
