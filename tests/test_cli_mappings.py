@@ -75,3 +75,10 @@ def test_the_wheel_ships_the_mappings_the_license_and_py_typed(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                        env={"PYTHONPATH": str(target), "PATH": ""})
     assert r.stdout.split() == ["True", "True"], r.stderr
+
+
+def test_every_mapping_option_takes_a_name_or_says_which_exist():
+    for args in (["pretrade", "--data", "x", "--orders", "o.csv"], ["plan", "--data", "x", "--orders", "o.csv"],
+                 ["tca", "--data", "x"], ["calibrate", "--data", "x"], ["report", "--data", "x", "-o", "r.html"]):
+        r = CliRunner().invoke(cli, [*args, "--mapping", "fix_fils_example"])
+        assert r.exit_code == 2 and "Did you mean 'fix_fills_example'?" in r.output, (args, r.output)

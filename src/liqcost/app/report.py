@@ -313,7 +313,8 @@ def report(data, *, symbols=None, orders=None, plan=None, fills=None, fill_order
     progress : callable, optional
         ``progress(total)`` (symbol-days measured), as for :func:`liqcost.app.profile`.
     step : callable, optional
-        ``step(description)`` returning a context manager around each long step (a spinner on a terminal).
+        ``step(description)`` returning a context manager around each long step without a progress bar of its own
+        (a spinner on a terminal; never around ``progress``: one live display at a time).
 
     Returns
     -------
@@ -347,10 +348,9 @@ def report(data, *, symbols=None, orders=None, plan=None, fills=None, fill_order
                        | set(_names_in(plan_tables[0] if plan_tables is not None else None)))
     fill_names: list[str] = []
     tca_result = None
-    if fills is not None:
-        with step("reviewing the fills"):
-            tca_result = run_tca(fills, fill_orders, data=ds, config=cfg, mapping=fills_mapping,
-                                 orders_mapping=fill_orders_mapping, symbols=symbols or None, progress=progress)
+    if fills is not None:  # its history measurement shows its own progress (no spinner around a bar)
+        tca_result = run_tca(fills, fill_orders, data=ds, config=cfg, mapping=fills_mapping,
+                             orders_mapping=fill_orders_mapping, symbols=symbols or None, progress=progress)
         results["tca"] = tca_result
         fill_names = _names_in(tca_result.review.orders)
         if not symbols:
