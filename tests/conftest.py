@@ -57,3 +57,19 @@ def shared_data() -> Path:
 def sample_data() -> Path:
     assert SAMPLE_DATA.is_dir(), f"committed sample data missing at {SAMPLE_DATA}"
     return SAMPLE_DATA
+
+
+def sample_dataset_with(dest: Path, kinds) -> Path:
+    """A copy of the committed sample dataset at ``dest`` holding only ``kinds`` (the other kinds' sources
+    removed in one commit, as ``liqcost ingest --remove`` does)."""
+    import shutil
+
+    from liqcost.config import Config
+    from liqcost.io.dataset import Dataset
+    from liqcost.io.ingest import remove_sources
+
+    shutil.copytree(SAMPLE_DATA / "dataset", dest)
+    drop = sorted({(f.kind, s) for f in Dataset(dest).state.files.values() for s in f.sources if f.kind not in kinds})
+    for kind, source in drop:
+        remove_sources(dest, [source], Config(), kind=kind)
+    return dest

@@ -1,10 +1,10 @@
 """The direction of imports inside liqcost (parsed with ast, every import statement, inside functions too).
 
 The layers, lowest first (``../shared/DESIGN.md``): ``kernels``; the floor modules (``schema``, ``errors``,
-``config``, ``calendar``, ``inputs``, ``result``, ``render``); ``io`` and ``engine`` (the edges that touch
+``config``, ``calendar``, ``inputs``, ``result``, ``render``, ``data``: the files shipped with liqcost); ``io`` and ``engine`` (the edges that touch
 files and threads); ``measures`` and ``models``; ``pretrade`` and ``planner``; ``app``; ``cli``. A layer
 never imports a higher one; the library packages never touch files or threads (no ``io``, ``engine``);
-``cli`` imports only ``app``, ``config``, ``errors``, ``result``/``render`` and its own helpers.
+``cli`` imports only ``app``, ``config``, ``errors``, ``result``/``render``, ``data`` and its own helpers.
 
 Each exception is listed in ``EXEMPT`` with its reason, and the test fails when one is no longer needed.
 """
@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-FLOOR = {"schema", "errors", "config", "calendar", "inputs", "result", "render"}
+FLOOR = {"schema", "errors", "config", "calendar", "inputs", "result", "render", "data"}
 RANK = {"kernels": 0, **{m: 1 for m in FLOOR}, "io": 2, "engine": 2, "measures": 3, "models": 3, "pretrade": 4,
         "planner": 4, "app": 5, "cli": 6, "__main__": 7}
 LIBRARY = ("measures", "models", "pretrade", "planner")
-CLI_MAY_IMPORT = {"app", "config", "errors", "result", "render", "schema", "cli", "liqcost"}
+CLI_MAY_IMPORT = {"app", "config", "errors", "result", "render", "schema", "cli", "liqcost", "data"}
 
 #: (importing module prefix, imported module prefix) -> why it is allowed for now
 EXEMPT = {
@@ -159,6 +159,9 @@ def test_import_liqcost_is_light_and_the_front_door_is_lazy():
         "heavy = sorted(m for m in ('polars', 'numba', 'scipy', 'pydantic', 'numpy') if m in sys.modules)\n"
         "assert not heavy, heavy\n"
         "assert callable(lc.profile) and callable(lc.plan) and callable(lc.pretrade)\n"
+        "assert callable(lc.tca) and callable(lc.calibrate) and callable(lc.report)\n"
+        "import liqcost.tca.review, liqcost.report.charts\n"  # library packages too, and still callable front doors
+        "assert callable(lc.tca) and callable(lc.report) and callable(lc.tca.review)\n"
         "import liqcost.pretrade.core\n"  # the library package stays importable and lc.pretrade stays callable
         "assert callable(lc.pretrade) and lc.pretrade.core.pretrade is not None\n"
         "from liqcost.app import plan\n"

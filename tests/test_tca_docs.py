@@ -30,12 +30,13 @@ def _run(line: str):
 
 def test_docs_blocks_run(monkeypatch):
     """The sample command is the one the shared sample bundle runs (test_tca_sample.COMMAND); the Python block and
-    the pre-trade command run in its folder."""
+    the pre-trade command with the parameters it wrote run in its folder (tests/test_examples.py runs every
+    command line of the page)."""
     from test_tca_sample import COMMAND, sample_bundle
 
     bash = _blocks("bash")
     python = _blocks("python")
-    assert len(bash) == 2 and len(python) == 1
+    assert len(bash) == 3 and len(python) == 1
     assert bash[0].strip() == COMMAND
     root = Path(sample_bundle()["tmp"].name)
     assert (root / "tca_sample" / "dataset").is_dir()
@@ -48,7 +49,7 @@ def test_docs_blocks_run(monkeypatch):
     assert env["mr"].n >= 95
     assert abs(env["y"] - 0.8) < 2 * env["se"]
     assert (root / "calibrated.yaml").exists()
-    out = _run(bash[1].strip()).output
+    out = _run(bash[1].strip().splitlines()[-1]).output
     assert "THNB" in out
 
 

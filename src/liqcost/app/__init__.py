@@ -8,27 +8,39 @@ from Python they are ``import liqcost as lc`` then::
     prof = lc.profile("sample_data/dataset")                                   # ProfileResult
     res = lc.pretrade("sample_data/orders.csv", data="sample_data/dataset")   # PretradeResult
     p = lc.plan(symbol="THNB", side="buy", qty=8000, data="sample_data/dataset")
+    rv = lc.tca("sample_data/fills.csv", "sample_data/orders.csv", data="sample_data/dataset")   # TcaReview
+    cal = lc.calibrate(data="tca_sample/dataset")                               # CalibrationRun
+    rep = lc.report("sample_data/dataset", orders="sample_data/orders.csv")   # ReportRun (.to_html())
 
 Only this layer combines :mod:`liqcost.io` and :mod:`liqcost.engine` with the library (``measures``,
-``models``, ``pretrade``, ``planner``); the library packages see frames, never files.
+``models``, ``pretrade``, ``planner``, ``tca``, ``report``); the library packages see frames, never files.
 """
 
 from __future__ import annotations
 
+from liqcost.app.calibrate import CalibrationRun, calibrate
 from liqcost.app.plan import PlanOptions, plan
 from liqcost.app.pretrade import CurveResult, PretradeOptions, pretrade
 from liqcost.app.profile import ProfileOptions, ProfileResult, profile
+from liqcost.app.report import ReportRun, report
+from liqcost.app.tca import TcaReview, tca
 
 __all__ = [
+    "CalibrationRun",
     "CurveResult",
     "PlanOptions",
     "PretradeOptions",
     "ProfileOptions",
     "ProfileResult",
+    "ReportRun",
+    "TcaReview",
+    "calibrate",
     "load",
     "plan",
     "pretrade",
     "profile",
+    "report",
+    "tca",
 ]
 
 

@@ -38,8 +38,117 @@ def _available(name: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+#: the group's options a person may also type after the command name, and whether each takes a value
+GLOBAL_OPTIONS: dict[str, bool] = {
+    "--config": True, "--format": True, "-o": True, "--output": True,
+    "-v": False, "--verbose": False, "-q": False, "--quiet": False,
+}
+
+GLOBAL_NOTE = ("Global options (--format, -o/--output, --config, -q, -v) may also be given after the command name; "
+               "see `liqcost --help`.")
+GLOBAL_NOTE_OWN_O = ("Global options (--format, --config, -q, -v) may also be given after the command name; here "
+                     "-o/--output is this command's own option (above), so the global -o goes before the command: "
+                     "`liqcost -o FILE {name} ...`.")
+
+
+def _own_options(command) -> dict[str, bool]:
+    """Option strings of a click command and whether each takes a value."""
+    out: dict[str, bool] = {}
+    for p in getattr(command, "params", ()):
+        if not isinstance(p, click.Option):
+            continue
+        takes = not (p.is_flag or p.count)
+        for opt in (*p.opts, *p.secondary_opts):
+            out[opt] = takes
+    return out
+
+
+def _global_token(token: str) -> tuple[str, bool] | None:
+    """``(option, value attached)`` when ``token`` is a global option (``--format=json``, ``-ofile``, ``-vv``)."""
+    if token in GLOBAL_OPTIONS:
+        return token, False
+    if token.startswith("--") and "=" in token and token.split("=", 1)[0] in GLOBAL_OPTIONS:
+        return token.split("=", 1)[0], True
+    if len(token) > 2 and token[0] == "-" and token[1] != "-":
+        if set(token[1:]) <= {"v"} or set(token[1:]) <= {"q"}:
+            return token[:2], False
+        if token[1] == "o":
+            return "-o", True
+    return None
+
+
+def hoist_global_options(group, ctx, args: list[str]) -> list[str]:
+    """Move the global options typed after the command name to before it (issue 15: options where people type them).
+
+    ``liqcost profile --data ds --format json -o out.json`` becomes ``liqcost --format json -o out.json profile
+    --data ds``. An option the command (or its subcommand, for ``config``) defines itself stays with it: ``-o``
+    after ``ingest``, ``sample``, ``calibrate``, ``report`` and ``config init`` is theirs. Values of the command's
+    own options are skipped, ``--`` ends the scan, and a global option given both before and after the command
+    takes the value typed last (after), as click does for a repeated option.
+    """
+    own_group = _own_options(group)
+    i = 0
+    while i < len(args):  # find the command name after the group's own options
+        tok = args[i]
+        if tok == "--":
+            return args
+        if not tok.startswith("-"):
+            break
+        i += 2 if own_group.get(tok) else 1
+    else:
+        return args
+    command = group.get_command(ctx, args[i])
+    if command is None:
+        return args
+    own = _own_options(command)
+    rest = args[i + 1:]
+    if isinstance(command, click.Group):  # config init|check|show: the subcommand's options count too
+        j = 0
+        while j < len(rest):
+            tok = rest[j]
+            if tok == "--":
+                break
+            if not tok.startswith("-"):
+                sub = command.get_command(ctx, tok)
+                if sub is not None:
+                    own |= _own_options(sub)
+                break
+            j += 2 if own.get(tok) else 1
+    hoisted: list[str] = []
+    kept: list[str] = []
+    j = 0
+    while j < len(rest):
+        tok = rest[j]
+        if tok == "--":
+            kept.extend(rest[j:])
+            break
+        name = tok.split("=", 1)[0] if tok.startswith("--") else tok
+        if name in own:
+            kept.append(tok)
+            if own[name] and "=" not in tok and j + 1 < len(rest):
+                kept.append(rest[j + 1])
+                j += 1
+            j += 1
+            continue
+        found = _global_token(tok)
+        if found is not None and found[0] not in own:
+            opt, attached = found
+            hoisted.append(tok)
+            if GLOBAL_OPTIONS[opt] and not attached and j + 1 < len(rest):
+                hoisted.append(rest[j + 1])
+                j += 1
+            j += 1
+            continue
+        kept.append(tok)
+        j += 1
+    if not hoisted:
+        return args
+    return args[:i] + hoisted + [args[i]] + kept
+
+
 class LazyGroup(click.Group):
-    """A group that imports a command's module only when that command is invoked or asked for help."""
+    """A group that imports a command's module only when that command is invoked or asked for help, and accepts
+    the global options after the command name too (:func:`hoist_global_options`)."""
 
     def list_commands(self, ctx):
         return [n for n in COMMANDS if _available(n)]
@@ -48,7 +157,12 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS or not _available(cmd_name):
             return None
         module, attr, _ = COMMANDS[cmd_name]
-        return getattr(importlib.import_module(module), attr)
+        command = getattr(importlib.import_module(module), attr)
+        _add_global_note(command, cmd_name)
+        return command
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, hoist_global_options(self, ctx, list(args)))
 
     def format_commands(self, ctx, formatter):
         rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx)]
@@ -65,6 +179,16 @@ class LazyGroup(click.Group):
             hint = f" Did you mean '{match[0]}'?" if match else ""
             raise click.UsageError(f"No such command '{name}'.{hint} See `liqcost --help`.", ctx)
         return super().resolve_command(ctx, args)
+
+
+def _add_global_note(command, name: str) -> None:
+    """Say in the command's --help that the global options may follow it (once per command object)."""
+    if getattr(command, "_liqcost_global_note", False):
+        return
+    own = _own_options(command)
+    note = GLOBAL_NOTE_OWN_O.format(name=name) if ("-o" in own or "--output" in own) else GLOBAL_NOTE
+    command.epilog = f"{command.epilog}\n\n{note}" if command.epilog else note
+    command._liqcost_global_note = True
 
 
 class State:
@@ -88,11 +212,15 @@ class State:
 
 
 EPILOG = """\b
-Examples:
-  liqcost sample --symbols 5 --days 20 -o sample_data
-  liqcost ingest --kind trades sample_data/trades.csv -o ds
-  liqcost --format json profile --data ds --symbol THNA
-  liqcost pretrade --data ds --symbol THNA --side buy --qty 80000
+Examples (from a folder holding the sample, sample_data/):
+  liqcost ingest --kind trades sample_data/raw/trades.csv -o ds
+  liqcost profile --data sample_data/dataset --symbol THNA --table profile --format json
+  liqcost pretrade --data sample_data/dataset --symbol THNA --side buy --qty 20000
+  liqcost plan --data sample_data/dataset --symbol THNB --side buy --qty 8000
+  liqcost tca --data sample_data/dataset --fills sample_data/fills.csv --orders sample_data/orders.csv
+  liqcost report --data sample_data/dataset --orders sample_data/orders.csv -o report.html
+
+The global options (--format, -o/--output, --config, -q, -v) may come before or after the command name.
 """
 
 

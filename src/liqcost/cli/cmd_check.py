@@ -29,9 +29,8 @@ def check(state, dataset, deep, do_vacuum, grace, migrate, table):
     \b
     Examples:
       liqcost check --data sample_data/dataset
-      liqcost check --data ds --deep
-      liqcost check --data ds --vacuum
-      liqcost check --data old_ds --migrate
+      liqcost check --data sample_data/dataset --deep
+      liqcost check --data sample_data/dataset --vacuum --grace 3600
     """
     from liqcost.cli.output import emit, note
     from liqcost.io.dataset_check import check_dataset

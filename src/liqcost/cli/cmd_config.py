@@ -1,4 +1,4 @@
-"""``liqcost config init | check FILE | show``."""
+"""``liqcost config init | check FILE | show | mappings``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ def config():
       liqcost config init -o liqcost.yaml     # a starter config with every option documented
       liqcost config check liqcost.yaml       # list every problem as dotted.key: expected X, got Y
       liqcost --config liqcost.yaml config show
+      liqcost config mappings                 # the column mappings shipped with liqcost (--mapping NAME)
     """
 
 
@@ -58,3 +59,34 @@ def show(state, comments):
     from liqcost.config import render_yaml
 
     click.echo(render_yaml(state.config(), comments=comments), nl=False)
+
+
+@config.command("mappings")
+@click.option("--show", "name", default=None, metavar="NAME", help="Print one mapping file (to copy and adapt).")
+@click.pass_obj
+def mappings(state, name):
+    """List the column mappings shipped with liqcost: name, kind, format, what it reads.
+
+    Any command's --mapping takes one of these names (`--mapping taq_trades_generic`) or a path to a file of
+    your own; `--show NAME` prints a file to start from.
+    """
+    from liqcost.data import find_mapping, mapping_info, shipped_mappings
+    from liqcost.errors import UsageError
+
+    if name is not None:
+        click.echo(find_mapping(name).read_text(encoding="utf-8"), nl=False)
+        return
+    shipped = shipped_mappings()
+    if not shipped:
+        raise UsageError("no shipped mapping files found in this installation; reinstall liqcost.")
+    import polars as pl
+
+    from liqcost.cli.output import emit, note
+
+    rows = [mapping_info(p) for p in shipped.values()]
+    frame = pl.DataFrame(rows, schema={"name": pl.String, "kind": pl.String, "format": pl.String,
+                                      "description": pl.String, "path": pl.String})
+    if state.format == "table" and not state.output:
+        frame = frame.drop("path")
+        note(state, f"in {next(iter(shipped.values())).parent}")
+    emit(state, frame, title="mappings", name="mappings")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from liqcost.cli.options import parse_date
+from liqcost.cli.options import html_option, mapping_path, parse_date
 
 
 def _when(ctx, param, value):
@@ -29,13 +29,15 @@ def _when(ctx, param, value):
 @click.option("--data", "dataset", type=click.Path(file_okay=False), default=None,
               help="Dataset folder written by `liqcost ingest` (ticks for the fill model and the plan-time quote).")
 @click.option("--profile", "profile_file", type=click.Path(dir_okay=False), default=None,
-              help="Liquidity-profile table (from `liqcost profile --table profile -o FILE`) instead of building it from --data.")
+              help="Liquidity-profile table (from `liqcost profile --data DATASET --table profile --format parquet -o FILE`) "
+                   "instead of building it from --data.")
 @click.option("--symbol", default=None, help="Symbol of a single order.")
 @click.option("--side", default=None, help="Side of a single order: buy (b, +1) or sell (s, -1, short); any case.")
 @click.option("--qty", type=float, default=None, help="Shares of a single order (whole shares).")
 @click.option("--orders", "orders_file", type=click.Path(dir_okay=False), default=None,
               help="Orders file (CSV, Parquet or YAML: order_id, symbol, side, qty [, start, end, max_participation, urgency, limit_price]).")
-@click.option("--mapping", type=click.Path(dir_okay=False), default=None, help="Column mapping for the orders file.")
+@click.option("--mapping", callback=mapping_path, default=None,
+              help="Column mapping for the orders file: a file, or the name of a shipped one (`liqcost config mappings`).")
 @click.option("--schedule", type=click.Choice(["ac", "twap", "vwap", "pov"]), default=None,
               help="Trajectory (planner.schedule).")
 @click.option("--urgency", type=click.FloatRange(min=0), default=None,
@@ -64,9 +66,10 @@ def _when(ctx, param, value):
 @click.option("--frontier", is_flag=True, default=False,
               help="Also plan each order over every horizon of pretrade.frontier_days: cost and risk of each, the one "
                    "recommended for the urgency marked (the frontier table).")
+@html_option("plan summary, timeline against expected volume and the cap, fill curves, tranches")
 @click.pass_obj
 def plan(state, dataset, profile_file, symbol, side, qty, orders_file, mapping, schedule, urgency, max_participation,
-         pov_rate, horizon_days, days, start, end, limit_price, rules, unfilled, auctions, asof, table, frontier):
+         pov_rate, horizon_days, days, start, end, limit_price, rules, unfilled, auctions, asof, table, frontier, html):
     """Turn an order into limit-order tranches a trader can follow.
 
     Each tranche has a window, a size within the participation caps (whole round lots; the last tranche
@@ -84,10 +87,12 @@ def plan(state, dataset, profile_file, symbol, side, qty, orders_file, mapping, 
 
     \b
     Examples:
+      liqcost profile --data sample_data/dataset --table profile --format parquet -o profile.parquet
       liqcost plan --data sample_data/dataset --profile profile.parquet --symbol THNB --side buy --qty 8000
-      liqcost plan --data ds --symbol THND --side sell --qty 4000 --schedule ac --urgency 1e-4
-      liqcost --format csv -o plan.csv plan --data ds --orders orders.csv --max-participation 0.05
-      liqcost --format json plan --data ds --symbol THNA --side buy --qty 12000 --table all
+      liqcost plan --data sample_data/dataset --symbol THND --side sell --qty 4000 --schedule ac --urgency 1e-4
+      liqcost plan --data sample_data/dataset --orders configs/orders_example.csv --format csv -o plan.csv
+      liqcost plan --data sample_data/dataset --symbol THNA --side buy --qty 12000 --table all --format json
+      liqcost plan --data sample_data/dataset --symbol THNB --side buy --qty 8000 --html plan.html
       liqcost plan --data sample_data/dataset --symbol THNB --side buy --qty 8000 --frontier --urgency 1e-4
     """
     from liqcost.app import plan as run
@@ -104,4 +109,15 @@ def plan(state, dataset, profile_file, symbol, side, qty, orders_file, mapping, 
     notes = list(result.notes)
     if table in ("fill", "all") and not result.fill_models:
         notes.append("no fill-probability model was fitted (no ticks): the fill table is empty.")
+    if html:
+        from liqcost.app.report import result_report
+        from liqcost.cli.options import write_html
+
+        write_html(state, result_report(result, state.config_path), html)
     render(state, result, result.tables(table), result.display_tables(table), title=table, notes=notes)
+    summary = result.order_summary
+    if orders_file is not None and summary is not None and summary.height and not (summary["status"] == "planned").any():
+        from liqcost.errors import OrderError
+
+        raise OrderError(f"{orders_file}: none of the {summary.height} orders could be planned (each summary row's status "
+                         "says why and what would work: a longer horizon or a higher participation cap).")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from liqcost.cli.options import parse_date
+from liqcost.cli.options import html_option, mapping_path, parse_date
 
 
 @click.command("pretrade")
@@ -22,7 +22,8 @@ from liqcost.cli.options import parse_date
               help="Limit price of the single order (flags a limit tighter than the cost).")
 @click.option("--orders", "orders_file", type=click.Path(dir_okay=False), default=None,
               help="Orders file (CSV, Parquet or YAML; columns symbol, side, qty [, order_id, start, end, max_participation, limit_price]).")
-@click.option("--mapping", type=click.Path(dir_okay=False), default=None, help="Column mapping for the orders file.")
+@click.option("--mapping", callback=mapping_path, default=None,
+              help="Column mapping for the orders file: a file, or the name of a shipped one (`liqcost config mappings`).")
 @click.option("--curve", is_flag=True, default=False, help="Cost and days against order size (0.1%-200% of ADV) for --symbol.")
 @click.option("--cap", type=click.FloatRange(min=0, min_open=True, max=1), default=None,
               help="Participation cap, fraction of each day's volume (pretrade.participation_cap_frac).")
@@ -36,9 +37,10 @@ from liqcost.cli.options import parse_date
               help="Also output the cost-risk frontier: cost and risk at each of pretrade.frontier_days, the recommended point marked.")
 @click.option("--urgency", type=click.FloatRange(min=0), default=None,
               help="Risk aversion per currency for the recommended horizon, orders without their own (planner.risk_aversion).")
+@html_option("the orders, each name's cost against order size with the orders marked, flags")
 @click.pass_obj
 def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price, orders_file, mapping, curve, cap, models,
-             central, sqrt_y, params_file, asof, detail, frontier, urgency):
+             central, sqrt_y, params_file, asof, detail, frontier, urgency, html):
     """Pre-trade check: what an order will cost (expected cost with its model band and risk band, fees
     included, bps and currency), what finishing faster costs (the cost-risk frontier and crossing now),
     how many days it needs at the participation cap, its liquidity bucket, and flags; for an orders file
@@ -49,9 +51,11 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
       liqcost pretrade --data sample_data/dataset --symbol THNA --side buy --qty 80000
       liqcost pretrade --data sample_data/dataset --symbol THND --side sell --notional 25000
       liqcost pretrade --data sample_data/dataset --orders sample_data/orders.csv
-      liqcost --format csv -o book.csv pretrade --profile prof.parquet --orders book.yaml
+      liqcost profile --data sample_data/dataset --table profile --format parquet -o prof.parquet
+      liqcost pretrade --profile prof.parquet --orders configs/orders_example.yaml --format csv -o book.csv
       liqcost pretrade --data sample_data/dataset --symbol THNE --curve
       liqcost pretrade --data sample_data/dataset --symbol THNB --side buy --qty 8000 --frontier --urgency 1e-4
+      liqcost pretrade --data sample_data/dataset --orders sample_data/orders.csv --html book.html
     """
     from liqcost.app import pretrade as run
     from liqcost.cli.results import render
@@ -60,6 +64,12 @@ def pretrade(state, data, profile_file, symbol, side, qty, notional, limit_price
                  notional=notional, limit_price=limit_price, curve=curve, detail=detail, frontier=frontier, asof=asof,
                  mapping=mapping, cap=cap, models=models or None, central=central, sqrt_y=sqrt_y, params_file=params_file,
                  urgency=urgency)
+    if html:
+        from liqcost.app.report import result_report
+        from liqcost.cli.options import write_html
+
+        config = state.config({"impact.params_file": params_file} if params_file else None)
+        write_html(state, result_report(result, config, data=data, profile=profile_file, asof=asof), html)
     if curve:
         render(state, result, result.tables(), title=result.heading())
         return

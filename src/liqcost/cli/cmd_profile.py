@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from liqcost.cli.options import parse_date
+from liqcost.cli.options import html_option, parse_date
 
 
 @click.command("profile")
@@ -35,9 +35,10 @@ from liqcost.cli.options import parse_date
 @click.option("--trades-out", type=click.Path(dir_okay=False), default=None,
               help="Also write the per-trade audit table (.parquet or .csv): quote, sign and rule, spreads, markouts.")
 @click.option("--workers", type=click.IntRange(min=0), default=None, help="Threads (engine.workers; 0 = one per core).")
+@html_option("profile table, spreads, daily and intraday volume")
 @click.pass_obj
 def profile(state, dataset, trades_file, quotes_file, bars_file, symbols, start, end, quote_lag, quote_match, signing,
-            lookback, table, trades_out, workers):
+            lookback, table, trades_out, workers, html):
     """Daily liquidity metrics per symbol-day and the liquidity profile per symbol.
 
     From a dataset (--data) or from trade and quote files (--trades/--quotes), for all or the selected
@@ -54,10 +55,11 @@ def profile(state, dataset, trades_file, quotes_file, bars_file, symbols, start,
     \b
     Examples:
       liqcost profile --data sample_data/dataset
-      liqcost --format json profile --data ds --symbol THNA --table profile
-      liqcost profile --trades t.parquet --quotes q.parquet --quote-lag 1 --signing emo --trades-out audit.parquet
-      liqcost profile --bars daily_bars.csv --table all
-      liqcost --format csv -o out.csv profile --data ds --start 2025-03-03 --end 2025-03-28
+      liqcost profile --data sample_data/dataset --symbol THNA --table profile --format json
+      liqcost profile --trades sample_data/raw/trades.csv --quotes sample_data/raw/quotes.csv --quote-lag 1 --signing emo --trades-out audit.parquet
+      liqcost profile --bars sample_data/raw/bars.csv --table all
+      liqcost profile --data sample_data/dataset --start 2025-03-03 --end 2025-03-28 --format csv -o out.csv
+      liqcost profile --data sample_data/dataset --table profile --html liquidity.html
     """
     from liqcost.app import profile as run
     from liqcost.cli.progress import progress
@@ -67,5 +69,10 @@ def profile(state, dataset, trades_file, quotes_file, bars_file, symbols, start,
                  symbols=symbols, start=start, end=end, tables=table, trades_out=trades_out,
                  progress=lambda total: progress(state, total, "symbol-days"), quote_lag_s=quote_lag,
                  quote_match=quote_match, signing=signing, lookback_days=lookback, workers=workers)
+    if html:
+        from liqcost.app.report import result_report
+        from liqcost.cli.options import write_html
+
+        write_html(state, result_report(result, state.config_path), html)
     notes = list(result.notes) + (result.display_notes() if state.format == "table" else [])
     render(state, result, result.tables(), result.display_tables(), title=table, notes=notes, what="inputs")

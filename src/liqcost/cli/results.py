@@ -15,7 +15,7 @@ __all__ = ["render"]
 
 
 def render(state, result, tables: dict, display: dict | None = None, *, title: str | None = None,
-           notes=None, what: str = "orders") -> None:
+           notes=None, what: str = "orders", failure: str | None = None) -> None:
     """Write ``tables`` (or ``display`` in table format); print notes and problems; fail when partial.
 
     Parameters
@@ -31,6 +31,9 @@ def render(state, result, tables: dict, display: dict | None = None, *, title: s
         Notes to print (default: the result's).
     what : str
         What the problems are about, for the closing line (``orders``).
+    failure : str, optional
+        The closing line when the result is partial, instead of the default (e.g. with the counts of rows set
+        aside).
 
     Raises
     ------
@@ -50,6 +53,8 @@ def render(state, result, tables: dict, display: dict | None = None, *, title: s
         emit(state, frame, title=title or name, name=name)
     else:
         emit(state, chosen)
+    if result.partial and failure:
+        raise DataError(failure)
     if result.partial:
         k = len(result.problems)
         raise DataError(f"{k} of the {what} could not be used (each is listed above with what to do); "

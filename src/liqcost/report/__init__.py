@@ -33,3 +33,21 @@ __all__ = [
     "replay_section",
     "tca_section",
 ]
+
+
+# The front door ``lc.report(...)`` is :func:`liqcost.app.report`; because ``liqcost.report`` is both this package and that
+# function's name on ``liqcost``, the package itself is callable (as ``liqcost.pretrade`` is).
+import sys as _sys
+import types as _types
+
+
+class _FrontDoor(_types.ModuleType):
+    """This package, callable as :func:`liqcost.app.report` (so ``lc.report(...)`` always works)."""
+
+    def __call__(self, *args, **kwargs):
+        from liqcost.app import report as front
+
+        return front(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _FrontDoor

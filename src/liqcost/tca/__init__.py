@@ -20,3 +20,21 @@ from liqcost.tca.results import ModelReviewResult, TcaResult
 from liqcost.tca.review import review
 
 __all__ = ["ModelReviewResult", "TcaResult", "model_vs_realized", "pretrade_estimates", "profile_asof_from_daily", "review"]
+
+
+# The front door ``lc.tca(...)`` is :func:`liqcost.app.tca`; because ``liqcost.tca`` is both this package and that
+# function's name on ``liqcost``, the package itself is callable (as ``liqcost.pretrade`` is).
+import sys as _sys
+import types as _types
+
+
+class _FrontDoor(_types.ModuleType):
+    """This package, callable as :func:`liqcost.app.tca` (so ``lc.tca(...)`` always works)."""
+
+    def __call__(self, *args, **kwargs):
+        from liqcost.app import tca as front
+
+        return front(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _FrontDoor

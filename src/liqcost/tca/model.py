@@ -151,8 +151,9 @@ def pretrade_estimates(orders, profile_asof, config=None, *, params=None) -> pl.
             t = t.join(have.select("order_id", "symbol").join(prof.select("symbol", *[pl.col(c).cast(pl.Float64) for c in extra]),
                                                                  on="symbol", how="left").drop("symbol").rename({"price_px": "profile_price_px"}),
                        on="order_id", how="left")
-        if res.errors.height:
-            t = pl.concat([t, res.errors.select("order_id", pl.lit("error").alias("status"), pl.col("reason").alias("error"))],
+        errs = res.errors.filter(~pl.col("order_id").is_in(t.get_column("order_id").implode()))  # not already a row of t
+        if errs.height:
+            t = pl.concat([t, errs.select("order_id", pl.lit("error").alias("status"), pl.col("reason").alias("error"))],
                           how="diagonal_relaxed")
         parts.append(t)
     if not parts:
