@@ -6,8 +6,9 @@ The front door::
     prof = lc.profile("sample_data/dataset")                                  # liquidity profile per symbol
     res = lc.pretrade("sample_data/orders.csv", data="sample_data/dataset")  # cost band, days, flags
     p = lc.plan(symbol="THNB", side="buy", qty=8000, data="sample_data/dataset")  # limit-order tranches
+    sim = lc.simulate(symbol="THNB", side="buy", qty=3000, data="sample_data/dataset")  # replayed over start days
 
-``profile``, ``pretrade`` and ``plan`` are the functions of :mod:`liqcost.app`, loaded on first use: the
+``profile``, ``pretrade``, ``plan`` and ``simulate`` are the functions of :mod:`liqcost.app`, loaded on first use: the
 top-level package imports nothing heavy (no numba, polars, scipy or pydantic), so ``liqcost --help`` stays
 instant. The library packages (``liqcost.measures``, ``liqcost.pretrade``, ``liqcost.planner`` ...) take
 and return polars frames.
@@ -15,9 +16,9 @@ and return polars frames.
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "plan", "pretrade", "profile"]
+__all__ = ["__version__", "plan", "pretrade", "profile", "simulate"]
 
-_FRONT_DOOR = ("plan", "pretrade", "profile")
+_FRONT_DOOR = ("plan", "pretrade", "profile", "simulate")
 
 
 def __getattr__(name: str):

@@ -8,9 +8,11 @@ from Python they are ``import liqcost as lc`` then::
     prof = lc.profile("sample_data/dataset")                                   # ProfileResult
     res = lc.pretrade("sample_data/orders.csv", data="sample_data/dataset")   # PretradeResult
     p = lc.plan(symbol="THNB", side="buy", qty=8000, data="sample_data/dataset")
+    sim = lc.simulate(symbol="THNB", side="buy", qty=3000, data="sample_data/dataset",
+                      variants=["pricing=passive,mid,aggressive"])           # SimulateResult
 
 Only this layer combines :mod:`liqcost.io` and :mod:`liqcost.engine` with the library (``measures``,
-``models``, ``pretrade``, ``planner``); the library packages see frames, never files.
+``models``, ``pretrade``, ``planner``, ``sim``); the library packages see frames, never files.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from liqcost.app.plan import PlanOptions, plan
 from liqcost.app.pretrade import CurveResult, PretradeOptions, pretrade
 from liqcost.app.profile import ProfileOptions, ProfileResult, profile
+from liqcost.app.simulate import SimulateResult, Variant, simulate
 
 __all__ = [
     "CurveResult",
@@ -25,10 +28,13 @@ __all__ = [
     "PretradeOptions",
     "ProfileOptions",
     "ProfileResult",
+    "SimulateResult",
+    "Variant",
     "load",
     "plan",
     "pretrade",
     "profile",
+    "simulate",
 ]
 
 
