@@ -206,3 +206,35 @@ def test_a_hand_made_plan_replays_on_every_start_day_and_a_missing_symbol_is_nam
         lc.simulate(f, data=sample_data / "dataset", impact=False)
     with pytest.raises(UsageError, match="re-plans the order"):
         lc.simulate(f, data=sample_data / "dataset", variants="horizon=2")
+
+
+def test_dated_plans_are_validated_in_one_pass_with_their_own_rows(ds, days):
+    """replay_days validates the plans of every (variant, start day) together: the same runs as one by one, and a
+    bad row is named by its own variant, day and row."""
+    from zoneinfo import ZoneInfo
+
+    from liqcost.sim.impact import OwnImpact
+    from liqcost.sim.replay import replay
+    from liqcost.sim.tape import Tape
+    from liqcost.sim.variants import replay_days
+
+    ny = ZoneInfo("America/New_York")
+    tape = Tape.from_dataset(ds, "THNB", days[0], days[6], Config())
+
+    def make(s, bad=True):
+        t = [dt.datetime(s.year, s.month, s.day, h, 0, tzinfo=ny) for h in (10, 11, 12)]
+        return pl.DataFrame({"order_id": ["ok", "ok", "bad"], "symbol": ["THNB"] * 3, "side": ["buy", "buy", "sell"],
+                             "window_start": [t[0], t[1], t[0]], "window_end": [t[1], t[2], t[1]],
+                             "qty_shares": [300.0, 300.0, -5.0 if bad else 100.0], "limit_rule": ["join", "mid", "cross"]})
+
+    starts = days[1:4]
+    res = replay_days({"a": make, "b": lambda s: make(s, bad=False)}, {"THNB": tape}, starts, impact=OwnImpact.off())
+    where = sorted(p.where for p in res.problems)
+    assert where == [f"variant a on {s} row 3 (order bad)" for s in starts]
+    assert res.runs.filter(pl.col("variant") == "a")["order_id"].to_list() == ["ok"] * 3
+    assert res.runs.filter(pl.col("variant") == "b").height == 6
+    for s in starts:
+        alone = replay(make(s, bad=False), {"THNB": tape}, impact=OwnImpact.off()).orders.sort("order_id")
+        got = res.runs.filter((pl.col("variant") == "b") & (pl.col("start_day") == s)).sort("order_id")
+        assert got["shortfall_bps"].to_list() == pytest.approx(alone["shortfall_bps"].to_list())
+        assert got["filled_shares"].to_list() == alone["filled_shares"].to_list()

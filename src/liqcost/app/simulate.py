@@ -587,12 +587,32 @@ class _Ticks:
             trades = ds.scan("trades", [symbol], first, last).collect()
         except NoDataError:
             trades = pl.DataFrame(schema=TRADES.polars_schema(TRADES.required) | {"symbol": pl.String})
-        self.trades, self.quotes = trades, quotes
-        day = pl.col("ts").dt.convert_time_zone(tz).dt.date().alias("_day")
-        self._t = {k[0]: v.drop("_day") for k, v in trades.with_columns(day).partition_by("_day", as_dict=True).items()}
-        self._q = {k[0]: v.drop("_day") for k, v in quotes.with_columns(day).partition_by("_day", as_dict=True).items()}
-        self.days = sorted(self._q)
+        self.trades, self.quotes, self._tz = trades, quotes, tz
+        self._parts = None
         self._empty_t = trades.head(0)
+
+    def _split(self):
+        """The frames by local day (on first use: the fill models and the plan-time quotes need them)."""
+        import polars as pl
+
+        if self._parts is None:
+            day = pl.col("ts").dt.convert_time_zone(self._tz).dt.date().alias("_day")
+            t = {k[0]: v.drop("_day") for k, v in self.trades.with_columns(day).partition_by("_day", as_dict=True).items()}
+            q = {k[0]: v.drop("_day") for k, v in self.quotes.with_columns(day).partition_by("_day", as_dict=True).items()}
+            self._parts = (t, q)
+        return self._parts
+
+    @property
+    def _t(self):
+        return self._split()[0]
+
+    @property
+    def _q(self):
+        return self._split()[1]
+
+    @property
+    def days(self):
+        return sorted(self._q)
 
     def between(self, first, last):
         import polars as pl

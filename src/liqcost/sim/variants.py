@@ -18,6 +18,9 @@ the planner: participation 5 / 10 / 20 %, passive / mid / aggressive pricing, ho
 from __future__ import annotations
 
 import datetime as dt
+
+import numpy as np
+
 from liqcost.errors import NoDataError, OrderError, UsageError
 from liqcost.result import Problem
 
@@ -156,6 +159,7 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
     from liqcost.sim.impact import OwnImpact
     from liqcost.sim.replay import impact_for, run_frames
     from liqcost.sim.results import DaysResult
+    from liqcost.sim.schema import _check_columns as check_columns
     from liqcost.sim.schema import validate_tranches
 
     config = config or Config()
@@ -188,6 +192,7 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
         if pred is not None:
             preds.append(pred.with_columns(pl.lit(name).alias("variant"), pl.lit(None, dtype=pl.Date).alias("start_day")))
     dated: dict[str, list] = {}
+    pending = []
     for name, fn in calls.items():
         for s in start_days:
             try:
@@ -198,11 +203,18 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
             if value is None:
                 continue
             frame, pred = _as_frame_pred(value, config)
-            fr = validate(frame, f"variant {name} on {s}")
-            if fr.height:
-                dated.setdefault(name, []).append((s, fr))
+            if isinstance(frame, pl.LazyFrame):
+                frame = frame.collect()
+            if not isinstance(frame, pl.DataFrame):
+                raise TypeError(f"variant {name} on {s}: a callable returns a tranche frame or a plan, got {type(frame).__name__}")
+            check_columns(frame, f"variant {name} on {s}")  # a frame without the tranche columns is named now
+            if frame.height:
+                pending.append((name, s, frame))
             if pred is not None:
                 preds.append(pred.with_columns(pl.lit(name).alias("variant"), pl.lit(s, dtype=pl.Date).alias("start_day")))
+    # the dated frames validated in one pass (each frame's orders kept apart), then split again
+    for name, s, fr in _validate_many(pending, opts, problems):
+        dated.setdefault(name, []).append((s, fr))
 
     # ---- symbols and their tapes
     symbols: list[str] = []
@@ -323,6 +335,55 @@ def _describe_days(imps) -> str:
     return (f"own impact: Y {i0.y:g}, from each start day's profile: sigma {min(sig):.2%}-{max(sig):.2%}/day, "
             f"V {min(vol):,.0f}-{max(vol):,.0f} shares/day; {i0.permanent_of_peak_frac:.0%} of the peak permanent, "
             f"transient half-life {i0.half_life_s:g} s ({i0.decay}); parameters: {i0.source}")
+
+
+def _validate_many(pending, opts, problems) -> list:
+    """Validate many dated tranche frames in one pass: ``[(name, day, frame)] -> [(name, day, valid rows)]``.
+
+    Each frame's order ids are kept apart by a prefix during the pass, and its rows, order positions and
+    rejected rows (appended to ``problems`` with the frame's own row numbers) are its own again after it.
+    """
+    import bisect
+
+    import polars as pl
+
+    from liqcost.sim.schema import validate_tranches
+
+    if not pending:
+        return []
+    sep = "\x1f"
+    parts, offsets, off = [], [], 0
+    for i, (_, _, fr) in enumerate(pending):
+        parts.append(fr.with_columns((pl.lit(f"{i}{sep}") + pl.col("order_id").cast(pl.String)).alias("order_id")))
+        offsets.append(off)
+        off += fr.height
+    ts = validate_tranches(pl.concat(parts, how="diagonal_relaxed"), "variants",
+                           default_participation=opts["max_participation_frac"], default_unfilled=opts["unfilled"],
+                           participation_cap=opts["participation_cap"])
+
+    def frame_of(row):
+        return bisect.bisect_right(offsets, row - 1) - 1
+
+    for r in ts.rejected.iter_rows(named=True):
+        i = frame_of(r["row"])
+        name, s, _ = pending[i]
+        oid = r["order_id"].split(sep, 1)[-1] if r["order_id"] is not None else None
+        problems.append(Problem("order_rejected", f"variant {name} on {s} row {r['row'] - offsets[i]} (order {oid})",
+                                r["reason"] + "."))
+    good = ts.frame
+    if good.height == 0:
+        return []
+    idx = pl.Series("_f", np.searchsorted(np.asarray(offsets), good["row"].to_numpy() - 1, side="right") - 1)
+    good = good.with_columns(idx.cast(pl.Int64)).with_columns(
+        pl.col("order_id").str.splitn(sep, 2).struct.field("field_1").alias("order_id"),
+        (pl.col("row") - pl.col("_f").replace_strict(list(range(len(offsets))), offsets, return_dtype=pl.Int64)).alias("row"),
+        pl.col("order_pos").rank("dense").over("_f").cast(pl.Int64).alias("order_pos"),
+    )
+    out = []
+    for (i,), fr in sorted(good.partition_by("_f", as_dict=True, maintain_order=True).items()):
+        name, s, _ = pending[i]
+        out.append((name, s, fr.drop("_f")))
+    return out
 
 
 def _tapes(market, symbols, start_days, templates, dated, config):
