@@ -386,16 +386,20 @@ def bench_variants(dataset, config, n_start: int | None, horizons: bool) -> dict
 VARIANTS = ["--variants", "participation=0.05,0.1,0.2", "--variants", "pricing=passive,mid,aggressive"]
 
 
-def _cli(args, env=None, check=True) -> tuple[float, subprocess.CompletedProcess]:
-    """Run ``liqcost ARGS`` in a fresh process; wall seconds and the process."""
+def _cli(args, env=None, check=True) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run ``liqcost ARGS`` in a fresh process; wall seconds, CPU seconds of the process (user + system) and the
+    process (under load the wall time is several times the CPU time)."""
     env = (env or os.environ) | {"PYTHONPATH": str(ROOT / "src")}
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run([sys.executable, "-m", "liqcost", "-q"] + [str(a) for a in args], capture_output=True, text=True,
                        env=env)
     sec = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if check and p.returncode != 0:
         raise RuntimeError(f"liqcost {' '.join(map(str, args))}: exit {p.returncode}: {p.stderr[-2000:]}")
-    return sec, p
+    return sec, cpu, p
 
 
 def bench_command(dataset: Path, n_start: int | None, config, reps: int = 2) -> dict:
@@ -424,6 +428,7 @@ def bench_command(dataset: Path, n_start: int | None, config, reps: int = 2) -> 
     s_ord = days[hist:] if n_start is None else days[hist:hist + n_start]
     out = {"dataset_days": len(days), "order_qty_shares": qty, "variants": 6, "cases": {}}
     cases = [
+        ("plan_file_one_start_day", ["--plan", plan], s_plan[:1], [], reps),  # the fixed cost of a run
         ("plan_file", ["--plan", plan], s_plan, [], reps),
         ("plan_file_no_impact", ["--plan", plan, "--no-impact"], s_plan, [], reps),
         ("order_refit_every_day", ["--symbol", "THNA", "--side", "buy", "--qty", qty], s_ord, [], 1),
@@ -433,17 +438,17 @@ def bench_command(dataset: Path, n_start: int | None, config, reps: int = 2) -> 
         res = work / f"{label}.parquet"
         args = glob + ["--format", "parquet", "-o", res, "simulate", "--data", dataset, *what, *VARIANTS,
                        "--start", starts[0], "--end", starts[-1]]
-        secs = [_cli(args)[0] for _ in range(n)]
+        timed = [_cli(args)[:2] for _ in range(n)]
+        secs, cpus = [t[0] for t in timed], [t[1] for t in timed]
         comp = pl.read_parquet(res)
         runs = pl.read_parquet(work / f"{label}.orders.parquet").height
-        out["cases"][label] = {"seconds": min(secs), "all_seconds": secs, "start_days_asked": len(starts),
-                               "start_days_replayed": int(comp["n_runs"].max()), "runs": runs,
-                               "seconds_per_start_day": min(secs) / len(starts),
+        out["cases"][label] = {"seconds": min(secs), "cpu_seconds": min(cpus), "all_seconds": secs, "all_cpu_seconds": cpus,
+                               "start_days_asked": len(starts), "start_days_replayed": int(comp["n_runs"].max()),
+                               "runs": runs, "seconds_per_start_day": min(secs) / len(starts),
+                               "cpu_seconds_per_start_day": min(cpus) / len(starts),
                                "comparison": comp.select("variant", "n_runs", "cost_mean_bps", "cost_sd_bps",
                                                          "fill_rate_mean_frac", "impact_mean_bps",
                                                          "predicted_cost_mean_bps").to_dicts()}
-    # the floor of a process: liqcost --version (import and exit)
-    out["process_start_seconds"] = min(_cli(["--version"])[0] for _ in range(3))
     # peer for the order: liqcost plan --asof for each variant and start day (profile and fill model rebuilt each time)
     import liqcost as lc
 
@@ -451,16 +456,23 @@ def bench_command(dataset: Path, n_start: int | None, config, reps: int = 2) -> 
     variants6 = [{"max_participation": 0.05}, {"max_participation": 0.1}, {"max_participation": 0.2},
                  {"rules": ["join"]}, {"rules": ["mid"]}, {"rules": ["cross"]}]
     lc.plan(symbol="THNA", side="buy", qty=qty, data=dataset, asof=days[hist - 1], start=s_ord[0])  # warm
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for d in peer_days:
         prev = days[days.index(d) - 1]
         for v in variants6:
             lc.plan(symbol="THNA", side="buy", qty=qty, data=dataset, asof=prev, start=d, **v)
     per_day = (time.perf_counter() - t0) / len(peer_days)
+    per_day_cpu = (time.process_time() - c0) / len(peer_days)
     out["peer_plan_asof_per_start_day_seconds"] = per_day
+    out["peer_plan_asof_per_start_day_cpu_seconds"] = per_day_cpu
+    fixed = out["cases"]["plan_file_one_start_day"]
+    for label, c in out["cases"].items():
+        c["over_one_start_day_run"] = c["seconds"] / fixed["seconds"]
+        c["cpu_over_one_start_day_run"] = c["cpu_seconds"] / fixed["cpu_seconds"]
     for label in ("order_refit_every_day", "order_refit_every_20_days"):
         c = out["cases"][label]
         c["peer_over_command_per_start_day"] = per_day / c["seconds_per_start_day"]
+        c["peer_over_command_per_start_day_cpu"] = per_day_cpu / c["cpu_seconds_per_start_day"]
     return out
 
 
@@ -562,8 +574,11 @@ def main_command(config, load_start) -> None:
         r = results[key]
         for label, c in r["cases"].items():
             summary[f"{key}.{label}.seconds"] = c["seconds"]
+            summary[f"{key}.{label}.cpu_seconds"] = c["cpu_seconds"]
             summary[f"{key}.{label}.start_days"] = c["start_days_replayed"]
-        summary[f"{key}.peer_plan_asof_over_command_per_start_day"] = r["cases"]["order_refit_every_day"]["peer_over_command_per_start_day"]
+        o = r["cases"]["order_refit_every_day"]
+        summary[f"{key}.peer_plan_asof_over_command_per_start_day"] = o["peer_over_command_per_start_day"]
+        summary[f"{key}.peer_plan_asof_over_command_per_start_day_cpu"] = o["peer_over_command_per_start_day_cpu"]
     summary["command_60_days.plan_file_over_library_call"] = (results["command_60_days"]["cases"]["plan_file"]["seconds"]
                                                               / results["variants_60_days"]["seconds"])
     summary["target_seconds"] = 5.0

@@ -113,6 +113,8 @@ def test_own_impact_raises_the_cost_of_a_large_plan_and_the_report(plans, tmp_pa
     (["--symbol", "THNB", "--side", "buy"], 2, "missing --qty"),
     (["--plan", "{plans}/plan.csv", "--start", "2025-03-20", "--end", "2025-03-10"], 2, "is before --start"),
     ([], 2, "say what to replay"),
+    (["--symbol", "THNE", "--side", "buy", "--qty", "20000", "--start", "2025-03-17", "--end", "2025-03-18"], 1,
+     "no order could be planned on any of the 2 start day(s)"),
 ])
 def test_bad_input_is_one_sentence_and_its_exit_code(plans, args, code, message):
     r = CliRunner().invoke(cli, ["simulate", "--data", DATA] + [a.format(plans=plans) for a in args])
@@ -150,3 +152,50 @@ def test_the_command_calls_one_app_function():
     tree = ast.parse((ROOT / "src" / "liqcost" / "cli" / "cmd_simulate.py").read_text())
     from_app = [a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "liqcost.app" for a in n.names]
     assert from_app == ["simulate"]
+
+
+def _bash_lines(text: str) -> list[str]:
+    import re
+
+    return [ln.strip() for b in re.findall(r"```bash\n(.*?)```", text, re.S) for ln in b.splitlines()
+            if ln.strip().startswith("liqcost ")]
+
+
+@pytest.mark.parametrize("doc", ["docs/simulate.md", "README.md"])
+def test_documented_commands_run(doc, tmp_path, monkeypatch):
+    text = (ROOT / doc).read_text()
+    if doc == "README.md":  # the simulate section only (the others have their own tests)
+        text = text[text.index("### `liqcost simulate`"):text.index("### `liqcost config`")]
+    lines = _bash_lines(text)
+    assert len(lines) >= 3
+    monkeypatch.chdir(tmp_path)
+    for line in lines:
+        args = [a.replace("sample_data/", f"{ROOT}/sample_data/") for a in shlex.split(line)[1:]]
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, (line, r.output)
+    assert (tmp_path / "replay.html").exists()
+
+
+def test_the_python_example_of_the_page_runs(monkeypatch):
+    import re
+
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "simulate.md").read_text(), re.S)
+    assert len(blocks) == 2  # the library's (tests/test_sim_docs.py) and lc.simulate's
+    monkeypatch.chdir(ROOT)
+    env: dict = {}
+    exec(compile(blocks[1], "docs/simulate.md", "exec"), env)  # noqa: S102 - the documented example itself
+    res = env["res"]
+    assert res.comparison["variant"].to_list() == ["pov5%", "pov10%", "pov20%"]
+    assert res.fills.height > 0 and env["tca"].orders.height == res.orders.height
+
+
+def test_an_orders_file_with_a_refused_row_is_partial(tmp_path):
+    book = tmp_path / "book.csv"
+    book.write_text("order_id,symbol,side,qty\nA,THNB,buy,2000\nB,THND,sell,0\n")
+    out = tmp_path / "sim.json"
+    r = CliRunner().invoke(cli, ["--format", "json", "-o", str(out), "simulate", "--data", DATA, "--orders", str(book),
+                                 "--start", "2025-03-17", "--end", "2025-03-18"])
+    assert r.exit_code == 1, r.output
+    assert "row 3 (order B)" in r.output and "1 of the orders could not be used" in r.output
+    doc = json.loads(out.read_text())["tables"]
+    assert {o["plan_order_id"] for o in doc["orders"]} == {"A"} and doc["comparison"][0]["n_runs"] == 2

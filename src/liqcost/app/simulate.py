@@ -49,12 +49,12 @@ _RULES = ("join", "improve_1", "improve_2", "improve_3", "mid", "cross")
 
 #: the comparison's columns (one row per variant)
 COMPARISON_COLUMNS = [
-    "variant", "n_runs", "cost_mean_bps", "cost_sd_bps", "cost_p05_bps", "cost_p25_bps", "cost_median_bps",
+    "variant", "n_runs", "n_orders", "cost_mean_bps", "cost_sd_bps", "cost_p05_bps", "cost_p25_bps", "cost_median_bps",
     "cost_p75_bps", "cost_p95_bps", "fill_rate_mean_frac", "unfilled_mean_frac", "time_to_complete_median_s",
     "participation_mean_frac", "spread_cost_mean_bps", "impact_mean_bps", "drift_mean_bps", "predicted_cost_mean_bps",
     "predicted_p05_mean_bps", "predicted_p95_mean_bps", "predicted_in_replay_90_frac", "realized_in_plan_band_frac",
 ]
-_TERMINAL = ["variant", "n_runs", "cost_mean_bps", "cost_p05_bps", "cost_median_bps", "cost_p95_bps", "cost_sd_bps",
+_TERMINAL = ["variant", "n_runs", "n_orders", "cost_mean_bps", "cost_p05_bps", "cost_median_bps", "cost_p95_bps", "cost_sd_bps",
              "fill_rate_mean_frac", "spread_cost_mean_bps", "impact_mean_bps", "participation_mean_frac",
              "time_to_complete_median_s", "predicted_cost_mean_bps", "predicted_in_replay_90_frac"]
 
@@ -870,8 +870,10 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
             check = read_orders(orders, cfg, mapping=mapping)
             if check.orders.height == 0:
                 usable_or_raise(check)
-            problems += [Problem("order_rejected", m.split(": ", 1)[0], m.split(": ", 1)[-1] + ".")
-                         for m in check.messages()]
+            from liqcost.inputs import order_where
+
+            problems += [Problem("order_rejected", order_where(check.source, r["row"], r["order_id"]), r["reason"] + ".")
+                         for r in check.problems.iter_rows(named=True)]
         check = _without_dates(check, notes)
         symbols = check.orders.get_column("symbol").unique(maintain_order=True).to_list()
         variant_list = variant_list or [Variant("plan")]
@@ -957,6 +959,10 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
                 advance(len(days))
         else:
             dated, plan_notes = _plan_days(check, variant_list, days, history, cfg, base_opts, calendar, advance)
+            if not any(dated.values()):
+                first = next((n for n in plan_notes if n.startswith("variant ")), "see the planner's reasons")
+                raise OrderError(f"no order could be planned on any of the {len(days)} start day(s) from {days[0]} to "
+                                 f"{days[-1]}: {first}")
             notes += plan_notes
             market_variants = {name: (lambda s, _d=dated.get(name, {}): _d.get(s)) for name in names}
     res = replay_days(market_variants, tapes, days, profile=history.profile_before if history is not None else None,
@@ -969,6 +975,14 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
     book = _book_runs(runs)
     comparison = distribution(book, names)
     comparison = comparison.select([c for c in COMPARISON_COLUMNS if c in comparison.columns])
+    n_orders = runs.group_by("variant").agg(pl.col("order_id").n_unique().cast(pl.Int64).alias("n_orders"))
+    comparison = comparison.join(n_orders, on="variant", how="left").select(
+        "variant", "n_runs", "n_orders", *[c for c in comparison.columns if c not in ("variant", "n_runs")])
+    if check is not None and check.orders.height > 1:
+        book_size = check.orders.height
+        for r in comparison.filter(pl.col("n_orders") < book_size).iter_rows(named=True):
+            notes.append(f"variant {r['variant']} replays {r['n_orders']} of the book's {book_size} orders (the others "
+                         "could not be planned, see above): its comparison with the other variants is not like for like.")
     cost_risk = comparison.select("variant", pl.col("cost_mean_bps").alias("expected_cost_bps"),
                                   pl.col("cost_sd_bps").alias("risk_bps"), "n_runs")
     per_order = _per_order(runs, names)
@@ -1089,8 +1103,11 @@ def _plan_days(check, variants, days, history, cfg, base_opts, calendar, advance
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = make_plan(check, profiles, use, c, start=day, quotes=quotes, errors="report", no_profile=missing)
-            plan_notes.extend(res.notes)
             summ = res.order_summary
+            bad = summ.filter(pl.col("status") != "planned")
+            said = set(bad.get_column("status").to_list())
+            ids = tuple(f"order {o}:" for o in bad.get_column("order_id").to_list())
+            plan_notes.extend(n for n in res.notes if n not in said and not n.startswith(ids))  # failures: below
             for r in summ.filter(pl.col("status") != "planned").iter_rows(named=True):
                 failed.setdefault((v.name, r["order_id"]), []).append((day, r["status"]))
             if res.tranches.height == 0:
