@@ -30,7 +30,20 @@ Measurements:
   ticks); then the 9 variants with the horizons 1/3/5 days. Seconds for the whole call (tape read from the
   dataset, kernel, tables), the plans built once beforehand (timed apart).
 
-Results go to ``benchmarks/results/bench_replay[_small].json`` with the machine's load average.
+* ``command``: the whole ``liqcost simulate`` command, in a fresh process as a user runs it (import, cached
+  kernels loaded, tape read, profiles, planning, replay, tables written as Parquet), with 6 variants
+  (``--variants participation=0.05,0.1,0.2 --variants pricing=passive,mid,aggressive``) for a buy of 5% of ADV
+  of one name: over every start day of the 60-day tape and over 100 start days of the 106-day tape (100 start
+  days do not fit in 60 days of ticks). Two ways in: a plan file (``liqcost plan -o plan.csv``, moved to each
+  start day; own impact on and off) and the order itself, planned afresh for each start day from the data before
+  it (fill model refitted every start day, ``simulate.fill_refit_days: 1``, and every 20). Peers measured in the
+  same run: the library call (:func:`~liqcost.sim.variants.replay_days` of plans built once, the ``variants``
+  figure) for the plan file, and for the order the obvious alternative, ``liqcost plan --asof`` of each variant
+  for each start day (the profile and the fill model rebuilt from the dataset every time; timed on a few start
+  days, per start day).
+
+Results go to ``benchmarks/results/bench_replay[_small].json`` (``--command`` alone:
+``bench_replay_command.json``) with the machine's load average.
 """
 
 from __future__ import annotations
@@ -57,6 +70,7 @@ import numpy as np  # noqa: E402
 
 NS = 1_000_000_000
 DATA = Path("/tmp/liqcost_bench_replay")
+WORK = Path("/tmp/liqcost_bench_simulate")  # the command's plan files and outputs
 
 
 def _rss_mb() -> float:
@@ -328,7 +342,7 @@ def bench_variants(dataset, config, n_start: int | None, horizons: bool) -> dict
 
     from liqcost.io.dataset import Dataset
     from liqcost.measures.build import build_from_dataset
-    from liqcost.planner.inputs import fill_models_from_dataset
+    from liqcost.app.inputs import fill_models
     from liqcost.sim.tape import Tape
     from liqcost.sim.variants import plan_variants, replay_days
 
@@ -337,7 +351,7 @@ def bench_variants(dataset, config, n_start: int | None, horizons: bool) -> dict
     asof = days[19]
     t0 = time.perf_counter()
     built = build_from_dataset(ds, config, ["THNA"], end=asof)
-    fm = fill_models_from_dataset(ds, ["THNA"], config, asof=asof)
+    fm = fill_models(ds, ["THNA"], config, asof=asof)
     t_inputs = time.perf_counter() - t0
     adv = built.profile["adv_shares"][0]
     orders = pl.DataFrame({"order_id": ["o"], "symbol": ["THNA"], "side": [1], "qty": [float(round(0.05 * adv / 100) * 100)]})
@@ -366,14 +380,113 @@ def bench_variants(dataset, config, n_start: int | None, horizons: bool) -> dict
     }
 
 
+# ------------------------------------------------------------------------------------ the command
+
+
+VARIANTS = ["--variants", "participation=0.05,0.1,0.2", "--variants", "pricing=passive,mid,aggressive"]
+
+
+def _cli(args, env=None, check=True) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run ``liqcost ARGS`` in a fresh process; wall seconds, CPU seconds of the process (user + system) and the
+    process (under load the wall time is several times the CPU time)."""
+    env = (env or os.environ) | {"PYTHONPATH": str(ROOT / "src")}
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "liqcost", "-q"] + [str(a) for a in args], capture_output=True, text=True,
+                       env=env)
+    sec = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    if check and p.returncode != 0:
+        raise RuntimeError(f"liqcost {' '.join(map(str, args))}: exit {p.returncode}: {p.stderr[-2000:]}")
+    return sec, cpu, p
+
+
+def bench_command(dataset: Path, n_start: int | None, config, reps: int = 2) -> dict:
+    """``liqcost simulate`` end to end with 6 variants (see the module docstring), and its peers."""
+    import polars as pl
+
+    from liqcost.io.dataset import Dataset
+    from liqcost.measures.build import build_from_dataset
+
+    ds = Dataset(dataset)
+    days = ds.dates("quotes", "THNA")
+    work = WORK / dataset.parent.name
+    work.mkdir(parents=True, exist_ok=True)
+    asof = days[4]
+    adv = build_from_dataset(ds, config, ["THNA"], end=asof).profile["adv_shares"][0]
+    qty = int(max(round(0.05 * adv / 100) * 100, 100))
+    plan = work / "plan.csv"
+    _cli(["--format", "csv", "-o", plan, "plan", "--data", dataset, "--symbol", "THNA", "--side", "buy", "--qty", qty,
+          "--asof", asof])
+    refit20 = work / "refit20.yaml"
+    refit20.write_text("simulate:\n  fill_refit_days: 20\n")
+    hist = config.simulate.history_days
+    # start days: plan file from the second day (own impact takes the profile of the day before); the order after
+    # simulate.history_days days of history
+    s_plan = days[1:] if n_start is None else days[1:1 + n_start]
+    s_ord = days[hist:] if n_start is None else days[hist:hist + n_start]
+    out = {"dataset_days": len(days), "order_qty_shares": qty, "variants": 6, "cases": {}}
+    cases = [
+        ("plan_file_one_start_day", ["--plan", plan], s_plan[:1], [], reps),  # the fixed cost of a run
+        ("plan_file", ["--plan", plan], s_plan, [], reps),
+        ("plan_file_no_impact", ["--plan", plan, "--no-impact"], s_plan, [], reps),
+        ("order_refit_every_day", ["--symbol", "THNA", "--side", "buy", "--qty", qty], s_ord, [], 1),
+        ("order_refit_every_20_days", ["--symbol", "THNA", "--side", "buy", "--qty", qty], s_ord, ["--config", refit20], 1),
+    ]
+    for label, what, starts, glob, n in cases:
+        res = work / f"{label}.parquet"
+        args = glob + ["--format", "parquet", "-o", res, "simulate", "--data", dataset, *what, *VARIANTS,
+                       "--start", starts[0], "--end", starts[-1]]
+        timed = [_cli(args)[:2] for _ in range(n)]
+        secs, cpus = [t[0] for t in timed], [t[1] for t in timed]
+        comp = pl.read_parquet(res)
+        runs = pl.read_parquet(work / f"{label}.orders.parquet").height
+        out["cases"][label] = {"seconds": min(secs), "cpu_seconds": min(cpus), "all_seconds": secs, "all_cpu_seconds": cpus,
+                               "start_days_asked": len(starts), "start_days_replayed": int(comp["n_runs"].max()),
+                               "runs": runs, "seconds_per_start_day": min(secs) / len(starts),
+                               "cpu_seconds_per_start_day": min(cpus) / len(starts),
+                               "comparison": comp.select("variant", "n_runs", "cost_mean_bps", "cost_sd_bps",
+                                                         "fill_rate_mean_frac", "impact_mean_bps",
+                                                         "predicted_cost_mean_bps").to_dicts()}
+    # peer for the order: liqcost plan --asof for each variant and start day (profile and fill model rebuilt each time)
+    import liqcost as lc
+
+    peer_days = s_ord[:3]
+    variants6 = [{"max_participation": 0.05}, {"max_participation": 0.1}, {"max_participation": 0.2},
+                 {"rules": ["join"]}, {"rules": ["mid"]}, {"rules": ["cross"]}]
+    lc.plan(symbol="THNA", side="buy", qty=qty, data=dataset, asof=days[hist - 1], start=s_ord[0])  # warm
+    t0, c0 = time.perf_counter(), time.process_time()
+    for d in peer_days:
+        prev = days[days.index(d) - 1]
+        for v in variants6:
+            lc.plan(symbol="THNA", side="buy", qty=qty, data=dataset, asof=prev, start=d, **v)
+    per_day = (time.perf_counter() - t0) / len(peer_days)
+    per_day_cpu = (time.process_time() - c0) / len(peer_days)
+    out["peer_plan_asof_per_start_day_seconds"] = per_day
+    out["peer_plan_asof_per_start_day_cpu_seconds"] = per_day_cpu
+    fixed = out["cases"]["plan_file_one_start_day"]
+    for label, c in out["cases"].items():
+        c["over_one_start_day_run"] = c["seconds"] / fixed["seconds"]
+        c["cpu_over_one_start_day_run"] = c["cpu_seconds"] / fixed["cpu_seconds"]
+    for label in ("order_refit_every_day", "order_refit_every_20_days"):
+        c = out["cases"][label]
+        c["peer_over_command_per_start_day"] = per_day / c["seconds_per_start_day"]
+        c["peer_over_command_per_start_day_cpu"] = per_day_cpu / c["cpu_seconds_per_start_day"]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="a quick run on smaller tapes")
+    ap.add_argument("--command", action="store_true", help="only the whole-command timing (bench_replay_command.json)")
     args = ap.parse_args()
     from liqcost.config import Config
 
     config = Config()
     load_start = os.getloadavg()
+    if args.command:
+        return main_command(config, load_start)
     if args.small:
         heavy = sample("heavy_small", 20, 5000)
     else:
@@ -430,6 +543,48 @@ def main() -> None:
     }
     name = "bench_replay_small.json" if args.small else "bench_replay.json"
     path = HERE / "results" / name
+    path.write_text(json.dumps(doc, indent=1, default=str) + "\n")
+    print(json.dumps(summary, indent=1))
+    print(f"written {path}")
+
+
+def _machine(load_start) -> dict:
+    import numba
+    import polars
+
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "numba": numba.__version__, "polars": polars.__version__, "numba_threads": os.environ.get("NUMBA_NUM_THREADS"),
+            "load_average_at_start": list(load_start), "load_average_at_end": list(os.getloadavg()),
+            "peak_rss_mb": _rss_mb(),
+            "note": "a shared 2-core machine: other jobs ran at the same time; wall times of fresh processes"}
+
+
+def main_command(config, load_start) -> None:
+    """The whole-command timing alone (see ``command`` in the module docstring)."""
+    light60 = sample("light60", 60, 1000)
+    light106 = sample("light106", 106, 1000)
+    results = {
+        "variants_60_days": bench_variants(light60, config, None, False),
+        "command_60_days": bench_command(light60, None, config),
+        "command_100_start_days": bench_command(light106, 100, config),
+    }
+    loads = {"load_average_at_start": list(load_start)}
+    summary = {}
+    for key in ("command_60_days", "command_100_start_days"):
+        r = results[key]
+        for label, c in r["cases"].items():
+            summary[f"{key}.{label}.seconds"] = c["seconds"]
+            summary[f"{key}.{label}.cpu_seconds"] = c["cpu_seconds"]
+            summary[f"{key}.{label}.start_days"] = c["start_days_replayed"]
+        o = r["cases"]["order_refit_every_day"]
+        summary[f"{key}.peer_plan_asof_over_command_per_start_day"] = o["peer_over_command_per_start_day"]
+        summary[f"{key}.peer_plan_asof_over_command_per_start_day_cpu"] = o["peer_over_command_per_start_day_cpu"]
+    summary["command_60_days.plan_file_over_library_call"] = (results["command_60_days"]["cases"]["plan_file"]["seconds"]
+                                                              / results["variants_60_days"]["seconds"])
+    summary["target_seconds"] = 5.0
+    doc = {"benchmark": "bench_replay --command", "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+           "machine": _machine(load_start) | loads, "summary": summary, "results": results}
+    path = HERE / "results" / "bench_replay_command.json"
     path.write_text(json.dumps(doc, indent=1, default=str) + "\n")
     print(json.dumps(summary, indent=1))
     print(f"written {path}")

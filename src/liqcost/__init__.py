@@ -9,8 +9,9 @@ The front door::
     rv = lc.tca("sample_data/fills.csv", "sample_data/orders.csv", data="sample_data/dataset")  # post-trade review
     cal = lc.calibrate(data="tca_sample/dataset", output="params.yaml")      # impact parameters from your fills
     rep = lc.report("sample_data/dataset", orders="sample_data/orders.csv")  # one HTML page: rep.to_html()
+    sim = lc.simulate(symbol="THNB", side="buy", qty=3000, data="sample_data/dataset")  # replayed over start days
 
-``profile``, ``pretrade``, ``plan``, ``tca``, ``calibrate`` and ``report`` are the functions of :mod:`liqcost.app`,
+``profile``, ``pretrade``, ``plan``, ``tca``, ``calibrate``, ``report`` and ``simulate`` are the functions of :mod:`liqcost.app`,
 loaded on first use (``liqcost.pretrade``, ``liqcost.tca`` and ``liqcost.report`` are also library packages, and
 each is callable as its front-door function whether or not it was imported first): the
 top-level package imports nothing heavy (no numba, polars, scipy or pydantic), so ``liqcost --help`` stays
@@ -20,9 +21,9 @@ and return polars frames.
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "calibrate", "plan", "pretrade", "profile", "report", "tca"]
+__all__ = ["__version__", "calibrate", "plan", "pretrade", "profile", "report", "simulate", "tca"]
 
-_FRONT_DOOR = ("calibrate", "plan", "pretrade", "profile", "report", "tca")
+_FRONT_DOOR = ("calibrate", "plan", "pretrade", "profile", "report", "simulate", "tca")
 #: front-door names that are also library packages (callable as the front-door function)
 _PACKAGES = ("pretrade", "report", "tca")
 

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from liqcost.errors import ConfigError
+from liqcost.sim.options import SimOptions  # the replay's options, mounted as the simulate: section
 
 __all__ = [
     "RENAMED_KEYS",
@@ -1053,6 +1054,9 @@ class Config(_Section):
     orders: OrdersConfig = Field(default_factory=OrdersConfig, description="Rules for reading orders.")
     tca: TcaConfig = Field(default_factory=TcaConfig, description="Post-trade cost review.")
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig, description="Impact-model calibration from fills.")
+    simulate: SimOptions = Field(
+        default_factory=SimOptions, description="Replay of plans on the recorded ticks (liqcost simulate)."
+    )
     engine: EngineConfig = Field(default_factory=EngineConfig, description="Batch execution.")
     dataset: DatasetConfig = Field(default_factory=DatasetConfig, description="Dataset writing: compaction, vacuum, commits.")
 

@@ -11,9 +11,11 @@ from Python they are ``import liqcost as lc`` then::
     rv = lc.tca("sample_data/fills.csv", "sample_data/orders.csv", data="sample_data/dataset")   # TcaReview
     cal = lc.calibrate(data="tca_sample/dataset")                               # CalibrationRun
     rep = lc.report("sample_data/dataset", orders="sample_data/orders.csv")   # ReportRun (.to_html())
+    sim = lc.simulate(symbol="THNB", side="buy", qty=3000, data="sample_data/dataset",
+                      variants=["pricing=passive,mid,aggressive"])           # SimulateResult
 
 Only this layer combines :mod:`liqcost.io` and :mod:`liqcost.engine` with the library (``measures``,
-``models``, ``pretrade``, ``planner``, ``tca``, ``report``); the library packages see frames, never files.
+``models``, ``pretrade``, ``planner``, ``tca``, ``sim``, ``report``); the library packages see frames, never files.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from liqcost.app.plan import PlanOptions, plan
 from liqcost.app.pretrade import CurveResult, PretradeOptions, pretrade
 from liqcost.app.profile import ProfileOptions, ProfileResult, profile
 from liqcost.app.report import ReportRun, report
+from liqcost.app.simulate import SimulateResult, Variant, simulate
 from liqcost.app.tca import TcaReview, tca
 
 __all__ = [
@@ -33,13 +36,16 @@ __all__ = [
     "ProfileOptions",
     "ProfileResult",
     "ReportRun",
+    "SimulateResult",
     "TcaReview",
+    "Variant",
     "calibrate",
     "load",
     "plan",
     "pretrade",
     "profile",
     "report",
+    "simulate",
     "tca",
 ]
 

@@ -24,7 +24,7 @@ import polars as pl
 
 from liqcost.errors import NoDataError
 
-__all__ = ["ProfileBuild", "trading_calendar", "build_from_dataset", "build_from_frames"]
+__all__ = ["ProfileBuild", "trading_calendar", "build_from_dataset", "build_from_frames", "assemble_profile"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,14 @@ def _merge(tick, bar):
     if tick is not None:
         return tick
     return bar
+
+
+def assemble_profile(tick, bar, config, daily=None, peer_profiles=None, stand_ins: bool = True):
+    """One profile table from a tick profile and a bar profile built without stand-ins (``complete=False``):
+    merged (ticks first, bars for the rest), then completed with the stand-ins of sparse names (see
+    :func:`build_from_dataset`); None when both are None. For callers that cut profiles from daily metrics
+    they hold (``liqcost simulate`` at each start day), so their profiles equal a fresh build's."""
+    return _complete(_merge(tick, bar), config, daily, peer_profiles, stand_ins)
 
 
 def _complete(profile, config, daily, peer_profiles, stand_ins: bool = True):

@@ -5,6 +5,8 @@
 ``simulate:`` (and ``configs/default.yaml`` is regenerated from it). Options left at ``None`` take the
 planner's value (``planner.fill_queue_ahead_frac``, ``planner.max_participation_frac``,
 ``planner.unfilled``), so a replay uses the conventions the plan was made with unless told otherwise.
+``history_days`` and ``fill_refit_days`` are read by ``liqcost simulate`` (:mod:`liqcost.app.simulate`) when it
+plans orders itself; the library's replay functions ignore them.
 """
 
 from __future__ import annotations
@@ -68,12 +70,30 @@ class SimOptions(BaseModel):
         "pause",
         description="The transient impact relaxes only while no tranche works (pause) or at all times (continuous).",
     )
+    history_days: int = Field(
+        5, ge=1,
+        description=(
+            "liqcost simulate, plans built from orders without --start: trading days of data before the first start "
+            "day (each start day is planned from the data strictly before it)."
+        ),
+    )
+    fill_refit_days: int = Field(
+        1, ge=1,
+        description=(
+            "liqcost simulate, plans built from orders: refit the fill-probability model every this many start days "
+            "(1: on each start day; more reuses the last fit, made on data before its own start day: faster, never "
+            "looking ahead)."
+        ),
+    )
 
 
 def resolve_options(options: SimOptions | dict | None, config) -> dict:
-    """Plain values of the options with the planner's defaults filled in (``queue_ahead_frac`` ...)."""
+    """Plain values of the options with the planner's defaults filled in (``queue_ahead_frac`` ...).
+
+    ``options=None`` takes the config's ``simulate:`` section.
+    """
     if options is None:
-        options = SimOptions()
+        options = getattr(config, "simulate", None) or SimOptions()
     elif isinstance(options, dict):
         from pydantic import ValidationError
 

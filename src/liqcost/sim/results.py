@@ -104,6 +104,8 @@ class DaysResult(Result):
         ``start_day``.
     fills : polars.DataFrame or None
         Every simulated fill with ``variant`` and ``start_day`` (kept when asked for).
+    tranches : polars.DataFrame or None
+        The tranche table of every run with ``variant`` and ``start_day`` (kept when asked for).
     """
 
     title: ClassVar[str] = "simulate: plan variants over start days"
@@ -114,9 +116,12 @@ class DaysResult(Result):
     note_lines: tuple = ()
     problem_list: tuple = ()
     run_events: int = 0
+    tranches: object = None
 
     def tables(self) -> dict:
         out = {"distribution": self.distribution, "runs": self.runs}
+        if self.tranches is not None:
+            out["tranches"] = self.tranches
         if self.fills is not None:
             out["fills"] = self.fills
         return out

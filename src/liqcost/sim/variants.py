@@ -18,6 +18,9 @@ the planner: participation 5 / 10 / 20 %, passive / mid / aggressive pricing, ho
 from __future__ import annotations
 
 import datetime as dt
+
+import numpy as np
+
 from liqcost.errors import NoDataError, OrderError, UsageError
 from liqcost.result import Problem
 
@@ -119,7 +122,7 @@ def _anchor_times(out, tape_days, tz):
 
 
 def replay_days(variants, market, start_days, *, profile=None, impact=None, config=None, options=None,
-                keep_fills: bool = False):
+                keep_fills: bool = False, keep_tranches: bool = False):
     """Replay plan variants on many start days; the distribution of their cost and fill rate.
 
     Parameters
@@ -135,11 +138,15 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
         Trading days to start on (days of the tape; a start too close to the tape's end for a variant is
         left out with a note).
     profile, impact : optional
-        Own-impact parameters per symbol (see :func:`liqcost.sim.replay.replay`).
+        Own-impact parameters per symbol (see :func:`liqcost.sim.replay.replay`). ``profile`` may also be a
+        callable ``start_day -> profile rows`` (what was known before that day): each run then takes its own
+        start day's parameters.
     config, options : optional
         As for :func:`~liqcost.sim.replay.replay`.
     keep_fills : bool
         Keep every simulated fill (the ``fills`` table).
+    keep_tranches : bool
+        Keep the tranche table of every run (the ``tranches`` table).
 
     Returns
     -------
@@ -149,8 +156,10 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
 
     from liqcost.config import Config
     from liqcost.sim.options import resolve_options
+    from liqcost.sim.impact import OwnImpact
     from liqcost.sim.replay import impact_for, run_frames
     from liqcost.sim.results import DaysResult
+    from liqcost.sim.schema import _check_columns as check_columns
     from liqcost.sim.schema import validate_tranches
 
     config = config or Config()
@@ -183,6 +192,7 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
         if pred is not None:
             preds.append(pred.with_columns(pl.lit(name).alias("variant"), pl.lit(None, dtype=pl.Date).alias("start_day")))
     dated: dict[str, list] = {}
+    pending = []
     for name, fn in calls.items():
         for s in start_days:
             try:
@@ -193,11 +203,18 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
             if value is None:
                 continue
             frame, pred = _as_frame_pred(value, config)
-            fr = validate(frame, f"variant {name} on {s}")
-            if fr.height:
-                dated.setdefault(name, []).append((s, fr))
+            if isinstance(frame, pl.LazyFrame):
+                frame = frame.collect()
+            if not isinstance(frame, pl.DataFrame):
+                raise TypeError(f"variant {name} on {s}: a callable returns a tranche frame or a plan, got {type(frame).__name__}")
+            check_columns(frame, f"variant {name} on {s}")  # a frame without the tranche columns is named now
+            if frame.height:
+                pending.append((name, s, frame))
             if pred is not None:
                 preds.append(pred.with_columns(pl.lit(name).alias("variant"), pl.lit(s, dtype=pl.Date).alias("start_day")))
+    # the dated frames validated in one pass (each frame's orders kept apart), then split again
+    for name, s, fr in _validate_many(pending, opts, problems):
+        dated.setdefault(name, []).append((s, fr))
 
     # ---- symbols and their tapes
     symbols: list[str] = []
@@ -214,8 +231,9 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
     names = list(variants)
     vid = {n: i for i, n in enumerate(names)}
     n_days = len(start_days)
-    order_parts, fill_parts, events = [], [], 0
+    order_parts, fill_parts, tranche_parts, events = [], [], [], 0
     skipped_notes = set()
+    day_impacts: dict = {}
     for sym in symbols:
         tape = tapes[sym]
         tape_days = tape.days()
@@ -238,12 +256,22 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
             day_of = {j: start_days.index(s) for j, s in enumerate(ok_days)}
             out = out.with_columns(pl.col("day_idx").replace_strict(day_of, return_dtype=pl.Int64))
             pieces.append(out.with_columns(pl.lit(vid[name], dtype=pl.Int64).alias("variant_idx")))
+        last_day = tape_days[-1] if tape_days else None
         for name, lst in dated.items():
+            late = []
             for s, fr in lst:
                 rows = fr.filter(pl.col("symbol") == sym)
-                if rows.height:
-                    pieces.append(rows.with_columns(pl.lit(start_days.index(s), dtype=pl.Int64).alias("day_idx"),
-                                                    pl.lit(vid[name], dtype=pl.Int64).alias("variant_idx")))
+                if not rows.height:
+                    continue
+                end_day = rows.select(pl.col("window_end").dt.convert_time_zone(config.session.timezone).dt.date().max()).item()
+                if last_day is None or end_day > last_day:
+                    late.append(s)
+                    continue
+                pieces.append(rows.with_columns(pl.lit(start_days.index(s), dtype=pl.Int64).alias("day_idx"),
+                                                pl.lit(vid[name], dtype=pl.Int64).alias("variant_idx")))
+            if late:
+                skipped_notes.add(f"variant {name} ({sym}): {len(late)} start day(s) whose plan ends after the tape "
+                                  f"({last_day}) left out (from {late[0]}).")
         if not pieces:
             continue
         cols = [c for c in pieces[0].columns]
@@ -252,15 +280,27 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
         keys = allrows["_key"].unique().sort()
         allrows = allrows.join(pl.DataFrame({"_key": keys, "run": pl.int_range(0, keys.len(), eager=True).cast(pl.Int64)}),
                                on="_key", how="left")
-        imp = impact_for(sym, impact, profile, config, opts)
-        notes.append(f"{sym}: {imp.describe()}.")
-        orders, _, fills, ev = run_frames(tape, allrows.drop("_key"), [imp] * int(keys.len()), opts, keep_fills=keep_fills)
+        run_map = allrows.group_by("run").agg(pl.col("variant_idx").first(), pl.col("day_idx").first()).sort("run")
+        if callable(profile) and opts["own_impact"] and not isinstance(impact, OwnImpact):
+            # each run with the parameters known before its own start day
+            imps = []
+            for j in run_map["day_idx"].to_list():
+                if (sym, j) not in day_impacts:
+                    day_impacts[(sym, j)] = impact_for(sym, impact, profile(start_days[j]), config, opts)
+                imps.append(day_impacts[(sym, j)])
+            notes.append(f"{sym}: {_describe_days([day_impacts[(sym, j)] for j in sorted(set(run_map['day_idx'].to_list()))])}.")
+        else:
+            imp = impact_for(sym, impact, None if callable(profile) else profile, config, opts)
+            imps = [imp] * int(keys.len())
+            notes.append(f"{sym}: {imp.describe()}.")
+        orders, trs, fills, ev = run_frames(tape, allrows.drop("_key"), imps, opts, keep_fills=keep_fills)
         events += int(ev.sum())
-        run_map = allrows.group_by("run").agg(pl.col("variant_idx").first(), pl.col("day_idx").first())
         orders = orders.join(run_map, on="run", how="left")
         order_parts.append(orders)
         if keep_fills and fills is not None:
             fill_parts.append(fills.join(run_map, on="run", how="left"))
+        if keep_tranches:
+            tranche_parts.append(trs.join(run_map, on="run", how="left"))
     notes += sorted(skipped_notes)
     if not order_parts:
         raise NoDataError("no run could be replayed: every start day is off the tape or too close to its end.")
@@ -275,8 +315,75 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
     lead = ["variant", "start_day"]
     runs = runs.select(lead + [c for c in runs.columns if c not in lead]).sort(["variant", "start_day", "order_id"])
     fills = label(pl.concat(fill_parts, how="vertical_relaxed")) if fill_parts else None
+    tranches = None
+    if tranche_parts:
+        tranches = label(pl.concat(tranche_parts, how="vertical_relaxed"))
+        tranches = tranches.select(lead + [c for c in tranches.columns if c not in lead]).sort(
+            ["variant", "start_day", "order_id", "tranche"])
     dist = distribution(runs, names)
-    return DaysResult(dist, runs, fills, tuple(notes), tuple(problems), events)
+    return DaysResult(dist, runs, fills, tuple(notes), tuple(problems), events, tranches=tranches)
+
+
+def _describe_days(imps) -> str:
+    """One line for the own impact of runs whose parameters change with their start day."""
+    on = [i for i in imps if i.enabled]
+    if not on:
+        return "own impact off"
+    sig = [i.volatility_daily_frac for i in on]
+    vol = [i.daily_volume_shares for i in on]
+    i0 = on[0]
+    return (f"own impact: Y {i0.y:g}, from each start day's profile: sigma {min(sig):.2%}-{max(sig):.2%}/day, "
+            f"V {min(vol):,.0f}-{max(vol):,.0f} shares/day; {i0.permanent_of_peak_frac:.0%} of the peak permanent, "
+            f"transient half-life {i0.half_life_s:g} s ({i0.decay}); parameters: {i0.source}")
+
+
+def _validate_many(pending, opts, problems) -> list:
+    """Validate many dated tranche frames in one pass: ``[(name, day, frame)] -> [(name, day, valid rows)]``.
+
+    Each frame's order ids are kept apart by a prefix during the pass, and its rows, order positions and
+    rejected rows (appended to ``problems`` with the frame's own row numbers) are its own again after it.
+    """
+    import bisect
+
+    import polars as pl
+
+    from liqcost.sim.schema import validate_tranches
+
+    if not pending:
+        return []
+    sep = "\x1f"
+    parts, offsets, off = [], [], 0
+    for i, (_, _, fr) in enumerate(pending):
+        parts.append(fr.with_columns((pl.lit(f"{i}{sep}") + pl.col("order_id").cast(pl.String)).alias("order_id")))
+        offsets.append(off)
+        off += fr.height
+    ts = validate_tranches(pl.concat(parts, how="diagonal_relaxed"), "variants",
+                           default_participation=opts["max_participation_frac"], default_unfilled=opts["unfilled"],
+                           participation_cap=opts["participation_cap"])
+
+    def frame_of(row):
+        return bisect.bisect_right(offsets, row - 1) - 1
+
+    for r in ts.rejected.iter_rows(named=True):
+        i = frame_of(r["row"])
+        name, s, _ = pending[i]
+        oid = r["order_id"].split(sep, 1)[-1] if r["order_id"] is not None else None
+        problems.append(Problem("order_rejected", f"variant {name} on {s} row {r['row'] - offsets[i]} (order {oid})",
+                                r["reason"] + "."))
+    good = ts.frame
+    if good.height == 0:
+        return []
+    idx = pl.Series("_f", np.searchsorted(np.asarray(offsets), good["row"].to_numpy() - 1, side="right") - 1)
+    good = good.with_columns(idx.cast(pl.Int64)).with_columns(
+        pl.col("order_id").str.splitn(sep, 2).struct.field("field_1").alias("order_id"),
+        (pl.col("row") - pl.col("_f").replace_strict(list(range(len(offsets))), offsets, return_dtype=pl.Int64)).alias("row"),
+        pl.col("order_pos").rank("dense").over("_f").cast(pl.Int64).alias("order_pos"),
+    )
+    out = []
+    for (i,), fr in sorted(good.partition_by("_f", as_dict=True, maintain_order=True).items()):
+        name, s, _ = pending[i]
+        out.append((name, s, fr.drop("_f")))
+    return out
 
 
 def _tapes(market, symbols, start_days, templates, dated, config):
