@@ -136,3 +136,16 @@ def test_random_specs_in_range():
         assert 1.0 <= s.price0_px <= 40.0
         assert 10.0 <= s.half_spread_bps <= 150.0
         assert 0 <= s.zero_volume_prob < 0.5
+
+
+def test_a_sample_without_metaorders_writes_and_ingests(tmp_path):
+    # `liqcost sample --metaorders 0` failed: its empty fills.csv was handed to ingest
+    from click.testing import CliRunner
+
+    from liqcost.cli import cli
+
+    r = CliRunner().invoke(cli, ["-q", "sample", "--symbols", "2", "--days", "3", "--metaorders", "0", "-o", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "fills.csv").read_text().count("\n") == 1  # the header only
+    kinds = sorted(p.name for p in (tmp_path / "dataset").glob("kind=*"))
+    assert kinds == ["kind=bars", "kind=quotes", "kind=trades"]

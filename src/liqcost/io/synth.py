@@ -650,6 +650,8 @@ def write_sample(sample: SampleSet, out: str | Path, config=None, ingest: bool =
         # source ids relative to `out` (raw/trades.csv ...), so that a sample's dataset names no machine's paths
         for kind, name in (("trades", "raw/trades.csv"), ("quotes", "raw/quotes.csv"), ("bars", "raw/bars.csv"),
                            ("fills", "fills.csv"), ("orders", "orders.csv")):
+            if kind in ("fills", "orders") and not (sample.fills if kind == "fills" else sample.orders).height:
+                continue  # --metaorders 0: no orders nor fills (their CSV files hold the header only)
             reports[kind] = ingest_file(out / name, kind, out / "dataset", config, source_id=name,
                                         vacuum=False).as_dict()
     return reports
