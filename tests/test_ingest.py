@@ -81,7 +81,7 @@ def test_no_output_is_usage_error(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text(TRADES_HEAD)
     r = CliRunner().invoke(cli, ["ingest", "--kind", "trades", str(src)])
-    assert r.exit_code == 2 and "-o DATASET" in r.output
+    assert r.exit_code == 2 and "-d DATASET" in r.output
 
 
 def test_bad_mapping_is_config_error(tmp_path):
@@ -452,3 +452,18 @@ def test_bars_partitioned_by_symbol_year(tmp_path):
     assert ds.read("bars", "A", dt.date(2024, 12, 31)).height == 1
     assert [p.year for p in ds.partitions("bars", None, dt.date(2025, 1, 1))] == [2025, 2025]
 
+
+
+def test_dataset_option_and_the_deprecated_o(tmp_path):
+    # issue 15: ingest writes to -d/--dataset; -o still works, with a note, and two different folders are refused
+    from conftest import SAMPLE_DATA
+
+    raw = str(SAMPLE_DATA / "raw" / "trades.csv")
+    new = CliRunner().invoke(cli, ["-q", "ingest", "--kind", "trades", raw, "-d", str(tmp_path / "a")])
+    assert new.exit_code == 0, new.output
+    old = CliRunner().invoke(cli, ["ingest", "--kind", "trades", raw, "-o", str(tmp_path / "b")])
+    assert old.exit_code == 0, old.output
+    assert "deprecated" in old.stderr and "-d/--dataset" in old.stderr
+    assert Dataset(tmp_path / "a").scan("trades").collect().height == Dataset(tmp_path / "b").scan("trades").collect().height
+    both = CliRunner().invoke(cli, ["ingest", "--kind", "trades", raw, "-d", str(tmp_path / "a"), "-o", str(tmp_path / "c")])
+    assert both.exit_code == 2 and "two datasets given" in both.output

@@ -856,7 +856,7 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
     ds = data if isinstance(data, Dataset) else Dataset(data)
     if "quotes" not in ds.kinds():
         raise NoDataError(f"{ds.root}: no quotes in the dataset; a replay needs the prevailing quote. Ingest quotes with "
-                          f"`liqcost ingest --kind quotes FILE -o {ds.root}`.")
+                          f"`liqcost ingest --kind quotes FILE -d {ds.root}`.")
     progress = progress or (lambda total: contextlib.nullcontext(lambda n=1: None))
     notes: list[str] = []
     problems: list[Problem] = []

@@ -213,7 +213,7 @@ class State:
 
 EPILOG = """\b
 Examples (from a folder holding the sample, sample_data/):
-  liqcost ingest --kind trades sample_data/raw/trades.csv -o ds
+  liqcost ingest --kind trades sample_data/raw/trades.csv -d ds
   liqcost profile --data sample_data/dataset --symbol THNA --table profile --format json
   liqcost pretrade --data sample_data/dataset --symbol THNA --side buy --qty 20000
   liqcost plan --data sample_data/dataset --symbol THNB --side buy --qty 8000

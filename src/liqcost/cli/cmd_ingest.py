@@ -12,8 +12,10 @@ import click
               help="Input format: csv, parquet, dbn, lobster, taq, binance, daily_csv (detected when omitted).")
 @click.option("--mapping", type=click.Path(dir_okay=False), default=None,
               help="YAML column mapping (see configs/mappings/).")
-@click.option("-o", "--output", "dataset", type=click.Path(file_okay=False), default=None,
+@click.option("-d", "--dataset", "dataset", type=click.Path(file_okay=False), default=None,
               help="Dataset folder to write (created if absent).")
+@click.option("-o", "--output", "legacy_output", type=click.Path(file_okay=False), default=None,
+              help="Deprecated spelling of -d/--dataset (still accepted, with a note).")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Also write the ingest report to this file (format from --format).")
 @click.option("--source-id", "source_id", default=None,
@@ -24,7 +26,7 @@ import click
               help="Take a source (id or path) out of the dataset: its rows, quarantine and report (repeatable).")
 @click.argument("sources", nargs=-1, required=False, type=click.Path())
 @click.pass_obj
-def ingest(state, kind, fmt, mapping, dataset, report_file, source_id, dry_run, remove, sources):
+def ingest(state, kind, fmt, mapping, dataset, legacy_output, report_file, source_id, dry_run, remove, sources):
     """Validate SOURCES and commit them into a dataset; bad rows go to a quarantine file with a reason.
 
     Each file is one commit: its rows, its quarantine and its report become visible together, or (after
@@ -35,18 +37,23 @@ def ingest(state, kind, fmt, mapping, dataset, report_file, source_id, dry_run, 
 
     \b
     Examples:
-      liqcost ingest --kind trades sample_data/raw/trades.csv -o ds
-      liqcost ingest --kind quotes sample_data/raw/quotes.csv -o ds
-      liqcost ingest --kind trades --dry-run sample_data/raw/trades.csv -o ds
-      liqcost ingest --kind trades --source-id vendor/trades sample_data/raw/trades.csv -o ds
-      liqcost ingest --remove vendor/trades -o ds
+      liqcost ingest --kind trades sample_data/raw/trades.csv -d ds
+      liqcost ingest --kind quotes sample_data/raw/quotes.csv -d ds
+      liqcost ingest --kind trades --dry-run sample_data/raw/trades.csv -d ds
+      liqcost ingest --kind trades --source-id vendor/trades sample_data/raw/trades.csv -d ds
+      liqcost ingest --remove vendor/trades -d ds
     """
     from liqcost.cli.output import emit, note
     from liqcost.errors import UsageError
 
+    if legacy_output is not None:
+        if dataset is not None and dataset != legacy_output:
+            raise UsageError(f"two datasets given: -d {dataset} and -o {legacy_output}; give one, with -d/--dataset.")
+        note(state, "ingest -o DATASET is deprecated and will be removed: write -d/--dataset DATASET.")
+        dataset = legacy_output
     dataset = dataset or state.output
     if not dataset:
-        raise UsageError("say where to write the dataset with -o DATASET.")
+        raise UsageError("say where to write the dataset with -d DATASET.")
     if remove:
         if sources:
             raise UsageError("--remove takes source ids; give the files to ingest in a separate run.")

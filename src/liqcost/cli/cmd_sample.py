@@ -43,8 +43,12 @@ def sample(state, n_symbols, n_days, seed, start, trades_per_day, metaorders, im
     except ValueError:
         raise UsageError(f"--start: expected a date as YYYY-MM-DD, got {start!r}.") from None
     config = state.config()
-    s = generate(n_symbols, n_days, seed, start_day, trades_per_day, metaorders, impact_y, dirt, config.session.timezone)
-    reports = write_sample(s, out, config, ingest=ingest)
+    from liqcost.cli.progress import step
+
+    with step(state, f"simulating {n_symbols} symbols over {n_days} days"):
+        s = generate(n_symbols, n_days, seed, start_day, trades_per_day, metaorders, impact_y, dirt, config.session.timezone)
+    with step(state, f"writing{' and ingesting' if ingest else ''} the sample"):
+        reports = write_sample(s, out, config, ingest=ingest)
     rows = []
     for sym, t in s.truth["symbols"].items():
         rows.append({

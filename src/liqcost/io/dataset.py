@@ -180,7 +180,7 @@ class Dataset:
             if layout == "empty":
                 raise NoDataError(
                     f"{self.root}: not a liqcost dataset (no _liqcost/ log); create one with "
-                    f"`liqcost ingest --kind trades FILE -o {self.root}`."
+                    f"`liqcost ingest --kind trades FILE -d {self.root}`."
                 )
             if not self.state.files:
                 n = len(self.state.sources)
@@ -351,7 +351,7 @@ class Dataset:
             return f"run `liqcost check --data {self.root}`"
         kind, sid = srcs[0]
         more = f" (and {len(srcs) - 1} other source{'s' if len(srcs) > 2 else ''})" if len(srcs) > 1 else ""
-        return f"re-ingest its source{more}: `liqcost ingest --kind {kind} --source-id '{sid}' FILE -o {self.root}`"
+        return f"re-ingest its source{more}: `liqcost ingest --kind {kind} --source-id '{sid}' FILE -d {self.root}`"
 
     def _rel(self, path: str | Path) -> str:
         p = Path(path)

@@ -161,7 +161,7 @@ def check_dataset(root: str | Path, *, deep: bool = False, grace_s: float = 3600
         if not q:
             continue
         path = ds.root / q
-        repair = f"re-ingest its source: `liqcost ingest --kind {rec['kind']} --source-id '{rec['id']}' FILE -o {ds.root}`"
+        repair = f"re-ingest its source: `liqcost ingest --kind {rec['kind']} --source-id '{rec['id']}' FILE -d {ds.root}`"
         try:
             n = _footer_rows(path)
             if n != int(rec.get("quarantine_rows", n)):
