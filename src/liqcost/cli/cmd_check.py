@@ -32,50 +32,22 @@ def check(state, dataset, deep, do_vacuum, grace, migrate, table):
       liqcost check --data sample_data/dataset --deep
       liqcost check --data sample_data/dataset --vacuum --grace 3600
     """
+    from liqcost.app.check import check as run
     from liqcost.cli.output import emit, note
-    from liqcost.io.dataset_check import check_dataset
-
-    config = state.config()
-    if migrate:
-        from liqcost.io.dataset_check import migrate_v1
-
-        rep = migrate_v1(dataset, config)
-        note(state, f"migrated {dataset}: {rep.sources} sources, {rep.rows} rows in {rep.files_written} files (version "
-                    f"{rep.version}); {rep.v1_files_removed} files of the old layout removed.")
-        for msg in rep.notes:
-            note(state, msg)
-        if rep.damaged:
-            import warnings
-
-            from liqcost.errors import DamagedFileWarning
-
-            for d in rep.damaged:
-                warnings.warn(f"{d} (an old-layout file that cannot be read: not migrated, left on disk)",
-                              DamagedFileWarning, stacklevel=2)
-    grace_s = config.dataset.vacuum_grace_s if grace is None else grace
-    from liqcost.io.dataset_log import layout_of, newer_message, v1_message
-
-    layout = layout_of(dataset)
-    if layout in ("v1", "newer"):
-        from liqcost.errors import DatasetLayoutError
-
-        raise DatasetLayoutError(v1_message(dataset) if layout == "v1" else newer_message(dataset))
-    if layout == "empty":
-        from liqcost.errors import NoDataError
-
-        raise NoDataError(f"{dataset}: not a liqcost dataset (no _liqcost/ log); create one with `liqcost ingest`.")
-    if do_vacuum:
-        from liqcost.io.dataset_write import vacuum
-
-        rep = vacuum(dataset, grace_s)
-        note(state, f"vacuum: deleted {len(rep.deleted)} files ({rep.deleted_bytes / 1e6:.1f} MB); {rep.kept_recent} "
-                    f"kept until the grace period ({grace_s:g} s) ends; {rep.log_entries_pruned} old log entries pruned.")
     from liqcost.cli.progress import progress
-    from liqcost.io.dataset import Dataset
 
-    n = len(Dataset(dataset, must_exist=False).state.files)
-    with progress(state, n, "check") as advance:
-        result = check_dataset(dataset, deep=deep, grace_s=grace_s, tz=config.session.timezone, progress=advance)
+    run_ = run(dataset, config=state.config_path, deep=deep, vacuum=do_vacuum, grace_s=grace, migrate=migrate,
+               progress=lambda total: progress(state, total, "check"))
+    for msg in run_.notes:
+        note(state, msg)
+    if run_.warnings:
+        import warnings
+
+        from liqcost.errors import DamagedFileWarning
+
+        for w in run_.warnings:
+            warnings.warn(w, DamagedFileWarning, stacklevel=2)
+    result = run_.result
     tables = result.tables()
     if table != "all":
         tables = {table: tables[table]}
