@@ -27,6 +27,7 @@ dask and distributed are imported only when a scheduler is given; without them t
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -78,7 +79,7 @@ def parse_scheduler(value: str) -> tuple[str, object]:
     if m:
         n = int(m.group(1))
         if n < 1:
-            raise UsageError(f"engine.scheduler {value!r}: a local cluster needs at least one worker (local:1).")
+            raise UsageError(f"engine.scheduler {value!r}: a local cluster (local:N) needs at least one worker (local:1).")
         return "local", n
     if _REMOTE.match(text):
         return "remote", text.rstrip("/")
@@ -206,8 +207,8 @@ def run_dask(func, tasks, *, scheduler: str, weights=None, progress=None, retrie
     try:
         if kind == "local":
             cluster = distributed.LocalCluster(
-                n_workers=int(target), threads_per_worker=1, processes=True, dashboard_address=None,
-                env=worker_env(threads),
+                n_workers=int(target), threads_per_worker=1, processes=True, dashboard_address=":0",
+                env=worker_env(threads), silence_logs=logging.CRITICAL,  # failures are reported by us, once
             )
             client = distributed.Client(cluster)
         else:

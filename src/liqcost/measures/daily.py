@@ -90,6 +90,7 @@ class DailyResult:
     trades_path: Path | None = None
     stats: dict = field(default_factory=dict)
     problems: tuple = ()
+    failed_symbols: tuple = ()  # symbols of batches that failed on a Dask cluster: in no table at all
 
 
 def _frame_task(task) -> BatchResult:
@@ -265,6 +266,7 @@ def daily_metrics(
             n_quotes=sum(r.n_quotes for r in results),
             trades_path=out_path,
             problems=problems,
+            failed_symbols=tuple(sorted(dropped)),
         )
     finally:
         if tmpdir is not None:
