@@ -222,3 +222,27 @@ def test_without_dask_one_usage_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(UsageError, match=r"pip install 'liqcost\[dask\]'"):
         run_tasks(_square, [1, 2], scheduler="local:2")
+
+
+def test_cluster_docs_and_help_examples_run(scheduler, tmp_path, monkeypatch):
+    """The commands of docs/cluster.md and of `liqcost profile --help` that use a cluster run; the docs'
+    placeholder scheduler address is this module's cluster, the docs' dataset a copy of the sample's."""
+    import re
+    import shlex
+
+    from conftest import ROOT, SAMPLE_DATA
+
+    doc = (ROOT / "docs" / "cluster.md").read_text()
+    shutil.copytree(SAMPLE_DATA / "dataset", tmp_path / "sample_data" / "dataset")
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"```bash\n(.*?)```", doc, flags=re.S)
+    help_text = CliRunner().invoke(cli, ["profile", "--help"]).output.split("Examples:")[1]
+    lines = [ln.split("  #")[0].strip() for b in [*blocks, help_text] for ln in b.splitlines()]
+    cmds = [ln.replace("tcp://scheduler-host:8786", scheduler) for ln in lines
+            if ln.startswith("liqcost ") and ("--scheduler" in ln or "--cluster" in ln)]
+    assert len(cmds) >= 3
+    for cmd in cmds:
+        r = CliRunner().invoke(cli, ["-q", *shlex.split(cmd)[1:]])
+        assert r.exit_code == 0, f"{cmd}:\n{r.output}"
+    for code in re.findall(r"```python\n(.*?)```", doc, flags=re.S):
+        exec(compile(code.replace("tcp://scheduler-host:8786", scheduler), "docs/cluster.md", "exec"), {})
