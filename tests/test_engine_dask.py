@@ -246,3 +246,14 @@ def test_cluster_docs_and_help_examples_run(scheduler, tmp_path, monkeypatch):
         assert r.exit_code == 0, f"{cmd}:\n{r.output}"
     for code in re.findall(r"```python\n(.*?)```", doc, flags=re.S):
         exec(compile(code.replace("tcp://scheduler-host:8786", scheduler), "docs/cluster.md", "exec"), {})
+
+
+def test_help_and_the_engine_do_not_import_dask():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom liqcost.cli import cli\nimport liqcost.engine\n"
+            "assert CliRunner().invoke(cli, ['profile', '--help']).exit_code == 0\n"
+            "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "[]"
