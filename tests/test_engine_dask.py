@@ -84,6 +84,17 @@ def test_profile_on_the_cluster_equals_the_local_engine(dataset, scheduler, loca
     _same_tables(got, local_result)
 
 
+def test_the_audit_table_written_by_the_workers_equals_the_local_one(dataset, scheduler, tmp_path):
+    import polars as pl
+
+    local = profile(dataset, config=_config(), tables="daily", trades_out=tmp_path / "local.parquet")
+    out = tmp_path / "out" / "dask.parquet"
+    got = profile(dataset, config=_config(scheduler), tables="daily", trades_out=out)
+    assert got.n_trades == local.n_trades > 3000
+    assert _equal(pl.read_parquet(out), pl.read_parquet(tmp_path / "local.parquet"))
+    assert [p.name for p in out.parent.iterdir()] == ["dask.parquet"]  # the workers' parts are cleaned up
+
+
 def _damaged_copy(dataset, dst):
     shutil.copytree(dataset, dst)
     d = Dataset(dst)
