@@ -225,6 +225,10 @@ def test_bad_scheduler_values_are_usage_errors():
     assert r.exit_code == 2 and "not both" in r.output
     r = CliRunner().invoke(cli, ["profile", "--data", "x", "--cluster", "tcp://h:1"])
     assert r.exit_code == 2 and "--scheduler tcp://HOST:PORT" in r.output
+    r = CliRunner().invoke(cli, ["profile", "--trades", "t.csv", "--quotes", "q.csv", "--cluster", "local:2"])
+    assert r.exit_code == 2 and "ingest the files first" in r.output
+    r = CliRunner().invoke(cli, ["profile", "--data", "x", "--scheduler", "tcp://h"])
+    assert r.exit_code == 2 and "engine.scheduler: expected tcp://HOST:PORT" in r.output
 
 
 def test_without_dask_one_usage_error_names_the_extra(monkeypatch):
@@ -249,8 +253,8 @@ def test_cluster_docs_and_help_examples_run(scheduler, tmp_path, monkeypatch):
     blocks = re.findall(r"```bash\n(.*?)```", doc, flags=re.S)
     help_text = CliRunner().invoke(cli, ["profile", "--help"]).output.split("Examples:")[1]
     lines = [ln.split("  #")[0].strip() for b in [*blocks, help_text] for ln in b.splitlines()]
-    cmds = [ln.replace("tcp://scheduler-host:8786", scheduler) for ln in lines
-            if ln.startswith("liqcost ") and ("--scheduler" in ln or "--cluster" in ln)]
+    cmds = list(dict.fromkeys(ln.replace("tcp://scheduler-host:8786", scheduler) for ln in lines
+                              if ln.startswith("liqcost ") and ("--scheduler" in ln or "--cluster" in ln)))
     assert len(cmds) >= 3
     for cmd in cmds:
         r = CliRunner().invoke(cli, ["-q", *shlex.split(cmd)[1:]])

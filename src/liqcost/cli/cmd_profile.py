@@ -73,6 +73,9 @@ def profile(state, dataset, trades_file, quotes_file, bars_file, symbols, start,
     if cluster is not None and not cluster.strip().startswith("local:"):
         raise UsageError(f"--cluster {cluster}: expected local:N (N local worker processes); for an existing "
                          "cluster use --scheduler tcp://HOST:PORT.")
+    if (scheduler or cluster) and dataset is None:
+        raise UsageError("--scheduler and --cluster run the measures of a dataset (--data), whose files the workers "
+                         "read themselves; ingest the files first (`liqcost ingest ... -o DATASET`).")
     if scheduler is not None and scheduler.strip().startswith("local:"):
         raise UsageError(f"--scheduler {scheduler}: expected tcp://HOST:PORT; for local worker processes use "
                          f"--cluster {scheduler}.")

@@ -254,8 +254,6 @@ def build_from_frames(
         result = daily_metrics(config, symbols=list(symbols) if symbols else None, start=start, end=end,
                                trades_out=trades_out, progress=progress, **kwargs)
         daily, audit, n_trades = result.daily, result.trades_path, result.n_trades
-        if result.failed_symbols:  # their ticks failed on the cluster: no profile from bars alone either
-            bar_syms = [s for s in bar_syms if s not in set(result.failed_symbols)]
         tick = liquidity_profile(daily, config, asof=end)
         if last is None and daily.height:
             last = daily.get_column("date").max()
