@@ -272,3 +272,20 @@ def test_help_and_the_engine_do_not_import_dask():
             "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "[]"
+
+
+def test_a_config_scheduler_reaches_pretrade(dataset, scheduler, tmp_path, monkeypatch):
+    """engine.scheduler in a config file runs pretrade's profile build on the cluster: same answer."""
+    import liqcost.engine.dask as engine_dask
+
+    calls = []
+    real = engine_dask.run_dask
+    monkeypatch.setattr(engine_dask, "run_dask", lambda *a, **k: calls.append(k["scheduler"]) or real(*a, **k))
+    cfg = tmp_path / "cluster.yaml"
+    cfg.write_text(f"engine:\n  scheduler: {scheduler}\n  batch_rows: 1000\n")
+    args = ["--format", "json", "pretrade", "--data", str(dataset), "--symbol", "THNA", "--side", "buy", "--qty", "2000"]
+    got = CliRunner().invoke(cli, ["--config", str(cfg), *args])
+    want = CliRunner().invoke(cli, args)
+    assert got.exit_code == 0 and want.exit_code == 0, got.output
+    assert calls == [scheduler]  # the config's run went to the cluster, the other stayed local
+    assert json.loads(got.stdout) == json.loads(want.stdout)
