@@ -35,10 +35,10 @@ def test_first_error_is_raised():
         run_tasks(_boom, range(10), workers=2)
 
 
-def test_empty_and_dask_not_available():
+def test_empty_and_bad_scheduler():
     assert run_tasks(_square, [], workers=2) == []
-    with pytest.raises(UsageError, match="scheduler"):
-        run_tasks(_square, [1], scheduler="tcp://h:1")
+    with pytest.raises(UsageError, match="tcp://HOST:PORT"):
+        run_tasks(_square, [1], scheduler="h:1")
 
 
 def test_threads_give_the_same_daily_metrics():

@@ -991,13 +991,45 @@ class CalibrationConfig(_Section):
 class EngineConfig(_Section):
     """How batch work over symbol-days is run."""
 
-    workers: int = Field(0, ge=0, description="Threads for local runs; 0 means one per core.")
-    scheduler: str | None = Field(None, description="Dask scheduler address tcp://host:port; null runs in-process.")
+    workers: int = Field(
+        0,
+        ge=0,
+        description="Threads for local runs; 0 means one per core. With a remote Dask scheduler, the number of "
+        "workers to plan batches for (0: 16).",
+    )
+    scheduler: str | None = Field(
+        None,
+        description="Run batch work on Dask (pip install 'liqcost[dask]'): tcp://HOST:PORT of a running scheduler, "
+        "or local:N to start N local worker processes for the run; null runs in-process on threads. The "
+        "dataset must be on storage every worker reads at the same path (docs/cluster.md).",
+    )
+    retries: int = Field(
+        2,
+        ge=0,
+        description="Dask: times a batch that raised is run again before it is reported as failed (a batch whose "
+        "worker died is moved to another worker by the scheduler).",
+    )
+    worker_threads: int = Field(
+        1,
+        ge=1,
+        description="Dask: threads of polars and numba inside one task (one task per worker process).",
+    )
     batch_rows: int = Field(
         2_000_000,
         ge=1000,
         description="Target rows (trades + quotes) per batch of symbol-days handed to one worker (memory vs overhead).",
     )
+
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler(cls, v):
+        if v is None:
+            return v
+        v = v.strip()
+        if not re.match(r"^(local:[1-9]\d*|(tcp|tls)://[^\s/:]+:\d+/?)$", v):
+            raise ValueError(f"tcp://HOST:PORT, tls://HOST:PORT or local:N (N >= 1), got {v!r}")
+        return v
 
 
 class DatasetConfig(_Section):

@@ -33,6 +33,7 @@ __all__ = [
     "DeprecatedKeyWarning",
     "PartialRunWarning",
     "DamagedFileWarning",
+    "PartitionFailedWarning",
 ]
 
 
@@ -144,4 +145,11 @@ class DamagedFileWarning(PartialRunWarning):
     """A dataset file cannot be read (damaged, truncated, empty or missing); its rows were skipped.
 
     The message names the file, the reader's own message and the source to re-ingest.
+    """
+
+
+class PartitionFailedWarning(PartialRunWarning):
+    """A batch of partitions failed on a Dask cluster after its retries; the symbols it held are left out.
+
+    The message names the partitions, the error and the symbols left out of the result.
     """

@@ -47,6 +47,9 @@ class ProfileOptions:
         Trading days of the profile window (``measures.lookback_days``).
     workers : int, optional
         Threads (``engine.workers``).
+    scheduler : str, optional
+        Dask scheduler ``tcp://HOST:PORT`` or ``local:N`` for the tick measures of a dataset
+        (``engine.scheduler``; docs/cluster.md).
     """
 
     quote_lag_s: float | None = None
@@ -54,6 +57,7 @@ class ProfileOptions:
     signing: str | None = None
     lookback_days: int | None = None
     workers: int | None = None
+    scheduler: str | None = None
 
     def overrides(self) -> dict:
         return {
@@ -62,6 +66,7 @@ class ProfileOptions:
             "measures.signing": self.signing,
             "measures.lookback_days": self.lookback_days,
             "engine.workers": self.workers,
+            "engine.scheduler": self.scheduler,
         }
 
 

@@ -247,12 +247,23 @@ def cli(ctx, config_path, fmt, output, verbose, quiet):
 
 # messages of the PartialRunWarnings (damaged files skipped ...) shown during this invocation
 _PARTIAL: list[str] = []
+_FAILED = "\x00failed:"  # prefix of the messages of PartitionFailedWarnings in _PARTIAL
 
 
 @cli.result_callback()
 def _partial_run(result, **_kwargs):
     """A command that went on without part of its input (a damaged dataset file ...) exits with code 1
     after writing its output; the warnings above name what was skipped."""
+    failed = [m for m in _PARTIAL if m.startswith(_FAILED)]
+    if failed:
+        from liqcost.errors import DataError
+
+        n, k = len(_PARTIAL) - len(failed), len(failed)
+        raise DataError(
+            f"partial run: {k} batch{'es' if k != 1 else ''} of partitions failed on the Dask cluster"
+            + (f" and {n} input file{'s' if n != 1 else ''} could not be read" if n else "")
+            + "; the symbols they held are left out of the result (named in the warnings above)."
+        )
     if _PARTIAL:
         from liqcost.errors import DataError
 
@@ -301,14 +312,14 @@ def _install_warning_format(verbosity: int) -> None:
     """liqcost warnings print as one line, ``Warning: <message>``; -q silences them."""
     import warnings
 
-    from liqcost.errors import LiqcostWarning, PartialRunWarning
+    from liqcost.errors import LiqcostWarning, PartialRunWarning, PartitionFailedWarning
 
     default_show = warnings.showwarning
     warnings.filterwarnings("always", category=PartialRunWarning)  # each one counts (exit code 1)
 
     def show(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, PartialRunWarning):
-            _PARTIAL.append(str(message))
+            _PARTIAL.append((_FAILED if issubclass(category, PartitionFailedWarning) else "") + str(message))
         if issubclass(category, LiqcostWarning):
             if verbosity >= 0:
                 click.echo(f"Warning: {message}", err=True)

@@ -35,10 +35,15 @@ from liqcost.cli.options import html_option, parse_date
 @click.option("--trades-out", type=click.Path(dir_okay=False), default=None,
               help="Also write the per-trade audit table (.parquet or .csv): quote, sign and rule, spreads, markouts.")
 @click.option("--workers", type=click.IntRange(min=0), default=None, help="Threads (engine.workers; 0 = one per core).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Run the tick measures of --data on this Dask scheduler (engine.scheduler; needs "
+                   "liqcost[dask]; the dataset must be at the same path on every worker).")
+@click.option("--cluster", default=None, metavar="local:N",
+              help="Start N local Dask worker processes for this run (engine.scheduler = local:N).")
 @html_option("profile table, spreads, daily and intraday volume")
 @click.pass_obj
 def profile(state, dataset, trades_file, quotes_file, bars_file, symbols, start, end, quote_lag, quote_match, signing,
-            lookback, table, trades_out, workers, html):
+            lookback, table, trades_out, workers, scheduler, cluster, html):
     """Daily liquidity metrics per symbol-day and the liquidity profile per symbol.
 
     From a dataset (--data) or from trade and quote files (--trades/--quotes), for all or the selected
@@ -60,15 +65,30 @@ def profile(state, dataset, trades_file, quotes_file, bars_file, symbols, start,
       liqcost profile --bars sample_data/raw/bars.csv --table all
       liqcost profile --data sample_data/dataset --start 2025-03-03 --end 2025-03-28 --format csv -o out.csv
       liqcost profile --data sample_data/dataset --table profile --html liquidity.html
+      liqcost profile --data sample_data/dataset --cluster local:2
     """
     from liqcost.app import profile as run
+    from liqcost.errors import UsageError
+
+    if scheduler and cluster:
+        raise UsageError("give --scheduler (an existing Dask cluster) or --cluster local:N (a new one), not both.")
+    if cluster is not None and not cluster.strip().startswith("local:"):
+        raise UsageError(f"--cluster {cluster}: expected local:N (N local worker processes); for an existing "
+                         "cluster use --scheduler tcp://HOST:PORT.")
+    if (scheduler or cluster) and dataset is None:
+        raise UsageError("--scheduler and --cluster run the measures of a dataset (--data), whose files the workers "
+                         "read themselves; ingest the files first (`liqcost ingest ... -o DATASET`).")
+    if scheduler is not None and scheduler.strip().startswith("local:"):
+        raise UsageError(f"--scheduler {scheduler}: expected tcp://HOST:PORT; for local worker processes use "
+                         f"--cluster {scheduler}.")
     from liqcost.cli.progress import progress
     from liqcost.cli.results import render
 
     result = run(dataset, trades=trades_file, quotes=quotes_file, bars=bars_file, config=state.config_path,
                  symbols=symbols, start=start, end=end, tables=table, trades_out=trades_out,
                  progress=lambda total: progress(state, total, "symbol-days"), quote_lag_s=quote_lag,
-                 quote_match=quote_match, signing=signing, lookback_days=lookback, workers=workers)
+                 quote_match=quote_match, signing=signing, lookback_days=lookback, workers=workers,
+                 scheduler=scheduler or cluster)
     if html:
         from liqcost.app.report import result_report
         from liqcost.cli.options import write_html

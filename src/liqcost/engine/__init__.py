@@ -1,18 +1,31 @@
-"""Run a partition function over many symbol-day tasks: in-process threads now, Dask later.
+"""Run a partition function over many symbol-day tasks: in-process threads, or a Dask cluster.
 
 The contract with a backend is small: ``func(task) -> result`` is a plain module-level function (so a
 Dask worker can import it), tasks are picklable, results come back in task order whatever the order of
 completion, and ``progress(n)`` is called in the calling thread with each finished task's weight.
+
+The Dask backend (:mod:`liqcost.engine.dask`) is imported only when a scheduler is given.
 """
 
 from __future__ import annotations
 
 from .local import default_workers, run_local
 
-__all__ = ["run_tasks", "run_local", "default_workers"]
+__all__ = ["run_tasks", "run_local", "default_workers", "planned_width"]
 
 
-def run_tasks(func, tasks, *, workers: int = 0, scheduler: str | None = None, weights=None, progress=None):
+def planned_width(workers: int = 0, scheduler: str | None = None) -> int:
+    """Workers to plan batches for: threads locally (0: one per core), the cluster's size with a scheduler
+    (``local:N``: N; a remote scheduler: ``workers`` when set, else 16; no connection is made)."""
+    if scheduler:
+        from liqcost.engine.dask import cluster_width
+
+        return cluster_width(scheduler, workers)
+    return default_workers() if not workers else int(workers)
+
+
+def run_tasks(func, tasks, *, workers: int = 0, scheduler: str | None = None, weights=None, progress=None,
+              retries: int = 2, threads: int = 1, failures: list | None = None, stats: dict | None = None):
     """Apply ``func`` to every task and return the results in task order.
 
     Parameters
@@ -26,11 +39,17 @@ def run_tasks(func, tasks, *, workers: int = 0, scheduler: str | None = None, we
     workers : int
         Threads; 0 means one per core, 1 runs in the calling thread.
     scheduler : str, optional
-        Address of a Dask scheduler. Not available in this version: a value raises a UsageError.
+        Run on Dask instead (:func:`liqcost.engine.dask.run_dask`): ``tcp://HOST:PORT`` of a running
+        scheduler, or ``local:N`` to start N local worker processes for this call. ``workers`` is then unused.
     weights : sequence of int, optional
         What each task counts for in the progress (symbol-days); 1 each by default.
     progress : callable, optional
         ``progress(n)``, called as tasks finish.
+    retries, threads, failures, stats
+        Dask only: retries of a task that raised, the thread budget of one task, a list receiving the
+        :class:`~liqcost.engine.dask.TaskFailure` of tasks that still failed (their results are None; without
+        the list the failure is raised), and a dict receiving timings and memory (see ``run_dask``). The local
+        backend raises a task's exception.
 
     Returns
     -------
@@ -38,10 +57,8 @@ def run_tasks(func, tasks, *, workers: int = 0, scheduler: str | None = None, we
         ``[func(t) for t in tasks]``, computed in parallel.
     """
     if scheduler:
-        from liqcost.errors import UsageError
+        from liqcost.engine.dask import run_dask
 
-        raise UsageError(
-            f"engine.scheduler is {scheduler!r}, but the Dask backend is not available in this version; "
-            "remove engine.scheduler (or --scheduler) to run on local threads."
-        )
+        return run_dask(func, tasks, scheduler=scheduler, weights=weights, progress=progress, retries=retries,
+                        threads=threads, failures=failures, stats=stats)
     return run_local(func, tasks, workers=workers, weights=weights, progress=progress)

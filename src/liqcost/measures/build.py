@@ -239,6 +239,8 @@ def _build_from_dataset(ds, config, symbols, start, end, *, progress, trades_out
 
         result = daily_metrics(config, dataset=ds, symbols=tick_syms, start=first, end=last, trades_out=trades_out, progress=progress)
         daily, audit, n_trades = result.daily, result.trades_path, result.n_trades
+        if result.failed_symbols:  # their ticks failed on the cluster: no profile from bars alone either
+            bar_syms = [s for s in bar_syms if s not in set(result.failed_symbols)]
         tick = liquidity_profile(daily, config, asof=last, complete=False)
     bar = table = None
     if bar_syms:

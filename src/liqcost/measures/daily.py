@@ -90,6 +90,7 @@ class DailyResult:
     trades_path: Path | None = None
     stats: dict = field(default_factory=dict)
     problems: tuple = ()
+    failed_symbols: tuple = ()  # symbols of batches that failed on a Dask cluster: in no table at all
 
 
 def _frame_task(task) -> BatchResult:
@@ -161,20 +162,28 @@ def daily_metrics(
     liqcost.errors.NoDataError
         When nothing is selected.
     """
-    from liqcost.engine import default_workers, run_tasks
+    from liqcost.engine import planned_width, run_tasks
     from liqcost.schema import check_frame
 
     params = TickParams.from_config(config)
     eng = config.engine
-    n_workers = default_workers() if not (workers if workers is not None else eng.workers) else int(
-        workers if workers is not None else eng.workers)
-    tmpdir = Path(tempfile.mkdtemp(prefix="liqcost-trades-")) if trades_out else None
+    # a Dask cluster reads its partitions from a dataset; frames in memory stay on local threads (never shipped)
+    scheduler = eng.scheduler if dataset is not None else None
+    n_workers = planned_width(workers if workers is not None else eng.workers, scheduler)
+    if trades_out and scheduler:  # the workers write the audit parts: next to the target, on storage they share
+        Path(trades_out).resolve().parent.mkdir(parents=True, exist_ok=True)
+        tmpdir = Path(tempfile.mkdtemp(prefix=".liqcost-trades-", dir=Path(trades_out).resolve().parent))
+    else:
+        tmpdir = Path(tempfile.mkdtemp(prefix="liqcost-trades-")) if trades_out else None
+    failures: list = []
     try:
         if dataset is not None:
             from liqcost.io.dataset import Dataset
 
             ds = dataset if hasattr(dataset, "partitions") else Dataset(dataset)
             parts = plan_dataset(ds, symbols, start, end)
+            if scheduler:  # workers may run in another folder: give them absolute paths
+                parts, names = _absolute(parts)
             if not parts:
                 raise NoDataError(
                     f"{ds.root}: no trades or quotes"
@@ -212,16 +221,29 @@ def daily_metrics(
             ]
             func = _frame_task
         results = run_tasks(
-            func, tasks, workers=n_workers, scheduler=eng.scheduler,
+            func, tasks, workers=n_workers, scheduler=scheduler,
             weights=[b - a for a, b in ranges], progress=progress,
+            retries=eng.retries, threads=eng.worker_threads, failures=failures,
         )
         problems: tuple = ()
         if dataset is not None:  # files that could not be read: named once each, the run is partial
             for r in results:
+                if r is None:
+                    continue
                 for path, message in r.extra.get("damaged", ()):
-                    ds.report_damaged(path, message)
+                    ds.report_damaged(names.get(str(path), path) if scheduler else path, message)
             problems = ds.problems
+        dropped: set = set()
+        if failures:  # batches that failed on the cluster: their symbols are left out whole, and named
+            failed = _failed_batches(failures, tasks, ds.root, eng.retries)
+            dropped = {s for f in failed for s in f[1]}
+            results = [r for r in results if r is not None]
         raw = pl.concat([r.daily for r in results], how="vertical") if results else None
+        if dropped and raw is not None:
+            raw = raw.filter(~pl.col("symbol").is_in(sorted(dropped)))
+        if dropped and (raw is None or raw.height == 0):
+            raise NoDataError(f"{ds.root}: every batch of symbol-days failed on the Dask cluster; the first: "
+                              f"{failed[0][2]}")
         if dataset is not None and problems and (raw is None or raw.height == 0):
             raise NoDataError(
                 f"{ds.root}: every selected symbol-day is in a file that cannot be read "
@@ -231,10 +253,12 @@ def daily_metrics(
         if dataset is not None:
             daily = _attach_shares_outstanding(daily, ds, config)
             problems = ds.problems
+        if dropped:
+            problems = tuple(problems) + tuple(_warn_failed(f) for f in failed)
         check_frame(daily, "daily", "daily metrics")
         out_path = None
         if trades_out:
-            out_path = _write_audit(tmpdir, Path(trades_out))
+            out_path = _write_audit(tmpdir, Path(trades_out), dropped)
         return DailyResult(
             daily=daily,
             n_partitions=sum(b - a for a, b in ranges),
@@ -242,6 +266,7 @@ def daily_metrics(
             n_quotes=sum(r.n_quotes for r in results),
             trades_path=out_path,
             problems=problems,
+            failed_symbols=tuple(sorted(dropped)),
         )
     finally:
         if tmpdir is not None:
@@ -287,13 +312,66 @@ def _attach_shares_outstanding(daily: pl.DataFrame, ds, config) -> pl.DataFrame:
     )
 
 
-def _write_audit(tmpdir: Path, target: Path) -> Path:
+def _absolute(parts: list[SymbolDay]) -> tuple[list[SymbolDay], dict]:
+    """The symbol-days with absolute file paths (for workers in another folder or on another machine), and
+    the map from each absolute path back to the dataset's own (to report a damaged file under its name)."""
+    from liqcost.io.dataset import Piece
+
+    names: dict = {}
+    cache: dict = {}
+
+    def fix(pieces):
+        out = []
+        for p in pieces:
+            a = cache.get(p.path)
+            if a is None:
+                a = cache[p.path] = Path(p.path).absolute()
+                names[str(a)] = p.path
+            out.append(Piece(a, p.offset, p.rows))
+        return tuple(out)
+
+    return [SymbolDay(p.symbol, p.date, fix(p.trade_pieces), fix(p.quote_pieces)) for p in parts], names
+
+
+def _failed_batches(failures, tasks, root, retries: int) -> list[tuple]:
+    """``(where, symbols, text)`` of each batch that failed on the cluster: the symbol-days it held and the
+    error; every symbol of the batch is left out of the result (none is half there)."""
+    out = []
+    for f in failures:
+        parts = tasks[f.index][0]
+        syms = sorted({p.symbol for p in parts})
+        first, last = parts[0], parts[-1]
+        where = (f"{root}: partition {first.symbol} {first.date}" if len(parts) == 1 else
+                 f"{root}: partitions {first.symbol} {first.date} .. {last.symbol} {last.date} ({len(parts)} symbol-days)")
+        text = (f"failed on the Dask cluster after {retries} retr{'y' if retries == 1 else 'ies'} ({f}); "
+                f"left out of the result: {', '.join(syms[:10])}{' ...' if len(syms) > 10 else ''} "
+                f"({len(syms)} symbol{'s' if len(syms) != 1 else ''}); run again, or without the scheduler")
+        out.append((where, syms, text))
+    return out
+
+
+def _warn_failed(failed: tuple):
+    """Name a failed batch (a PartialRunWarning: the command exits with code 1) and return its Problem."""
+    import warnings
+
+    from liqcost.errors import PartitionFailedWarning
+    from liqcost.result import Problem
+
+    where, _syms, text = failed
+    problem = Problem("partition_failed", where, text + ".")
+    warnings.warn(str(problem), PartitionFailedWarning, stacklevel=3)
+    return problem
+
+
+def _write_audit(tmpdir: Path, target: Path, dropped=()) -> Path:
     from liqcost.io.atomic import atomic_path
 
     files = sorted(str(p) for p in tmpdir.glob("part-*.parquet"))
     if not files:
         raise NoDataError("no trades to write to --trades-out.")
     scan = pl.scan_parquet(files)
+    if dropped:  # the symbols of a failed batch are not in the daily table: not in the audit either
+        scan = scan.filter(~pl.col("symbol").is_in(sorted(dropped)))
     suffix = target.suffix.lower()
     with atomic_path(target) as tmp:
         if suffix == ".csv":
