@@ -59,7 +59,7 @@ def run(p: dict):
     quote = np.sign(away).where(away.abs() > 1e-9 * t.mid, 0.0).where(t.mid.notna())
     t["sign"] = np.where(quote.notna() & (quote != 0), quote, tick)
     t["eff"] = np.where(t.sign != 0, 2 * t.sign * away / t.mid * 1e4, np.nan)
-    t.loc[(t.sign == 0) & (t.price == t.mid), "eff"] = 0.0
+    t.loc[(t.sign == 0) & (away.abs() <= 1e-9 * t.mid), "eff"] = 0.0  # unsigned at the mid: no cost
     # the mid at the close (horizons past the close are clipped to it)
     closes = keys[["pid", "close_ns"]].rename(columns={"close_ns": "ts"}).sort_values("ts")
     closes = pd.merge_asof(closes, qm, on="ts", by="pid", allow_exact_matches=False)

@@ -48,7 +48,7 @@ def run(p: dict):
     quote = pl.when(away.abs() > 1e-9 * pl.col("mid")).then(away.sign()).otherwise(0.0)
     t = t.with_columns(pl.when(quote.is_not_null() & (quote != 0)).then(quote).otherwise(tick).alias("sign"))
     t = t.with_columns(pl.when(pl.col("sign") != 0).then(2 * pl.col("sign") * away / pl.col("mid") * 1e4)
-                       .when(pl.col("price") == pl.col("mid")).then(0.0).otherwise(None).alias("eff"))
+                       .when(away.abs() <= 1e-9 * pl.col("mid")).then(0.0).otherwise(None).alias("eff"))  # at the mid
     close_mid = (keys.select(pl.col("close_ns").alias("tsn"), "pid").sort("tsn")
                  .join_asof(qm, on="tsn", by="pid", strategy="backward", allow_exact_matches=False, check_sortedness=False)
                  .select("pid", pl.col("mid").alias("close_mid")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 _SIZES = ("tiny", "small", "medium", "large")
-_STAGES = ("ingest", "read", "tick_pass", "daily", "profile", "ticks_daily", "profile_e2e", "bars", "edge",
+_STAGES = ("ingest", "read", "tick_pass", "daily", "profile", "ticks_daily", "profile_e2e", "profile_files", "bars", "edge",
            "pretrade", "plan")
 
 
