@@ -88,7 +88,9 @@ class BenchResult(Result):
     ----------
     stages : tuple of dict
         ``cores`` (``one``/``all``), ``stage``, ``rows``, ``rows_are``, ``median_ms``, ``rows_per_s``,
-        ``ns_per_row``, ``cpu_ms`` (process CPU time), ``peak_rss_mb``, ``ratio_to_floor``, ``first_ms`` (the
+        ``ns_per_row``, ``cpu_ms`` (process CPU time), ``peak_rss_mb`` (the process's peak resident memory
+        while the stage ran, the worker's inputs included), ``peak_over_start_mb`` (that peak minus the resident
+        memory when the stage started: what the stage itself added), ``ratio_to_floor``, ``first_ms`` (the
         untimed first call), ``runs_ms`` (every timed round), ``what``.
     peers : tuple of dict
         ``cores``, ``peer``, ``stage``, ``status`` (``timed``, ``refused``, ``unavailable``, ``skipped``),
@@ -131,7 +133,7 @@ class BenchResult(Result):
     def display_tables(self) -> dict:
         t = self.tables()
         keep = ["cores", "stage", "rows", "median_ms", "rows_per_s", "ns_per_row", "cpu_ms", "peak_rss_mb",
-                "ratio_to_floor", "first_ms"]
+                "peak_over_start_mb", "ratio_to_floor", "first_ms"]
         out = {"stages": t["stages"].select([c for c in keep if c in t["stages"].columns])}
         if "peers" in t:
             out["peers"] = t["peers"].select([c for c in ("cores", "peer", "stage", "status", "peer_ms", "liqcost_ms",
@@ -405,13 +407,21 @@ def _peak_reset() -> bool:
         return False
 
 
-def _peak_mb() -> float:
+def _status_mb(field: str) -> float | None:
+    """``VmHWM`` (peak resident memory since the last reset) or ``VmRSS`` of this process, in MB (Linux)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
+    return None
+
+
+def _peak_mb() -> float:
+    peak = _status_mb("VmHWM")
+    if peak is not None:
+        return peak
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -613,10 +623,14 @@ class _Worker:
 
 
 def _timed(fn):
+    """``(rows, wall s, CPU s, peak MB, peak above the start MB)`` of one call."""
     _peak_reset()
+    start = _status_mb("VmRSS") or 0.0
     c0, t0 = time.process_time(), time.perf_counter()
     rows = fn()
-    return rows, time.perf_counter() - t0, time.process_time() - c0, _peak_mb()
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak = _peak_mb()
+    return rows, secs, cpu, peak, max(0.0, peak - start)
 
 
 def _load_peers(peers_dir: str):
@@ -705,14 +719,14 @@ def run_worker(spec: dict) -> dict:
         for s in stages:
             if s in skipped:
                 continue
-            rows, secs, cpu, peak = _timed(lambda: w.call(s))
+            rows, secs, cpu, peak, extra = _timed(lambda: w.call(s))
             if rows < 0:
                 skipped.add(s)
                 continue
             if rnd == 0:
                 first[s] = secs
             else:
-                runs[s].append((rows, secs, cpu, peak))
+                runs[s].append((rows, secs, cpu, peak, extra))
             for p in peers:
                 if p.stage != s or peer_rows[p.name].get("status") == "refused":
                     continue
@@ -732,8 +746,8 @@ def run_worker(spec: dict) -> dict:
                     else:
                         peer_rows[p.name].update(status="timed", reason="")
                 else:
-                    _, secs_p, cpu_p, peak_p = _timed(lambda: (p.run(prepared[p.name]), 0)[1])
-                    peer_runs[p.name].append((secs_p, cpu_p, peak_p))
+                    _, secs_p, cpu_p, peak_p, extra_p = _timed(lambda: (p.run(prepared[p.name]), 0)[1])
+                    peer_runs[p.name].append((secs_p, cpu_p, peak_p, extra_p))
         load_rounds[-1] = [load_rounds[-1], round(os.getloadavg()[0], 2)]
     med = statistics.median
     out_rows = []
@@ -752,6 +766,7 @@ def run_worker(spec: dict) -> dict:
             "ns_per_row": round(secs / rows * 1e9, 1) if rows else None,
             "cpu_ms": round(med([r[2] for r in runs[s]]) * 1e3, 3),
             "peak_rss_mb": round(max(r[3] for r in runs[s]), 1),
+            "peak_over_start_mb": round(max(r[4] for r in runs[s]), 1),
             "ratio_to_floor": round(secs / floor, 3) if floor else None,
             "first_ms": round(first.get(s, float("nan")) * 1e3, 2),
             "runs_ms": [round(r[1] * 1e3, 3) for r in runs[s]], "what": STAGES[s][0],
@@ -768,6 +783,8 @@ def run_worker(spec: dict) -> dict:
                    peer_cpu_ms=round(cpu * 1e3, 3), liqcost_cpu_ms=ref["cpu_ms"],
                    cpu_ratio=round(cpu * 1e3 / ref["cpu_ms"], 3) if ref["cpu_ms"] else None,
                    peer_peak_rss_mb=round(max(r[2] for r in peer_runs[p.name]), 1),
+                   peer_peak_over_start_mb=round(max(r[3] for r in peer_runs[p.name]), 1),
+                   liqcost_peak_over_start_mb=ref["peak_over_start_mb"],
                    runs_ms=[round(r[0] * 1e3, 3) for r in peer_runs[p.name]])
     counts = {"trades": w.trades.height, "quotes": w.quotes.height if w.quotes is not None else 0,
               "bars": w.bars.height if w.bars is not None else 0,
