@@ -174,6 +174,45 @@ def _help_examples() -> list[list[str]]:
             if line.strip().startswith("liqcost ")]
 
 
+def _doc_examples() -> list[list[str]]:
+    import re
+
+    from conftest import ROOT
+
+    out = []
+    for doc in ("README.md", "docs/BENCHMARKS.md"):
+        for block in re.findall(r"```bash\n(.*?)```", (ROOT / doc).read_text(), flags=re.S):
+            for line in block.splitlines():
+                line = line.split("  #")[0].strip()
+                if line.startswith("liqcost bench"):
+                    out.append(shlex.split(line)[1:])
+    return out
+
+
+def _cheap(args: list[str]) -> list[str]:
+    """The same command on the tiny size, one round, one core unless the example chooses its cores."""
+    args = ["tiny" if a in ("small", "medium", "large") else a for a in args]
+    return args + (["--repeat", "1"] if "--repeat" not in args else []) + (["--cores", "one"] if "--cores" not in args else [])
+
+
+def test_doc_examples_run_on_the_tiny_size(tmp_path, monkeypatch):
+    from conftest import SAMPLE_DATA
+
+    import shutil
+
+    examples = _doc_examples()
+    assert len(examples) >= 5 and any("--compare" in e for e in examples) and any("--data" in e for e in examples)
+    shutil.copytree(SAMPLE_DATA / "dataset", tmp_path / "sample_data" / "dataset")
+    monkeypatch.chdir(tmp_path)
+    done = set()
+    for args in map(_cheap, examples):
+        if tuple(args) in done or args == ["bench", "--size", "tiny", "--peers", "--repeat", "1", "--cores", "one"]:
+            continue  # the README's line on the tiny size is the module fixture's run
+        done.add(tuple(args))
+        _invoke(args)
+    assert os.path.exists("medium.json")
+
+
 def test_help_examples_run(tmp_path, monkeypatch):
     examples = _help_examples()
     assert examples[0] == ["bench", "--size", "small"]  # ~1 minute: measured for docs/BENCHMARKS.md, not here

@@ -495,10 +495,8 @@ class _Worker:
             return -1
         d = Path(tempfile.mkdtemp(prefix="ingest-", dir=self.spec["work"]))
         try:
-            n = 0
             for kind in ("trades", "quotes"):
-                rep = ingest_file(raw[kind], kind, d / "ds", self.cfg, source_id=f"{kind}.parquet", vacuum=False)
-                n += rep.rows_read if hasattr(rep, "rows_read") else 0
+                ingest_file(raw[kind], kind, d / "ds", self.cfg, source_id=f"{kind}.parquet", vacuum=False)
             return self.n_ticks()
         finally:
             shutil.rmtree(d, ignore_errors=True)
@@ -705,6 +703,8 @@ def run_worker(spec: dict) -> dict:
                 peer_rows[p.name] = dict(row, status="skipped", reason=f"stage {p.stage} not run (--stage)")
             elif p.stage == "edge" and w.bars is None:
                 peer_rows[p.name] = dict(row, status="skipped", reason="no bars in these data")
+            elif p.stage == "ticks_daily" and w.quotes is None:
+                peer_rows[p.name] = dict(row, status="skipped", reason="no quotes in these data")
             else:
                 peers.append(p)
                 peer_rows[p.name] = row
@@ -731,10 +731,14 @@ def run_worker(spec: dict) -> dict:
                 if p.stage != s or peer_rows[p.name].get("status") == "refused":
                     continue
                 if rnd == 0:
-                    prepared[p.name] = p.prepare(_peer_inputs(w, s))
-                    out = p.run(prepared[p.name])
-                    ours = w.state["ticks_daily"] if s == "ticks_daily" else w.state["edge"]
-                    chk = check_equal(p.result(out), ours, p.keys, p.atol, p.rtol)
+                    try:
+                        prepared[p.name] = p.prepare(_peer_inputs(w, s))
+                        out = p.run(prepared[p.name])
+                        ours = w.state["ticks_daily"] if s == "ticks_daily" else w.state["edge"]
+                        chk = check_equal(p.result(out), ours, p.keys, p.atol, p.rtol)
+                    except Exception as exc:  # a peer's own failure: reported, the bench goes on
+                        peer_rows[p.name].update(status="refused", reason=f"failed: {type(exc).__name__}: {exc}")
+                        continue
                     peer_rows[p.name].update(max_abs_diff=chk["max_abs_diff"], worst_column=chk["worst"],
                                              columns_checked=chk["columns"])
                     if not chk["equal"]:
