@@ -125,7 +125,10 @@ class Peer:
     rtol: float = 1e-9
 
     def unavailable(self):
-        return None
+        import importlib.util
+
+        missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        return f"needs {missing[0]}" if missing else None
 
 
 def _prepare(inputs):
@@ -143,20 +146,39 @@ def _volume(factor):
     return run
 
 
+def _fails(t):
+    raise RuntimeError("peer bug")
+
+
 PEERS = (Peer("right", "ticks_daily", "volume per symbol-day", _prepare, _volume(1.0), lambda f: f),
-         Peer("wrong", "ticks_daily", "volume 1% high", _prepare, _volume(1.01), lambda f: f))
+         Peer("wrong", "ticks_daily", "volume 1% high", _prepare, _volume(1.01), lambda f: f),
+         Peer("raises", "ticks_daily", "a peer with a bug", _prepare, _fails, lambda f: f),
+         Peer("absent", "ticks_daily", "needs a module not installed", _prepare, _volume(1.0), lambda f: f,
+              requires=("no_such_module_for_liqcost",)))
 '''
 
 
-def test_a_peer_that_disagrees_is_refused_not_timed(tmp_path):
+def test_a_peer_that_disagrees_or_fails_is_refused_not_timed(tmp_path):
     pkg = tmp_path / "mypeers"
     pkg.mkdir()
     (pkg / "__init__.py").write_text(textwrap.dedent(_BAD_PEERS))
-    res = bench("tiny", repeat=1, cores="one", peers=True, peers_dir=pkg, stages=["ticks_daily"], warm=False)
+    import contextlib
+
+    ticks = []
+
+    def progress(total, label):
+        ticks.append((total, label))
+        return contextlib.nullcontext(lambda n=1: ticks.append(n))
+
+    res = bench("tiny", repeat=1, cores="one", peers=True, peers_dir=pkg, stages=["ticks_daily"], warm=False,
+                progress=progress)
+    assert ticks == [(2, "rounds"), 1, 1]  # the untimed first round and one timed round, as they finish
     peers = {p["peer"]: p for p in res.peers}
     assert peers["right"]["status"] == "timed" and peers["right"]["peer_ms"] > 0
     assert peers["wrong"]["status"] == "refused" and "peer_ms" not in peers["wrong"]
     assert "disagrees with liqcost" in peers["wrong"]["reason"] and "volume_shares" in peers["wrong"]["reason"]
+    assert peers["raises"]["status"] == "refused" and "RuntimeError: peer bug" in peers["raises"]["reason"]
+    assert peers["absent"]["status"] == "unavailable" and "no_such_module_for_liqcost" in peers["absent"]["reason"]
     assert [r["stage"] for r in res.stages] == ["read", "ticks_daily"]  # the floor is always timed
 
 

@@ -290,15 +290,14 @@ def bench(size: str | None = "small", *, data=None, repeat: int = 3, cores: str 
         modes = ["one", "all"] if cores == "both" else [cores]
         stage_rows: list[dict] = []
         peer_rows: list[dict] = []
-        with progress(len(modes), "core settings") as advance:
+        with progress(len(modes) * (repeat + 1), "rounds") as advance:
             for mode in modes:
-                out = _run_worker(spec, mode, work)
+                out = _run_worker(spec, mode, work, advance)
                 stage_rows += out["stages"]
                 peer_rows += out["peers"]
                 notes += [n for n in out["notes"] if n not in notes]
                 machine.setdefault("counts", out["counts"])
                 machine.setdefault("loadavg_rounds", {})[mode] = out["loadavg_rounds"]
-                advance()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if peers and peer_info["error"]:
@@ -374,7 +373,8 @@ def _generate(size: str, seed: int, work: Path, cfg) -> dict:
     return {"dataset": str(ds), "raw": raw, "bars": bars}
 
 
-def _run_worker(spec: dict, mode: str, work: Path) -> dict:
+def _run_worker(spec: dict, mode: str, work: Path, advance=None) -> dict:
+    """Run one core setting's worker process; ``advance()`` after each of its rounds."""
     import subprocess
 
     spec = dict(spec, cores=mode)
@@ -387,10 +387,16 @@ def _run_worker(spec: dict, mode: str, work: Path) -> dict:
     else:
         for k in ("NUMBA_NUM_THREADS", "POLARS_MAX_THREADS", "OMP_NUM_THREADS"):
             env.pop(k, None)
-    p = subprocess.run([sys.executable, "-m", "liqcost.app.bench", str(spec_path), str(out_path)], env=env,
-                       capture_output=True, text=True)
+    err_path = work / f"err-{mode}.txt"
+    with open(err_path, "w") as err:
+        p = subprocess.Popen([sys.executable, "-m", "liqcost.app.bench", str(spec_path), str(out_path)], env=env,
+                             stdout=subprocess.PIPE, stderr=err, text=True)
+        for line in p.stdout:  # one line per finished round
+            if line.startswith("round") and advance is not None:
+                advance()
+        p.wait()
     if p.returncode != 0 or not out_path.is_file():
-        last = (p.stderr.strip().splitlines() or ["no output"])[-1]
+        last = (err_path.read_text().strip().splitlines() or ["no output"])[-1]
         raise BenchError(f"bench worker ({mode} core{'s' if mode == 'all' else ''}) failed: {last}; run with -vv "
                          "and report it.")
     return json.loads(out_path.read_text())
@@ -753,6 +759,7 @@ def run_worker(spec: dict) -> dict:
                     _, secs_p, cpu_p, peak_p, extra_p = _timed(lambda: (p.run(prepared[p.name]), 0)[1])
                     peer_runs[p.name].append((secs_p, cpu_p, peak_p, extra_p))
         load_rounds[-1] = [load_rounds[-1], round(os.getloadavg()[0], 2)]
+        print(f"round {rnd} done", flush=True)  # the parent's progress
     med = statistics.median
     out_rows = []
     floor = med([r[1] for r in runs["read"]]) if runs.get("read") else None
