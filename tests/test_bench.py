@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from liqcost.app.bench import STAGES, bench, check_equal, compare_rows, load_results
+from liqcost.app.bench import ON_REQUEST, STAGES, bench, check_equal, compare_rows, load_results
 from liqcost.cli import cli
 from liqcost.errors import UsageError
 
@@ -38,7 +38,7 @@ def tiny_run(tmp_path_factory):
 def test_every_stage_reported_with_consistent_figures(tiny_run):
     _, data, _ = tiny_run
     rows = {r["stage"]: r for r in data["stages"]}
-    assert set(rows) == set(STAGES)  # generated data: ingest and the bar stages run too
+    assert set(rows) == set(STAGES) - set(ON_REQUEST)  # generated data: ingest and the bar stages run too
     for r in rows.values():
         assert r["cores"] == "one" and r["rows"] > 0 and r["median_ms"] > 0 and len(r["runs_ms"]) == 1
         assert r["rows_per_s"] == pytest.approx(r["rows"] / (r["median_ms"] / 1e3), rel=0.01, abs=1)
@@ -74,7 +74,7 @@ def test_json_round_trip_and_compare(tiny_run):
     back = load_results(d / "bench.json")
     assert back["stages"] == data["stages"]
     rows = compare_rows(data["stages"], back)
-    assert {r["stage"] for r in rows} == set(STAGES)
+    assert {r["stage"] for r in rows} == set(STAGES) - set(ON_REQUEST)
     assert all(r["change_pct"] == 0.0 for r in rows)
     slower = [dict(r, median_ms=2 * r["median_ms"]) for r in data["stages"]]
     assert all(r["change_pct"] == 100.0 for r in compare_rows(slower, back))
@@ -233,6 +233,7 @@ def test_doc_examples_run_on_the_tiny_size(tmp_path, monkeypatch):
         done.add(tuple(args))
         _invoke(args)
     assert os.path.exists("medium.json")
+    assert any("process_profile" in args for args in done)  # the whole-process stages ran too
 
 
 def test_help_examples_run(tmp_path, monkeypatch):

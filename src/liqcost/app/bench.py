@@ -62,9 +62,16 @@ STAGES: dict[str, tuple[str, str]] = {
                       "included)", "trades+quotes"),
     "bars": ("bar estimators on daily bars, rolling windows (every family)", "bars"),
     "edge": ("rolling EDGE spread over the bar panel (the bidask peer's scope)", "bars"),
+    "process_read": ("a whole python process that reads the floor's columns to numpy (start-up and imports "
+                     "included); only with --stage", "trades+quotes"),
+    "process_profile": ("a whole `liqcost profile --data` process, output written (start-up included); only with "
+                        "--stage", "trades+quotes"),
     "pretrade": ("pre-trade check of one order per symbol (5% of ADV), profile in memory", "orders"),
     "plan": ("tranche plan of one order per symbol (at most 5), fill models read from the dataset", "orders"),
 }
+
+#: stages run only when asked for with ``stages`` (``--stage``): each round starts whole processes
+ON_REQUEST = ("process_read", "process_profile")
 
 #: the kernels' warm-up stages (liqcost.app.warmup) a bench needs
 _WARM = ("ticks", "bars-moments", "bars-edge-lot", "fills")
@@ -219,7 +226,8 @@ def bench(size: str | None = "small", *, data=None, repeat: int = 3, cores: str 
     peers : bool
         Also time the peers of ``benchmarks/peers`` (pandas, polars, bidask), each checked equal first.
     stages : list of str, optional
-        Only these stages (see :data:`STAGES`); the floor ``read`` is always timed.
+        Only these stages (see :data:`STAGES`); the floor ``read`` is always timed. By default every stage
+        but the whole-process ones (:data:`ON_REQUEST`).
     config : liqcost.config.Config, str or Path, optional
     compare : str or Path, optional
         An earlier ``--json`` file: the result's ``compare`` table shows the change per stage.
@@ -242,7 +250,7 @@ def bench(size: str | None = "small", *, data=None, repeat: int = 3, cores: str 
         raise UsageError(f"--cores {cores!r}: one of one, all, both.")
     if data is None and size not in SIZES:
         raise UsageError(f"--size {size!r}: one of {', '.join(SIZES)}.")
-    chosen = list(dict.fromkeys(stages or STAGES))
+    chosen = list(dict.fromkeys(stages or [s for s in STAGES if s not in ON_REQUEST]))
     unknown = [s for s in chosen if s not in STAGES]
     if unknown:
         raise UsageError(f"--stage {unknown[0]!r}: one of {', '.join(STAGES)}.")
@@ -559,6 +567,44 @@ class _Worker:
         profile(trades=raw["trades"], quotes=raw["quotes"], config=self.cfg)
         return self.n_ticks()
 
+    def _process(self, args: list[str]) -> None:
+        """Run ``python ARGS`` to the end; its CPU time and peak memory go to ``self.child`` (``os.wait4``)."""
+        import subprocess
+        import tempfile
+
+        with tempfile.TemporaryFile("w+") as err:
+            p = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL, stderr=err, text=True)
+            _, status, ru = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            self.child = (ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024)
+            if p.returncode != 0:
+                err.seek(0)
+                last = (err.read().strip().splitlines() or ["no output"])[-1]
+                raise RuntimeError(f"{' '.join(args[:3])} failed: {last}")
+
+    def process_read(self) -> int:
+        spec = Path(self.spec["work"]) / f"floor-{self.spec['cores']}.json"
+        if not spec.is_file():
+            spec.write_text(json.dumps(self.floor))
+        code = ("import json, sys\nimport polars as pl\n"
+                "for files, cols in json.load(open(sys.argv[1])):\n"
+                "    f = pl.read_parquet(files, columns=cols).rechunk()\n"
+                "    [f.get_column(c).to_numpy() for c in cols]\n")
+        self._process(["-c", code, str(spec)])
+        return self.n_ticks()
+
+    def process_profile(self) -> int:
+        work = Path(self.spec["work"])
+        cfg = work / f"config-{self.spec['cores']}.yaml"
+        if not cfg.is_file():
+            import yaml
+
+            cfg.write_text(yaml.safe_dump(self.cfg.model_dump(mode="json")))
+        out = work / f"profile-{self.spec['cores']}.csv"
+        self._process(["-m", "liqcost", "--config", str(cfg), "-q", "--format", "csv", "-o", str(out), "profile",
+                       "--data", self.ds_path, "--table", "profile"])
+        return self.n_ticks()
+
     def bars_stage(self) -> int:
         from liqcost.measures.bars import bar_panel_estimates
 
@@ -626,14 +672,19 @@ class _Worker:
         return (self.bars_stage if stage == "bars" else getattr(self, stage))()
 
 
-def _timed(fn):
-    """``(rows, wall s, CPU s, peak MB, peak above the start MB)`` of one call."""
+def _timed(fn, worker=None):
+    """``(rows, wall s, CPU s, peak MB, peak above the start MB)`` of one call; for a stage that ran a whole
+    process (``worker.child`` set), that process's CPU time and peak memory."""
     _peak_reset()
     start = _status_mb("VmRSS") or 0.0
     c0, t0 = time.process_time(), time.perf_counter()
     rows = fn()
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = _peak_mb()
+    child = getattr(worker, "child", None)
+    if child is not None:
+        worker.child = None
+        return rows, secs, child[0], child[1], child[1]
     return rows, secs, cpu, peak, max(0.0, peak - start)
 
 
@@ -725,7 +776,7 @@ def run_worker(spec: dict) -> dict:
         for s in stages:
             if s in skipped:
                 continue
-            rows, secs, cpu, peak, extra = _timed(lambda: w.call(s))
+            rows, secs, cpu, peak, extra = _timed(lambda: w.call(s), w)
             if rows < 0:
                 skipped.add(s)
                 continue
