@@ -31,7 +31,10 @@ def tiny_run(tmp_path_factory):
     """One run as the help's second example, with --json: every stage, one core, the peers."""
     d = tmp_path_factory.mktemp("bench")
     out = d / "bench.json"
-    r = _invoke(["bench", "--size", "tiny", "--repeat", "1", "--cores", "one", "--peers", "--json", str(out)])
+    from conftest import ROOT  # the peers of this checkout, whether liqcost is installed editable or not
+
+    r = _invoke(["bench", "--size", "tiny", "--repeat", "1", "--cores", "one", "--peers", "--json", str(out)],
+                env={"LIQCOST_PEERS_DIR": str(ROOT / "benchmarks" / "peers")})
     return r, json.loads(out.read_text()), d
 
 
@@ -246,3 +249,20 @@ def test_help_examples_run(tmp_path, monkeypatch):
     assert os.path.exists("before.json")
     out = json.loads(open("bench_out.json").read())
     assert {r["stage"] for r in out["tables"]["stages"]} == {"read", "pretrade"}  # the usual JSON envelope
+
+
+def test_peers_found_in_the_checkout_or_the_current_folder(tmp_path, monkeypatch):
+    import liqcost
+    from conftest import ROOT
+
+    from liqcost.app.bench import find_peers
+
+    monkeypatch.delenv("LIQCOST_PEERS_DIR", raising=False)
+    monkeypatch.setattr(liqcost, "__file__", str(tmp_path / "site" / "pkgs" / "liqcost" / "__init__.py"))  # a wheel
+    monkeypatch.chdir(ROOT)
+    assert find_peers() == {"dir": str((ROOT / "benchmarks" / "peers").resolve()), "error": None}
+    monkeypatch.chdir(tmp_path)
+    missing = find_peers()
+    assert missing["dir"] is None and "LIQCOST_PEERS_DIR" in missing["error"] and "pip install -e ." in missing["error"]
+    monkeypatch.setenv("LIQCOST_PEERS_DIR", str(ROOT / "benchmarks" / "peers"))
+    assert find_peers()["error"] is None

@@ -352,14 +352,16 @@ def find_peers(peers_dir=None) -> dict:
     import liqcost
 
     where = peers_dir or os.environ.get("LIQCOST_PEERS_DIR")  # given: that folder or nothing
-    c = Path(where) if where else Path(liqcost.__file__).resolve().parents[2] / "benchmarks" / "peers"
-    if (c / "__init__.py").is_file():
-        return {"dir": str(c.resolve()), "error": None}
+    found = [Path(where)] if where else [Path(liqcost.__file__).resolve().parents[2] / "benchmarks" / "peers",
+                                         Path.cwd() / "benchmarks" / "peers"]  # the checkout, else the current folder
+    for c in found:
+        if (c / "__init__.py").is_file():
+            return {"dir": str(c.resolve()), "error": None}
     if where:
         return {"dir": None, "error": f"{where} is not a peers package (no __init__.py)."}
     return {"dir": None, "error": "the peers (pandas, polars, bidask) live in benchmarks/peers of a source checkout, "
-                                  "not in the installed package; run from a checkout (pip install -e .) or set "
-                                  "LIQCOST_PEERS_DIR to that folder."}
+                                  "not in the installed package; run from the checkout's folder, install it with "
+                                  "pip install -e ., or set LIQCOST_PEERS_DIR to that folder."}
 
 
 def _generate(size: str, seed: int, work: Path, cfg) -> dict:
