@@ -233,7 +233,7 @@ def _pandas_symbol(t, q):
     quote = np.sign(t.price - t.mid).where((t.price - t.mid).abs() > 1e-9 * t.mid, 0.0).where(t.mid.notna())
     t["sign"] = np.where(quote.notna() & (quote != 0), quote, tick)
     t["eff"] = np.where(t.sign != 0, 2 * t.sign * (t.price - t.mid) / t.mid * 1e4, np.nan)
-    t.loc[(t.sign == 0) & (t.price == t.mid), "eff"] = 0.0
+    t.loc[(t.sign == 0) & ((t.price - t.mid).abs() <= 1e-9 * t.mid), "eff"] = 0.0  # at the mid within rounding
     # mid at the close (clipped horizons)
     closes = keys[["pid", "close_ns"]].rename(columns={"close_ns": "ts"}).sort_values("ts")
     closes = pd.merge_asof(closes, qm[["ts", "pid", "mid"]], on="ts", by="pid", allow_exact_matches=False)
@@ -310,7 +310,7 @@ def run_polars(t, q):
         m = m.with_columns(pl.when(quote.is_not_null() & (quote != 0)).then(quote).otherwise(tick).alias("sign"))
         m = m.with_columns(
             pl.when(pl.col("sign") != 0).then(2 * pl.col("sign") * (pl.col("price") - pl.col("mid")) / pl.col("mid") * 1e4)
-            .when(pl.col("price") == pl.col("mid")).then(0.0).otherwise(None).alias("eff"))
+            .when((pl.col("price") - pl.col("mid")).abs() <= 1e-9 * pl.col("mid")).then(0.0).otherwise(None).alias("eff"))
         close_probe = keys.filter(pl.col("symbol") == sym).select(pl.col("close_ns").alias("tsn"), "pid").sort("tsn")
         close_mid = close_probe.join_asof(qs_, on="tsn", strategy="backward", allow_exact_matches=False).select(
             "pid", pl.when(pl.col("qpid") == pl.col("pid")).then(pl.col("mid")).alias("close_mid"))
