@@ -153,3 +153,40 @@ def test_files_of_one_name_with_different_columns(tmp_path):
     t, _ = _case(tmp_path, drop=(2, 7))
     batch = read_parts(plan_dataset(Dataset(tmp_path)))
     assert batch.t_aggr.sum() == t["aggressor"].cast(pl.Int64).sum() > 0
+
+
+def test_frames_grouped_out_of_alphabetical_order_are_used_in_place():
+    # frames grouped by symbol-day in time order but not in (symbol, day) order are used without a copy and a
+    # sort; a symbol-day split into two runs of rows (or time going back inside one) is not, and goes through
+    # the reordered copy: every way gives the daily table of the sorted frames
+    from liqcost.kernels.tickpass import partition_runs
+    from liqcost.measures.ticks import _one_run_each, local_day_bounds_ns, plan_frames
+
+    t, q = random_days(["AA", "BB", "CC"], DAYS, seed=7, trades_per_day=30, quotes_per_day=60)
+    t, q = t.sort("symbol", "ts"), q.sort("symbol", "ts")
+    desc_t = t.sort("symbol", "ts", descending=[True, False])
+    desc_q = q.sort("symbol", "ts", descending=[True, False])
+    a, b = t.filter(pl.col("symbol") == "AA"), t.filter(pl.col("symbol") != "AA")
+    cut = a.height // 2 + 5  # inside a day of AA: that symbol-day's rows in two runs
+    split_t = pl.concat([a.head(cut), b, a.tail(a.height - cut)])
+    cfg = load_config()
+    want = daily_metrics(cfg, trades=t, quotes=q, workers=1).daily
+    for tt, qq in ((desc_t, desc_q), (split_t, q), (desc_t, q)):
+        _same(daily_metrics(cfg, trades=tt, quotes=qq, workers=1).daily, want)
+
+    def in_place(frame):
+        runs = frame.get_column("symbol").rle()
+        run_len = runs.struct.field("len").to_numpy().astype(np.int64)
+        code = {"AA": 0, "BB": 1, "CC": 2}
+        run_code = np.array([code[x] for x in runs.struct.field("value").to_list()], dtype=np.int64)
+        ts = frame.get_column("ts").dt.epoch("ns").to_numpy()
+        bounds = local_day_bounds_ns(DAYS[0] - dt.timedelta(days=1), DAYS[-1] + dt.timedelta(days=1), NY)
+        pids, starts, ordered = partition_runs(run_len, run_code, ts, bounds)
+        return ordered, _one_run_each(pids, starts, ts)
+
+    assert in_place(t) == (True, True)
+    assert in_place(desc_t) == (False, True)  # used in place
+    assert in_place(split_t)[1] is False
+    plan = plan_frames(desc_t, desc_q, NY)
+    assert isinstance(plan.t_src, pl.DataFrame) and isinstance(plan.q_src, pl.DataFrame)  # no copy
+    assert plan.symbols == sorted(plan.symbols)

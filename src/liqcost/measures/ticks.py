@@ -393,6 +393,16 @@ def _gather(src, starts: np.ndarray, lengths: np.ndarray, kind: str) -> tuple[di
     return {c: _ro(np.concatenate([src[c][a:a + n] for a, n in ranges]), _DTYPES.get(c, np.float64)) for c in cols}, off
 
 
+def _one_run_each(pids: np.ndarray, starts: np.ndarray, ts: np.ndarray) -> bool:
+    """Whether every partition (id >= 0) is one run of rows and the time stamps never go back within a run
+    (``pids``, ``starts`` of :func:`liqcost.kernels.tickpass.partition_runs`)."""
+    valid = pids[pids >= 0]
+    if np.unique(valid).size != valid.size:
+        return False
+    back = np.flatnonzero(np.diff(ts) < 0) + 1  # rows whose time is before the previous row's
+    return bool(np.isin(back, starts[1:-1]).all())
+
+
 def plan_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, timezone: str,
                 symbols=None, start: dt.date | None = None, end: dt.date | None = None) -> FramePlan:
     """The selected symbol-days of in-memory canonical frames, in (symbol, date) order.
@@ -453,6 +463,10 @@ def plan_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, timezo
             run_len, run_sym, ts = loaded[k]
             run_code = np.array([code[x] for x in run_sym], dtype=np.int64)
             pids, starts, ordered = partition_runs(run_len, run_code, ts, bounds)
+            if not ordered:
+                # grouped but not in partition order (symbols not alphabetical, say): still usable in place
+                # when every partition is one run of rows in time order (no copy, no sort)
+                ordered = _one_run_each(pids, starts, ts)
             if ordered:  # every partition one run of rows: use the frame in place
                 keep = selected(pids)
                 return frames[k], pids[keep], starts[:-1][keep], np.diff(starts)[keep]
