@@ -250,7 +250,7 @@ def test_cluster_docs_and_help_examples_run(scheduler, tmp_path, monkeypatch):
     doc = (ROOT / "docs" / "cluster.md").read_text()
     shutil.copytree(SAMPLE_DATA / "dataset", tmp_path / "sample_data" / "dataset")
     monkeypatch.chdir(tmp_path)
-    blocks = re.findall(r"```bash\n(.*?)```", doc, flags=re.S)
+    blocks = re.findall(r"```(?:bash)?\n(.*?)```", doc, flags=re.S)  # (the running-cluster lines are a synopsis)
     help_text = CliRunner().invoke(cli, ["profile", "--help"]).output.split("Examples:")[1]
     lines = [ln.split("  #")[0].strip() for b in [*blocks, help_text] for ln in b.splitlines()]
     cmds = list(dict.fromkeys(ln.replace("tcp://scheduler-host:8786", scheduler) for ln in lines
