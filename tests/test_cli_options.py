@@ -29,6 +29,7 @@ CALLS = {
     "report": (["report", "--data", DATA, "-o", "r.html"], True),
     "config": (["config", "show"], False),
     "check": (["check", "--data", DATA], False),
+    "bench": (["bench", "--size", "tiny", "--repeat", "1"], False),
     "simulate": (["simulate", "--data", DATA, "--symbol", "THNB", "--side", "buy", "--qty", "3000"], False),
     "warmup": (["warmup", "--stage", "ticks"], False),
 }
