@@ -15,10 +15,10 @@ The front door::
 
 ``profile``, ``pretrade``, ``plan``, ``tca``, ``calibrate``, ``report``, ``simulate``, ``ingest`` and ``sample``
 are the functions of :mod:`liqcost.app`, loaded on first use (``liqcost.pretrade``, ``liqcost.tca`` and
-``liqcost.report`` are also library packages, and each is callable as its front-door function whether or not it was imported first): the
-top-level package imports nothing heavy (no numba, polars, scipy or pydantic), so ``liqcost --help`` stays
-instant. The library packages (``liqcost.measures``, ``liqcost.pretrade``, ``liqcost.planner`` ...) take
-and return polars frames.
+``liqcost.report`` are also library packages, and each is callable as its front-door function whether or not
+it was imported first): the top-level package imports nothing heavy (no numba, polars, scipy or pydantic), so
+``liqcost --help`` stays instant. The library packages (``liqcost.measures``, ``liqcost.pretrade``,
+``liqcost.planner`` ...) take and return polars frames.
 """
 
 __version__ = "0.1.0"
