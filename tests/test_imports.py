@@ -36,8 +36,6 @@ EXEMPT = {
                                          "name is both the package and the command): its __call__ forwards to liqcost.app",
     ("liqcost.cli.output", "liqcost.io.atomic"): "the renderer writes -o FILE atomically (io.atomic has no dependencies)",
     ("liqcost.cli.cmd_config", "liqcost.io.atomic"): "config init writes its file atomically",
-    ("liqcost.cli.cmd_ingest", "liqcost.io"): "ingest has no app function yet (it is io's own command)",
-    ("liqcost.cli.cmd_sample", "liqcost.io"): "sample has no app function yet (it is io's own command)",
 }
 
 

@@ -10,20 +10,22 @@ The front door::
     cal = lc.calibrate(data="tca_sample/dataset", output="params.yaml")      # impact parameters from your fills
     rep = lc.report("sample_data/dataset", orders="sample_data/orders.csv")  # one HTML page: rep.to_html()
     sim = lc.simulate(symbol="THNB", side="buy", qty=3000, data="sample_data/dataset")  # replayed over start days
+    run = lc.ingest(["sample_data/raw/trades.csv"], "ds", kind="trades")     # files into a dataset
+    smp = lc.sample("sample_small", symbols=3, days=10)                      # seeded thin names and their truth
 
-``profile``, ``pretrade``, ``plan``, ``tca``, ``calibrate``, ``report`` and ``simulate`` are the functions of :mod:`liqcost.app`,
-loaded on first use (``liqcost.pretrade``, ``liqcost.tca`` and ``liqcost.report`` are also library packages, and
-each is callable as its front-door function whether or not it was imported first): the
-top-level package imports nothing heavy (no numba, polars, scipy or pydantic), so ``liqcost --help`` stays
-instant. The library packages (``liqcost.measures``, ``liqcost.pretrade``, ``liqcost.planner`` ...) take
-and return polars frames.
+``profile``, ``pretrade``, ``plan``, ``tca``, ``calibrate``, ``report``, ``simulate``, ``ingest`` and ``sample``
+are the functions of :mod:`liqcost.app`, loaded on first use (``liqcost.pretrade``, ``liqcost.tca`` and
+``liqcost.report`` are also library packages, and each is callable as its front-door function whether or not
+it was imported first): the top-level package imports nothing heavy (no numba, polars, scipy or pydantic), so
+``liqcost --help`` stays instant. The library packages (``liqcost.measures``, ``liqcost.pretrade``,
+``liqcost.planner`` ...) take and return polars frames.
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "calibrate", "plan", "pretrade", "profile", "report", "simulate", "tca"]
+__all__ = ["__version__", "calibrate", "ingest", "plan", "pretrade", "profile", "report", "sample", "simulate", "tca"]
 
-_FRONT_DOOR = ("calibrate", "plan", "pretrade", "profile", "report", "simulate", "tca")
+_FRONT_DOOR = ("calibrate", "ingest", "plan", "pretrade", "profile", "report", "sample", "simulate", "tca")
 #: front-door names that are also library packages (callable as the front-door function)
 _PACKAGES = ("pretrade", "report", "tca")
 

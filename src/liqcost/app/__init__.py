@@ -13,6 +13,8 @@ from Python they are ``import liqcost as lc`` then::
     rep = lc.report("sample_data/dataset", orders="sample_data/orders.csv")   # ReportRun (.to_html())
     sim = lc.simulate(symbol="THNB", side="buy", qty=3000, data="sample_data/dataset",
                       variants=["pricing=passive,mid,aggressive"])           # SimulateResult
+    run = lc.ingest(["sample_data/raw/trades.csv"], "ds", kind="trades")     # IngestRun
+    smp = lc.sample("sample_small", symbols=3, days=10)                       # SampleRun (writes and ingests)
 
 Only this layer combines :mod:`liqcost.io` and :mod:`liqcost.engine` with the library (``measures``,
 ``models``, ``pretrade``, ``planner``, ``tca``, ``sim``, ``report``); the library packages see frames, never files.
@@ -21,30 +23,36 @@ Only this layer combines :mod:`liqcost.io` and :mod:`liqcost.engine` with the li
 from __future__ import annotations
 
 from liqcost.app.calibrate import CalibrationRun, calibrate
+from liqcost.app.ingest import IngestRun, ingest
 from liqcost.app.plan import PlanOptions, plan
 from liqcost.app.pretrade import CurveResult, PretradeOptions, pretrade
 from liqcost.app.profile import ProfileOptions, ProfileResult, profile
 from liqcost.app.report import ReportRun, report
+from liqcost.app.sample import SampleRun, sample
 from liqcost.app.simulate import SimulateResult, Variant, simulate
 from liqcost.app.tca import TcaReview, tca
 
 __all__ = [
     "CalibrationRun",
     "CurveResult",
+    "IngestRun",
     "PlanOptions",
     "PretradeOptions",
     "ProfileOptions",
     "ProfileResult",
     "ReportRun",
+    "SampleRun",
     "SimulateResult",
     "TcaReview",
     "Variant",
     "calibrate",
+    "ingest",
     "load",
     "plan",
     "pretrade",
     "profile",
     "report",
+    "sample",
     "simulate",
     "tca",
 ]

@@ -29,11 +29,10 @@ def sample(state, n_symbols, n_days, seed, start, trades_per_day, metaorders, im
     """
     import datetime as dt
 
-    import polars as pl
-
+    from liqcost.app.sample import sample as run
     from liqcost.cli.output import emit, note
+    from liqcost.cli.progress import step
     from liqcost.errors import UsageError
-    from liqcost.io.synth import generate, write_sample
 
     out = out or state.output
     if not out:
@@ -42,26 +41,14 @@ def sample(state, n_symbols, n_days, seed, start, trades_per_day, metaorders, im
         start_day = dt.date.fromisoformat(start)
     except ValueError:
         raise UsageError(f"--start: expected a date as YYYY-MM-DD, got {start!r}.") from None
-    config = state.config()
-    from liqcost.cli.progress import step
-
-    with step(state, f"simulating {n_symbols} symbols over {n_days} days"):
-        s = generate(n_symbols, n_days, seed, start_day, trades_per_day, metaorders, impact_y, dirt, config.session.timezone)
-    with step(state, f"writing{' and ingesting' if ingest else ''} the sample"):
-        reports = write_sample(s, out, config, ingest=ingest)
-    rows = []
-    for sym, t in s.truth["symbols"].items():
-        rows.append({
-            "symbol": sym, "n_trades": t["n_trades"], "price0_px": t["price0_px"],
-            "true_half_spread_bps": t["true_half_spread_bps"], "volatility_daily_frac": t["volatility_daily_frac"],
-            "adv_shares": t["adv_shares"], "zero_volume_frac": t["zero_volume_frac"],
-        })
+    result = run(out, symbols=n_symbols, days=n_days, seed=seed, start=start_day, trades_per_day=trades_per_day,
+                 metaorders=metaorders, impact_y=impact_y, dirt=dirt, ingest=ingest, config=state.config_path,
+                 step=lambda description: step(state, description))
     state_out = state.output
     state.output = None
     try:
-        emit(state, pl.DataFrame(rows), title=f"sample -> {out} (seed {seed}, impact Y {impact_y})")
+        emit(state, result.tables()["sample"], title=f"sample -> {out} (seed {seed}, impact Y {impact_y})")
     finally:
         state.output = state_out
-    if reports:
-        q = sum(r["rows_quarantined"] for r in reports.values())
-        note(state, f"ingested into {out}/dataset ({q} dirty rows quarantined, as planted); truth in {out}/truth/")
+    for line in result.notes:
+        note(state, line)
