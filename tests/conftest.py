@@ -23,6 +23,11 @@ settings.register_profile("dev", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI", "").lower() == "true" else "dev"))
 SAMPLE_DATA = ROOT / "sample_data"
 
+# notes and tables wrap to COLUMNS when it is set; pytest-xdist's workers inherit one from the runner, so the
+# tests see the same width as a pipe would (a test that wants a width sets COLUMNS itself)
+for _var in ("COLUMNS", "LINES"):
+    os.environ.pop(_var, None)
+
 
 def _shared_root() -> Path:
     env = os.environ.get("LIQCOST_SHARED_DATA")
