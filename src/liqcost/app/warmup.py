@@ -226,29 +226,14 @@ def _warm_fills() -> None:
         pass
 
 
-def _count_dispatchers() -> tuple[int, int]:
-    """(compiled, loaded from the cache) signatures of liqcost's kernels in this process."""
-    import sys
-
-    from numba.core.registry import CPUDispatcher
-
-    compiled = loaded = 0
-    for name, mod in list(sys.modules.items()):
-        if not name.startswith("liqcost.kernels.") or mod is None:
-            continue
-        for obj in vars(mod).values():
-            if isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == name:
-                loaded += sum(obj.stats.cache_hits.values())
-                compiled += sum(obj.stats.cache_misses.values())
-    return compiled, loaded
-
-
 def _worker(name: str) -> dict:
     import time
 
     t0 = time.perf_counter()
     globals()[STAGES[name][2]]()
-    compiled, loaded = _count_dispatchers()
+    from liqcost.kernels import cache_stats
+
+    compiled, loaded = cache_stats()
     return {"stage": name, "kernels_compiled": compiled, "kernels_loaded": loaded,
             "seconds": round(time.perf_counter() - t0, 2), "compiles": STAGES[name][0], "used_by": STAGES[name][1]}
 

@@ -130,9 +130,9 @@ def _run_task(func, task, threads: int):
         os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
     os.environ.setdefault("NUMBA_NUM_THREADS", str(threads))
     try:
-        import numba
+        from liqcost.kernels import set_threads
 
-        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+        set_threads(threads)
     except Exception:  # pragma: no cover - numba is a hard dependency; never fail a task over a thread cap
         pass
     t0 = time.perf_counter()
