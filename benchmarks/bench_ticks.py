@@ -6,7 +6,8 @@ Usage::
     python benchmarks/bench_ticks.py --small    # 1M trades, 2M quotes, for a quick run
 
 The data are generated here (fast numpy generator, uneven symbols) and written once as a liqcost dataset
-(``kind=.../symbol=.../date=.../part-0.parquet``) under ``--data-dir``. Each method then runs in its own
+(layout v2: one source per symbol and kind, committed with ``liqcost.io.dataset_write.write_frame``) under
+``--data-dir``. Each method then runs in its own
 subprocess (so its peak memory, ``ru_maxrss``, is its own) and reports its wall time with compilation
 excluded (numba kernels are warmed up on a tiny input first):
 
@@ -17,8 +18,10 @@ excluded (numba kernels are warmed up on a tiny input first):
   ``numba1``        the same on one thread;
 * ``kernel``        the fused tick pass alone over the engine's batches, columns already in numpy (what
   ``kernel1``       the ns per trade of the kernel means), on the engine's threads and on one;
-* ``pandas``        a straightforward pandas implementation: ``merge_asof`` (by symbol-day) + vectorized numpy;
-* ``polars``        a polars-only implementation: ``join_asof`` per symbol (no ``by=``) + expressions.
+* ``pandas``        the pandas peer of ``liqcost bench --peers`` (``benchmarks/peers/pandas_ticks.py``):
+                    ``merge_asof`` by symbol-day + vectorized numpy;
+* ``polars``        the polars-only peer of ``liqcost bench --peers`` (``benchmarks/peers/polars_ticks.py``):
+                    one ``join_asof`` by symbol-day per probe over all symbols + expressions.
 
 The machine is shared, so the fast methods run ``--repeat`` rounds, interleaved (read, profile, numba,
 ... then again), each in a fresh process, and the best round of each counts; every round's time and
@@ -82,6 +85,8 @@ def generate(root: Path, n_symbols: int, n_days: int, trades_total: int, quotes_
     """Write the benchmark dataset; uneven symbols (weights 1..n), two quotes per trade on average."""
     import polars as pl
 
+    from liqcost.io.dataset_write import write_frame
+
     rng = np.random.default_rng(seed)
     weights = np.arange(1, n_symbols + 1, dtype=float)
     weights /= weights.sum()
@@ -93,6 +98,7 @@ def generate(root: Path, n_symbols: int, n_days: int, trades_total: int, quotes_
         qpd = max(1, int(quotes_total * weights[s] / n_days))
         mid0 = float(rng.uniform(2, 80))
         tick = 0.01
+        t_frames, q_frames = [], []
         for d in days:
             o = _open_ns(d)
             c = o + int(6.5 * 3600) * NS
@@ -116,18 +122,17 @@ def generate(root: Path, n_symbols: int, n_days: int, trades_total: int, quotes_
             px[inside] = np.round((bid[k][inside] + ask[k][inside]) / 2 / (tick / 2)) * (tick / 2)
             size = np.round(np.exp(rng.normal(4.5, 1.0, tpd)))
             size = np.maximum(size, 1.0)
-            sdir = root / "kind=trades" / f"symbol={sym}" / f"date={d.isoformat()}"
-            qdir = root / "kind=quotes" / f"symbol={sym}" / f"date={d.isoformat()}"
-            sdir.mkdir(parents=True, exist_ok=True)
-            qdir.mkdir(parents=True, exist_ok=True)
             ts_type = pl.Datetime("ns", "UTC")
-            pl.DataFrame({"symbol": np.full(tpd, sym), "ts": pl.Series(t_ts).cast(ts_type), "price": px,
-                          "size": size}).write_parquet(sdir / "part-0.parquet", compression="zstd")
-            pl.DataFrame({"symbol": np.full(qpd, sym), "ts": pl.Series(q_ts).cast(ts_type), "bid": bid, "ask": ask,
-                          "bid_size": bsz, "ask_size": asz}).write_parquet(qdir / "part-0.parquet", compression="zstd")
+            t_frames.append(pl.DataFrame({"symbol": np.full(tpd, sym), "ts": pl.Series(t_ts).cast(ts_type), "price": px,
+                                          "size": size}))
+            q_frames.append(pl.DataFrame({"symbol": np.full(qpd, sym), "ts": pl.Series(q_ts).cast(ts_type), "bid": bid,
+                                          "ask": ask, "bid_size": bsz, "ask_size": asz}))
             n_t += tpd
             n_q += qpd
-    meta = {"n_symbols": n_symbols, "n_days": n_days, "trades": n_t, "quotes": n_q, "seed": seed,
+        # one source per symbol and kind, committed through liqcost's dataset writer (layout v2)
+        write_frame(root, "trades", pl.concat(t_frames), source_id=f"bench/{sym}/trades")
+        write_frame(root, "quotes", pl.concat(q_frames), source_id=f"bench/{sym}/quotes")
+    meta = {"layout": 2, "n_symbols": n_symbols, "n_days": n_days, "trades": n_t, "quotes": n_q, "seed": seed,
             "partitions": n_symbols * n_days}
     (root / "_bench.json").write_text(json.dumps(meta))
     return meta
@@ -136,7 +141,7 @@ def generate(root: Path, n_symbols: int, n_days: int, trades_total: int, quotes_
 # ------------------------------------------------------------------------------------------ loading
 
 def _files(root: Path, kind: str) -> list[str]:
-    return sorted(str(p) for p in root.glob(f"kind={kind}/symbol=*/date=*/*.parquet"))
+    return sorted(str(p) for p in root.glob(f"kind={kind}/**/*.parquet"))
 
 
 def load_polars(root: Path):
@@ -184,166 +189,23 @@ def _session_bounds(dates):
     return o, o + int(6.5 * 3600) * NS
 
 
-def run_pandas(t_pl, q_pl):
-    """Straightforward pandas, one symbol at a time: merge_asof (by symbol-day) + vectorized numpy.
+def _run_peer(name: str, t, q):
+    """Run the peer of ``benchmarks/peers`` (the one ``liqcost bench --peers`` times) on frames in memory.
 
-    The polars -> pandas conversion of each symbol's rows is not timed; only the pandas computation is.
+    Its preparation (conversions into the peer's own structures) is not timed; only its computation is.
+    Returns the peer's daily rows (symbol, date and the core columns, named as liqcost's) and the seconds.
     """
-    import polars as pl
+    import importlib
 
-    tz = "America/New_York"
-    date = pl.col("ts").dt.convert_time_zone(tz).dt.date()
-    t_pl = t_pl.with_columns(date.alias("date"))
-    q_pl = q_pl.with_columns(date.alias("date"))
-    elapsed = 0.0
-    frames = []
-    for sym in sorted(t_pl["symbol"].unique().to_list()):
-        t = t_pl.filter(pl.col("symbol") == sym).drop("symbol").to_pandas()
-        q = q_pl.filter(pl.col("symbol") == sym).drop("symbol").to_pandas()
-        t0 = time.perf_counter()
-        daily = _pandas_symbol(t, q)
-        elapsed += time.perf_counter() - t0
-        frames.append(pl.from_pandas(daily.reset_index(drop=True)).with_columns(pl.lit(sym).alias("symbol"),
-                                                                                pl.col("date").cast(pl.Date)))
-    return pl.concat(frames, how="diagonal_relaxed"), elapsed
-
-
-def _pandas_symbol(t, q):
-    import pandas as pd
-
-    for f in (t, q):
-        f["ts"] = f["ts"].dt.tz_convert(None).astype("int64")
-    keys = pd.concat([t[["date"]], q[["date"]]]).drop_duplicates().sort_values("date").reset_index(drop=True)
-    keys["pid"] = np.arange(len(keys))
-    o, c = _session_bounds([d.date() if hasattr(d, "date") else d for d in keys["date"]])
-    keys["open_ns"], keys["close_ns"] = o, c
-    t = t.merge(keys, on="date")
-    q = q.merge(keys, on="date")
-    t = t.sort_values(["ts"], kind="stable")
-    q = q[(q.bid > 0) & (q.ask > 0) & (q.bid <= q.ask)].sort_values(["ts"], kind="stable")
-    q["mid"] = (q.bid + q.ask) / 2
-    qm = q[["ts", "pid", "bid", "ask", "mid"]]
-    t = pd.merge_asof(t, qm, on="ts", by="pid", allow_exact_matches=False)
-    t = t[(t.ts >= t.open_ns) & (t.ts <= t.close_ns)].sort_values(["pid", "ts"], kind="stable")
-    # Lee-Ready: quote rule, tick rule at the midpoint
-    dp = t.groupby("pid")["price"].diff()
-    dp = dp.where(dp.abs() > 1e-9 * t.groupby("pid")["price"].shift(1).abs(), 0.0)  # liqcost's price tolerance
-    tick = np.sign(dp).replace(0, np.nan)
-    tick = tick.groupby(t["pid"]).ffill().fillna(0)
-    quote = np.sign(t.price - t.mid).where((t.price - t.mid).abs() > 1e-9 * t.mid, 0.0).where(t.mid.notna())
-    t["sign"] = np.where(quote.notna() & (quote != 0), quote, tick)
-    t["eff"] = np.where(t.sign != 0, 2 * t.sign * (t.price - t.mid) / t.mid * 1e4, np.nan)
-    t.loc[(t.sign == 0) & ((t.price - t.mid).abs() <= 1e-9 * t.mid), "eff"] = 0.0  # at the mid within rounding
-    # mid at the close (clipped horizons)
-    closes = keys[["pid", "close_ns"]].rename(columns={"close_ns": "ts"}).sort_values("ts")
-    closes = pd.merge_asof(closes, qm[["ts", "pid", "mid"]], on="ts", by="pid", allow_exact_matches=False)
-    close_mid = closes.set_index("pid")["mid"]
-    for h, lab in zip(HORIZONS_S, LABELS):
-        probe = pd.DataFrame({"ts": np.minimum(t.ts.values + h * NS, t.close_ns.values), "pid": t.pid.values,
-                              "row": np.arange(len(t))}).sort_values("ts", kind="stable")
-        probe = pd.merge_asof(probe, qm[["ts", "pid", "mid"]], on="ts", by="pid", allow_exact_matches=False)
-        t[f"mid_{lab}"] = probe.sort_values("row")["mid"].values
-    for n, lab in zip(HORIZONS_TR, LABELS[len(HORIZONS_S):]):
-        nxt = t.groupby("pid")["mid"].shift(-n)
-        last = t.groupby("pid").cumcount(ascending=False) < n
-        t[f"mid_{lab}"] = np.where(last, t.pid.map(close_mid), nxt)
-    ok_eff = t.eff.notna()
-    t["w_eff"] = np.where(ok_eff, t["size"], 0.0)
-    t["we"] = np.where(ok_eff, t["size"] * t.eff, 0.0)
-    t["pv"] = t.price * t["size"]
-    g = t.groupby("pid")
-    daily = pd.DataFrame({"n_trades": g.size(), "volume_shares": g["size"].sum(), "pv": g["pv"].sum(),
-                          "we": g["we"].sum(), "w_eff": g["w_eff"].sum()})
-    daily["vwap_px"] = daily.pv / daily.volume_shares
-    daily["effective_spread_bps"] = daily.we / daily.w_eff
-    for lab in LABELS:
-        rs = 2 * t.sign * (t.price - t[f"mid_{lab}"]) / t.mid * 1e4
-        ok = rs.notna() & ok_eff & (t.sign != 0)
-        t["_w"] = np.where(ok, t["size"], 0.0)
-        t["_wr"] = np.where(ok, t["size"] * rs, 0.0)
-        t["_wi"] = np.where(ok, t["size"] * (t.eff - rs), 0.0)
-        gg = t.groupby("pid")
-        daily[f"realized_spread_{lab}_bps"] = gg["_wr"].sum() / gg["_w"].sum()
-        daily[f"price_impact_{lab}_bps"] = gg["_wi"].sum() / gg["_w"].sum()
-    # time-weighted quoted spread over the session
-    q = q.sort_values(["pid", "ts"], kind="stable")
-    nxt_ts = q.groupby("pid")["ts"].shift(-1, fill_value=np.iinfo(np.int64).max)  # int64 kept (no float round trip)
-    lo = np.maximum(q.ts.values, q.open_ns.values)
-    hi = np.minimum(nxt_ts.values, q.close_ns.values)
-    dur = np.clip(hi - lo, 0, None).astype(float)
-    q["_d"] = dur
-    q["_ds"] = dur * (q.ask - q.bid) / q.mid * 1e4
-    gq = q.groupby("pid")
-    daily = daily.join((gq["_ds"].sum() / gq["_d"].sum()).rename("quoted_spread_bps"), how="outer")
-    return daily.join(keys.set_index("pid")[["date"]], how="right")
-
-
-def run_polars(t, q):
-    """polars only: join_asof per symbol (no by=) + expressions. Returns daily rows and the elapsed time."""
-    import polars as pl
-
-    tz = "America/New_York"
+    sys.path.insert(0, str(HERE))
+    peer = importlib.import_module(f"peers.{name}_ticks").PEER
+    inputs = {"trades": t, "quotes": q, "timezone": "America/New_York", "bounds": _session_bounds,
+              "horizons_s": [float(h) for h in HORIZONS_S], "horizons_trades": list(HORIZONS_TR)}
+    prepared = peer.prepare(inputs)
     t0 = time.perf_counter()
-    date = pl.col("ts").dt.convert_time_zone(tz).dt.date()
-    t = t.with_columns(date.alias("date"), pl.col("ts").cast(pl.Int64).alias("tsn"))
-    q = q.with_columns(date.alias("date"), pl.col("ts").cast(pl.Int64).alias("tsn"))
-    keys = pl.concat([t.select("symbol", "date"), q.select("symbol", "date")]).unique().sort("symbol", "date")
-    o, c = _session_bounds(keys["date"].to_list())
-    keys = keys.with_columns(pl.Series("open_ns", o), pl.Series("close_ns", c), pl.int_range(pl.len()).alias("pid"))
-    t = t.join(keys, on=["symbol", "date"])
-    q = q.join(keys, on=["symbol", "date"]).filter((pl.col("bid") > 0) & (pl.col("ask") > 0)
-                                                   & (pl.col("bid") <= pl.col("ask")))
-    q = q.with_columns(((pl.col("bid") + pl.col("ask")) / 2).alias("mid"))
-    out = []
-    for sym in keys["symbol"].unique(maintain_order=True).to_list():
-        ts_ = t.filter(pl.col("symbol") == sym).sort("tsn")
-        qs_ = q.filter(pl.col("symbol") == sym).sort("tsn").select("tsn", pl.col("pid").alias("qpid"), "bid", "ask", "mid")
-        ts_ = ts_.filter((pl.col("tsn") >= pl.col("open_ns")) & (pl.col("tsn") <= pl.col("close_ns")))
-        m = ts_.join_asof(qs_, on="tsn", strategy="backward", allow_exact_matches=False)
-        same = pl.col("qpid") == pl.col("pid")
-        m = m.with_columns([pl.when(same).then(pl.col(c)).otherwise(None).alias(c) for c in ("bid", "ask", "mid")])
-        dp = pl.col("price").diff()
-        dp = pl.when(dp.abs() > 1e-9 * pl.col("price").shift(1).abs()).then(dp).otherwise(0.0)  # liqcost's tolerance
-        tick = dp.sign().replace(0, None).forward_fill().over("pid").fill_null(0)
-        quote = pl.when((pl.col("price") - pl.col("mid")).abs() > 1e-9 * pl.col("mid")).then(
-            (pl.col("price") - pl.col("mid")).sign()).otherwise(0.0)
-        m = m.with_columns(pl.when(quote.is_not_null() & (quote != 0)).then(quote).otherwise(tick).alias("sign"))
-        m = m.with_columns(
-            pl.when(pl.col("sign") != 0).then(2 * pl.col("sign") * (pl.col("price") - pl.col("mid")) / pl.col("mid") * 1e4)
-            .when((pl.col("price") - pl.col("mid")).abs() <= 1e-9 * pl.col("mid")).then(0.0).otherwise(None).alias("eff"))
-        close_probe = keys.filter(pl.col("symbol") == sym).select(pl.col("close_ns").alias("tsn"), "pid").sort("tsn")
-        close_mid = close_probe.join_asof(qs_, on="tsn", strategy="backward", allow_exact_matches=False).select(
-            "pid", pl.when(pl.col("qpid") == pl.col("pid")).then(pl.col("mid")).alias("close_mid"))
-        m = m.join(close_mid, on="pid", how="left").with_row_index("row")
-        for h, lab in zip(HORIZONS_S, LABELS):
-            probe = m.select("row", "pid", pl.min_horizontal(pl.col("tsn") + h * NS, pl.col("close_ns")).alias("tsn"))
-            probe = probe.sort("tsn").join_asof(qs_, on="tsn", strategy="backward", allow_exact_matches=False)
-            probe = probe.select("row", pl.when(pl.col("qpid") == pl.col("pid")).then(pl.col("mid")).alias(f"mid_{lab}"))
-            m = m.join(probe, on="row", how="left")
-        for n, lab in zip(HORIZONS_TR, LABELS[len(HORIZONS_S):]):
-            m = m.with_columns(pl.col("mid").shift(-n).over("pid").fill_null(pl.col("close_mid")).alias(f"mid_{lab}"))
-        ok = pl.col("eff").is_not_null()
-        aggs = [pl.len().alias("n_trades"), pl.col("size").sum().alias("volume_shares"),
-                ((pl.col("price") * pl.col("size")).sum() / pl.col("size").sum()).alias("vwap_px"),
-                ((pl.col("eff") * pl.col("size")).filter(ok).sum() / pl.col("size").filter(ok).sum())
-                .alias("effective_spread_bps")]
-        for lab in LABELS:
-            rs = 2 * pl.col("sign") * (pl.col("price") - pl.col(f"mid_{lab}")) / pl.col("mid") * 1e4
-            okh = ok & rs.is_not_null() & (pl.col("sign") != 0)
-            w = pl.col("size").filter(okh)
-            aggs.append(((rs * pl.col("size")).filter(okh).sum() / w.sum()).alias(f"realized_spread_{lab}_bps"))
-            aggs.append((((pl.col("eff") - rs) * pl.col("size")).filter(okh).sum() / w.sum())
-                        .alias(f"price_impact_{lab}_bps"))
-        out.append(m.group_by("pid").agg(aggs))
-    daily = pl.concat(out)
-    qq = q.sort("pid", "tsn").with_columns(pl.col("tsn").shift(-1).over("pid").alias("next"))
-    dur = (pl.min_horizontal(pl.col("next").fill_null(pl.col("close_ns")), pl.col("close_ns"))
-           - pl.max_horizontal(pl.col("tsn"), pl.col("open_ns"))).clip(0).cast(pl.Float64)
-    qsp = qq.group_by("pid").agg(((dur * (pl.col("ask") - pl.col("bid")) / pl.col("mid") * 1e4).sum() / dur.sum())
-                                 .alias("quoted_spread_bps"))
-    daily = keys.select("pid", "symbol", "date").join(daily, on="pid", how="left").join(qsp, on="pid", how="left")
+    out = peer.run(prepared)
     elapsed = time.perf_counter() - t0
-    return daily, elapsed
+    return peer.result(out), elapsed
 
 
 def _max_diff(peer, ref):
@@ -430,12 +292,12 @@ def method(name: str, root: Path, workers: int) -> dict:
         rec["trades"] = sum(b.n_trades for b in batches)
     elif name == "pandas":
         t, q = load_polars(root)
-        daily, rec["seconds"] = run_pandas(t, q)
+        daily, rec["seconds"] = _run_peer("pandas", t, q)
         rec["trades"] = t.height
         daily.write_parquet(root / "_core_pandas.parquet")
     elif name == "polars":
         t, q = load_polars(root)
-        daily, rec["seconds"] = run_polars(t, q)
+        daily, rec["seconds"] = _run_peer("polars", t, q)
         rec["trades"] = t.height
         daily.write_parquet(root / "_core_polars.parquet")
     rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -475,7 +337,7 @@ def main(argv=None):
 
     meta_file = root / "_bench.json"
     if meta_file.exists() and all(json.loads(meta_file.read_text()).get(k) == v
-                                  for k, v in (("n_symbols", spec["n_symbols"]), ("n_days", spec["n_days"]))):
+                                  for k, v in (("n_symbols", spec["n_symbols"]), ("n_days", spec["n_days"]), ("layout", 2))):
         meta = json.loads(meta_file.read_text())
         print(f"reusing {root}: {meta['trades']:,} trades, {meta['quotes']:,} quotes", file=sys.stderr)
     else:
