@@ -78,3 +78,15 @@ def sample_dataset_with(dest: Path, kinds) -> Path:
     for kind, source in drop:
         remove_sources(dest, [source], Config(), kind=kind)
     return dest
+
+
+def cli_ok(*args, ok=(0,)):
+    """Run ``liqcost ARGS`` in-process; the exit code must be one of ``ok`` and no traceback may show."""
+    from click.testing import CliRunner
+
+    from liqcost.cli import cli
+
+    r = CliRunner().invoke(cli, [str(a) for a in args])
+    assert r.exit_code in ok, (args, r.exit_code, r.output)
+    assert "Traceback" not in r.output
+    return r

@@ -8,28 +8,20 @@ command's rendering is what differs between formats)."""
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 from pathlib import Path
 
 import polars as pl
-from conftest import sample_dataset_with
 import pytest
 import yaml
-from click.testing import CliRunner
-
-from liqcost.cli import cli
+from conftest import cli_ok, sample_dataset_with
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 TRUE_Y = 0.8
 
 
-def run(*args, ok=(0,)):
-    r = CliRunner().invoke(cli, [str(a) for a in args])
-    assert r.exit_code in ok, (args, r.exit_code, r.output)
-    assert "Traceback" not in r.output
-    return r
+run = cli_ok  # liqcost ARGS in-process: the exit code in ok, no traceback (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

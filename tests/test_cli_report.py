@@ -11,9 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from liqcost.cli import cli
+import test_report_browser
+from conftest import cli_ok
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "sample_data" / "dataset"
@@ -22,11 +21,7 @@ ORDERS = ROOT / "sample_data" / "orders.csv"
 NAMES = ("THNA", "THNB", "THNC", "THND", "THNE")
 
 
-def run(*args, ok=(0,)):
-    r = CliRunner().invoke(cli, [str(a) for a in args])
-    assert r.exit_code in ok, (args, r.exit_code, r.output)
-    assert "Traceback" not in r.output
-    return r
+run = cli_ok  # liqcost ARGS in-process: the exit code in ok, no traceback (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -83,19 +78,8 @@ def test_report_needs_its_file_and_says_what_it_left_out(tmp_path):
     assert "Warning:" in r.stderr and "row 3" in r.stderr
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from test_report_browser import Browser, chromium_path
-
-    exe = chromium_path()
-    if exe is None:
-        msg = "chromium is not installed (apt-get install chromium); the report browser test needs it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg + "; CI=true requires it (.ci/run installs it)")
-        pytest.skip(msg)
-    b = Browser(exe, tmp_path_factory.mktemp("chromium-profile"))
-    yield b
-    b.close()
+# the headless Chromium of the report browser test (skips without it, fails under CI=true), one per module
+browser = test_report_browser.browser
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
