@@ -48,7 +48,8 @@ class Result:
     """Base class of every command's result.
 
     Subclasses implement :meth:`tables` (ordered; the first is the main table) and may override
-    :meth:`summary`, :attr:`notes` and :attr:`problems`.
+    :meth:`summary`, :attr:`notes` and :attr:`problems`; a subclass that collects them as it runs keeps
+    them in fields named ``note_lines`` and ``problem_list``, which the defaults return.
     """
 
     #: the title of the terminal table and of the report section
@@ -64,13 +65,15 @@ class Result:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """One-line notes for the reader (caveats, where files were written)."""
-        return ()
+        """One-line notes for the reader (caveats, where files were written): by default the result's
+        ``note_lines`` field when it has one."""
+        return tuple(getattr(self, "note_lines", ()))
 
     @property
     def problems(self) -> tuple[Problem, ...]:
-        """What made the run partial (empty for a complete run)."""
-        return ()
+        """What made the run partial (empty for a complete run): by default the result's ``problem_list``
+        field when it has one."""
+        return tuple(getattr(self, "problem_list", ()))
 
     @property
     def partial(self) -> bool:

@@ -271,14 +271,6 @@ class ReportRun(Result):
         """``sections``: one row per section with its charts, marks and tables."""
         return self.report.tables()
 
-    @property
-    def notes(self) -> tuple[str, ...]:
-        return tuple(self.note_lines)
-
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        return tuple(self.problem_list)
-
     def to_html(self, generated_at=None) -> str:
         return self.report.to_html(generated_at)
 

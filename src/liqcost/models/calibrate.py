@@ -207,10 +207,6 @@ class CalibrationResult(Result):
         frames = [f.summary() for f in self.fits.values()]
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame({"model": []})
 
-    @property
-    def notes(self):
-        return tuple(self.note_lines)
-
     def fit(self, model: str) -> ModelFit:
         return self.fits[model]
 

@@ -104,10 +104,6 @@ class TcaResult(Result):
         return pl.DataFrame(cols, schema={"measure": pl.String, "all": pl.Float64, "buy": pl.Float64, "sell": pl.Float64})
 
     @property
-    def notes(self) -> tuple[str, ...]:
-        return tuple(self.note_lines)
-
-    @property
     def problems(self) -> tuple[Problem, ...]:
         return (
             _reason_problems(self.quarantine, "fill_quarantined", "fills", "the other fills were reviewed; fix these rows and rerun")
@@ -187,7 +183,3 @@ class ModelReviewResult(Result):
             "n_outliers": [self.outliers.height],
             "n_not_compared": [self.not_compared.height],
         })
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        return tuple(self.note_lines)
