@@ -147,3 +147,14 @@ def test_from_series_drops_nulls_and_nan():
     assert v.lengths.tolist() == [2, 0, 1, 0]
     assert v.values.tolist() == [1.0, 3.0, 2.0]
     assert np.isnan(v.means()[1]) and v.means()[0] == 2.0
+
+
+def test_fft_lengths_are_scipys_fast_real_lengths():
+    # days.py takes numpy's FFT (importing scipy.fft costs scipy.special at start-up); its length rule must stay
+    # scipy.fft.next_fast_len(n, real=True): the 5-smooth size at least n
+    import scipy.fft
+
+    from liqcost.pretrade.days import _next_fast_len
+
+    for n in list(range(1, 5000)) + [65536, 65537, 262143, 262144, 262145, 524289]:
+        assert _next_fast_len(n) == scipy.fft.next_fast_len(n, real=True), n

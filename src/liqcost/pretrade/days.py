@@ -39,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft as _fft
+import numpy.fft as _fft  # pocketfft, as scipy.fft; importing scipy.fft would also import scipy.special
 
 __all__ = ["DaysResult", "VolumeLists", "days_to_complete", "stressed_daily_volume"]
 
@@ -264,7 +264,7 @@ def _fft_part(vols, mu, delta, vmax, sym, x, cdf1_exact, ks, expected, p_within,
     cover = np.minimum(row_ymax, np.minimum(np.maximum(y_lin, y_zero), MAX_GRID))
     # FFT lengths: the next 5-smooth size above twice the coverage, rounded up to a multiple of 64
     need = (2.0 * (np.ceil(cover) + 4.0)).astype(np.int64)
-    row_L = np.array([_fft.next_fast_len(int(max(64, -(-v // 64) * 64)), real=True) for v in need], dtype=np.int64)
+    row_L = np.array([_next_fast_len(int(max(64, -(-v // 64) * 64))) for v in need], dtype=np.int64)
     lengths = vols.lengths
     for L in np.unique(row_L):
         L = int(L)
@@ -274,6 +274,23 @@ def _fft_part(vols, mu, delta, vmax, sym, x, cdf1_exact, ks, expected, p_within,
             rows = grp[i : i + step]
             _grid_rows(vols, lengths, rows, rows_sym, row_delta, row_mu, y_lin, y_zero, L, row_of, y, cdf1_exact, ks,
                        expected, p_within, out_idx)
+
+
+def _next_fast_len(n: int) -> int:
+    """The smallest 5-smooth integer (2^a 3^b 5^c) at least ``n``: a fast real FFT length (what
+    ``scipy.fft.next_fast_len(n, real=True)`` returns)."""
+    best = 1 << max(0, (n - 1).bit_length())
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
 
 
 def _grid_rows(vols, lengths, rows, rows_sym, row_delta, row_mu, y_lin, y_zero, L, row_of, y, cdf1_exact, ks, expected,
