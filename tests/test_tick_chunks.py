@@ -161,3 +161,23 @@ def test_process_parts_chunks_large_days_only(tmp_path):
     assert got.get_column("symbol").to_list() == ["A", "X"]
     _same(ref[1:], got[1:], "process_parts")
     _same(ref[:1], got[:1], "process_parts")
+
+
+def test_daily_metrics_on_the_sample_same_with_chunks():
+    """The sample dataset's daily metrics with every day in chunks of 10 trades equal those read whole."""
+    from pathlib import Path
+
+    from liqcost.config import load_config
+    from liqcost.io.dataset import Dataset
+    from liqcost.measures.daily import daily_metrics
+
+    ds = Dataset(Path(__file__).resolve().parents[1] / "sample_data" / "dataset")
+    whole = daily_metrics(load_config(overrides={"measures": {"chunk_trades": None}}), dataset=ds, workers=1).daily
+    with pytest.MonkeyPatch.context() as mp:
+        calls = []
+        real = ticks.measure_day_chunked
+        mp.setattr(ticks, "measure_day_chunked", lambda *a, **k: calls.append(1) or real(*a, **k))
+        chunked = daily_metrics(load_config(overrides={"measures": {"chunk_trades": 10}}), dataset=ds, workers=1).daily
+    assert calls and whole.height == chunked.height
+    for k in range(whole.height):
+        _same(whole[k:k + 1], chunked[k:k + 1], f"row {k}")

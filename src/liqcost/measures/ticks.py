@@ -40,6 +40,7 @@ __all__ = [
     "measure_batch",
     "process_parts",
     "measure_day_chunked",
+    "measure_parts",
     "chunk_plan",
     "SIGN_RULE_NAMES",
     "LOCATION_NAMES",
@@ -836,25 +837,49 @@ def process_parts(task) -> BatchResult:
     can ship it to workers.
     """
     parts, params, want_trades = task
+    return measure_parts(parts, params, want_trades)
+
+
+def measure_parts(parts: list[SymbolDay], params: TickParams, want_trades: bool = False,
+                  problems: list | None = None) -> BatchResult:
+    """:func:`read_parts` and :func:`measure_batch`, except that a symbol-day with more trades than
+    ``params.chunk_trades`` is measured in chunks (:func:`measure_day_chunked`; not with ``want_trades``).
+    ``extra["partitions"]`` is the number of symbol-days measured (see ``problems`` in :func:`read_parts`)."""
     limit = params.chunk_trades
     big = [] if not limit or want_trades else [
         k for k, p in enumerate(parts) if sum(x.rows for x in p.trade_pieces) > limit]
     if not big:
-        return measure_batch(read_parts(parts), params, want_trades)
+        batch = read_parts(parts, problems)
+        res = measure_batch(batch, params, want_trades)
+        res.extra["partitions"] = len(batch.symbols)
+        return res
     small = [k for k in range(len(parts)) if k not in set(big)]
-    frames, n_t, n_q = [], 0, 0
-    if small:
-        res = measure_batch(read_parts([parts[k] for k in small]), params, False)
-        frames.append(res.daily)
-        n_t, n_q = res.n_trades, res.n_quotes
-    for k in big:
-        res = measure_day_chunked(parts[k], params)
+    frames, keys, n_t, n_q = [], [], 0, 0
+    for k in [None, *big]:
+        if k is None:
+            group = [parts[i] for i in small]
+        else:
+            try:
+                res = measure_day_chunked(parts[k], params)
+            except (OSError, DataError, pl.exceptions.PolarsError):
+                group = [parts[k]]  # a damaged file: read whole, so that read_parts isolates it
+            else:
+                group = None
+        if group:
+            batch = read_parts(group, problems)
+            res = measure_batch(batch, params, False)
+            keys += [(b.symbol, b.date) for b in group if (b.symbol, b.date) in set(zip(batch.symbols, batch.dates))]
+        elif group is None:
+            keys.append((parts[k].symbol, parts[k].date))
+        else:
+            continue
         frames.append(res.daily)
         n_t += res.n_trades
         n_q += res.n_quotes
-    order = np.argsort(np.array(small + big), kind="stable")
+    rank = {(p.symbol, p.date): i for i, p in enumerate(parts)}
+    order = np.argsort(np.array([rank[x] for x in keys], dtype=np.int64), kind="stable")
     daily = pl.concat(frames, how="vertical")[order.tolist()]
-    return BatchResult(daily=daily, n_trades=n_t, n_quotes=n_q)
+    return BatchResult(daily=daily, n_trades=n_t, n_quotes=n_q, extra={"partitions": daily.height})
 
 
 # ------------------------------------------------------------------------- a day too large to hold
