@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 NS = 1_000_000_000
 OPEN = 1709649000 * NS  # 2024-03-05 09:30 America/New_York
@@ -39,6 +39,8 @@ SESSION = 390 * 60 * NS
 
 
 def _tape(n_t: int, n_q: int, seed: int, day_offsets: np.ndarray | None = None):
+    import polars as pl
+
     rng = np.random.default_rng(seed)
     q_ts = np.sort(OPEN + rng.integers(-30 * 60 * NS, SESSION, n_q))
     t_ts = np.sort(OPEN + rng.integers(0, SESSION, n_t))
@@ -82,7 +84,7 @@ def _run(cmd: list[str]) -> dict:
     return {"wall_s": round(wall, 3), "cpu_s": round(ru.ru_utime + ru.ru_stime, 3), "peak_rss_mb": round(ru.ru_maxrss / 1024, 1)}
 
 
-def _ingest(trades: pl.DataFrame, quotes: pl.DataFrame, folder: Path) -> Path:
+def _ingest(trades, quotes, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     trades.write_parquet(folder / "trades.parquet")
     quotes.write_parquet(folder / "quotes.parquet")
@@ -101,17 +103,23 @@ def main(argv=None) -> None:
     ap.add_argument("--quotes", type=int, default=10_000_000)
     ap.add_argument("--days", type=int, default=20, help="days of the comparison dataset (the same rows spread out)")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--generate", nargs=2, metavar=("FOLDER", "SPREAD"), help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "bench_memory.json")
     args = ap.parse_args(argv)
+    if args.generate:  # (in a child process, so that the measuring process stays small: a child's
+        # ru_maxrss counts the memory it inherits from its parent when it is forked)
+        folder, spread = args.generate
+        offs = None if spread == "0" else np.array([k * 86_400 * NS for k in range(-args.days + 1, 1)], dtype=np.int64)
+        t, q = _tape(args.trades, args.quotes, 1, offs)
+        _ingest(t, q, Path(folder))
+        return
     tmp = Path(tempfile.mkdtemp(prefix="liqcost_bench_memory_"))
     load0 = os.getloadavg()
     try:
-        t, q = _tape(args.trades, args.quotes, 1)
-        one = _ingest(t, q, tmp / "one_day")
-        offs = np.array([k * 86_400 * NS for k in range(-args.days + 1, 1)], dtype=np.int64)
-        t, q = _tape(args.trades, args.quotes, 1, offs)
-        many = _ingest(t, q, tmp / "many_days")
-        del t, q
+        one, many = tmp / "one_day" / "ds", tmp / "many_days" / "ds"
+        for folder, spread in ((tmp / "one_day", "0"), (tmp / "many_days", "1")):
+            subprocess.run([sys.executable, __file__, "--trades", str(args.trades), "--quotes", str(args.quotes),
+                            "--days", str(args.days), "--generate", str(folder), spread], check=True)
         whole_cfg = tmp / "whole.yaml"
         whole_cfg.write_text("measures:\n  chunk_trades: null\n")
         cases = {
@@ -137,6 +145,7 @@ def main(argv=None) -> None:
             "command": "python benchmarks/bench_memory.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "data": {"trades": args.trades, "quotes": args.quotes, "days_comparison": args.days},
             "chunk_trades_default": 500_000,
+            "parent_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
             "load_before": [round(x, 2) for x in load0], "load_after": [round(x, 2) for x in os.getloadavg()],
             "summary": summary, "runs": runs,
