@@ -297,6 +297,15 @@ class MeasuresConfig(_Section):
         ),
     )
 
+    chunk_trades: int | None = Field(
+        500_000,
+        ge=10,
+        description=(
+            "A symbol-day with more trades than this is read and measured in chunks of this many trades (with the "
+            "quotes each chunk looks up), the running sums carried from chunk to chunk: the same results, with "
+            "memory bounded by the chunk instead of the day (not with --trades-out); null to read every day whole."
+        ),
+    )
     min_effective_trades: int = Field(
         10,
         ge=1,

@@ -26,8 +26,8 @@ from liqcost.measures.ticks import (
     SymbolDay,
     TickParams,
     measure_batch,
+    measure_parts,
     plan_frames,
-    read_parts,
 )
 
 __all__ = [
@@ -104,10 +104,8 @@ def _dataset_task(task) -> BatchResult:
     the files that could not be read are in ``extra["damaged"]`` as ``(path, message)``."""
     parts, params, audit_path = task
     damaged: list = []
-    batch = read_parts(parts, damaged)
-    res = measure_batch(batch, params, want_trades=audit_path is not None)
+    res = measure_parts(parts, params, audit_path is not None, damaged)  # (large days in chunks)
     res.extra["damaged"] = damaged
-    res.extra["partitions"] = len(batch.symbols)
     return _spill(res, audit_path)
 
 

@@ -39,6 +39,9 @@ __all__ = [
     "read_parts",
     "measure_batch",
     "process_parts",
+    "measure_day_chunked",
+    "measure_parts",
+    "chunk_plan",
     "SIGN_RULE_NAMES",
     "LOCATION_NAMES",
     "TRADE_CLASS_NAMES",
@@ -84,6 +87,8 @@ class TickParams:
     holiday_calendar: str = "auto"
     early_closes: tuple = ()
     early_close: str = "13:00"
+    # a symbol-day with more trades than this is measured in chunks (measures.chunk_trades; None: never)
+    chunk_trades: int | None = None
 
     @classmethod
     def from_config(cls, config) -> TickParams:
@@ -108,6 +113,7 @@ class TickParams:
             holiday_calendar=s.holiday_calendar,
             early_closes=tuple(s.early_closes),
             early_close=s.early_close,
+            chunk_trades=None if m.chunk_trades is None else int(m.chunk_trades),
         )
 
     @property
@@ -694,7 +700,7 @@ def _scratch(kbatch, prm):
     need = work_sizes(kbatch, prm)
     have = getattr(_SCRATCH, "work", None)
     if not fits(have, need):
-        grow = need if have is None else [max(k, int(1.25 * h)) for k, h in zip(need, (have.n, have.m, have.nbk))]
+        grow = need if have is None else [max(k, int(1.25 * h)) for k, h in zip(need, (have.n, have.m, have.nbk, have.k.hzs.shape[0], have.k.grid.shape[1]))]
         have = new_work(grow)
         _SCRATCH.work = have
     return have
@@ -726,7 +732,7 @@ def measure_batch(batch: TickBatch, params: TickParams, want_trades: bool = Fals
         ``kyle_ols_sums`` (list of the six regression sums); ``trades``: the per-trade audit table
         when ``want_trades``.
     """
-    from liqcost.kernels.tickpass import DAY_FIELDS, STATUS_OK, STATUS_UNSORTED_QUOTES, STATUS_UNSORTED_TRADES
+    from liqcost.kernels.tickpass import STATUS_OK, STATUS_UNSORTED_QUOTES, STATUS_UNSORTED_TRADES
 
     dout, tout = _run_kernel(batch, params, want_trades)
     status = dout.status
@@ -739,9 +745,18 @@ def measure_batch(batch: TickBatch, params: TickParams, want_trades: bool = Fals
         if (dout.status != STATUS_OK).any():  # pragma: no cover - sorting always fixes it
             raise DataError("internal: partitions still unsorted after sorting")
 
+    daily = _daily_frame(batch.symbols, batch.dates, dout, params)
+    trades = _audit_frame(batch, params, tout) if want_trades else None
+    return BatchResult(daily=daily, trades=trades, n_trades=batch.n_trades, n_quotes=int(batch.q_ts.shape[0]))
+
+
+def _daily_frame(symbols, dates, dout, params: TickParams) -> pl.DataFrame:
+    """The tick pass's per-day outputs as the daily frame (see :func:`measure_batch`)."""
+    from liqcost.kernels.tickpass import DAY_FIELDS
+
     cols: dict = {
-        "symbol": pl.Series("symbol", batch.symbols, dtype=pl.String),
-        "date": pl.Series("date", batch.dates, dtype=pl.Date),
+        "symbol": pl.Series("symbol", symbols, dtype=pl.String),
+        "date": pl.Series("date", dates, dtype=pl.Date),
     }
     for name in DAY_FIELDS:
         s = pl.Series(name, dout.day[name])
@@ -752,12 +767,10 @@ def measure_batch(batch: TickBatch, params: TickParams, want_trades: bool = Fals
         cols[f"price_impact_{lab}_bps"] = pl.Series(hz[:, h, 1])
         cols[f"n_impact_{lab}"] = pl.Series(hz[:, h, 2]).cast(pl.Int64)
     cols["volume_bins_shares"] = pl.Series("volume_bins_shares", list(dout.bins), dtype=pl.List(pl.Float64)) if len(
-        batch.symbols) else pl.Series("volume_bins_shares", [], dtype=pl.List(pl.Float64))
+        symbols) else pl.Series("volume_bins_shares", [], dtype=pl.List(pl.Float64))
     cols["kyle_ols_sums"] = pl.Series("kyle_ols_sums", list(dout.kyle), dtype=pl.List(pl.Float64)) if len(
-        batch.symbols) else pl.Series("kyle_ols_sums", [], dtype=pl.List(pl.Float64))
-    daily = pl.DataFrame(cols)
-    trades = _audit_frame(batch, params, tout) if want_trades else None
-    return BatchResult(daily=daily, trades=trades, n_trades=batch.n_trades, n_quotes=int(batch.q_ts.shape[0]))
+        symbols) else pl.Series("kyle_ols_sums", [], dtype=pl.List(pl.Float64))
+    return pl.DataFrame(cols)
 
 
 def _audit_frame(batch: TickBatch, params: TickParams, tout) -> pl.DataFrame:
@@ -824,4 +837,151 @@ def process_parts(task) -> BatchResult:
     can ship it to workers.
     """
     parts, params, want_trades = task
-    return measure_batch(read_parts(parts), params, want_trades)
+    return measure_parts(parts, params, want_trades)
+
+
+def measure_parts(parts: list[SymbolDay], params: TickParams, want_trades: bool = False,
+                  problems: list | None = None) -> BatchResult:
+    """:func:`read_parts` and :func:`measure_batch`, except that a symbol-day with more trades than
+    ``params.chunk_trades`` is measured in chunks (:func:`measure_day_chunked`; not with ``want_trades``).
+    ``extra["partitions"]`` is the number of symbol-days measured (see ``problems`` in :func:`read_parts`)."""
+    limit = params.chunk_trades
+    big = [] if not limit or want_trades else [
+        k for k, p in enumerate(parts) if sum(x.rows for x in p.trade_pieces) > limit]
+    if not big:
+        batch = read_parts(parts, problems)
+        res = measure_batch(batch, params, want_trades)
+        res.extra["partitions"] = len(batch.symbols)
+        return res
+    small = [k for k in range(len(parts)) if k not in set(big)]
+    frames, keys, n_t, n_q = [], [], 0, 0
+    for k in [None, *big]:
+        if k is None:
+            group = [parts[i] for i in small]
+        else:
+            try:
+                res = measure_day_chunked(parts[k], params)
+            except (OSError, DataError, pl.exceptions.PolarsError):
+                group = [parts[k]]  # a damaged file: read whole, so that read_parts isolates it
+            else:
+                group = None
+        if group:
+            batch = read_parts(group, problems)
+            res = measure_batch(batch, params, False)
+            keys += [(b.symbol, b.date) for b in group if (b.symbol, b.date) in set(zip(batch.symbols, batch.dates))]
+        elif group is None:
+            keys.append((parts[k].symbol, parts[k].date))
+        else:
+            continue
+        frames.append(res.daily)
+        n_t += res.n_trades
+        n_q += res.n_quotes
+    rank = {(p.symbol, p.date): i for i, p in enumerate(parts)}
+    order = np.argsort(np.array([rank[x] for x in keys], dtype=np.int64), kind="stable")
+    daily = pl.concat(frames, how="vertical")[order.tolist()]
+    return BatchResult(daily=daily, n_trades=n_t, n_quotes=n_q, extra={"partitions": daily.height})
+
+
+# ------------------------------------------------------------------------- a day too large to hold
+
+def _piece_scan(piece, select, start: int, n: int) -> pl.DataFrame:
+    """Rows ``[start, start + n)`` of a piece, the kernel's columns (``select`` of the file's schema)."""
+    scan = pl.scan_parquet(str(piece.path))
+    return scan.slice(piece.offset + start, n).select(select(scan.collect_schema())).collect()
+
+
+def _piece_ts(piece) -> np.ndarray:
+    """The time stamps (int64 ns) of a piece."""
+    scan = pl.scan_parquet(str(piece.path))
+    f = scan.slice(piece.offset, piece.rows).select(_ts_expr(scan.collect_schema())).collect()
+    _check_ts(f, "trade or quote", str(piece.path))
+    return np.ascontiguousarray(f.get_column("ts").to_numpy(), dtype=np.int64)
+
+
+def chunk_plan(t_ts: np.ndarray, q_ts: np.ndarray, close_ns: int, params: TickParams, chunk: int) -> list:
+    """The chunks of one symbol-day's trades (sorted times ``t_ts``, quotes ``q_ts``): per chunk
+    ``(first trade, end, first quote, end, complete_ns)``.
+
+    Chunk ``k`` holds ``chunk`` trades and the quotes after those of the earlier chunks up to every quote
+    before the latest time its trades look up: the last trade plus the longest clock horizon, at most
+    the close, less the quote lag (the last chunk: every quote left). ``complete_ns`` is the time of the
+    first quote not read yet (every quote before it is in), the largest int64 for the last chunk.
+    """
+    n, m = t_ts.shape[0], q_ts.shape[0]
+    la = round(params.quote_lag_s * NS) - (0 if params.strict else 1)
+    hmax = max((round(h * NS) for h in params.horizons_s), default=0)
+    out = []
+    q0 = 0
+    starts = list(range(0, n, chunk)) or [0]
+    for j, a in enumerate(starts):
+        b = min(a + chunk, n)
+        if j == len(starts) - 1:
+            out.append((a, b, q0, m, np.iinfo(np.int64).max))
+            break
+        t_max = min(int(t_ts[b - 1]) + hmax, int(close_ns)) - la
+        q1 = max(int(np.searchsorted(q_ts, t_max, side="left")), q0)
+        out.append((a, b, q0, q1, int(q_ts[q1]) if q1 < m else np.iinfo(np.int64).max))
+        q0 = q1
+    return out
+
+
+def measure_day_chunked(part: SymbolDay, params: TickParams, chunk: int | None = None) -> BatchResult:
+    """One symbol-day of a dataset measured in chunks of ``chunk`` trades (``params.chunk_trades``) by
+    :func:`liqcost.kernels.tickpass.tick_chunk`, the running values carried from chunk to chunk: the same
+    daily row as :func:`measure_batch` of the whole day, holding one chunk's trades and quotes at a time
+    (plus 24 bytes per continuous trade of the day for the exact medians, and the day's time stamps
+    while the chunks are planned).
+
+    A day stored in several pieces, or whose rows are not in time order, is measured whole.
+    """
+    from liqcost.kernels.tickpass import (STATUS_OK, allocate, grid_size, make_batch, new_carry, new_work,
+                                          tick_chunk)
+
+    chunk = int(chunk or params.chunk_trades or 0)
+    whole = lambda: measure_batch(read_parts([part]), params, False)  # noqa: E731
+    if chunk <= 0 or len(part.trade_pieces) != 1 or len(part.quote_pieces) > 1:
+        return whole()
+    tp = part.trade_pieces[0]
+    qp = part.quote_pieces[0] if part.quote_pieces else None
+    t_ts = _piece_ts(tp)
+    q_ts = _piece_ts(qp) if qp is not None else np.zeros(0, np.int64)
+    if (np.diff(t_ts) < 0).any() or (np.diff(q_ts) < 0).any():
+        return whole()
+    o, c = session_bounds_ns([part.date], params)
+    plan = chunk_plan(t_ts, q_ts, int(c[0]), params, chunk)
+    la = round(params.quote_lag_s * NS) - (0 if params.strict else 1)
+    # the quotes a chunk holds: those it reads, and those kept from the earlier chunks (from the last one
+    # before its first trade's look-up)
+    m_work = 0
+    for a, b, q0, q1, _ in plan:
+        keep = int(np.searchsorted(q_ts, int(t_ts[a]) - la, side="left")) if b > a else q0
+        m_work = max(m_work, q1 - min(keep, q0) + 4)
+    n_day = t_ts.shape[0]
+    s_max = max([1, *params.horizons_trades])
+    del t_ts, q_ts
+    prm = _kernel_params(params, False)
+    nbk = max(-(-(int(c[0]) - int(o[0])) // prm.bucket_ns), 0)
+    ng = grid_size(o[0], c[0], prm.rv_ns)
+    nh = len(params.horizons_s) + len(params.horizons_trades)
+    work = new_work((chunk + s_max, m_work, nbk, nh, ng))
+    carry = new_carry(n_day, nh, ng, nbk)
+    dout = tout = None
+    n_q = 0
+    for j, (a, b, q0, q1, complete) in enumerate(plan):
+        tf = _fill_nulls(_piece_scan(tp, _trade_select, a, b - a)).rechunk()
+        qf = (_fill_nulls(_piece_scan(qp, _quote_select, q0, q1 - q0)) if qp is not None and q1 > q0
+              else _empty_quotes()).rechunk()
+        n_q += qf.height
+        kb = make_batch(_np(tf, "ts", np.int64), _np(tf, "price", np.float64), _np(tf, "size", np.float64),
+                        _np(tf, "aggressor", np.int8), _np(tf, "auction", np.int8),
+                        np.array([0, tf.height], np.int64), _np(qf, "ts", np.int64), _np(qf, "bid", np.float64),
+                        _np(qf, "ask", np.float64), _np(qf, "bid_size", np.float64), _np(qf, "ask_size", np.float64),
+                        np.array([0, qf.height], np.int64), o, c)
+        if dout is None:
+            dout, tout = allocate(kb, prm)
+        st = tick_chunk(kb, prm, work, carry, dout, tout, j == 0, j == len(plan) - 1, complete)
+        del tf, qf, kb
+        if st != STATUS_OK:  # (not in time order after all, or a plan that does not fit: measure it whole)
+            return whole()
+    daily = _daily_frame([part.symbol], [part.date], dout, params)
+    return BatchResult(daily=daily, n_trades=n_day, n_quotes=n_q)
