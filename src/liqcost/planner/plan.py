@@ -46,7 +46,7 @@ import numpy as np
 from liqcost.errors import DataQualityWarning, NoDataError, OrderError
 from liqcost.planner import costs as _costs
 from liqcost.planner.horizon import Search, Terms
-from liqcost.planner.limits import choose_rules, limit_ticks_np, reference_quote, rule_code
+from liqcost.planner.limits import choose_rules_batch, limit_ticks_np, reference_quote, rule_code
 from liqcost.planner.schedule import Infeasible, allocate
 from liqcost.planner.trajectory import target_schedule
 from liqcost.result import Problem, Result
@@ -352,7 +352,7 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
             continue
         order = rows[row_no]
         try:
-            res = _plan_one(order, profiles, ctx, no_profile)
+            res = _place(order, profiles, ctx, no_profile)
         except (OrderError, NoDataError) as exc:
             if errors == "raise":
                 raise
@@ -367,6 +367,7 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         slots.append(len(planned))
         planned.append(res)
         planned_orders.append(order)
+    planned = _complete(planned, ctx)
     _finish(planned, config, ctx.params)
     for sym, sides in seen_sides.items():
         if len(sides) > 1:
@@ -512,16 +513,46 @@ class _Planned:
     spread_cost: float
 
 
+@dataclass
+class _Placed:
+    """One order on its windows (grid, caps, lots): what the limit rules and the outcome are computed from."""
+
+    order: dict
+    terms: Terms
+    prof: dict
+    hz: object
+    shares: np.ndarray
+    sel: np.ndarray
+    half_life: float
+    note_at: int  # where in the notes a note about this order's limit price goes (the notes keep the orders' order)
+
+
 def _plan_one(order: dict, profiles: dict, ctx: _Context, no_profile: dict) -> _Planned:
     """Window grid, trajectory, lots, limit prices and outcome of one order (impact added by :func:`_finish`)."""
+    return _complete([_place(order, profiles, ctx, no_profile)], ctx)[0]
+
+
+def _place(order: dict, profiles: dict, ctx: _Context, no_profile: dict) -> _Placed:
+    """Window grid, trajectory and lots of one order, its shares taken from the caps of the later orders in its
+    name; the limit rules and the outcome follow for all orders at once (:func:`_complete`)."""
     prof = _profile_for(order, profiles, no_profile)
     terms, lam, rate = _terms(order, prof, ctx)
     hz = ctx.search.choose(prof, terms)
     shares, half_life = _shares(terms, prof, hz, ctx, lam, rate)
     sel = np.flatnonzero(shares > 0)
     ctx.search.usage.add(terms.symbol, hz.grid.start_ns[sel], hz.grid.end_ns[sel], shares[sel])
-    lim = _limits(order, prof, hz, shares, sel, ctx)
-    return _outcome(order, terms, prof, hz, shares, sel, lim, half_life, ctx)
+    sym = order["symbol"]
+    if ctx.models.get(sym) is None and any(r != "cross" for r in ctx.config.planner.limit_rules):
+        ctx.notes.append(f"{sym}: no fill-probability model (no ticks); tranches are marketable limits (cross).")
+    return _Placed(order, terms, prof, hz, shares, sel, half_life, len(ctx.notes))
+
+
+def _complete(placed: list[_Placed], ctx: _Context) -> list[_Planned]:
+    """Limit rules and outcome of placed orders (the fill model evaluated once per name over all its tranches)."""
+    lims, late_notes = _limits_batch(placed, ctx)
+    for at, msg in reversed(late_notes):  # in the place each order's note had when orders were done one by one
+        ctx.notes.insert(at, msg)
+    return [_outcome(p.order, p.terms, p.prof, p.hz, p.shares, p.sel, lim, p.half_life, ctx) for p, lim in zip(placed, lims)]
 
 
 def _profile_for(order: dict, profiles: dict, no_profile: dict) -> dict:
@@ -635,45 +666,67 @@ def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[
     return shares, half_life
 
 
-def _limits(order: dict, prof: dict, hz, shares, sel, ctx: _Context) -> dict:
-    """Each tranche's limit rule (by expected cost, from the fill model) and its price at plan time."""
+def _limits_batch(placed: list[_Placed], ctx: _Context) -> tuple[list[dict], list[tuple[int, str]]]:
+    """Each tranche's limit rule (by expected cost, from the fill model) and its price at plan time, for every
+    placed order: the orders of one name share their fill model, quote and half-spread, and are done together
+    (:func:`~liqcost.planner.limits.choose_rules_batch`). Returns one dict per order and the notes to insert."""
     pc = ctx.config.planner
-    grid, sym, side = hz.grid, order["symbol"], order["side"]
-    fm = ctx.models.get(sym)
-    if fm is None and any(r != "cross" for r in pc.limit_rules):
-        ctx.notes.append(f"{sym}: no fill-probability model (no ticks); tranches are marketable limits (cross).")
-    bid, ask, tick = reference_quote(prof, ctx.config, ctx.quotes.get(sym))
-    mid = 0.5 * (bid + ask)
-    hs_ref = (ask - bid) / 2 / mid * 1e4 if mid > 0 else _costs.half_spread_bps(prof)
-    q = shares[sel].astype(np.float64)
-    vol = grid.volume[sel]
-    window_s = grid.clock_minutes[sel] * 60.0
-    auction = np.array(["" if k == "continuous" else ("auction_open" if k == "open_auction" else "auction_close")
-                        for k in grid.kind[sel]], dtype=object)
-    imp = np.zeros(q.size)  # the impact is added by _finish (it does not change the rules)
-    room = np.maximum(hz.cap[sel] - q, 0.0)
-    spread_ticks = (ask - bid) / tick if tick > 0 else None
-    out = choose_rules(list(pc.limit_rules), q, vol, window_s, grid.tod[sel], auction, imp, hs_ref, fm, pc.unfilled, room,
-                       pc.fill_method, spread_ticks)
-    priced = np.array([not r.startswith("auction") for r in out["rule"]], dtype=bool)
-    codes = np.array([rule_code(r) if ok else 0 for r, ok in zip(out["rule"], priced)], dtype=np.int64)
-    if math.isfinite(bid) and math.isfinite(ask):
-        ticks = limit_ticks_np(side, round(bid / tick), round(ask / tick), codes)
-        prices = np.where(priced, np.round(ticks * tick, 10), np.nan)
-    else:
-        prices = np.full(codes.size, np.nan)
-    limit = order.get("limit_price")
-    limit = float(limit) if limit is not None and math.isfinite(limit) else float("nan")
-    if math.isfinite(limit):
-        capped = (prices > limit) if side > 0 else (prices < limit)
-        if capped[:1].any():
-            ctx.notes.append(f"order {order['order_id']}: the first tranche's indicative price is capped at the order's limit {limit:g}.")
-        prices = np.where(capped, limit, prices)
-    # only the first window's quote is known at plan time: later windows carry their rule (re-pegged to the live
-    # quote when the window opens, never beyond the cap price), not a price
-    prices[1:] = np.nan
-    return {"out": out, "prices": prices, "bid": bid, "ask": ask, "hs_ref": hs_ref, "q": q, "vol": vol, "fm": fm,
-            "limit": limit}
+    by_symbol: dict = {}
+    for i, p in enumerate(placed):
+        by_symbol.setdefault(p.order["symbol"], []).append(i)
+    lims: list = [None] * len(placed)
+    late_notes = []
+    for sym, members in by_symbol.items():
+        prof = placed[members[0]].prof
+        fm = ctx.models.get(sym)
+        bid, ask, tick = reference_quote(prof, ctx.config, ctx.quotes.get(sym))
+        mid = 0.5 * (bid + ask)
+        hs_ref = (ask - bid) / 2 / mid * 1e4 if mid > 0 else _costs.half_spread_bps(prof)
+        spread_ticks = (ask - bid) / tick if tick > 0 else None
+        group = [placed[i] for i in members]
+        counts = np.array([p.sel.size for p in group], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        q = np.concatenate([p.shares[p.sel] for p in group]).astype(np.float64)
+        vol = np.concatenate([p.hz.grid.volume[p.sel] for p in group])
+        window_s = np.concatenate([p.hz.grid.clock_minutes[p.sel] for p in group]) * 60.0
+        kind = np.concatenate([p.hz.grid.kind[p.sel] for p in group])
+        tod = np.concatenate([p.hz.grid.tod[p.sel] for p in group])
+        auction = np.where(kind == "continuous", "", np.where(kind == "open_auction", "auction_open", "auction_close")).astype(object)
+        room = np.maximum(np.concatenate([p.hz.cap[p.sel] for p in group]) - q, 0.0)
+        imp = np.zeros(q.size)  # the impact is added by _finish (it does not change the rules)
+        out = choose_rules_batch(list(pc.limit_rules), q, vol, window_s, tod, auction, offsets, imp, hs_ref, fm,
+                                 pc.unfilled, room, pc.fill_method, spread_ticks)
+        # the indicative price: only the first window's quote is known at plan time; later windows carry their rule
+        # (re-pegged to the live quote when the window opens, never beyond the cap price), not a price
+        first = offsets[:-1]
+        rule0 = out["rule"][first] if q.size else np.zeros(0, dtype=object)
+        priced = np.array([not r.startswith("auction") for r in rule0], dtype=bool)
+        codes = np.array([rule_code(r) if ok else 0 for r, ok in zip(rule0, priced)], dtype=np.int64)
+        sides = np.array([p.order["side"] for p in group])
+        if math.isfinite(bid) and math.isfinite(ask):
+            ticks = limit_ticks_np(sides, round(bid / tick), round(ask / tick), codes)
+            price0 = np.where(priced, np.round(ticks * tick, 10), np.nan)
+        else:
+            price0 = np.full(codes.size, np.nan)
+        for j, p in enumerate(group):
+            a, b = int(offsets[j]), int(offsets[j + 1])
+            order, side = p.order, p.order["side"]
+            limit = order.get("limit_price")
+            limit = float(limit) if limit is not None and math.isfinite(limit) else float("nan")
+            prices = np.full(b - a, np.nan)
+            if b > a:
+                prices[0] = price0[j]
+            if math.isfinite(limit):
+                capped = (prices > limit) if side > 0 else (prices < limit)
+                if capped[:1].any():
+                    late_notes.append((p.note_at, members[j], f"order {order['order_id']}: the first tranche's indicative price is capped "
+                                                  f"at the order's limit {limit:g}."))
+                prices = np.where(capped, limit, prices)
+            o = {k: (v[a:b] if k != "crossed_at_end" else float(v[j])) for k, v in out.items()}
+            lims[members[j]] = {"out": o, "prices": prices, "bid": bid, "ask": ask, "hs_ref": hs_ref, "q": q[a:b],
+                                "vol": vol[a:b], "fm": fm, "limit": limit}
+    late_notes.sort(key=lambda x: (x[0], x[1]))  # at one place, in the orders' order
+    return lims, [(at, msg) for at, _, msg in late_notes]
 
 
 def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half_life: float, ctx: _Context) -> _Planned:
