@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from liqcost.errors import OrderError
-from liqcost.planner.schedule import build_grid, capacity_by_day, capacity_lots, infeasible_message
+from liqcost.planner.schedule import build_grid, capacity_by_day, capacity_lots, grid_sessions, infeasible_message
 
 __all__ = ["MAX_SEARCH_DAYS", "Horizon", "Search", "Terms", "Usage"]
 
@@ -104,18 +104,28 @@ class Usage:
 
 
 def used_shares(used: list, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
-    """Shares other orders take in each window (pro rata to time overlap; an auction counts whole)."""
+    """Shares other orders take in each window (pro rata to time overlap; an auction counts whole); the windows are
+    in time order (starts and ends non-decreasing), as a grid's are."""
+    out = np.zeros(start_ns.size)
     if not used:
-        return np.zeros(start_ns.size)
+        return out
     u = np.asarray(used, dtype=np.float64)  # [U, 3]: start, end, shares
     us, ue, uq = u[:, 0], u[:, 1], u[:, 2]
-    s = start_ns.astype(np.float64)[:, None]
-    e = end_ns.astype(np.float64)[:, None]
+    s_all = start_ns.astype(np.float64)
+    e_all = end_ns.astype(np.float64)
+    # only the windows that reach the used span can overlap it (windows are in time order); the others take 0
+    lo = int(np.searchsorted(e_all, us.min(), side="left"))
+    hi = int(np.searchsorted(s_all, ue.max(), side="right"))
+    if hi <= lo:
+        return out
+    s = s_all[lo:hi, None]
+    e = e_all[lo:hi, None]
     length = ue - us
     ov = np.clip(np.minimum(e, ue[None, :]) - np.maximum(s, us[None, :]), 0.0, None)
     timed = np.where(length[None, :] > 0, uq[None, :] * ov / np.where(length > 0, length, 1.0)[None, :], 0.0)
     instant = np.where((length[None, :] <= 0) & (s == us[None, :]) & (e == ue[None, :]), uq[None, :], 0.0)
-    return (timed + instant).sum(axis=1)
+    out[lo:hi] = (timed + instant).sum(axis=1)
+    return out
 
 
 @dataclass
@@ -125,6 +135,7 @@ class Search:
     config: object
     usage: Usage = field(default_factory=Usage)
     _grids: dict = field(default_factory=dict)
+    _sessions: dict = field(default_factory=dict)
     #: say what would fit when the caps cannot hold an order (False: a short error, for the frontier's many horizons)
     remedies: bool = True
 
@@ -134,8 +145,12 @@ class Search:
         key = (prof.get("symbol"), start_ns, n_days, end_ns, coarse, group)
         g = self._grids.get(key)
         if g is None:
+            span = (start_ns, n_days, end_ns)
+            sessions = self._sessions.get(span)
+            if sessions is None:  # the calendar part is the same for every name
+                sessions = self._sessions[span] = grid_sessions(self.config, start_ns, n_days, end_ns)
             g = self._grids[key] = build_grid(prof, self.config, start_ns, n_days=n_days, end_ns=end_ns, coarse=coarse,
-                                              group=group)
+                                              group=group, sessions=sessions)
         return g
 
     def _layout(self, prof, t: Terms, n_days, option):
