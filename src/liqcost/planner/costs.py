@@ -240,7 +240,9 @@ def path_costs(qty, side, profiles, offsets, tranche_shares, tranche_participati
     # the model band: the plan's spread part and fees are the same for every model; the impact is not
     lookback = _column(profiles, "lookback_days")
     days_lists = profiles.get_column("daily_volume_shares").to_list() if "daily_volume_shares" in profiles.columns else [[]] * n
-    cv = np.array([_cv(v) for v in days_lists], dtype=np.float64)
+    memo: dict = {}  # orders in one name share their profile's daily volumes
+    cv = np.array([memo[k] if (k := tuple(v or ())) in memo else memo.setdefault(k, _cv(v)) for v in days_lists],
+                  dtype=np.float64)
     source = profiles.get_column("source").to_numpy() if "source" in profiles.columns else np.full(n, "ticks")
     unc = input_uncertainty(lookback, cv, source == "bars", config, _column(profiles, "input_uncertainty_frac"))
     sp = np.asarray(spread_bps, dtype=np.float64)

@@ -821,7 +821,7 @@ def _finish(planned: list[_Planned], config, params=None) -> None:
 
     if not planned:
         return
-    profiles = pl.DataFrame([p.profile for p in planned], infer_schema_length=None)
+    profiles = _profile_rows([p.profile for p in planned])
     counts = np.array([p.q.size for p in planned], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)])
     params = params if params is not None else _costs.impact_params(config)
@@ -853,6 +853,17 @@ def _finish(planned: list[_Planned], config, params=None) -> None:
         s["impact_model"] = str(pc.model[i])
         s["cross_now_cost_bps"] = float(max(xnow["cost_bps"][i], expected)) if math.isfinite(xnow["cost_bps"][i]) else expected
         s["cross_now_source"] = str(xnow["source"][i]) if xnow["cost_bps"][i] >= expected else "worked"
+
+
+def _profile_rows(rows: list[dict]):
+    """One profile row per order as a frame (orders in one name share their profile: each is read once)."""
+    import polars as pl
+
+    first: dict = {}
+    idx = [first.setdefault(id(r), len(first)) for r in rows]
+    uniq = list({id(r): r for r in rows}.values())
+    frame = pl.DataFrame(uniq, infer_schema_length=None)
+    return frame if len(uniq) == len(rows) else frame[np.asarray(idx, dtype=np.int64)]
 
 
 def _cross_now(planned: list[_Planned], profiles, pc, config, params) -> dict:
