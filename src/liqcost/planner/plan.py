@@ -236,6 +236,14 @@ class _Context:
     starts: dict = field(default_factory=dict)
     checked: set = field(default_factory=set)
     _params: object = None
+    _local: dict = field(default_factory=dict)
+
+    def local(self, ns: int) -> dt.datetime:
+        """``ns`` (UTC) as a datetime in the exchange's time zone (windows repeat across orders: each once)."""
+        v = self._local.get(ns)
+        if v is None:
+            v = self._local[ns] = _fmt_local(ns, self.tz)
+        return v
 
     @property
     def params(self):
@@ -481,7 +489,13 @@ def _frame(parts: list[dict], contract, tz: str):
     schema = contract.polars_schema(tz=tz)
     if not parts:
         return pl.DataFrame(schema=schema)
-    data = {c: [v for p in parts for v in p[c]] for c in contract.names}
+    data = {}
+    for c in contract.names:
+        cols = [p[c] for p in parts]
+        if all(isinstance(v, np.ndarray) and v.dtype != object for v in cols):
+            data[c] = np.concatenate(cols)
+        else:
+            data[c] = [v for col in cols for v in col]
     return pl.DataFrame(data, schema=schema)
 
 
@@ -735,24 +749,25 @@ def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half
     side_word = "buy" if order["side"] > 0 else "sell"
     cum = np.cumsum(shares[sel])
     n = sel.size
-    nan = [float("nan")] * n
-    tranches = {
+    nan = np.full(n, np.nan)
+    local = ctx.local
+    tranches = {  # per order; numpy arrays are joined across orders by _frame
         "order_id": [t.order_id] * n, "symbol": [t.symbol] * n, "side": [side_word] * n,
-        "tranche": list(range(1, n + 1)), "day": [int(d) + 1 for d in grid.day[sel]], "date": [grid.date[k] for k in sel],
-        "window_start": [_fmt_local(int(grid.start_ns[k]), ctx.tz) for k in sel],
-        "window_end": [_fmt_local(int(grid.end_ns[k]), ctx.tz) for k in sel],
-        "qty_shares": [int(x) for x in shares[sel]], "cum_qty_shares": [int(x) for x in cum],
+        "tranche": np.arange(1, n + 1, dtype=np.int64), "day": grid.day[sel] + 1, "date": grid.date[sel].tolist(),
+        "window_start": [local(k) for k in grid.start_ns[sel].tolist()],
+        "window_end": [local(k) for k in grid.end_ns[sel].tolist()],
+        "qty_shares": shares[sel].astype(np.int64), "cum_qty_shares": cum.astype(np.int64),
         "limit_rule": [str(r) for r in out["rule"]],
-        "indicative_price_px": [float(x) if math.isfinite(x) else None for x in lim["prices"]],
-        "limit_cap_px": [lim["limit"] if math.isfinite(lim["limit"]) else None] * n, "cap_frac": [float(t.cap_frac)] * n,
-        "ref_bid_px": [float(lim["bid"])] * n, "ref_ask_px": [float(lim["ask"])] * n,
-        "expected_volume_shares": [float(x) for x in vol], "participation_frac": [float(x) for x in q / vol],
-        "fill_prob_frac": [float(x) for x in out["full_fill_prob"]], "expected_fill_frac": [float(x) for x in out["fill_frac"]],
-        "expected_participation_frac": [float(x) for x in out["executed"] / vol],
-        "carry_in_shares": [float(x) for x in out["carry_in"]],
-        "mid_move_bps": nan, "spread_cost_bps": [float(x) for x in out["spread_part_bps"]], "impact_bps": list(nan),
-        "fees_bps": list(nan), "cost_vs_window_mid_bps": list(nan), "cost_vs_arrival_bps": list(nan),
-        "shortfall_contribution_bps": list(nan),  # filled by _finish
+        "indicative_price_px": [float(x) if math.isfinite(x) else None for x in lim["prices"].tolist()],
+        "limit_cap_px": [lim["limit"] if math.isfinite(lim["limit"]) else None] * n, "cap_frac": np.full(n, float(t.cap_frac)),
+        "ref_bid_px": np.full(n, float(lim["bid"])), "ref_ask_px": np.full(n, float(lim["ask"])),
+        "expected_volume_shares": np.asarray(vol, dtype=np.float64), "participation_frac": q / vol,
+        "fill_prob_frac": out["full_fill_prob"], "expected_fill_frac": out["fill_frac"],
+        "expected_participation_frac": out["executed"] / vol,
+        "carry_in_shares": out["carry_in"],
+        "mid_move_bps": nan, "spread_cost_bps": out["spread_part_bps"], "impact_bps": nan,
+        "fees_bps": nan, "cost_vs_window_mid_bps": nan, "cost_vs_arrival_bps": nan,
+        "shortfall_contribution_bps": nan,  # filled by _finish
     }
     w = q / q.sum()
     spread_cost = float((w * out["spread_part_bps"]).sum())
@@ -766,7 +781,7 @@ def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half
     summary = {
         "order_id": t.order_id, "symbol": t.symbol, "side": side_word, "qty_shares": t.qty,
         "order_daily_volume_frac": t.qty / day_vol, "schedule": ctx.kind,
-        "start": _fmt_local(int(grid.start_ns[sel[0]]), ctx.tz), "end": _fmt_local(int(grid.end_ns[sel[-1]]), ctx.tz),
+        "start": local(int(grid.start_ns[sel[0]])), "end": local(int(grid.end_ns[sel[-1]])),
         "n_tranches": int(n), "expected_days": int(grid.day[sel[-1]]) + 1,
         "expected_cost_bps": spread_cost, "cost_low_bps": float("nan"), "cost_high_bps": float("nan"),  # _finish
         "cost_p05_bps": float("nan"), "cost_p95_bps": float("nan"),
@@ -836,12 +851,12 @@ def _finish(planned: list[_Planned], config, params=None) -> None:
         vs_arrival = move + vs_mid
         w = p.q / p.q.sum()
         t = p.tranches
-        t["mid_move_bps"] = [float(x) for x in move]
-        t["impact_bps"] = [float(x) for x in imp]
-        t["fees_bps"] = [float(x) for x in fee]
-        t["cost_vs_window_mid_bps"] = [float(x) for x in vs_mid]
-        t["cost_vs_arrival_bps"] = [float(x) for x in vs_arrival]
-        t["shortfall_contribution_bps"] = [float(x) for x in w * vs_arrival]
+        t["mid_move_bps"] = np.asarray(move, dtype=np.float64)
+        t["impact_bps"] = np.asarray(imp, dtype=np.float64)
+        t["fees_bps"] = np.asarray(fee, dtype=np.float64)
+        t["cost_vs_window_mid_bps"] = np.asarray(vs_mid, dtype=np.float64)
+        t["cost_vs_arrival_bps"] = np.asarray(vs_arrival, dtype=np.float64)
+        t["shortfall_contribution_bps"] = np.asarray(w * vs_arrival, dtype=np.float64)
         expected = float((w * vs_arrival).sum())
         s = p.summary
         s["expected_cost_bps"] = expected
