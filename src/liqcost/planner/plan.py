@@ -237,6 +237,7 @@ class _Context:
     checked: set = field(default_factory=set)
     _params: object = None
     _local: dict = field(default_factory=dict)
+    central: dict = field(default_factory=dict)  # id(profile row) -> (the row, its central models), for ``ac``
 
     def local(self, ns: int) -> dt.datetime:
         """``ns`` (UTC) as a datetime in the exchange's time zone (windows repeat across orders: each once)."""
@@ -663,8 +664,12 @@ def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[
         v_plan = float(grid.volume.sum())
         # the linear temporary-impact coefficient matched to the central model: a VWAP schedule over the grid pays
         # eta Q / V_plan per share, the model's temporary cost at that rate
-        temp = float(_costs.temporary_bps_batch([t.qty], pl.DataFrame([prof], infer_schema_length=None),
-                                                [max(float(len(grid.dates)), 1e-6)], ctx.config, ctx.params)[0])
+        setup = ctx.central.get(id(prof))
+        if setup is None:  # the name's row read once; each order priced on it
+            setup = ctx.central[id(prof)] = (prof, _costs.central_models(pl.DataFrame([prof], infer_schema_length=None),
+                                                                         ctx.config, ctx.params))
+        temp = float(_costs.temporary_bps_batch([t.qty], None, [max(float(len(grid.dates)), 1e-6)], ctx.config, ctx.params,
+                                                setup[1])[0])
         eta = price * temp * 1e-4 * v_plan / t.qty if t.qty > 0 else float("nan")
         if math.isfinite(sigma) and sigma > 0 and math.isfinite(price) and lam > 0 and math.isfinite(eta) and eta > 0:
             k2 = lam * (price * sigma) ** 2 / eta
