@@ -238,6 +238,7 @@ class _Context:
     _params: object = None
     _local: dict = field(default_factory=dict)
     central: dict = field(default_factory=dict)  # id(profile row) -> (the row, its central models), for ``ac``
+    temporary: dict = field(default_factory=dict)  # (id(profile row), shares, days) -> temporary impact, bps (``ac``)
 
     def local(self, ns: int) -> dt.datetime:
         """``ns`` (UTC) as a datetime in the exchange's time zone (windows repeat across orders: each once)."""
@@ -351,6 +352,8 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
                    ZoneInfo(config.session.timezone), Search(config), list(check.notes))
     refused = {r["row"]: r for r in check.problems.iter_rows(named=True)}
     rows = _order_rows(check.orders)
+    if ctx.kind == "ac":
+        _price_ac_ahead(rows.values(), profiles, ctx)
     no_profile = no_profile or {}
     planned, slots, seen_sides, error_rows, planned_orders = [], [], {}, [], []
     for row_no in sorted(set(refused) | set(rows)):
@@ -664,12 +667,14 @@ def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[
         v_plan = float(grid.volume.sum())
         # the linear temporary-impact coefficient matched to the central model: a VWAP schedule over the grid pays
         # eta Q / V_plan per share, the model's temporary cost at that rate
-        setup = ctx.central.get(id(prof))
-        if setup is None:  # the name's row read once; each order priced on it
-            setup = ctx.central[id(prof)] = (prof, _costs.central_models(pl.DataFrame([prof], infer_schema_length=None),
-                                                                         ctx.config, ctx.params))
-        temp = float(_costs.temporary_bps_batch([t.qty], None, [max(float(len(grid.dates)), 1e-6)], ctx.config, ctx.params,
-                                                setup[1])[0])
+        horizon = max(float(len(grid.dates)), 1e-6)
+        temp = ctx.temporary.get((id(prof), t.qty, horizon))
+        if temp is None:  # not priced ahead (_price_ac_ahead): the name's row read once, this order priced on it
+            setup = ctx.central.get(id(prof))
+            if setup is None:
+                setup = ctx.central[id(prof)] = (prof, _costs.central_models(pl.DataFrame([prof], infer_schema_length=None),
+                                                                             ctx.config, ctx.params))
+            temp = float(_costs.temporary_bps_batch([t.qty], None, [horizon], ctx.config, ctx.params, setup[1])[0])
         eta = price * temp * 1e-4 * v_plan / t.qty if t.qty > 0 else float("nan")
         if math.isfinite(sigma) and sigma > 0 and math.isfinite(price) and lam > 0 and math.isfinite(eta) and eta > 0:
             k2 = lam * (price * sigma) ** 2 / eta
@@ -873,6 +878,34 @@ def _finish(planned: list[_Planned], config, params=None) -> None:
         s["impact_model"] = str(pc.model[i])
         s["cross_now_cost_bps"] = float(max(xnow["cost_bps"][i], expected)) if math.isfinite(xnow["cost_bps"][i]) else expected
         s["cross_now_source"] = str(xnow["source"][i]) if xnow["cost_bps"][i] >= expected else "worked"
+
+
+def _price_ac_ahead(orders, profiles: dict, ctx: _Context) -> None:
+    """``ac``: the central model's temporary impact of every order over each whole number of days its plan can
+    span (1 to ``planner.days`` or ``planner.horizon_days``), in one call of the models; :func:`_shares` looks the
+    value up (the same number as pricing the order alone) and prices only what is not here. The rows are the
+    call's profiles, alive for the whole call, so their ids stay theirs."""
+    pc = ctx.config.planner
+    span = pc.days or pc.horizon_days
+    keys, rows, qty, days = [], [], [], []
+    seen = set(ctx.temporary)
+    for order in orders:
+        prof = profiles.get(order.get("symbol"))
+        try:
+            q = round(float(order["qty"]))
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if prof is None:
+            continue
+        for d in range(1, int(span) + 1):
+            key = (id(prof), q, float(d))
+            if key not in seen:
+                seen.add(key)
+                keys.append(key), rows.append(prof), qty.append(q), days.append(float(d))
+    if not keys:
+        return
+    values = _costs.temporary_bps_batch(qty, _profile_rows(rows), days, ctx.config, ctx.params)
+    ctx.temporary.update(zip(keys, values.tolist()))
 
 
 def _profile_rows(rows: list[dict]):
