@@ -19,7 +19,9 @@ For each order (in the order given):
    :class:`~liqcost.errors.OrderError` with the smallest horizon or cap that would work.
 4. **Limit rules** (:func:`liqcost.planner.limits.choose_rules`) by expected cost, from the fill model: a rule
    relative to the live quote when the window opens, capped at the order's limit; an indicative price for
-   the first window only (the one quote known at plan time).
+   the first window only (the one quote known at plan time). An order's rules depend on its own tranches
+   only, so they are chosen once every order is placed, for all the orders of a name at once
+   (:func:`~liqcost.planner.limits.choose_rules_batch`: the fill model evaluated once per name).
 5. **Costs** (:mod:`liqcost.planner.costs`): the path priced by the impact models (each tranche at its own
    participation, the mid moving with the earlier tranches' permanent impact), fees per tranche, each
    tranche's cost against its window's mid and against the arrival mid; the summary's expected cost with
