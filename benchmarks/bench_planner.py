@@ -8,7 +8,7 @@ Usage::
 
 Data come from the sample generator (``liqcost.io.synth``, no dirt). Each measurement runs in its own
 subprocess (its peak memory, ``ru_maxrss``, is its own), compilation excluded (numba kernels warmed up on a
-tiny input first), best of three runs.
+tiny input first), best of three runs (the plans also give the median, the best CPU time and the load average).
 
 Fill model (one name, 60 trading days of trades and quotes in memory):
 
@@ -60,13 +60,19 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+_LAST: dict = {}
+
+
 def _best(fn, reps=3):
-    times = []
+    """Best wall time of ``reps`` runs and the last output; the median and the CPU times go to ``_LAST``."""
+    times, cpu = [], []
     out = None
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    _LAST.update(seconds_median=float(np.median(times)), seconds_all=times, cpu_seconds_best=min(cpu))
     return min(times), out
 
 
@@ -243,7 +249,7 @@ def run_plan(method: str, n_orders: int, n_symbols: int, data_dir: Path) -> dict
     plan(orders_ac[:5], prof, fm, cfg, start=dt.date(2025, 3, 31), schedule=kind)  # warm up
     sec, r = _best(lambda: plan(orders_ac, prof, fm, cfg, start=dt.date(2025, 3, 31), schedule=kind, errors="report"))
     planned = int((r.summary()["status"] == "planned").sum())
-    return {**base, "method": method, "seconds": sec, "planned": planned, "tranches": r.tranches.height,
+    return {**base, "method": method, "seconds": sec, **_LAST, "load_average": list(os.getloadavg()), "planned": planned, "tranches": r.tranches.height,
             "ms_per_order": sec / len(feasible) * 1e3, "mean_expected_cost_bps": float(r.summary()["expected_cost_bps"].mean()),
             "mean_cross_now_cost_bps": float(r.summary()["cross_now_cost_bps"].mean()), "peak_rss_mb": _rss_mb()}
 
@@ -326,10 +332,14 @@ def main():
         "fill_fit_target_seconds": 1.0,
         "fill_reference_over_fit_per_virtual_order": ref_per_vo / kernel_per_vo,
         "plans_seconds": pl_["plan"]["seconds"],
+        "plans_seconds_median": pl_["plan"]["seconds_median"],
+        "plans_cpu_seconds": pl_["plan"]["cpu_seconds_best"],
+        "plans_load_average": pl_["plan"]["load_average"],
         "plans_orders": pl_["plan"]["orders"],
         "plans_seconds_per_1000_orders": pl_["plan"]["seconds"] / pl_["plan"]["orders"] * 1000,
         "plans_target_seconds_per_1000": 2.0,
         "plan_ac_seconds_per_1000_orders": pl_["plan_ac"]["seconds"] / pl_["plan_ac"]["orders"] * 1000,
+        "plan_ac_seconds_median": pl_["plan_ac"]["seconds_median"],
         "plan_over_cross_only": pl_["plan"]["seconds"] / pl_["plan_cross"]["seconds"],
         "plan_over_naive_pandas": pl_["plan"]["seconds"] / pl_["naive"]["seconds"],
     }

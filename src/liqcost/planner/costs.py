@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PlanCosts", "_impact_bps", "daily_volume", "half_spread_bps", "impact_bps_batch", "impact_params",
+__all__ = ["PlanCosts", "_impact_bps", "central_models", "daily_volume", "half_spread_bps", "impact_bps_batch", "impact_params",
            "path_costs", "temporary_bps_batch"]
 
 
@@ -58,15 +58,25 @@ def _impact_bps(qty: float, profile: dict, horizon_days: float, config, params=N
     return float(impact_bps_batch([qty], pl.DataFrame([profile], infer_schema_length=None), [horizon_days], config, params)[0])
 
 
-def _central_parts(qty, profiles, horizon_days, config, params=None):
-    from liqcost.models.impact import Order, Schedule, impact_inputs
+def central_models(profiles, config, params=None) -> tuple:
+    """The central model(s) set up for the profile rows (``profiles``, a frame): ``(names, models, inputs)``, what
+    :func:`impact_bps_batch` and :func:`temporary_bps_batch` price with (give it to them as ``setup`` to price
+    several orders of the same rows without reading the rows again)."""
+    from liqcost.models.impact import impact_inputs
 
-    q = np.asarray(qty, dtype=np.float64)
     params = params if params is not None else impact_params(config)
     ic = config.impact
     inputs = impact_inputs(profiles, spread="none", volume=config.planner.volume_basis)
     names = list(ic.models) if ic.central == "median" else [ic.central]
     models = params.build(names, inputs.symbols, inputs.cap_band(config.bars.market_cap_bands_usd))
+    return names, models, inputs
+
+
+def _central_parts(qty, profiles, horizon_days, config, params=None, setup=None):
+    from liqcost.models.impact import Order, Schedule
+
+    q = np.asarray(qty, dtype=np.float64)
+    names, models, inputs = setup if setup is not None else central_models(profiles, config, params)
     sched = Schedule(duration_days=np.maximum(np.asarray(horizon_days, dtype=np.float64), 1e-6))
     parts = [models[m].cost_bps(Order(q), inputs.profile, sched) for m in names]
     prof = inputs.profile
@@ -102,12 +112,13 @@ def impact_bps_batch(qty, profiles, horizon_days, config, params=None) -> np.nda
     return np.where(q > 0, np.where(ok, out, np.nan), 0.0)
 
 
-def temporary_bps_batch(qty, profiles, horizon_days, config, params=None) -> np.ndarray:
+def temporary_bps_batch(qty, profiles, horizon_days, config, params=None, setup=None) -> np.ndarray:
     """Central-model temporary impact of orders worked at a constant rate over ``horizon_days`` (bps): what the
-    ``ac`` trajectory's linear temporary-impact coefficient is matched to."""
+    ``ac`` trajectory's linear temporary-impact coefficient is matched to (``setup``: :func:`central_models` of
+    ``profiles``, when the caller keeps it)."""
     if np.size(qty) == 0:
         return np.zeros(0)
-    parts, ok, q = _central_parts(qty, profiles, horizon_days, config, params)
+    parts, ok, q = _central_parts(qty, profiles, horizon_days, config, params, setup)
     values = np.vstack([c.temporary_bps for c in parts])
     with np.errstate(all="ignore"):
         out = np.nanmedian(values, axis=0) if values.shape[0] > 1 else values[0]
@@ -240,7 +251,9 @@ def path_costs(qty, side, profiles, offsets, tranche_shares, tranche_participati
     # the model band: the plan's spread part and fees are the same for every model; the impact is not
     lookback = _column(profiles, "lookback_days")
     days_lists = profiles.get_column("daily_volume_shares").to_list() if "daily_volume_shares" in profiles.columns else [[]] * n
-    cv = np.array([_cv(v) for v in days_lists], dtype=np.float64)
+    memo: dict = {}  # orders in one name share their profile's daily volumes
+    cv = np.array([memo[k] if (k := tuple(v or ())) in memo else memo.setdefault(k, _cv(v)) for v in days_lists],
+                  dtype=np.float64)
     source = profiles.get_column("source").to_numpy() if "source" in profiles.columns else np.full(n, "ticks")
     unc = input_uncertainty(lookback, cv, source == "bars", config, _column(profiles, "input_uncertainty_frac"))
     sp = np.asarray(spread_bps, dtype=np.float64)

@@ -21,12 +21,13 @@ Everything here is per :func:`~liqcost.planner.plan.plan` call: the grid memo an
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from liqcost.errors import OrderError
-from liqcost.planner.schedule import build_grid, capacity_by_day, capacity_lots, infeasible_message
+from liqcost.planner.schedule import build_grid, capacity_by_day, capacity_lots, grid_sessions, infeasible_message
 
 __all__ = ["MAX_SEARCH_DAYS", "Horizon", "Search", "Terms", "Usage"]
 
@@ -96,26 +97,88 @@ class Usage:
         key = (symbol, id(grid))
         entry = self._memo.get(key)
         if entry is None or entry[2] is not grid:
-            entry = self._memo[key] = [0, np.zeros(grid.size), grid]
+            bounds = (grid.start_ns.astype(np.float64).tolist(), grid.end_ns.astype(np.float64).tolist())
+            entry = self._memo[key] = [0, np.zeros(grid.size), grid, bounds]
         if entry[0] < len(used):
-            entry[1] = entry[1] + used_shares(used[entry[0]:], grid.start_ns, grid.end_ns)
+            entry[1] = entry[1] + used_shares(used[entry[0]:], grid.start_ns, grid.end_ns, entry[3])
             entry[0] = len(used)
         return entry[1]
 
 
-def used_shares(used: list, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
-    """Shares other orders take in each window (pro rata to time overlap; an auction counts whole)."""
+def _pairwise_sum(a: list) -> float:
+    """The sum of ``a`` added in numpy's order (``numpy.add.reduce``'s pairwise summation of a contiguous row), so that
+    a sum taken here equals, bit for bit, the one numpy takes of the same values."""
+    n = len(a)
+    if n < 8:
+        res = -0.0
+        for x in a:
+            res += x
+        return res
+    if n <= 128:
+        r = a[:8]
+        i = 8
+        stop = n - n % 8
+        while i < stop:
+            r[0] += a[i]
+            r[1] += a[i + 1]
+            r[2] += a[i + 2]
+            r[3] += a[i + 3]
+            r[4] += a[i + 4]
+            r[5] += a[i + 5]
+            r[6] += a[i + 6]
+            r[7] += a[i + 7]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while i < n:
+            res += a[i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise_sum(a[:n2]) + _pairwise_sum(a[n2:])
+
+
+def used_shares(used: list, start_ns: np.ndarray, end_ns: np.ndarray, bounds: tuple | None = None) -> np.ndarray:
+    """Shares other orders take in each window (pro rata to time overlap; an auction counts whole).
+
+    ``used`` holds ``(start_ns, end_ns, shares)`` of the windows other orders use; the windows asked about are in time
+    order (starts and ends non-decreasing), as a grid's are; ``bounds`` are their starts and ends as lists of floats,
+    when the caller keeps them. A few windows meet a few used ones: the overlaps are found by bisection and each
+    window's shares added in the order (and with the rounding) of a sum over all used windows.
+    """
+    n = start_ns.size
+    out = np.zeros(n)
     if not used:
-        return np.zeros(start_ns.size)
-    u = np.asarray(used, dtype=np.float64)  # [U, 3]: start, end, shares
-    us, ue, uq = u[:, 0], u[:, 1], u[:, 2]
-    s = start_ns.astype(np.float64)[:, None]
-    e = end_ns.astype(np.float64)[:, None]
-    length = ue - us
-    ov = np.clip(np.minimum(e, ue[None, :]) - np.maximum(s, us[None, :]), 0.0, None)
-    timed = np.where(length[None, :] > 0, uq[None, :] * ov / np.where(length > 0, length, 1.0)[None, :], 0.0)
-    instant = np.where((length[None, :] <= 0) & (s == us[None, :]) & (e == ue[None, :]), uq[None, :], 0.0)
-    return (timed + instant).sum(axis=1)
+        return out
+    if bounds is None:
+        bounds = (start_ns.astype(np.float64).tolist(), end_ns.astype(np.float64).tolist())
+    s_l, e_l = bounds
+    n_used = len(used)
+    terms: dict = {}
+    for j, (us, ue, uq) in enumerate(used):
+        us, ue, uq = float(us), float(ue), float(uq)
+        length = ue - us
+        for k in range(bisect_left(e_l, us), bisect_right(s_l, ue)):  # the windows that reach [us, ue]
+            s, e = s_l[k], e_l[k]
+            if length > 0:
+                ov = min(e, ue) - max(s, us)
+                v = uq * ov / length if ov > 0 else 0.0
+            else:
+                v = uq if (s == us and e == ue) else 0.0
+            if v != 0.0:
+                terms.setdefault(k, []).append((j, v))
+    for k, tv in terms.items():
+        if n_used < 8:  # numpy adds in order: skipping the zero terms changes nothing
+            acc = -0.0
+            for _, v in tv:
+                acc += v
+        else:
+            row = [0.0] * n_used
+            for j, v in tv:
+                row[j] = v
+            acc = _pairwise_sum(row)
+        out[k] = acc
+    return out
 
 
 @dataclass
@@ -125,6 +188,7 @@ class Search:
     config: object
     usage: Usage = field(default_factory=Usage)
     _grids: dict = field(default_factory=dict)
+    _sessions: dict = field(default_factory=dict)
     #: say what would fit when the caps cannot hold an order (False: a short error, for the frontier's many horizons)
     remedies: bool = True
 
@@ -134,8 +198,12 @@ class Search:
         key = (prof.get("symbol"), start_ns, n_days, end_ns, coarse, group)
         g = self._grids.get(key)
         if g is None:
+            span = (start_ns, n_days, end_ns)
+            sessions = self._sessions.get(span)
+            if sessions is None:  # the calendar part is the same for every name
+                sessions = self._sessions[span] = grid_sessions(self.config, start_ns, n_days, end_ns)
             g = self._grids[key] = build_grid(prof, self.config, start_ns, n_days=n_days, end_ns=end_ns, coarse=coarse,
-                                              group=group)
+                                              group=group, sessions=sessions)
         return g
 
     def _layout(self, prof, t: Terms, n_days, option):

@@ -26,10 +26,11 @@ knows what its leftovers will cost; then a forward pass adds the carried shares 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
-__all__ = ["RULES", "choose_rules", "limit_ticks_np", "reference_quote", "rule_code", "rule_price", "tick_for"]
+__all__ = ["RULES", "choose_rules", "choose_rules_batch", "limit_ticks_np", "reference_quote", "rule_code", "rule_price", "tick_for"]
 
 RULES = ("join", "improve_1", "improve_2", "improve_3", "mid", "cross")
 _MID = -1
@@ -127,119 +128,168 @@ def choose_rules(rules, q, volume, window_s, tod, auction, impact_bps, hs_bps, f
         included), ``spread_part_bps``, ``sd_bps`` and the scalar ``crossed_at_end`` (expected shares
         finished aggressively after the last tranche, carry mode).
     """
-    K = q.size
+    q = np.asarray(q, dtype=np.float64)
+    out = choose_rules_batch(rules, q, volume, window_s, tod, auction, [0, q.size], impact_bps, hs_bps, fill_model,
+                             unfilled, cap_room, method, spread_ticks)
+    out["crossed_at_end"] = float(out["crossed_at_end"][0])
+    return out
+
+
+def _interp(x: float, xp: list, fp: list) -> float:
+    """``numpy.interp(x, xp, fp)`` for one point, on Python floats (the same arithmetic, bit for bit)."""
+    if x != x:
+        return x
+    n = len(xp)
+    if x < xp[0]:
+        return fp[0]
+    j = bisect_right(xp, x) - 1
+    if j >= n - 1:
+        return fp[n - 1]
+    if xp[j] == x:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    r = slope * (x - xp[j]) + fp[j]
+    if r != r:
+        r = slope * (x - xp[j + 1]) + fp[j + 1]
+        if r != r and fp[j] == fp[j + 1]:
+            r = fp[j]
+    return r
+
+
+def choose_rules_batch(rules, q, volume, window_s, tod, auction, offsets, impact_bps, hs_bps, fill_model, unfilled: str,
+                       cap_room, method: str = "km", spread_ticks: float | None = None) -> dict:
+    """:func:`choose_rules` for several orders in one name at once (the same fill model, quote and half-spread).
+
+    The tranches of order ``o`` are ``offsets[o]:offsets[o + 1]`` of the arrays (each order's in time order);
+    the fill model is evaluated once over all of them, then each order's rules are chosen backward from its
+    last tranche and its carried shares passed forward, exactly as for one order. ``crossed_at_end`` is per
+    order; every other entry is per tranche.
+    """
+    q = np.asarray(q, dtype=np.float64)
+    volume = np.asarray(volume, dtype=np.float64)
+    window_s = np.asarray(window_s, dtype=np.float64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    n_orders = offsets.size - 1
+    N = q.size
     passive = [r for r in rules if r != "cross" and fill_model is not None and r in fill_model.rules]
     cands = passive + (["cross"] if "cross" in rules or not passive else [])
     R = len(cands)
-    is_auction = np.array([a != "" for a in auction], dtype=bool)
+    auction = np.asarray(auction, dtype=object)
+    is_auction = auction != ""
+    hs_bps = float(hs_bps)
 
     live = (~is_auction) & (window_s > 0)
     w_eval = np.where(live, window_s, 60.0)
-    rows, anyp = {}, {}
-    for r in cands:
-        if r != "cross":
-            rows[r] = fill_model.tranche_rows(r, w_eval)  # [5, K, P]
-            anyp[r] = np.where(live, fill_model.prob_fill(r, w_eval, tod, spread_ticks, method), 0.0)
-
-    def stats_for(p):
-        """Per rule [R, K] arrays of fill fraction, full-fill probability, fill cost, drift, sd."""
-        f = np.ones((R, K))
-        full = np.ones((R, K))
-        fc = np.full((R, K), float(hs_bps))
-        du = np.zeros((R, K))
-        sd = np.zeros((R, K))
-        for i, r in enumerate(cands):
-            if r == "cross":
-                continue
-            v = fill_model.eval_rows(rows[r], p)
-            f[i] = np.clip(anyp[r] * v[0], 0.0, 1.0)
-            full[i] = np.clip(anyp[r] * v[1], 0.0, 1.0)
-            fc[i], du[i], sd[i] = v[2], v[3], v[4]
-        return f, full, fc, du, sd
-
-    def backward(f, fc, du):
-        """Continuation cost per unfilled share and the best rule of each tranche (auction windows fixed)."""
-        best = np.zeros(K, dtype=np.int64)
-        spread_part = np.zeros(K)
-        nxt = hs_bps
-        cont = np.zeros(K)
-        for k in range(K - 1, -1, -1):
-            c_end = hs_bps if (unfilled == "cross_at_end" or k == K - 1) else nxt
-            cont[k] = c_end
-            if is_auction[k]:
-                spread_part[k] = 0.0
-                best[k] = -1
-            else:
-                costs = f[:, k] * fc[:, k] + (1.0 - f[:, k]) * (du[:, k] + c_end)
-                costs = np.where(np.isfinite(costs), costs, np.inf)
-                best[k] = int(np.argmin(costs))
-                spread_part[k] = costs[best[k]]
-            nxt = spread_part[k]
-        return best, spread_part, cont
-
+    # the fill model at the planned sizes, every rule [R, N] (a cross fills at once and pays the half-spread)
     p0 = q / np.maximum(volume, 1e-9)
-    f, full, fc, du, sd = stats_for(p0)
-    lpg = np.log(fill_model.p_grid) if fill_model is not None else None
-    best, _, _ = backward(f, fc, du)
+    f = np.ones((R, N))
+    full = np.ones((R, N))
+    fc = np.full((R, N), hs_bps)
+    du = np.zeros((R, N))
+    sd = np.zeros((R, N))
+    rows, anyp = {}, {}
+    for i, r in enumerate(cands):
+        if r == "cross":
+            continue
+        rows[r] = fill_model.tranche_rows(r, w_eval)  # [5, N, P]
+        anyp[r] = np.where(live, fill_model.prob_fill(r, w_eval, tod, spread_ticks, method), 0.0)
+        v = fill_model.eval_rows(rows[r], p0)
+        f[i] = np.clip(anyp[r] * v[0], 0.0, 1.0)
+        full[i] = np.clip(anyp[r] * v[1], 0.0, 1.0)
+        fc[i], du[i], sd[i] = v[2], v[3], v[4]
+    lpg = np.log(fill_model.p_grid).tolist() if fill_model is not None else None
 
-    # forward pass: carried shares join later tranches within their caps
-    carry_in = np.zeros(K)
-    unfilled_sh = np.zeros(K)
-    executed = np.zeros(K)
-    f_eff = np.ones(K)
-    full_eff = np.ones(K)
-    fc_eff = np.zeros(K)
-    du_eff = np.zeros(K)
-    sd_eff = np.zeros(K)
-    pending = 0.0
-    for k in range(K):
-        if unfilled == "carry" and pending > 0:
-            add = min(pending, max(cap_room[k], 0.0))
-            carry_in[k] = add
-            pending -= add
-        q_eff = q[k] + carry_in[k]
-        if is_auction[k]:
-            fk, fullk, fck, duk, sdk = 1.0, 1.0, 0.0, 0.0, 0.0
-        else:
-            r = best[k]
-            if cands[r] == "cross":
-                fk, fullk, fck, duk, sdk = 1.0, 1.0, hs_bps, 0.0, 0.0
-            elif carry_in[k] == 0:  # as planned
-                fk, fullk, fck, duk, sdk = f[r, k], full[r, k], fc[r, k], du[r, k], sd[r, k]
+    # Python floats from here: a few tranches per order, a loop each way
+    fT, fullT, fcT, duT, sdT = f.T.tolist(), full.T.tolist(), fc.T.tolist(), du.T.tolist(), sd.T.tolist()
+    qL, volL, roomL = q.tolist(), volume.tolist(), np.asarray(cap_room, dtype=np.float64).tolist()
+    auc = is_auction.tolist()
+    anypL = {r: a.tolist() for r, a in anyp.items()}
+    carry = unfilled == "carry"
+    cae = unfilled == "cross_at_end"
+    inf = math.inf
+    best = [0] * N
+    carry_in = [0.0] * N
+    unfilled_sh = [0.0] * N
+    executed = [0.0] * N
+    f_eff = [1.0] * N
+    full_eff = [1.0] * N
+    sd_eff = [0.0] * N
+    spread_part = [0.0] * N
+    crossed = [0.0] * n_orders
+    bounds = offsets.tolist()
+    for o in range(n_orders):
+        a, b = bounds[o], bounds[o + 1]
+        # backward: the continuation cost per unfilled share and the best rule (auction windows fixed)
+        nxt = hs_bps
+        for k in range(b - 1, a - 1, -1):
+            c_end = hs_bps if (cae or k == b - 1) else nxt
+            if auc[k]:
+                best[k] = -1
+                nxt = 0.0
+                continue
+            fk, fck, duk = fT[k], fcT[k], duT[k]
+            bi, bc = 0, None
+            for i in range(R):
+                c = fk[i] * fck[i] + (1.0 - fk[i]) * (duk[i] + c_end)
+                if not math.isfinite(c):
+                    c = inf
+                if bc is None or c < bc:
+                    bi, bc = i, c
+            best[k] = bi
+            nxt = bc
+        # forward: carried shares join later tranches within their caps
+        fc_eff = [0.0] * (b - a)
+        du_eff = [0.0] * (b - a)
+        pending = 0.0
+        for k in range(a, b):
+            if carry and pending > 0:
+                add = min(pending, max(roomL[k], 0.0))
+                carry_in[k] = add
+                pending -= add
+            q_eff = qL[k] + carry_in[k]
+            if auc[k]:
+                fk, fullk, fck, duk, sdk = 1.0, 1.0, 0.0, 0.0, 0.0
             else:
-                row = rows[cands[r]][:, k, :]  # [5, P]
-                lp = math.log(max(q_eff / max(volume[k], 1e-9), 1e-12))
-                v = [float(np.interp(lp, lpg, row[j])) for j in range(5)]
-                a = float(anyp[cands[r]][k])
-                fk, fullk = min(max(a * v[0], 0.0), 1.0), min(max(a * v[1], 0.0), 1.0)
-                fck, duk, sdk = v[2], v[3], v[4]
-        f_eff[k], full_eff[k], fc_eff[k], du_eff[k], sd_eff[k] = fk, fullk, fck, duk, sdk
-        executed[k] = fk * q_eff
-        unfilled_sh[k] = q_eff - executed[k]
-        if unfilled == "carry":
-            pending += unfilled_sh[k]
-    crossed_at_end = pending if unfilled == "carry" else float(unfilled_sh.sum())
-
-    # costs per planned share with the effective fill fractions; continuation from the next tranche
-    spread_part = np.zeros(K)
-    nxt = hs_bps
-    for k in range(K - 1, -1, -1):
-        c_end = hs_bps if (unfilled == "cross_at_end" or k == K - 1) else nxt
-        if is_auction[k]:
-            spread_part[k] = 0.0
-        else:
-            spread_part[k] = f_eff[k] * fc_eff[k] + (1.0 - f_eff[k]) * (du_eff[k] + c_end)
-        nxt = spread_part[k]
-    names = np.array([auction[k] if is_auction[k] else cands[best[k]] for k in range(K)], dtype=object)
+                r = best[k]
+                if cands[r] == "cross":
+                    fk, fullk, fck, duk, sdk = 1.0, 1.0, hs_bps, 0.0, 0.0
+                elif carry_in[k] == 0:  # as planned
+                    fk, fullk, fck, duk, sdk = fT[k][r], fullT[k][r], fcT[k][r], duT[k][r], sdT[k][r]
+                else:
+                    row = rows[cands[r]][:, k, :].tolist()  # [5, P]
+                    lp = math.log(max(q_eff / max(volL[k], 1e-9), 1e-12))
+                    v = [_interp(lp, lpg, row[j]) for j in range(5)]
+                    av = anypL[cands[r]][k]
+                    fk, fullk = min(max(av * v[0], 0.0), 1.0), min(max(av * v[1], 0.0), 1.0)
+                    fck, duk, sdk = v[2], v[3], v[4]
+            f_eff[k], full_eff[k], sd_eff[k] = fk, fullk, sdk
+            fc_eff[k - a], du_eff[k - a] = fck, duk
+            executed[k] = fk * q_eff
+            unfilled_sh[k] = q_eff - executed[k]
+            if carry:
+                pending += unfilled_sh[k]
+        crossed[o] = pending if carry else float(np.array(unfilled_sh[a:b]).sum())  # numpy's summation order
+        # costs per planned share with the effective fill fractions; continuation from the next tranche
+        nxt = hs_bps
+        for k in range(b - 1, a - 1, -1):
+            c_end = hs_bps if (cae or k == b - 1) else nxt
+            if auc[k]:
+                spread_part[k] = 0.0
+            else:
+                fk = f_eff[k]
+                spread_part[k] = fk * fc_eff[k - a] + (1.0 - fk) * (du_eff[k - a] + c_end)
+            nxt = spread_part[k]
+    names = np.array([auction[k] if auc[k] else cands[best[k]] for k in range(N)], dtype=object)
+    spread_part = np.array(spread_part, dtype=np.float64)
     return {
         "rule": names,
-        "fill_frac": f_eff,
-        "full_fill_prob": full_eff,
-        "executed": executed,
-        "carry_in": carry_in,
-        "unfilled": unfilled_sh,
+        "fill_frac": np.array(f_eff, dtype=np.float64),
+        "full_fill_prob": np.array(full_eff, dtype=np.float64),
+        "executed": np.array(executed, dtype=np.float64),
+        "carry_in": np.array(carry_in, dtype=np.float64),
+        "unfilled": np.array(unfilled_sh, dtype=np.float64),
         "spread_part_bps": spread_part,
-        "cost_bps": spread_part + impact_bps,
-        "sd_bps": sd_eff,
-        "crossed_at_end": float(crossed_at_end),
+        "cost_bps": spread_part + np.asarray(impact_bps, dtype=np.float64),
+        "sd_bps": np.array(sd_eff, dtype=np.float64),
+        "crossed_at_end": np.array(crossed, dtype=np.float64),
     }

@@ -19,7 +19,9 @@ For each order (in the order given):
    :class:`~liqcost.errors.OrderError` with the smallest horizon or cap that would work.
 4. **Limit rules** (:func:`liqcost.planner.limits.choose_rules`) by expected cost, from the fill model: a rule
    relative to the live quote when the window opens, capped at the order's limit; an indicative price for
-   the first window only (the one quote known at plan time).
+   the first window only (the one quote known at plan time). An order's rules depend on its own tranches
+   only, so they are chosen once every order is placed, for all the orders of a name at once
+   (:func:`~liqcost.planner.limits.choose_rules_batch`: the fill model evaluated once per name).
 5. **Costs** (:mod:`liqcost.planner.costs`): the path priced by the impact models (each tranche at its own
    participation, the mid moving with the earlier tranches' permanent impact), fees per tranche, each
    tranche's cost against its window's mid and against the arrival mid; the summary's expected cost with
@@ -46,7 +48,7 @@ import numpy as np
 from liqcost.errors import DataQualityWarning, NoDataError, OrderError
 from liqcost.planner import costs as _costs
 from liqcost.planner.horizon import Search, Terms
-from liqcost.planner.limits import choose_rules, limit_ticks_np, reference_quote, rule_code
+from liqcost.planner.limits import choose_rules_batch, limit_ticks_np, reference_quote, rule_code
 from liqcost.planner.schedule import Infeasible, allocate
 from liqcost.planner.trajectory import target_schedule
 from liqcost.result import Problem, Result
@@ -236,6 +238,16 @@ class _Context:
     starts: dict = field(default_factory=dict)
     checked: set = field(default_factory=set)
     _params: object = None
+    _local: dict = field(default_factory=dict)
+    central: dict = field(default_factory=dict)  # id(profile row) -> (the row, its central models), for ``ac``
+    temporary: dict = field(default_factory=dict)  # (id(profile row), shares, days) -> temporary impact, bps (``ac``)
+
+    def local(self, ns: int) -> dt.datetime:
+        """``ns`` (UTC) as a datetime in the exchange's time zone (windows repeat across orders: each once)."""
+        v = self._local.get(ns)
+        if v is None:
+            v = self._local[ns] = _fmt_local(ns, self.tz)
+        return v
 
     @property
     def params(self):
@@ -342,6 +354,8 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
                    ZoneInfo(config.session.timezone), Search(config), list(check.notes))
     refused = {r["row"]: r for r in check.problems.iter_rows(named=True)}
     rows = _order_rows(check.orders)
+    if ctx.kind == "ac":
+        _price_ac_ahead(rows.values(), profiles, ctx)
     no_profile = no_profile or {}
     planned, slots, seen_sides, error_rows, planned_orders = [], [], {}, [], []
     for row_no in sorted(set(refused) | set(rows)):
@@ -352,7 +366,7 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
             continue
         order = rows[row_no]
         try:
-            res = _plan_one(order, profiles, ctx, no_profile)
+            res = _place(order, profiles, ctx, no_profile)
         except (OrderError, NoDataError) as exc:
             if errors == "raise":
                 raise
@@ -367,6 +381,7 @@ def plan(orders, profile, fill_model=None, config=None, *, start=None, quotes: d
         slots.append(len(planned))
         planned.append(res)
         planned_orders.append(order)
+    planned = _complete(planned, ctx)
     _finish(planned, config, ctx.params)
     for sym, sides in seen_sides.items():
         if len(sides) > 1:
@@ -480,7 +495,13 @@ def _frame(parts: list[dict], contract, tz: str):
     schema = contract.polars_schema(tz=tz)
     if not parts:
         return pl.DataFrame(schema=schema)
-    data = {c: [v for p in parts for v in p[c]] for c in contract.names}
+    data = {}
+    for c in contract.names:
+        cols = [p[c] for p in parts]
+        if all(isinstance(v, np.ndarray) and v.dtype != object for v in cols):
+            data[c] = np.concatenate(cols)
+        else:
+            data[c] = [v for col in cols for v in col]
     return pl.DataFrame(data, schema=schema)
 
 
@@ -512,16 +533,46 @@ class _Planned:
     spread_cost: float
 
 
+@dataclass
+class _Placed:
+    """One order on its windows (grid, caps, lots): what the limit rules and the outcome are computed from."""
+
+    order: dict
+    terms: Terms
+    prof: dict
+    hz: object
+    shares: np.ndarray
+    sel: np.ndarray
+    half_life: float
+    note_at: int  # where in the notes a note about this order's limit price goes (the notes keep the orders' order)
+
+
 def _plan_one(order: dict, profiles: dict, ctx: _Context, no_profile: dict) -> _Planned:
     """Window grid, trajectory, lots, limit prices and outcome of one order (impact added by :func:`_finish`)."""
+    return _complete([_place(order, profiles, ctx, no_profile)], ctx)[0]
+
+
+def _place(order: dict, profiles: dict, ctx: _Context, no_profile: dict) -> _Placed:
+    """Window grid, trajectory and lots of one order, its shares taken from the caps of the later orders in its
+    name; the limit rules and the outcome follow for all orders at once (:func:`_complete`)."""
     prof = _profile_for(order, profiles, no_profile)
     terms, lam, rate = _terms(order, prof, ctx)
     hz = ctx.search.choose(prof, terms)
     shares, half_life = _shares(terms, prof, hz, ctx, lam, rate)
     sel = np.flatnonzero(shares > 0)
     ctx.search.usage.add(terms.symbol, hz.grid.start_ns[sel], hz.grid.end_ns[sel], shares[sel])
-    lim = _limits(order, prof, hz, shares, sel, ctx)
-    return _outcome(order, terms, prof, hz, shares, sel, lim, half_life, ctx)
+    sym = order["symbol"]
+    if ctx.models.get(sym) is None and any(r != "cross" for r in ctx.config.planner.limit_rules):
+        ctx.notes.append(f"{sym}: no fill-probability model (no ticks); tranches are marketable limits (cross).")
+    return _Placed(order, terms, prof, hz, shares, sel, half_life, len(ctx.notes))
+
+
+def _complete(placed: list[_Placed], ctx: _Context) -> list[_Planned]:
+    """Limit rules and outcome of placed orders (the fill model evaluated once per name over all its tranches)."""
+    lims, late_notes = _limits_batch(placed, ctx)
+    for at, msg in reversed(late_notes):  # in the place each order's note had when orders were done one by one
+        ctx.notes.insert(at, msg)
+    return [_outcome(p.order, p.terms, p.prof, p.hz, p.shares, p.sel, lim, p.half_life, ctx) for p, lim in zip(placed, lims)]
 
 
 def _profile_for(order: dict, profiles: dict, no_profile: dict) -> dict:
@@ -618,8 +669,14 @@ def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[
         v_plan = float(grid.volume.sum())
         # the linear temporary-impact coefficient matched to the central model: a VWAP schedule over the grid pays
         # eta Q / V_plan per share, the model's temporary cost at that rate
-        temp = float(_costs.temporary_bps_batch([t.qty], pl.DataFrame([prof], infer_schema_length=None),
-                                                [max(float(len(grid.dates)), 1e-6)], ctx.config, ctx.params)[0])
+        horizon = max(float(len(grid.dates)), 1e-6)
+        temp = ctx.temporary.get((id(prof), t.qty, horizon))
+        if temp is None:  # not priced ahead (_price_ac_ahead): the name's row read once, this order priced on it
+            setup = ctx.central.get(id(prof))
+            if setup is None:
+                setup = ctx.central[id(prof)] = (prof, _costs.central_models(pl.DataFrame([prof], infer_schema_length=None),
+                                                                             ctx.config, ctx.params))
+            temp = float(_costs.temporary_bps_batch([t.qty], None, [horizon], ctx.config, ctx.params, setup[1])[0])
         eta = price * temp * 1e-4 * v_plan / t.qty if t.qty > 0 else float("nan")
         if math.isfinite(sigma) and sigma > 0 and math.isfinite(price) and lam > 0 and math.isfinite(eta) and eta > 0:
             k2 = lam * (price * sigma) ** 2 / eta
@@ -635,45 +692,67 @@ def _shares(t: Terms, prof: dict, hz, ctx: _Context, lam: float, rate) -> tuple[
     return shares, half_life
 
 
-def _limits(order: dict, prof: dict, hz, shares, sel, ctx: _Context) -> dict:
-    """Each tranche's limit rule (by expected cost, from the fill model) and its price at plan time."""
+def _limits_batch(placed: list[_Placed], ctx: _Context) -> tuple[list[dict], list[tuple[int, str]]]:
+    """Each tranche's limit rule (by expected cost, from the fill model) and its price at plan time, for every
+    placed order: the orders of one name share their fill model, quote and half-spread, and are done together
+    (:func:`~liqcost.planner.limits.choose_rules_batch`). Returns one dict per order and the notes to insert."""
     pc = ctx.config.planner
-    grid, sym, side = hz.grid, order["symbol"], order["side"]
-    fm = ctx.models.get(sym)
-    if fm is None and any(r != "cross" for r in pc.limit_rules):
-        ctx.notes.append(f"{sym}: no fill-probability model (no ticks); tranches are marketable limits (cross).")
-    bid, ask, tick = reference_quote(prof, ctx.config, ctx.quotes.get(sym))
-    mid = 0.5 * (bid + ask)
-    hs_ref = (ask - bid) / 2 / mid * 1e4 if mid > 0 else _costs.half_spread_bps(prof)
-    q = shares[sel].astype(np.float64)
-    vol = grid.volume[sel]
-    window_s = grid.clock_minutes[sel] * 60.0
-    auction = np.array(["" if k == "continuous" else ("auction_open" if k == "open_auction" else "auction_close")
-                        for k in grid.kind[sel]], dtype=object)
-    imp = np.zeros(q.size)  # the impact is added by _finish (it does not change the rules)
-    room = np.maximum(hz.cap[sel] - q, 0.0)
-    spread_ticks = (ask - bid) / tick if tick > 0 else None
-    out = choose_rules(list(pc.limit_rules), q, vol, window_s, grid.tod[sel], auction, imp, hs_ref, fm, pc.unfilled, room,
-                       pc.fill_method, spread_ticks)
-    priced = np.array([not r.startswith("auction") for r in out["rule"]], dtype=bool)
-    codes = np.array([rule_code(r) if ok else 0 for r, ok in zip(out["rule"], priced)], dtype=np.int64)
-    if math.isfinite(bid) and math.isfinite(ask):
-        ticks = limit_ticks_np(side, round(bid / tick), round(ask / tick), codes)
-        prices = np.where(priced, np.round(ticks * tick, 10), np.nan)
-    else:
-        prices = np.full(codes.size, np.nan)
-    limit = order.get("limit_price")
-    limit = float(limit) if limit is not None and math.isfinite(limit) else float("nan")
-    if math.isfinite(limit):
-        capped = (prices > limit) if side > 0 else (prices < limit)
-        if capped[:1].any():
-            ctx.notes.append(f"order {order['order_id']}: the first tranche's indicative price is capped at the order's limit {limit:g}.")
-        prices = np.where(capped, limit, prices)
-    # only the first window's quote is known at plan time: later windows carry their rule (re-pegged to the live
-    # quote when the window opens, never beyond the cap price), not a price
-    prices[1:] = np.nan
-    return {"out": out, "prices": prices, "bid": bid, "ask": ask, "hs_ref": hs_ref, "q": q, "vol": vol, "fm": fm,
-            "limit": limit}
+    by_symbol: dict = {}
+    for i, p in enumerate(placed):
+        by_symbol.setdefault(p.order["symbol"], []).append(i)
+    lims: list = [None] * len(placed)
+    late_notes = []
+    for sym, members in by_symbol.items():
+        prof = placed[members[0]].prof
+        fm = ctx.models.get(sym)
+        bid, ask, tick = reference_quote(prof, ctx.config, ctx.quotes.get(sym))
+        mid = 0.5 * (bid + ask)
+        hs_ref = (ask - bid) / 2 / mid * 1e4 if mid > 0 else _costs.half_spread_bps(prof)
+        spread_ticks = (ask - bid) / tick if tick > 0 else None
+        group = [placed[i] for i in members]
+        counts = np.array([p.sel.size for p in group], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        q = np.concatenate([p.shares[p.sel] for p in group]).astype(np.float64)
+        vol = np.concatenate([p.hz.grid.volume[p.sel] for p in group])
+        window_s = np.concatenate([p.hz.grid.clock_minutes[p.sel] for p in group]) * 60.0
+        kind = np.concatenate([p.hz.grid.kind[p.sel] for p in group])
+        tod = np.concatenate([p.hz.grid.tod[p.sel] for p in group])
+        auction = np.where(kind == "continuous", "", np.where(kind == "open_auction", "auction_open", "auction_close")).astype(object)
+        room = np.maximum(np.concatenate([p.hz.cap[p.sel] for p in group]) - q, 0.0)
+        imp = np.zeros(q.size)  # the impact is added by _finish (it does not change the rules)
+        out = choose_rules_batch(list(pc.limit_rules), q, vol, window_s, tod, auction, offsets, imp, hs_ref, fm,
+                                 pc.unfilled, room, pc.fill_method, spread_ticks)
+        # the indicative price: only the first window's quote is known at plan time; later windows carry their rule
+        # (re-pegged to the live quote when the window opens, never beyond the cap price), not a price
+        first = offsets[:-1]
+        rule0 = out["rule"][first] if q.size else np.zeros(0, dtype=object)
+        priced = np.array([not r.startswith("auction") for r in rule0], dtype=bool)
+        codes = np.array([rule_code(r) if ok else 0 for r, ok in zip(rule0, priced)], dtype=np.int64)
+        sides = np.array([p.order["side"] for p in group])
+        if math.isfinite(bid) and math.isfinite(ask):
+            ticks = limit_ticks_np(sides, round(bid / tick), round(ask / tick), codes)
+            price0 = np.where(priced, np.round(ticks * tick, 10), np.nan)
+        else:
+            price0 = np.full(codes.size, np.nan)
+        for j, p in enumerate(group):
+            a, b = int(offsets[j]), int(offsets[j + 1])
+            order, side = p.order, p.order["side"]
+            limit = order.get("limit_price")
+            limit = float(limit) if limit is not None and math.isfinite(limit) else float("nan")
+            prices = np.full(b - a, np.nan)
+            if b > a:
+                prices[0] = price0[j]
+            if math.isfinite(limit):
+                capped = (prices > limit) if side > 0 else (prices < limit)
+                if capped[:1].any():
+                    late_notes.append((p.note_at, members[j], f"order {order['order_id']}: the first tranche's indicative price is capped "
+                                                  f"at the order's limit {limit:g}."))
+                prices = np.where(capped, limit, prices)
+            o = {k: (v[a:b] if k != "crossed_at_end" else float(v[j])) for k, v in out.items()}
+            lims[members[j]] = {"out": o, "prices": prices, "bid": bid, "ask": ask, "hs_ref": hs_ref, "q": q[a:b],
+                                "vol": vol[a:b], "fm": fm, "limit": limit}
+    late_notes.sort(key=lambda x: (x[0], x[1]))  # at one place, in the orders' order
+    return lims, [(at, msg) for at, _, msg in late_notes]
 
 
 def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half_life: float, ctx: _Context) -> _Planned:
@@ -682,24 +761,25 @@ def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half
     side_word = "buy" if order["side"] > 0 else "sell"
     cum = np.cumsum(shares[sel])
     n = sel.size
-    nan = [float("nan")] * n
-    tranches = {
+    nan = np.full(n, np.nan)
+    local = ctx.local
+    tranches = {  # per order; numpy arrays are joined across orders by _frame
         "order_id": [t.order_id] * n, "symbol": [t.symbol] * n, "side": [side_word] * n,
-        "tranche": list(range(1, n + 1)), "day": [int(d) + 1 for d in grid.day[sel]], "date": [grid.date[k] for k in sel],
-        "window_start": [_fmt_local(int(grid.start_ns[k]), ctx.tz) for k in sel],
-        "window_end": [_fmt_local(int(grid.end_ns[k]), ctx.tz) for k in sel],
-        "qty_shares": [int(x) for x in shares[sel]], "cum_qty_shares": [int(x) for x in cum],
+        "tranche": np.arange(1, n + 1, dtype=np.int64), "day": grid.day[sel] + 1, "date": grid.date[sel].tolist(),
+        "window_start": [local(k) for k in grid.start_ns[sel].tolist()],
+        "window_end": [local(k) for k in grid.end_ns[sel].tolist()],
+        "qty_shares": shares[sel].astype(np.int64), "cum_qty_shares": cum.astype(np.int64),
         "limit_rule": [str(r) for r in out["rule"]],
-        "indicative_price_px": [float(x) if math.isfinite(x) else None for x in lim["prices"]],
-        "limit_cap_px": [lim["limit"] if math.isfinite(lim["limit"]) else None] * n, "cap_frac": [float(t.cap_frac)] * n,
-        "ref_bid_px": [float(lim["bid"])] * n, "ref_ask_px": [float(lim["ask"])] * n,
-        "expected_volume_shares": [float(x) for x in vol], "participation_frac": [float(x) for x in q / vol],
-        "fill_prob_frac": [float(x) for x in out["full_fill_prob"]], "expected_fill_frac": [float(x) for x in out["fill_frac"]],
-        "expected_participation_frac": [float(x) for x in out["executed"] / vol],
-        "carry_in_shares": [float(x) for x in out["carry_in"]],
-        "mid_move_bps": nan, "spread_cost_bps": [float(x) for x in out["spread_part_bps"]], "impact_bps": list(nan),
-        "fees_bps": list(nan), "cost_vs_window_mid_bps": list(nan), "cost_vs_arrival_bps": list(nan),
-        "shortfall_contribution_bps": list(nan),  # filled by _finish
+        "indicative_price_px": [float(x) if math.isfinite(x) else None for x in lim["prices"].tolist()],
+        "limit_cap_px": [lim["limit"] if math.isfinite(lim["limit"]) else None] * n, "cap_frac": np.full(n, float(t.cap_frac)),
+        "ref_bid_px": np.full(n, float(lim["bid"])), "ref_ask_px": np.full(n, float(lim["ask"])),
+        "expected_volume_shares": np.asarray(vol, dtype=np.float64), "participation_frac": q / vol,
+        "fill_prob_frac": out["full_fill_prob"], "expected_fill_frac": out["fill_frac"],
+        "expected_participation_frac": out["executed"] / vol,
+        "carry_in_shares": out["carry_in"],
+        "mid_move_bps": nan, "spread_cost_bps": out["spread_part_bps"], "impact_bps": nan,
+        "fees_bps": nan, "cost_vs_window_mid_bps": nan, "cost_vs_arrival_bps": nan,
+        "shortfall_contribution_bps": nan,  # filled by _finish
     }
     w = q / q.sum()
     spread_cost = float((w * out["spread_part_bps"]).sum())
@@ -713,7 +793,7 @@ def _outcome(order: dict, t: Terms, prof: dict, hz, shares, sel, lim: dict, half
     summary = {
         "order_id": t.order_id, "symbol": t.symbol, "side": side_word, "qty_shares": t.qty,
         "order_daily_volume_frac": t.qty / day_vol, "schedule": ctx.kind,
-        "start": _fmt_local(int(grid.start_ns[sel[0]]), ctx.tz), "end": _fmt_local(int(grid.end_ns[sel[-1]]), ctx.tz),
+        "start": local(int(grid.start_ns[sel[0]])), "end": local(int(grid.end_ns[sel[-1]])),
         "n_tranches": int(n), "expected_days": int(grid.day[sel[-1]]) + 1,
         "expected_cost_bps": spread_cost, "cost_low_bps": float("nan"), "cost_high_bps": float("nan"),  # _finish
         "cost_p05_bps": float("nan"), "cost_p95_bps": float("nan"),
@@ -768,7 +848,7 @@ def _finish(planned: list[_Planned], config, params=None) -> None:
 
     if not planned:
         return
-    profiles = pl.DataFrame([p.profile for p in planned], infer_schema_length=None)
+    profiles = _profile_rows([p.profile for p in planned])
     counts = np.array([p.q.size for p in planned], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)])
     params = params if params is not None else _costs.impact_params(config)
@@ -783,12 +863,12 @@ def _finish(planned: list[_Planned], config, params=None) -> None:
         vs_arrival = move + vs_mid
         w = p.q / p.q.sum()
         t = p.tranches
-        t["mid_move_bps"] = [float(x) for x in move]
-        t["impact_bps"] = [float(x) for x in imp]
-        t["fees_bps"] = [float(x) for x in fee]
-        t["cost_vs_window_mid_bps"] = [float(x) for x in vs_mid]
-        t["cost_vs_arrival_bps"] = [float(x) for x in vs_arrival]
-        t["shortfall_contribution_bps"] = [float(x) for x in w * vs_arrival]
+        t["mid_move_bps"] = np.asarray(move, dtype=np.float64)
+        t["impact_bps"] = np.asarray(imp, dtype=np.float64)
+        t["fees_bps"] = np.asarray(fee, dtype=np.float64)
+        t["cost_vs_window_mid_bps"] = np.asarray(vs_mid, dtype=np.float64)
+        t["cost_vs_arrival_bps"] = np.asarray(vs_arrival, dtype=np.float64)
+        t["shortfall_contribution_bps"] = np.asarray(w * vs_arrival, dtype=np.float64)
         expected = float((w * vs_arrival).sum())
         s = p.summary
         s["expected_cost_bps"] = expected
@@ -800,6 +880,45 @@ def _finish(planned: list[_Planned], config, params=None) -> None:
         s["impact_model"] = str(pc.model[i])
         s["cross_now_cost_bps"] = float(max(xnow["cost_bps"][i], expected)) if math.isfinite(xnow["cost_bps"][i]) else expected
         s["cross_now_source"] = str(xnow["source"][i]) if xnow["cost_bps"][i] >= expected else "worked"
+
+
+def _price_ac_ahead(orders, profiles: dict, ctx: _Context) -> None:
+    """``ac``: the central model's temporary impact of every order over each whole number of days its plan can
+    span (1 to ``planner.days`` or ``planner.horizon_days``), in one call of the models; :func:`_shares` looks the
+    value up (the same number as pricing the order alone) and prices only what is not here. The rows are the
+    call's profiles, alive for the whole call, so their ids stay theirs."""
+    pc = ctx.config.planner
+    span = pc.days or pc.horizon_days
+    keys, rows, qty, days = [], [], [], []
+    seen = set(ctx.temporary)
+    for order in orders:
+        prof = profiles.get(order.get("symbol"))
+        try:
+            q = round(float(order["qty"]))
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if prof is None:
+            continue
+        for d in range(1, int(span) + 1):
+            key = (id(prof), q, float(d))
+            if key not in seen:
+                seen.add(key)
+                keys.append(key), rows.append(prof), qty.append(q), days.append(float(d))
+    if not keys:
+        return
+    values = _costs.temporary_bps_batch(qty, _profile_rows(rows), days, ctx.config, ctx.params)
+    ctx.temporary.update(zip(keys, values.tolist()))
+
+
+def _profile_rows(rows: list[dict]):
+    """One profile row per order as a frame (orders in one name share their profile: each is read once)."""
+    import polars as pl
+
+    first: dict = {}
+    idx = [first.setdefault(id(r), len(first)) for r in rows]
+    uniq = list({id(r): r for r in rows}.values())
+    frame = pl.DataFrame(uniq, infer_schema_length=None)
+    return frame if len(uniq) == len(rows) else frame[np.asarray(idx, dtype=np.int64)]
 
 
 def _cross_now(planned: list[_Planned], profiles, pc, config, params) -> dict:

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NS", "Grid", "Infeasible", "allocate", "build_grid", "capacity_by_day", "capacity_lots", "session_bounds",
-           "trading_days"]
+__all__ = ["NS", "Grid", "Infeasible", "allocate", "build_grid", "capacity_by_day", "capacity_lots", "grid_sessions",
+           "session_bounds", "trading_days"]
 
 NS = 1_000_000_000
 
@@ -222,8 +222,33 @@ def _partition_max_lots(vol: np.ndarray, trades: np.ndarray, min_trades: float, 
     return parts[::-1]
 
 
+def grid_sessions(config, start_ns: int, n_days: int | None = None, end_ns: int | None = None):
+    """The trading days of a plan's span and their session bounds: ``(days, opens, closes)`` (the calendar part of
+    :func:`build_grid`, the same for every name with the same start and span)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(config.session.timezone)
+    start_local = dt.datetime.fromtimestamp(start_ns / NS, tz)
+    first_day = start_local.date()
+    if end_ns is not None:
+        last_day = dt.datetime.fromtimestamp(end_ns / NS, tz).date()
+        days = trading_days(first_day, 0, config, until=last_day)
+    else:
+        days = trading_days(first_day, (n_days or 1) + 1, config)
+    opens, closes = session_bounds(days, config)
+    keep_day = closes > start_ns
+    days = [d for d, k in zip(days, keep_day) if k]
+    opens, closes = opens[keep_day], closes[keep_day]
+    if end_ns is None:
+        days, opens, closes = days[: n_days or 1], opens[: n_days or 1], closes[: n_days or 1]
+    else:
+        keep = opens < end_ns
+        days, opens, closes = [d for d, k in zip(days, keep) if k], opens[keep], closes[keep]
+    return days, opens, closes
+
+
 def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, end_ns: int | None = None,
-               coarse: tuple[float, int, float] | None = None, group: int = 1) -> Grid:
+               coarse: tuple[float, int, float] | None = None, group: int = 1, sessions=None) -> Grid:
     """Windows of a plan for one symbol (see the module docstring).
 
     Parameters
@@ -245,12 +270,11 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
     coarse : (cap_frac, round_lot, min_tranche), optional
         Form windows that lose the least capacity to lot rounding at this participation cap (the last
         resort when regular windows cannot hold the order: fewer, longer windows rather than more days).
+    sessions : (days, opens, closes), optional
+        :func:`grid_sessions` of the same start and span, when the caller has them already.
     """
-    from zoneinfo import ZoneInfo
-
     pc = config.planner
     sess = config.session
-    tz = ZoneInfo(sess.timezone)
     session_min = sess.close_minutes - sess.open_minutes
     session_s = session_min * 60.0
     basis = profile.get("mdv_shares") if pc.volume_basis == "mdv" else profile.get("adv_shares")
@@ -276,22 +300,9 @@ def build_grid(profile: dict, config, start_ns: int, n_days: int | None = None, 
     tpd = float(tpd) if tpd is not None and np.isfinite(tpd) else float("nan")
     cont_share = float(fr.sum())
 
-    start_local = dt.datetime.fromtimestamp(start_ns / NS, tz)
-    first_day = start_local.date()
-    if end_ns is not None:
-        last_day = dt.datetime.fromtimestamp(end_ns / NS, tz).date()
-        days = trading_days(first_day, 0, config, until=last_day)
-    else:
-        days = trading_days(first_day, (n_days or 1) + 1, config)
-    opens, closes = session_bounds(days, config)
-    keep_day = closes > start_ns
-    days = [d for d, k in zip(days, keep_day) if k]
-    opens, closes = opens[keep_day], closes[keep_day]
-    if end_ns is None:
-        days, opens, closes = days[: n_days or 1], opens[: n_days or 1], closes[: n_days or 1]
-    else:
-        keep = opens < end_ns
-        days, opens, closes = [d for d, k in zip(days, keep) if k], opens[keep], closes[keep]
+    if sessions is None:
+        sessions = grid_sessions(config, start_ns, n_days, end_ns)
+    days, opens, closes = sessions
     n_d = len(days)
     bin_edges = np.minimum(np.arange(n_bins + 1) * width * 60.0, session_s)
     rows_start, rows_end, rows_vol, rows_day, rows_clock, rows_kind = [], [], [], [], [], []
