@@ -452,7 +452,8 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
           tr_policy, tr_next_idx, tr_order, r_tr0, r_tr1, r_scale, r_perm, r_half, tick, queue_model, queue_frac,
           queue_power, refill_min_shares, decay_mode, jump, oi, of, fi, ff, run_events, do_trace, trace_disp,
           trace_queue, trace_remaining, trace_limit):
-    """The event loop of :func:`replay_runs` on plain arrays (inputs checked); returns the fills needed."""
+    """Outputs initialised and scratch allocated for :func:`_loop`, the event loop of :func:`replay_runs` on plain
+    arrays (inputs checked); returns the fills needed."""
     n = ts.shape[0]
     T = tr_start_ns.shape[0]
     R = r_tr0.shape[0]
@@ -498,6 +499,28 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
     o_started = np.zeros(n_ord, dtype=np.bool_)
     o_seen = np.zeros(n_ord, dtype=np.bool_)
     run_orders = np.zeros(T, dtype=np.int64)
+    return _loop(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_price_px, tr_cap_px, tr_max_part,
+                 tr_policy, tr_next_idx, tr_order, r_tr0, r_tr1, r_scale, r_perm, r_half, tick, queue_model, queue_frac,
+                 queue_power, refill_min_shares, decay_mode, jump, oi, of, fi, ff, run_events, do_trace, trace_disp,
+                 trace_queue, trace_remaining, trace_limit, state, rem, capped_fill, queue, lt, at_cap, lvl, cumtr, live,
+                 o_unopened, o_started, o_seen, run_orders)
+
+
+# The event loop is compiled without numba's reference counting (``_nrt=False``): it allocates nothing (its
+# scratch comes from :func:`_core`), and with the runtime on, every inlined helper that takes an array paid an
+# atomic incref/decref pair per call, half the time per event (perf, 2026-12-04). Numba refuses to compile an
+# allocation here, so the flag cannot silently leak memory.
+@njit(cache=True, nogil=True, _nrt=False)
+def _loop(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_price_px, tr_cap_px, tr_max_part,
+          tr_policy, tr_next_idx, tr_order, r_tr0, r_tr1, r_scale, r_perm, r_half, tick, queue_model, queue_frac,
+          queue_power, refill_min_shares, decay_mode, jump, oi, of, fi, ff, run_events, do_trace, trace_disp,
+          trace_queue, trace_remaining, trace_limit, state, rem, capped_fill, queue, lt, at_cap, lvl, cumtr, live,
+          o_unopened, o_started, o_seen, run_orders):
+    """The event loop of :func:`replay_runs` (see :func:`_core`); returns the fills needed."""
+    n = ts.shape[0]
+    T = tr_start_ns.shape[0]
+    R = r_tr0.shape[0]
+    F = fi.shape[0]
     nf = 0
     INF_T = np.iinfo(np.int64).max
 
@@ -976,7 +999,7 @@ def _queue_init(side, price_t, bt, at, bsz, asz, queue_frac):
     return np.inf, np.nan
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _place(k, side, code, price, cap, state, queue, lt, at_cap, lvl, cumtr, oi, of, bt, at, bsz, asz, disp, tick,
            queue_frac, bid, ask, t):
     state[k] = _PLACED
@@ -994,7 +1017,7 @@ def _place(k, side, code, price, cap, state, queue, lt, at_cap, lvl, cumtr, oi, 
     cumtr[k] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _requote(k, side, code, price, cap, queue, lt, at_cap, lvl, cumtr, oi, bt, at, bsz, asz, disp, tick, queue_model,
              queue_frac, queue_power):
     """A new quote: re-peg when the price moved, else update the queue ahead."""
@@ -1068,7 +1091,7 @@ def _is_taker(code, side, ltk, bt, at):
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _take(k, t, side, code, price, cap, max_part, ltk, rem, capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz,
           cons_bid, cons_ask, disp, tick, refill_min, bid, ask):
     """A marketable order takes what the participation cap allows now. Returns (nf, cons_bid, cons_ask, shares)."""
