@@ -765,7 +765,76 @@ def _loop(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                     continue
             # ---- the events up to the next timer (the live set holds until then)
             i_end = n if t_timer == INF_T else _upper_bound_from(ts, t_timer, i)
+            fast = _fast_case(n_live, live, state, tr_code, tr_cap_px, rem, do_trace)
             while True:
+                if fast:
+                    # One pegged tranche without a cap works alone (the common case): the events that cannot
+                    # fill it, in a lean loop with the general path's arithmetic; it stops, before changing
+                    # anything, at a print that may fill it and leaves that print to the general path.
+                    k = live[0]
+                    side = tr_side[k]
+                    lp = lt[k] * tick
+                    tol = tick * 1e-4
+                    while i < i_end:
+                        t = ts[i]
+                        if kind[i] == KIND_QUOTE:
+                            if _valid_quote(val[i, 0], val[i, 1]):
+                                has_q = True
+                                moved = False
+                                if val[i, 0] != bid:
+                                    bid = val[i, 0]
+                                    b2 = np.int64(round(bid / tick))
+                                    moved = b2 != bt
+                                    bt = b2
+                                if val[i, 1] != ask:
+                                    ask = val[i, 1]
+                                    a2 = np.int64(round(ask / tick))
+                                    moved = moved or a2 != at
+                                    at = a2
+                                bsz = val[i, 2]
+                                asz = val[i, 3]
+                                cons_bid = 0.0
+                                cons_ask = 0.0
+                                if moved or queue_model == QM_PROB:
+                                    _requote(k, side, tr_code[k], tr_price_px[k], tr_cap_px[k], queue, lt, at_cap,
+                                             lvl, cumtr, oi, bt, at, bsz, asz, pp + tt, tick, queue_model,
+                                             queue_frac, queue_power)
+                                    lp = lt[k] * tick
+                                elif queue_model == QM_QUEUE:
+                                    near = bt if side > 0 else at
+                                    if near == lt[k]:
+                                        size = bsz if side > 0 else asz
+                                        if size < queue[k]:
+                                            queue[k] = size
+                                        lvl[k] = size
+                                        cumtr[k] = 0.0
+                                    elif (side > 0 and near < lt[k]) or (side < 0 and near > lt[k]):
+                                        queue[k] = 0.0
+                                        lvl[k] = 0.0
+                                        cumtr[k] = 0.0
+                                    else:
+                                        lvl[k] = np.nan
+                                        cumtr[k] = 0.0
+                        else:
+                            px = val[i, 0]
+                            sz = val[i, 1]
+                            if np.isfinite(px) and np.isfinite(sz) and sz > 0.0:
+                                if px < lp - tol if side > 0 else px > lp + tol:
+                                    break  # through our price
+                                if abs(px - lp) <= tol and queue_model != QM_TRADE_THROUGH:
+                                    if queue[k] < sz:
+                                        break  # past the queue ahead
+                                    cumtr[k] += sz
+                                    queue[k] -= sz
+                                of[k, OF_MKT_VOL] += sz
+                        if decay_mode == DECAY_CONTINUOUS or n_work == 0:
+                            if t > t_clock and tt != 0.0:
+                                tt *= math.exp(-_LN2 * (t - t_clock) / half)
+                        t_clock = t
+                        n_ev += 1
+                        i += 1
+                    if i >= i_end:
+                        break
                 t = ts[i]
                 if decay_mode == DECAY_CONTINUOUS or n_work == 0:
                     if t > t_clock and tt != 0.0:
@@ -959,10 +1028,20 @@ def _loop(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                             trace_queue[i, k] = queue[k]
                             trace_limit[i, k] = lt[k]
                 i += 1
+                fast = _fast_case(n_live, live, state, tr_code, tr_cap_px, rem, do_trace)
                 if i >= i_end or (jump and n_act == 0):
                     break
         run_events[r] = n_ev
     return nf
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fast_case(n_live, live, state, code, cap, rem, do_trace):
+    """One tranche works alone, placed, pegged to the quote without a cap, shares open (no trace)."""
+    if n_live != 1 or do_trace:
+        return False
+    k = live[0]
+    return state[k] == _PLACED and code[k] >= CODE_MID and cap[k] != cap[k] and rem[k] > _EPS
 
 
 @njit(cache=True, nogil=True, inline="always")
