@@ -1093,7 +1093,7 @@ def _queue_init(side, price_t, bt, at, bsz, asz, queue_frac):
     return np.inf, np.nan
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _place(k, side, code, price, cap, state, queue, lt, at_cap, lvl, cumtr, oi, of, bt, at, bsz, asz, disp, tick,
            queue_frac, bid, ask, t):
     state[k] = _PLACED
@@ -1185,7 +1185,7 @@ def _is_taker(code, side, ltk, bt, at):
     return False
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _take(k, t, side, code, price, cap, max_part, ltk, rem, capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz,
           cons_bid, cons_ask, disp, tick, refill_min, bid, ask):
     """A marketable order takes what the participation cap allows now. Returns (nf, cons_bid, cons_ask, shares)."""
