@@ -252,7 +252,12 @@ def _sorted_events(ts, kind):
 @njit(cache=True, nogil=True)
 def _upper_bound(ts, t):
     """Index of the first element of sorted ``ts`` that is > t."""
-    lo = 0
+    return _upper_bound_from(ts, t, 0)
+
+
+@njit(cache=True, nogil=True)
+def _upper_bound_from(ts, t, lo):
+    """Index of the first element of sorted ``ts`` that is > t, searched from ``lo`` on."""
     hi = ts.shape[0]
     while lo < hi:
         mid = (lo + hi) // 2
@@ -265,7 +270,8 @@ def _upper_bound(ts, t):
 
 @njit(cache=True, nogil=True, inline="always")
 def _valid_quote(b, a):
-    return np.isfinite(b) and np.isfinite(a) and b > 0.0 and a >= b
+    """Both finite, bid > 0, ask >= bid (NaN fails every comparison; an infinite bid needs an infinite ask)."""
+    return b > 0.0 and a >= b and a < np.inf
 
 
 @njit(cache=True, nogil=True)
@@ -452,7 +458,8 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
           tr_policy, tr_next_idx, tr_order, r_tr0, r_tr1, r_scale, r_perm, r_half, tick, queue_model, queue_frac,
           queue_power, refill_min_shares, decay_mode, jump, oi, of, fi, ff, run_events, do_trace, trace_disp,
           trace_queue, trace_remaining, trace_limit):
-    """The event loop of :func:`replay_runs` on plain arrays (inputs checked); returns the fills needed."""
+    """Outputs initialised and scratch allocated for :func:`_loop`, the event loop of :func:`replay_runs` on plain
+    arrays (inputs checked); returns the fills needed."""
     n = ts.shape[0]
     T = tr_start_ns.shape[0]
     R = r_tr0.shape[0]
@@ -498,6 +505,28 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
     o_started = np.zeros(n_ord, dtype=np.bool_)
     o_seen = np.zeros(n_ord, dtype=np.bool_)
     run_orders = np.zeros(T, dtype=np.int64)
+    return _loop(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_price_px, tr_cap_px, tr_max_part,
+                 tr_policy, tr_next_idx, tr_order, r_tr0, r_tr1, r_scale, r_perm, r_half, tick, queue_model, queue_frac,
+                 queue_power, refill_min_shares, decay_mode, jump, oi, of, fi, ff, run_events, do_trace, trace_disp,
+                 trace_queue, trace_remaining, trace_limit, state, rem, capped_fill, queue, lt, at_cap, lvl, cumtr, live,
+                 o_unopened, o_started, o_seen, run_orders)
+
+
+# The event loop is compiled without numba's reference counting (``_nrt=False``): it allocates nothing (its
+# scratch comes from :func:`_core`), and with the runtime on, every inlined helper that takes an array paid an
+# atomic incref/decref pair per call, half the time per event (perf, 2026-12-04). Numba refuses to compile an
+# allocation here, so the flag cannot silently leak memory.
+@njit(cache=True, nogil=True, _nrt=False)
+def _loop(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_price_px, tr_cap_px, tr_max_part,
+          tr_policy, tr_next_idx, tr_order, r_tr0, r_tr1, r_scale, r_perm, r_half, tick, queue_model, queue_frac,
+          queue_power, refill_min_shares, decay_mode, jump, oi, of, fi, ff, run_events, do_trace, trace_disp,
+          trace_queue, trace_remaining, trace_limit, state, rem, capped_fill, queue, lt, at_cap, lvl, cumtr, live,
+          o_unopened, o_started, o_seen, run_orders):
+    """The event loop of :func:`replay_runs` (see :func:`_core`); returns the fills needed."""
+    n = ts.shape[0]
+    T = tr_start_ns.shape[0]
+    R = r_tr0.shape[0]
+    F = fi.shape[0]
     nf = 0
     INF_T = np.iinfo(np.int64).max
 
@@ -542,6 +571,7 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
         t_clock = tr_start_ns[a0]
         n_work = 0  # orders working (transient impact holds)
         n_act = 0  # live tranches with shares open (events matter)
+        n_tk = 0  # live tranches that may take liquidity (marketable or fixed-price)
         # quote state
         i = _upper_bound(ts, tr_start_ns[a0])
         qi = _last_quote(kind, val, i)
@@ -701,9 +731,12 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                                 tt += (1.0 - perm) * d
                 n_work = _working(run_orders, n_ro, o_started, o_unopened, live, n_live, rem, tr_order)
                 n_act = 0
+                n_tk = 0
                 for j in range(n_live):
                     if rem[live[j]] > _EPS:
                         n_act += 1
+                    if tr_code[live[j]] <= CODE_CROSS:
+                        n_tk += 1
             if i >= n or (nxt >= a1 and n_live == 0):
                 break
             # ---- jump over events while nothing works (results unchanged)
@@ -730,176 +763,142 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                         cons_ask = 0.0
                     i = i2
                     continue
-            # ---- the event
-            t = ts[i]
-            if decay_mode == DECAY_CONTINUOUS or n_work == 0:
-                if t > t_clock and tt != 0.0:
-                    tt *= math.exp(-_LN2 * (t - t_clock) / half)
-            t_clock = t
-            n_ev += 1
-            changed = False
-            if kind[i] == KIND_QUOTE:
-                if _valid_quote(val[i, 0], val[i, 1]):
-                    has_q = True
-                    moved = False
-                    if val[i, 0] != bid:
-                        bid = val[i, 0]
-                        b2 = np.int64(round(bid / tick))
-                        moved = b2 != bt
-                        bt = b2
-                    if val[i, 1] != ask:
-                        ask = val[i, 1]
-                        a2 = np.int64(round(ask / tick))
-                        moved = moved or a2 != at
-                        at = a2
-                    bsz = val[i, 2]
-                    asz = val[i, 3]
-                    cons_bid = 0.0
-                    cons_ask = 0.0
-                    disp = pp + tt
-                    for j in range(n_live):
-                        k = live[j]
-                        if state[k] == _WAITING:
-                            _place(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], state, queue, lt,
-                                   at_cap, lvl, cumtr, oi, of, bt, at, bsz, asz, disp, tick, queue_frac, bid,
-                                   ask, t)
-                        elif state[k] == _PLACED and tr_code[k] != CODE_CROSS and rem[k] > _EPS:
-                            if (not moved and tr_code[k] >= CODE_MID and tr_cap_px[k] != tr_cap_px[k]
-                                    and queue_model != QM_PROB):
-                                # the same prices: a pegged price without a cap is where it was; only the
-                                # displayed size at it caps the queue (what _requote does in this case)
-                                if queue_model == QM_QUEUE:
-                                    near = bt if tr_side[k] > 0 else at
+            # ---- the events up to the next timer (the live set holds until then)
+            i_end = n if t_timer == INF_T else _upper_bound_from(ts, t_timer, i)
+            fast = _fast_case(n_live, live, state, tr_code, tr_cap_px, rem, do_trace)
+            while True:
+                if fast:
+                    # One pegged tranche without a cap works alone (the common case): the events that cannot
+                    # fill it, in a lean loop with the general path's arithmetic; it stops, before changing
+                    # anything, at a print that may fill it and leaves that print to the general path.
+                    k = live[0]
+                    side = tr_side[k]
+                    lp = lt[k] * tick
+                    tol = tick * 1e-4
+                    while i < i_end:
+                        t = ts[i]
+                        if kind[i] == KIND_QUOTE:
+                            if _valid_quote(val[i, 0], val[i, 1]):
+                                has_q = True
+                                moved = False
+                                if val[i, 0] != bid:
+                                    bid = val[i, 0]
+                                    b2 = np.int64(round(bid / tick))
+                                    moved = b2 != bt
+                                    bt = b2
+                                if val[i, 1] != ask:
+                                    ask = val[i, 1]
+                                    a2 = np.int64(round(ask / tick))
+                                    moved = moved or a2 != at
+                                    at = a2
+                                bsz = val[i, 2]
+                                asz = val[i, 3]
+                                cons_bid = 0.0
+                                cons_ask = 0.0
+                                if moved or queue_model == QM_PROB:
+                                    _requote(k, side, tr_code[k], tr_price_px[k], tr_cap_px[k], queue, lt, at_cap,
+                                             lvl, cumtr, oi, bt, at, bsz, asz, pp + tt, tick, queue_model,
+                                             queue_frac, queue_power)
+                                    lp = lt[k] * tick
+                                elif queue_model == QM_QUEUE:
+                                    near = bt if side > 0 else at
                                     if near == lt[k]:
-                                        size = bsz if tr_side[k] > 0 else asz
+                                        size = bsz if side > 0 else asz
                                         if size < queue[k]:
                                             queue[k] = size
                                         lvl[k] = size
                                         cumtr[k] = 0.0
-                                    elif (tr_side[k] > 0 and near < lt[k]) or (tr_side[k] < 0 and near > lt[k]):
+                                    elif (side > 0 and near < lt[k]) or (side < 0 and near > lt[k]):
                                         queue[k] = 0.0
                                         lvl[k] = 0.0
                                         cumtr[k] = 0.0
                                     else:
                                         lvl[k] = np.nan
                                         cumtr[k] = 0.0
-                                continue
-                            _requote(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], queue, lt,
-                                     at_cap, lvl, cumtr, oi, bt, at, bsz, asz, disp, tick, queue_model,
-                                     queue_frac, queue_power)
-                    # marketable orders may take more (a new quote, a price back within the cap)
-                    for j in range(n_live):
-                        k = live[j]
-                        if state[k] == _PLACED and rem[k] > _EPS and _is_taker(tr_code[k], tr_side[k], lt[k], bt, at):
-                            res = _take(k, t, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k],
-                                        tr_max_part[k], lt[k], rem, capped_fill, oi, of, fi, ff, nf, F, bt,
-                                        at, bsz, asz, cons_bid, cons_ask, pp + tt, tick, refill_min_shares,
-                                        bid, ask)
-                            nf, cons_bid, cons_ask, x_t = res
-                            if x_t > 0.0:
-                                changed = True
-                                xnet += tr_side[k] * x_t
-                                npk = scale * math.copysign(math.sqrt(abs(xnet)), xnet)
-                                d = npk - pk
-                                pk = npk
-                                pp += perm * d
-                                tt += (1.0 - perm) * d
-            else:
-                px = val[i, 0]
-                sz = val[i, 1]
-                if np.isfinite(px) and np.isfinite(sz) and sz > 0.0:
-                    avail = sz
-                    for j in range(n_live):
-                        k = live[j]
-                        if rem[k] > _EPS:
-                            of[k, OF_MKT_VOL] += sz
-                    for j in range(n_live):
-                        k = live[j]
-                        if state[k] != _PLACED or rem[k] <= _EPS or tr_code[k] == CODE_CROSS:
-                            continue
-                        disp = pp + tt
-                        # a cap or fixed price moves in the tape's frame with the displacement
-                        if tr_code[k] == CODE_FIXED or tr_cap_px[k] == tr_cap_px[k]:
-                            tgt, tcap = _target(tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], bt, at,
-                                                disp, tick)
-                            if tgt != lt[k]:
-                                lt[k] = tgt
-                                at_cap[k] = tcap
-                                q0, l0 = _queue_init(tr_side[k], tgt, bt, at, bsz, asz, queue_frac)
-                                queue[k] = q0
-                                lvl[k] = l0
-                                cumtr[k] = 0.0
-                                oi[k, OI_NREPRICE] += 1
-                        side = tr_side[k]
-                        lp = lt[k] * tick
-                        tol = tick * 1e-4
-                        through = px < lp - tol if side > 0 else px > lp + tol
-                        e = 0.0
-                        if through:
-                            e = sz
-                            queue[k] = 0.0
-                            lvl[k] = 0.0
-                            cumtr[k] = 0.0
-                        elif abs(px - lp) <= tol:
-                            if queue_model == QM_TRADE_THROUGH:
-                                e = 0.0
-                            else:
-                                cumtr[k] += sz
-                                if queue[k] >= sz:
-                                    queue[k] -= sz
-                                else:
-                                    e = sz - queue[k]
-                                    queue[k] = 0.0
-                        if e <= 0.0:
-                            continue
-                        x = min(e, avail, rem[k])
-                        mp = tr_max_part[k]
-                        if mp == mp:
-                            allow = mp * of[k, OF_MKT_VOL] - capped_fill[k]
-                            if allow < x:
-                                x = allow
-                        if x <= _EPS:
-                            continue
-                        if at_cap[k]:
-                            price = tr_price_px[k] if tr_code[k] == CODE_FIXED else tr_cap_px[k]
                         else:
-                            price = lp * (1.0 + disp)
-                        if nf < F:
-                            fi[nf, FI_TRANCHE] = k
-                            fi[nf, FI_TS] = t
-                            ff[nf, FF_PRICE] = price
-                            ff[nf, FF_QTY] = x
-                            fi[nf, FI_KIND] = FILL_PASSIVE
-                            ff[nf, FF_MID] = 0.5 * (bid + ask) if has_q else np.nan
-                            ff[nf, FF_DISP] = disp
-                            ff[nf, FF_LIMIT] = price
-                        nf += 1
-                        avail -= x
-                        rem[k] -= x
-                        capped_fill[k] += x
-                        of[k, OF_FILLED] += x
-                        if oi[k, OI_FIRST] < 0:
-                            oi[k, OI_FIRST] = t
-                        oi[k, OI_LAST] = t
-                        if rem[k] <= _EPS:
-                            rem[k] = 0.0
-                            oi[k, OI_COMPLETE] = t
-                        changed = True
-                        xnet += side * x
-                        npk = scale * math.copysign(math.sqrt(abs(xnet)), xnet)
-                        d = npk - pk
-                        pk = npk
-                        pp += perm * d
-                        tt += (1.0 - perm) * d
-                    # marketable orders: the allowance grew with the print
-                    if has_q:
+                            px = val[i, 0]
+                            sz = val[i, 1]
+                            if np.isfinite(px) and np.isfinite(sz) and sz > 0.0:
+                                if px < lp - tol if side > 0 else px > lp + tol:
+                                    break  # through our price
+                                if abs(px - lp) <= tol and queue_model != QM_TRADE_THROUGH:
+                                    if queue[k] < sz:
+                                        break  # past the queue ahead
+                                    cumtr[k] += sz
+                                    queue[k] -= sz
+                                of[k, OF_MKT_VOL] += sz
+                        if decay_mode == DECAY_CONTINUOUS or n_work == 0:
+                            if t > t_clock and tt != 0.0:
+                                tt *= math.exp(-_LN2 * (t - t_clock) / half)
+                        t_clock = t
+                        n_ev += 1
+                        i += 1
+                    if i >= i_end:
+                        break
+                t = ts[i]
+                if decay_mode == DECAY_CONTINUOUS or n_work == 0:
+                    if t > t_clock and tt != 0.0:
+                        tt *= math.exp(-_LN2 * (t - t_clock) / half)
+                t_clock = t
+                n_ev += 1
+                changed = False
+                if kind[i] == KIND_QUOTE:
+                    if _valid_quote(val[i, 0], val[i, 1]):
+                        has_q = True
+                        moved = False
+                        if val[i, 0] != bid:
+                            bid = val[i, 0]
+                            b2 = np.int64(round(bid / tick))
+                            moved = b2 != bt
+                            bt = b2
+                        if val[i, 1] != ask:
+                            ask = val[i, 1]
+                            a2 = np.int64(round(ask / tick))
+                            moved = moved or a2 != at
+                            at = a2
+                        bsz = val[i, 2]
+                        asz = val[i, 3]
+                        cons_bid = 0.0
+                        cons_ask = 0.0
+                        disp = pp + tt
                         for j in range(n_live):
+                            k = live[j]
+                            if state[k] == _WAITING:
+                                _place(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], state, queue, lt,
+                                       at_cap, lvl, cumtr, oi, of, bt, at, bsz, asz, disp, tick, queue_frac, bid,
+                                       ask, t)
+                            elif state[k] == _PLACED and tr_code[k] != CODE_CROSS and rem[k] > _EPS:
+                                if (not moved and tr_code[k] >= CODE_MID and tr_cap_px[k] != tr_cap_px[k]
+                                        and queue_model != QM_PROB):
+                                    # the same prices: a pegged price without a cap is where it was; only the
+                                    # displayed size at it caps the queue (what _requote does in this case)
+                                    if queue_model == QM_QUEUE:
+                                        near = bt if tr_side[k] > 0 else at
+                                        if near == lt[k]:
+                                            size = bsz if tr_side[k] > 0 else asz
+                                            if size < queue[k]:
+                                                queue[k] = size
+                                            lvl[k] = size
+                                            cumtr[k] = 0.0
+                                        elif (tr_side[k] > 0 and near < lt[k]) or (tr_side[k] < 0 and near > lt[k]):
+                                            queue[k] = 0.0
+                                            lvl[k] = 0.0
+                                            cumtr[k] = 0.0
+                                        else:
+                                            lvl[k] = np.nan
+                                            cumtr[k] = 0.0
+                                    continue
+                                _requote(k, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], queue, lt,
+                                         at_cap, lvl, cumtr, oi, bt, at, bsz, asz, disp, tick, queue_model,
+                                         queue_frac, queue_power)
+                        # marketable orders may take more (a new quote, a price back within the cap)
+                        for j in range(n_live if n_tk > 0 else 0):
                             k = live[j]
                             if state[k] == _PLACED and rem[k] > _EPS and _is_taker(tr_code[k], tr_side[k], lt[k], bt, at):
                                 res = _take(k, t, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k],
-                                            tr_max_part[k], lt[k], rem, capped_fill, oi, of, fi, ff, nf, F,
-                                            bt, at, bsz, asz, cons_bid, cons_ask, pp + tt, tick,
-                                            refill_min_shares, bid, ask)
+                                            tr_max_part[k], lt[k], rem, capped_fill, oi, of, fi, ff, nf, F, bt,
+                                            at, bsz, asz, cons_bid, cons_ask, pp + tt, tick, refill_min_shares,
+                                            bid, ask)
                                 nf, cons_bid, cons_ask, x_t = res
                                 if x_t > 0.0:
                                     changed = True
@@ -909,22 +908,140 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
                                     pk = npk
                                     pp += perm * d
                                     tt += (1.0 - perm) * d
-            if changed:
-                n_work = _working(run_orders, n_ro, o_started, o_unopened, live, n_live, rem, tr_order)
-                n_act = 0
-                for j in range(n_live):
-                    if rem[live[j]] > _EPS:
-                        n_act += 1
-            if do_trace:
-                trace_disp[i] = pp + tt
-                for k in range(a0, a1):
-                    trace_remaining[i, k] = rem[k]
-                    if state[k] == _PLACED and tr_code[k] != CODE_CROSS:
-                        trace_queue[i, k] = queue[k]
-                        trace_limit[i, k] = lt[k]
-            i += 1
+                else:
+                    px = val[i, 0]
+                    sz = val[i, 1]
+                    if np.isfinite(px) and np.isfinite(sz) and sz > 0.0:
+                        avail = sz
+                        for j in range(n_live):
+                            k = live[j]
+                            if rem[k] <= _EPS:
+                                continue
+                            # (a fill changes only its own tranche's remainder: the volume of the print counts for
+                            # every tranche that had shares open before it)
+                            of[k, OF_MKT_VOL] += sz
+                            if state[k] != _PLACED or tr_code[k] == CODE_CROSS:
+                                continue
+                            disp = pp + tt
+                            # a cap or fixed price moves in the tape's frame with the displacement
+                            if tr_code[k] == CODE_FIXED or tr_cap_px[k] == tr_cap_px[k]:
+                                tgt, tcap = _target(tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k], bt, at,
+                                                    disp, tick)
+                                if tgt != lt[k]:
+                                    lt[k] = tgt
+                                    at_cap[k] = tcap
+                                    q0, l0 = _queue_init(tr_side[k], tgt, bt, at, bsz, asz, queue_frac)
+                                    queue[k] = q0
+                                    lvl[k] = l0
+                                    cumtr[k] = 0.0
+                                    oi[k, OI_NREPRICE] += 1
+                            side = tr_side[k]
+                            lp = lt[k] * tick
+                            tol = tick * 1e-4
+                            through = px < lp - tol if side > 0 else px > lp + tol
+                            e = 0.0
+                            if through:
+                                e = sz
+                                queue[k] = 0.0
+                                lvl[k] = 0.0
+                                cumtr[k] = 0.0
+                            elif abs(px - lp) <= tol:
+                                if queue_model == QM_TRADE_THROUGH:
+                                    e = 0.0
+                                else:
+                                    cumtr[k] += sz
+                                    if queue[k] >= sz:
+                                        queue[k] -= sz
+                                    else:
+                                        e = sz - queue[k]
+                                        queue[k] = 0.0
+                            if e <= 0.0:
+                                continue
+                            x = min(e, avail, rem[k])
+                            mp = tr_max_part[k]
+                            if mp == mp:
+                                allow = mp * of[k, OF_MKT_VOL] - capped_fill[k]
+                                if allow < x:
+                                    x = allow
+                            if x <= _EPS:
+                                continue
+                            if at_cap[k]:
+                                price = tr_price_px[k] if tr_code[k] == CODE_FIXED else tr_cap_px[k]
+                            else:
+                                price = lp * (1.0 + disp)
+                            if nf < F:
+                                fi[nf, FI_TRANCHE] = k
+                                fi[nf, FI_TS] = t
+                                ff[nf, FF_PRICE] = price
+                                ff[nf, FF_QTY] = x
+                                fi[nf, FI_KIND] = FILL_PASSIVE
+                                ff[nf, FF_MID] = 0.5 * (bid + ask) if has_q else np.nan
+                                ff[nf, FF_DISP] = disp
+                                ff[nf, FF_LIMIT] = price
+                            nf += 1
+                            avail -= x
+                            rem[k] -= x
+                            capped_fill[k] += x
+                            of[k, OF_FILLED] += x
+                            if oi[k, OI_FIRST] < 0:
+                                oi[k, OI_FIRST] = t
+                            oi[k, OI_LAST] = t
+                            if rem[k] <= _EPS:
+                                rem[k] = 0.0
+                                oi[k, OI_COMPLETE] = t
+                            changed = True
+                            xnet += side * x
+                            npk = scale * math.copysign(math.sqrt(abs(xnet)), xnet)
+                            d = npk - pk
+                            pk = npk
+                            pp += perm * d
+                            tt += (1.0 - perm) * d
+                        # marketable orders: the allowance grew with the print
+                        if has_q and n_tk > 0:
+                            for j in range(n_live):
+                                k = live[j]
+                                if state[k] == _PLACED and rem[k] > _EPS and _is_taker(tr_code[k], tr_side[k], lt[k], bt, at):
+                                    res = _take(k, t, tr_side[k], tr_code[k], tr_price_px[k], tr_cap_px[k],
+                                                tr_max_part[k], lt[k], rem, capped_fill, oi, of, fi, ff, nf, F,
+                                                bt, at, bsz, asz, cons_bid, cons_ask, pp + tt, tick,
+                                                refill_min_shares, bid, ask)
+                                    nf, cons_bid, cons_ask, x_t = res
+                                    if x_t > 0.0:
+                                        changed = True
+                                        xnet += tr_side[k] * x_t
+                                        npk = scale * math.copysign(math.sqrt(abs(xnet)), xnet)
+                                        d = npk - pk
+                                        pk = npk
+                                        pp += perm * d
+                                        tt += (1.0 - perm) * d
+                if changed:
+                    n_work = _working(run_orders, n_ro, o_started, o_unopened, live, n_live, rem, tr_order)
+                    n_act = 0
+                    for j in range(n_live):
+                        if rem[live[j]] > _EPS:
+                            n_act += 1
+                if do_trace:
+                    trace_disp[i] = pp + tt
+                    for k in range(a0, a1):
+                        trace_remaining[i, k] = rem[k]
+                        if state[k] == _PLACED and tr_code[k] != CODE_CROSS:
+                            trace_queue[i, k] = queue[k]
+                            trace_limit[i, k] = lt[k]
+                i += 1
+                fast = _fast_case(n_live, live, state, tr_code, tr_cap_px, rem, do_trace)
+                if i >= i_end or (jump and n_act == 0):
+                    break
         run_events[r] = n_ev
     return nf
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fast_case(n_live, live, state, code, cap, rem, do_trace):
+    """One tranche works alone, placed, pegged to the quote without a cap, shares open (no trace)."""
+    if n_live != 1 or do_trace:
+        return False
+    k = live[0]
+    return state[k] == _PLACED and code[k] >= CODE_MID and cap[k] != cap[k] and rem[k] > _EPS
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -994,7 +1111,7 @@ def _place(k, side, code, price, cap, state, queue, lt, at_cap, lvl, cumtr, oi, 
     cumtr[k] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _requote(k, side, code, price, cap, queue, lt, at_cap, lvl, cumtr, oi, bt, at, bsz, asz, disp, tick, queue_model,
              queue_frac, queue_power):
     """A new quote: re-peg when the price moved, else update the queue ahead."""
