@@ -11,7 +11,24 @@ from __future__ import annotations
 
 from .local import default_workers, run_local
 
-__all__ = ["run_tasks", "run_local", "default_workers", "planned_width"]
+__all__ = ["run_tasks", "run_local", "default_workers", "planned_width", "shared_scheduler"]
+
+
+def shared_scheduler(scheduler: str | None, threads: int = 1):
+    """A context manager giving the scheduler address to use for several :func:`run_tasks` calls of one command.
+
+    ``local:N`` starts N local worker processes once (and closes them at the end) and gives their
+    ``tcp://`` address, so a command that runs several stages of tasks (``tca``: the review, then the history's
+    tick pass) starts one cluster, not one per stage; any other value (None, ``tcp://...``) is given as is and
+    nothing is started.
+    """
+    import contextlib
+
+    if not scheduler or not str(scheduler).strip().startswith("local:"):
+        return contextlib.nullcontext(scheduler)
+    from liqcost.engine.dask import local_cluster
+
+    return local_cluster(scheduler, threads)
 
 
 def planned_width(workers: int = 0, scheduler: str | None = None) -> int:
