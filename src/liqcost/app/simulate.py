@@ -796,7 +796,8 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
         Planner options for orders (``max_participation``, ``horizon_days``, ``days``, ``rules``, ``unfilled``,
         ``schedule``, ``urgency``); or give them as keywords.
     workers : int, optional
-        Threads (``engine.workers``; 0 = one per core; 1 replays everything in one call).
+        Threads (``engine.workers``): 2 or more replay tasks on that many threads; 0 or 1 replays everything in
+        one call (the history's tick pass takes 0 as one per core).
     scheduler : str, optional
         Replay on this Dask scheduler, ``tcp://HOST:PORT`` or ``local:N`` (``engine.scheduler``; docs/cluster.md):
         one task per symbol, chunk of start days and variant, each worker reading its symbol's tape from the
@@ -824,13 +825,15 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
 
     given = scheduler or load(config).engine.scheduler
     if given and given.startswith("local:"):  # start the local cluster once: the history's tick pass and the replay
-        from liqcost.engine import shared_scheduler
+        from liqcost.engine import on_address, shared_scheduler
 
         with shared_scheduler(given, load(config).engine.worker_threads) as address:
+            run = on_address(given, address, workers or load(config).engine.workers)
             return simulate(plan, data=data, compare=compare, orders=orders, symbol=symbol, side=side, qty=qty,
                             limit_price=limit_price, start=start, end=end, variants=variants, config=config,
                             mapping=mapping, impact=impact, params_file=params_file, queue_model=queue_model, html=html,
-                            progress=progress, options=options, workers=workers, scheduler=address, **option_values)
+                            progress=progress, options=options, workers=run["engine.workers"], scheduler=address,
+                            **option_values)
     from liqcost.io.dataset import Dataset
     from liqcost.sim.options import resolve_options
 

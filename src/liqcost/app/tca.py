@@ -717,7 +717,8 @@ def tca(fills=None, orders=None, *, data, config=None, mapping=None, orders_mapp
         ``progress(total)`` returning a context manager that yields ``advance(n=1)`` (symbol-days of the
         history measured for the as-of profiles).
     workers : int, optional
-        Threads (``engine.workers``; 0 = one per core).
+        Threads (``engine.workers``): 2 or more review partitions of whole symbols on that many threads; 0 or 1
+        reviews everything in one piece in the calling thread (the history's tick pass takes 0 as one per core).
     scheduler : str, optional
         Run the review's partitions and the history's tick pass on this Dask scheduler, ``tcp://HOST:PORT`` or
         ``local:N`` (``engine.scheduler``; docs/cluster.md). The review is cut into partitions of whole symbols
@@ -741,7 +742,7 @@ def tca(fills=None, orders=None, *, data, config=None, mapping=None, orders_mapp
     import polars as pl
 
     from liqcost.app import load
-    from liqcost.engine import planned_width, run_tasks, shared_scheduler
+    from liqcost.engine import on_address, planned_width, run_tasks, shared_scheduler
     from liqcost.errors import DataError, NoDataError
     from liqcost.io.dataset import Dataset
     from liqcost.tca import model_vs_realized, pretrade_estimates
@@ -777,9 +778,10 @@ def tca(fills=None, orders=None, *, data, config=None, mapping=None, orders_mapp
     eng = cfg.engine
     failed: list = []
     with shared_scheduler(eng.scheduler, eng.worker_threads) as address:
-        # one task in the calling thread with one worker (what the review always was); else partitions of whole
-        # symbols, a few per worker on a cluster
-        width = planned_width(eng.workers, address)
+        run_cfg = load(cfg, on_address(eng.scheduler, address, eng.workers))
+        # in-process: one task in the calling thread (what the review always was) unless engine.workers asks for
+        # threads (>= 2); on a cluster: partitions of whole symbols, a few per worker
+        width = planned_width(run_cfg.engine.workers, address) if address or eng.workers >= 2 else 1
         tasks = _review_tasks(ds, f, o, spans, cfg, 4 * width if address else width)
         failures: list = []
         parts = run_tasks(review_partition, tasks, workers=width, scheduler=address, retries=eng.retries,
@@ -797,7 +799,6 @@ def tca(fills=None, orders=None, *, data, config=None, mapping=None, orders_mapp
         if model and filled.height:
             dates = filled.get_column("date").unique().to_list()
             names = sorted(set(filled.get_column("symbol").to_list()))
-            run_cfg = cfg if address == eng.scheduler else load(cfg, {"engine.scheduler": address})
             profile_asof = _profile_asof(ds, run_cfg, names, dates, progress)
             est = pretrade_estimates(res, profile_asof, cfg)
             mr = model_vs_realized(res, est, cfg)
