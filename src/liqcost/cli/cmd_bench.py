@@ -57,7 +57,6 @@ def bench(state, size, dataset, repeat, cores, peers, stages, json_out, compare,
       liqcost bench --size tiny --repeat 1 --cores one --stage tick_pass --json before.json
       liqcost bench --size tiny --repeat 1 --cores one --stage tick_pass --compare before.json
       liqcost --format json -o bench_out.json bench --size tiny --repeat 1 --cores one --stage pretrade
-      liqcost bench --data sample_data/dataset --repeat 1 --cores one --stage profile_e2e --cluster local:2
     """
     from liqcost.app.bench import bench as run
     from liqcost.app.bench import save_results

@@ -79,7 +79,6 @@ def simulate(state, dataset, plan_file, compare_files, symbol, side, qty, limit_
       liqcost --format csv -o plan.csv plan --data sample_data/dataset --symbol THNB --side buy --qty 3000
       liqcost --format json -o sim.json simulate --data sample_data/dataset --plan plan.csv --variants participation=0.05,0.2
       liqcost simulate --data sample_data/dataset --plan plan.csv --no-impact --html replay.html
-      liqcost simulate --data sample_data/dataset --symbol THNB --side buy --qty 3000 --start 2025-03-24 --cluster local:2
     """
     from liqcost.app import simulate as run
     from liqcost.cli.output import note

@@ -52,7 +52,7 @@ def tca(state, dataset, fills_file, orders_file, mapping, orders_mapping, symbol
       liqcost tca --data sample_data/dataset --fills sample_data/fills.csv --orders sample_data/orders.csv
       liqcost tca --data sample_data/dataset --format json -o tca.json
       liqcost tca --data sample_data/dataset --html tca.html -q
-      liqcost tca --data sample_data/dataset --fills sample_data/fills.csv --orders sample_data/orders.csv --cluster local:2
+      liqcost tca --data sample_data/dataset --cluster local:2
     """
     from liqcost.app import tca as run
     from liqcost.cli.options import write_html

@@ -70,9 +70,4 @@ def scheduler_value(scheduler, cluster):
     if scheduler is not None and scheduler.strip().startswith("local:"):
         raise UsageError(f"--scheduler {scheduler}: expected tcp://HOST:PORT; for local worker processes use "
                          f"--cluster {scheduler}.")
-    value = scheduler or cluster
-    if value is not None:
-        from liqcost.engine.dask import parse_scheduler
-
-        parse_scheduler(value)  # a malformed address is a usage error now, not after the inputs are read
-    return value
+    return scheduler or cluster
