@@ -149,7 +149,7 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
         Keep the tranche table of every run (the ``tranches`` table).
     only : collection of str, optional
         Replay only these symbols (a partition of the work; :func:`combine_days` puts partitions together).
-        The result then is None when none of them has a run.
+        Without a run, the result then has no tables (``runs`` None) but its problems and notes' parts.
 
     Returns
     -------
@@ -236,7 +236,7 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
     if not symbols:
         if only is not None:  # a partition of the work: combine_days says it for all of them
             parts = {"symbols": [], "impacts": {}, "skipped": set(), "origin": origin}
-            return DaysResult(None, None, None, (), tuple(problems), 0, parts=parts) if problems else None
+            return DaysResult(None, None, None, (), tuple(problems), 0, parts=parts)
         raise OrderError("no variant has a tranche that can be replayed; see the problems.")
     all_symbols = symbols
     if only is not None:
@@ -318,8 +318,8 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
     notes += _run_notes(used, skipped_notes)
     parts = {"symbols": all_symbols, "impacts": used, "skipped": skipped_notes, "origin": origin}
     if not order_parts:
-        if only is not None:
-            return None if not problems else DaysResult(None, None, None, (), tuple(problems), 0, parts=parts)
+        if only is not None:  # its problems and the start days it left out still count
+            return DaysResult(None, None, None, (), tuple(problems), 0, parts=parts)
         raise NoDataError("no run could be replayed: every start day is off the tape or too close to its end.")
     def label(frame):
         return frame.with_columns(
@@ -377,7 +377,7 @@ def combine_days(parts, names, *, keep_fills: bool = False, keep_tranches: bool 
 
     Parameters
     ----------
-    parts : list of DaysResult or None
+    parts : list of DaysResult or None (a part that failed)
     names : list of str
         The variant names in the order given to :func:`replay_days`.
     keep_fills, keep_tranches : bool
@@ -414,8 +414,9 @@ def combine_days(parts, names, *, keep_fills: bool = False, keep_tranches: bool 
         raise NoDataError("no run could be replayed: every start day is off the tape or too close to its end.")
     used: dict = {}
     skipped: set = set()
-    for p in runs_parts:
+    for p in live:
         skipped |= set(p.parts["skipped"])
+    for p in runs_parts:
         for sym, imp in p.parts["impacts"].items():
             if isinstance(imp, dict):
                 used.setdefault(sym, {}).update(imp)
