@@ -139,7 +139,8 @@ class BenchResult(Result):
 
     def display_tables(self) -> dict:
         t = self.tables()
-        keep = ["cores", "stage", "rows", "median_ms", "rows_per_s", "ns_per_row", "cpu_ms", "peak_rss_mb",
+        keep = ["cores", "stage", "rows", "median_ms", "rows_per_s", "ns_per_row", "cpu_ms", "peak_rss_mb", "tasks",
+                "overhead_per_task_ms", "worker_peak_rss_mb",
                 "peak_over_start_mb", "ratio_to_floor", "first_ms"]
         out = {"stages": t["stages"].select([c for c in keep if c in t["stages"].columns])}
         if "peers" in t:
@@ -210,7 +211,7 @@ def compare_rows(stages: list[dict], before: dict) -> list[dict]:
 
 def bench(size: str | None = "small", *, data=None, repeat: int = 3, cores: str = "both", peers: bool = False,
           stages=None, config=None, compare=None, seed: int = 7, peers_dir=None, warm: bool = True,
-          progress=None) -> BenchResult:
+          progress=None, scheduler: str | None = None) -> BenchResult:
     """Time liqcost's stages (and peers) on generated tick files of ``size`` or on the dataset ``data``.
 
     Parameters
@@ -239,6 +240,12 @@ def bench(size: str | None = "small", *, data=None, repeat: int = 3, cores: str 
         Compile (or load) the kernels first and report it (``liqcost warmup``'s stages).
     progress : callable, optional
         ``progress(total, label)`` context manager yielding ``advance()`` (one step per core setting).
+    scheduler : str, optional
+        Also time the whole-profile stage (``profile_e2e``) on this Dask scheduler (``tcp://HOST:PORT``, or
+        ``local:N`` started once for the rounds), from this process as the client: rows ``cores = cluster``
+        with the tasks, the per-partition overhead (worker time not spent inside tasks: ``(wall x workers -
+        task seconds) / tasks``), the median task time, the workers' peak memory and the cluster's start-up.
+        The local core settings run as without it.
     """
     import contextlib
     import shutil
@@ -306,6 +313,9 @@ def bench(size: str | None = "small", *, data=None, repeat: int = 3, cores: str 
                 notes += [n for n in out["notes"] if n not in notes]
                 machine.setdefault("counts", out["counts"])
                 machine.setdefault("loadavg_rounds", {})[mode] = out["loadavg_rounds"]
+        if scheduler:
+            with progress(repeat + 1, "cluster rounds") as advance:
+                stage_rows.append(_cluster_row(spec["dataset"], scheduler, repeat, cfg, machine.get("counts", {}), advance))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if peers and peer_info["error"]:
@@ -319,6 +329,63 @@ def bench(size: str | None = "small", *, data=None, repeat: int = 3, cores: str 
         old = before.get("machine", {})
         notes.append(f"compared with {compare} ({old.get('data')}, load before {old.get('loadavg_before')}).")
     return BenchResult(tuple(stage_rows), tuple(peer_rows), tuple(compile_rows), machine, tuple(cmp), tuple(notes))
+
+
+def _cluster_row(dataset: str, scheduler: str, repeat: int, cfg, counts: dict, advance) -> dict:
+    """The whole-profile stage on a Dask cluster, timed from this process (the client); see :func:`bench`."""
+    import resource
+    import statistics
+
+    from liqcost.app import load
+    from liqcost.app.profile import profile
+    from liqcost.engine import on_address, recording, shared_scheduler
+
+    rows = int(counts.get("trades", 0)) + int(counts.get("quotes", 0))
+    t0 = time.perf_counter()
+    with shared_scheduler(scheduler, cfg.engine.worker_threads) as address:
+        run_cfg = load(cfg, on_address(scheduler, address, cfg.engine.workers) or {"engine.scheduler": address})
+        t1 = time.perf_counter()
+        profile(dataset, config=run_cfg)  # untimed: each worker loads the kernels on its first task
+        first = time.perf_counter() - t1
+        start = t1 - t0
+        advance()
+        rounds = []
+        for _ in range(repeat):
+            with recording() as runs:
+                t, c = time.perf_counter(), time.process_time()
+                profile(dataset, config=run_cfg)
+                secs, cpu = time.perf_counter() - t, time.process_time() - c
+            tasks = [x for st in runs for x in (st.get("tasks") or []) if x]
+            n_workers = max([len(st.get("workers") or {}) for st in runs] + [1])
+            in_tasks = sum(x["seconds"] for x in tasks)
+            run_s = sum(st["wall_seconds"] - st["connect_seconds"] for st in runs)
+            peaks = [b for st in runs for b in (st.get("workers") or {}).values()]
+            rounds.append({"secs": secs, "cpu": cpu, "tasks": len(tasks), "workers": n_workers,
+                           "overhead": (run_s * n_workers - in_tasks) / len(tasks) if tasks else None,
+                           "task_median": statistics.median([x["seconds"] for x in tasks]) if tasks else None,
+                           "connect": sum(st["connect_seconds"] for st in runs),
+                           "worker_peak": max(peaks) if peaks else None})
+            advance()
+    med = statistics.median
+    secs = med([r["secs"] for r in rounds])
+    over = [r["overhead"] for r in rounds if r["overhead"] is not None]
+    peaks = [r["worker_peak"] for r in rounds if r["worker_peak"]]
+    kind = "local" if str(scheduler).startswith("local:") else "running"
+    return {
+        "cores": "cluster", "stage": "profile_e2e", "rows": rows, "rows_are": STAGES["profile_e2e"][1],
+        "median_ms": round(secs * 1e3, 3), "rows_per_s": round(rows / secs) if secs > 0 and rows else None,
+        "ns_per_row": round(secs / rows * 1e9, 1) if rows else None, "cpu_ms": round(med([r["cpu"] for r in rounds]) * 1e3, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "tasks": rounds[-1]["tasks"], "workers": rounds[-1]["workers"],
+        "overhead_per_task_ms": round(med(over) * 1e3, 2) if over else None,
+        "task_median_ms": round(med([r["task_median"] for r in rounds if r["task_median"] is not None] or [0.0]) * 1e3, 2),
+        "connect_ms": round(med([r["connect"] for r in rounds]) * 1e3, 2),
+        "worker_peak_rss_mb": round(max(peaks) / 2**20, 1) if peaks else None,
+        "cluster_start_ms": round(start * 1e3, 1) if kind == "local" else None,
+        "first_ms": round(first * 1e3, 2), "runs_ms": [round(r["secs"] * 1e3, 3) for r in rounds],
+        "what": f"{STAGES['profile_e2e'][0]}, on the Dask scheduler {scheduler} ({'started for the rounds' if kind == 'local' else 'running'}); "
+                "peak_rss_mb is the client's",
+    }
 
 
 def machine_info() -> dict:

@@ -756,7 +756,7 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
              qty: float | None = None, limit_price: float | None = None, start: dt.date | None = None,
              end: dt.date | None = None, variants=None, config=None, mapping=None, impact: bool | None = None,
              params_file=None, queue_model: str | None = None, html=None, progress=None, options=None,
-             **option_values) -> SimulateResult:
+             workers: int | None = None, scheduler: str | None = None, **option_values) -> SimulateResult:
     """Replay plans on the recorded ticks over a range of start days, and compare plan variants.
 
     Parameters
@@ -795,6 +795,13 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
     options : PlanOptions, optional
         Planner options for orders (``max_participation``, ``horizon_days``, ``days``, ``rules``, ``unfilled``,
         ``schedule``, ``urgency``); or give them as keywords.
+    workers : int, optional
+        Threads (``engine.workers``): 2 or more replay tasks on that many threads; 0 or 1 replays everything in
+        one call (the history's tick pass takes 0 as one per core).
+    scheduler : str, optional
+        Replay on this Dask scheduler, ``tcp://HOST:PORT`` or ``local:N`` (``engine.scheduler``; docs/cluster.md):
+        one task per symbol, chunk of start days and variant, each worker reading its symbol's tape from the
+        dataset. The plans (orders) and the history stay with the caller.
 
     Returns
     -------
@@ -815,6 +822,18 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
 
     from liqcost.app import load
     from liqcost.app.plan import PlanOptions
+
+    given = scheduler or load(config).engine.scheduler
+    if given and given.startswith("local:"):  # start the local cluster once: the history's tick pass and the replay
+        from liqcost.engine import on_address, shared_scheduler
+
+        with shared_scheduler(given, load(config).engine.worker_threads) as address:
+            run = on_address(given, address, workers or load(config).engine.workers)
+            return simulate(plan, data=data, compare=compare, orders=orders, symbol=symbol, side=side, qty=qty,
+                            limit_price=limit_price, start=start, end=end, variants=variants, config=config,
+                            mapping=mapping, impact=impact, params_file=params_file, queue_model=queue_model, html=html,
+                            progress=progress, options=options, workers=run["engine.workers"], scheduler=address,
+                            **option_values)
     from liqcost.io.dataset import Dataset
     from liqcost.sim.options import resolve_options
 
@@ -848,7 +867,7 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
         raise UsageError(f"--end {end} is before --start {start}; give a range of start days.")
 
     overrides = {"simulate.own_impact": impact, "impact.params_file": str(params_file) if params_file else None,
-                 "simulate.queue_model": queue_model}
+                 "simulate.queue_model": queue_model, "engine.workers": workers, "engine.scheduler": scheduler}
     base_cfg = load(config, overrides)
     cfg = load(base_cfg, base_opts.overrides(base_cfg))
     opts = resolve_options(None, cfg)
@@ -971,11 +990,10 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
                 raise OrderError(f"no order could be planned on any of the {len(days)} start day(s) from {days[0]} to "
                                  f"{days[-1]}: {first}")
             notes += plan_notes
-            market_variants = {name: (lambda s, _d=dated.get(name, {}): _d.get(s)) for name in names}
-    res = replay_days(market_variants, tapes, days, profile=history.profile_before if history is not None else None,
-                      config=cfg, keep_fills=True, keep_tranches=True)
+            market_variants = {name: DatedPlans(dated.get(name, {})) for name in names}
+    res, failed = _replay(market_variants, tapes, days, history, cfg, ds, first_read, tape_last)
     notes += list(res.notes)
-    problems += list(res.problems)
+    problems += list(res.problems) + list(failed)
 
     # ---- tables
     runs = res.runs
@@ -1007,6 +1025,141 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
         write_text_atomic(html, text)
         result = replace(result, note_lines=result.note_lines + (f"wrote the report to {html}",), report_html=str(html))
     return result
+
+
+# ------------------------------------------------------------------------------------------ the replay as tasks
+
+
+class DatedPlans:
+    """``start_day -> (tranches, predicted)`` of one variant (None on a day it has no plan): picklable."""
+
+    def __init__(self, plans: dict):
+        self.plans = plans
+
+    def __call__(self, day):
+        return self.plans.get(day)
+
+
+class _Profiles:
+    """``start_day -> profile rows`` known before that day (what the own impact of its runs takes): picklable."""
+
+    def __init__(self, rows: dict):
+        self.rows = rows
+
+    def __call__(self, day):
+        return self.rows[day]
+
+
+@dataclass(frozen=True)
+class ReplayTask:
+    """One partition of the replay (a symbol, a chunk of start days, a variant), as it travels to a worker.
+
+    Attributes
+    ----------
+    name : str
+        The variant.
+    variant : object
+        Its plan: ``(tranches, predicted)`` (a plan file) or :class:`DatedPlans` of the chunk's start days.
+    symbol : str
+    days : tuple of datetime.date
+        The chunk of start days.
+    profiles : dict or None
+        ``start_day -> the symbol's profile rows known before it`` (own impact), or None.
+    root : str
+        The dataset's folder (absolute): the worker reads the symbol's tape there, ``first`` to ``last`` ...
+    first, last : datetime.date
+        ... the days the whole replay reads (so every partition's tape is the tape of one call).
+    tape : liqcost.sim.tape.Tape or None
+        ... or the tape itself (in-process threads: the one already read).
+    config : liqcost.config.Config
+    """
+
+    name: str
+    variant: object
+    symbol: str
+    days: tuple
+    profiles: dict | None
+    root: str
+    first: dt.date
+    last: dt.date
+    tape: object
+    config: object
+
+
+def replay_partition(task: ReplayTask):
+    """The partition function of the replay (in-process or on a Dask worker): read the symbol's tape from the
+    dataset (unless given) and replay the variant on the chunk's start days
+    (:func:`liqcost.sim.variants.replay_days` with ``only`` the symbol)."""
+    from liqcost.sim.variants import replay_days
+
+    tape = task.tape
+    if tape is None:
+        from liqcost.io.dataset import Dataset
+        from liqcost.sim.tape import Tape
+
+        t = _Ticks(Dataset(task.root), task.symbol, task.first, task.last, task.config)
+        tape = Tape.from_frames(t.trades, t.quotes, task.symbol, task.config)
+    profile = _Profiles(task.profiles) if task.profiles is not None else None
+    return replay_days({task.name: task.variant}, {task.symbol: tape}, list(task.days), profile=profile,
+                       config=task.config, keep_fills=True, keep_tranches=True, only=(task.symbol,))
+
+
+def _replay(market_variants, tapes, days, history, cfg, ds, first_read, tape_last):
+    """:func:`liqcost.sim.variants.replay_days` of every variant on every start day.
+
+    In-process (no scheduler, ``engine.workers`` 0 or 1) in one call, as simulate always did; with a scheduler
+    (or ``engine.workers`` >= 2 threads) as tasks of (symbol, chunk of start days, variant) through the engine,
+    put together by :func:`liqcost.sim.variants.combine_days` into the same tables: the same rows, notes and
+    problems, and the same numbers up to the order in which polars sums a run's fills (the per-run costs
+    agree to about 1e-15 relative: a call over fewer runs, or a worker with another polars thread count, adds
+    them in another order). A task that still fails on a cluster leaves its runs out and is a problem (exit
+    code 1)."""
+    import polars as pl
+
+    from liqcost.engine import planned_width, run_tasks
+    from liqcost.sim.variants import combine_days, replay_days
+
+    eng = cfg.engine
+    profile = history.profile_before if history is not None else None
+    width = planned_width(eng.workers, eng.scheduler)
+    if not eng.scheduler and eng.workers < 2:
+        return replay_days(market_variants, tapes, days, profile=profile, config=cfg, keep_fills=True,
+                           keep_tranches=True), ()
+    names = list(market_variants)
+    symbols = list(tapes)
+    target = 4 * width if eng.scheduler else width
+    n_chunks = max(1, min(len(days), -(-target // max(1, len(symbols) * len(names)))))
+    size = -(-len(days) // n_chunks)
+    chunks = [tuple(days[i:i + size]) for i in range(0, len(days), size)]
+    root = str(Path(ds.root).absolute())
+    profiles: dict = {}
+    tasks = []
+    for name in names:
+        spec = market_variants[name]
+        for chunk in chunks:
+            variant = DatedPlans({d: spec.plans[d] for d in chunk if d in spec.plans}) if isinstance(spec, DatedPlans) else spec
+            for sym in symbols:
+                rows = None
+                if profile is not None:
+                    rows = {}
+                    for d in chunk:
+                        if d not in profiles:
+                            profiles[d] = profile(d)
+                        rows[d] = profiles[d].filter(pl.col("symbol") == sym)
+                tasks.append(ReplayTask(name, variant, sym, chunk, rows, root, first_read, tape_last,
+                                        None if eng.scheduler else tapes[sym], cfg))
+    failures: list = []
+    parts = run_tasks(replay_partition, tasks, workers=width, scheduler=eng.scheduler, retries=eng.retries,
+                      threads=eng.worker_threads, failures=failures)
+    failed = []
+    for f in failures:
+        t = tasks[f.index]
+        span = f"{t.days[0]}" + (f" to {t.days[-1]}" if len(t.days) > 1 else "")
+        failed.append(Problem("partition_failed", f"{root}: replay of {t.symbol}, variant {t.name}, start days {span}",
+                              f"failed on the Dask cluster after {eng.retries} retr{'y' if eng.retries == 1 else 'ies'} "
+                              f"({f}); these runs are left out of every table (the comparison is over the other runs); "
+                              "run again, or without the scheduler."))
+    return combine_days(parts, names, keep_fills=True, keep_tranches=True), tuple(failed)
 
 
 # ------------------------------------------------------------------------------------------ helpers

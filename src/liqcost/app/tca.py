@@ -90,6 +90,8 @@ class TcaReview(Result):
         First and last exchange-local date of the fills.
     config : liqcost.config.Config
     note_lines : tuple of str
+    failed : tuple of liqcost.result.Problem
+        Partitions of the review that failed on a Dask cluster (their fills are in no table).
     """
 
     title: ClassVar[str] = "post-trade review"
@@ -105,6 +107,7 @@ class TcaReview(Result):
     data_range: tuple | None = None
     config: object = field(default=None, repr=False)
     note_lines: tuple = ()
+    failed: tuple = ()
 
     # ------------------------------------------------------------------------------------ tables
     @property
@@ -227,17 +230,22 @@ class TcaReview(Result):
     @property
     def problems(self) -> tuple[Problem, ...]:
         """One problem per reason a fill or an order was set aside (the rows named), at most a few of each."""
-        return (_problems(self.quarantine, "fill_quarantined", "fill", "the other fills were reviewed; fix these rows and rerun")
+        return (tuple(self.failed)
+                + _problems(self.quarantine, "fill_quarantined", "fill", "the other fills were reviewed; fix these rows and rerun")
                 + _problems(self.rejected_orders, "order_rejected", "order",
                             "their fills were set aside and the other orders reviewed; fix these orders and rerun"))
 
     @property
     def partial(self) -> bool:
-        return bool(self.quarantine.height or self.rejected_orders.height)
+        return bool(self.failed or self.quarantine.height or self.rejected_orders.height)
 
     def partial_message(self) -> str:
         """One sentence with the counts, for the command line's closing error (exit code 1)."""
         parts = []
+        if self.failed:
+            k = len(self.failed)
+            parts.append(f"{k} partition{'s' if k != 1 else ''} of the review failed on the Dask cluster (named above; "
+                         "their fills are left out)")
         if self.quarantine.height:
             parts.append(f"{self.quarantine.height} of the {self.n_fills} fills were set aside (the quarantine table "
                          "holds each with its file, line and reason)")
@@ -430,8 +438,11 @@ def _day_spans(fills, orders, tz: str):
     return out
 
 
-def _read_market(ds, spans: dict):
-    """Trades, quotes and bars of the spans (None for a kind the dataset lacks), grouped by symbol, in time order."""
+def _read_market(ds, spans: dict, bar_range=None):
+    """Trades, quotes and bars of the spans (None for a kind the dataset lacks), grouped by symbol, in time order.
+
+    The bars are those of the spans' symbols from the first to the last day of all spans (``bar_range``, when
+    given: a partition of the review reads its symbols' bars over the range of the whole review)."""
     import polars as pl
 
     from liqcost.errors import NoDataError
@@ -452,8 +463,7 @@ def _read_market(ds, spans: dict):
         if scans:
             out[kind] = pl.concat(scans).collect()
     if "bars" in kinds and spans:
-        lo = min(a for runs in spans.values() for a, _ in runs)
-        hi = max(b for runs in spans.values() for _, b in runs)
+        lo, hi = bar_range or _bar_range(spans)
         try:
             lf = ds.scan("bars", sorted(spans), lo, hi)
             have = lf.collect_schema().names()
@@ -463,6 +473,154 @@ def _read_market(ds, spans: dict):
         except NoDataError:
             pass
     return out
+
+
+def _bar_range(spans: dict):
+    """First and last day of all spans (the days the review reads bars for)."""
+    return (min(a for runs in spans.values() for a, _ in runs), max(b for runs in spans.values() for _, b in runs))
+
+
+def _market_kinds(ds, spans: dict) -> tuple:
+    """The kinds :func:`_read_market` finds for the spans, from the dataset's log (no data file is opened)."""
+    kinds = ds.kinds()
+    out = [k for k in ("trades", "quotes") if k in kinds
+           and any(ds.partitions(k, [sym], a, b) for sym in sorted(spans) for a, b in spans[sym])]
+    if "bars" in kinds and spans and ds.partitions("bars", sorted(spans), *_bar_range(spans)):
+        out.append("bars")
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------------------- the review as tasks
+@dataclass(frozen=True)
+class ReviewTask:
+    """One partition of the review, as it travels to a worker: small descriptions, no market data.
+
+    Attributes
+    ----------
+    root : str
+        The dataset's folder (absolute: the worker reads the market data of its spans from there itself).
+    symbols : tuple of str
+        The partition's symbols (every row of these symbols and of their orders is in this partition).
+    fills, orders : polars.DataFrame
+        The fills and orders rows of the partition (orders None without orders).
+    spans : dict
+        ``{symbol: [(first, last), ...]}``: the exchange-local days the partition's orders span.
+    bar_range : tuple of date or None
+        The days of the whole review's bars.
+    kinds : tuple of str
+        Market kinds the whole review has: a kind this partition lacks is an empty frame, as when the review
+        runs in one piece.
+    config : liqcost.config.Config
+    """
+
+    root: str
+    symbols: tuple
+    fills: object
+    orders: object
+    spans: dict
+    bar_range: tuple | None
+    kinds: tuple
+    config: object
+
+
+#: market columns of an empty stand-in frame, per kind (a partition without rows of a kind the review has)
+_EMPTY_MARKET = {"trades": ("price", "size"), "quotes": ("bid", "ask")}
+
+
+def review_partition(task: ReviewTask):
+    """The partition function of the review (run in-process or by a Dask worker): read the market data of the
+    task's spans from the dataset, and review the task's fills and orders (:func:`liqcost.tca.review`)."""
+    import polars as pl
+
+    from liqcost.io.dataset import Dataset
+    from liqcost.tca import review
+
+    market = _read_market(Dataset(task.root), task.spans, task.bar_range) if task.spans else {}
+    for kind, cols in _EMPTY_MARKET.items():
+        if kind in task.kinds and market.get(kind) is None:
+            market[kind] = pl.DataFrame(schema={"symbol": pl.String, "ts": pl.Datetime("ns", "UTC")}
+                                        | {c: pl.Float64 for c in cols})
+    if "bars" in task.kinds and market.get("bars") is None and not any(market.get(k) is not None for k in _EMPTY_MARKET):
+        market["bars"] = pl.DataFrame(schema={"symbol": pl.String, "date": pl.Date, "open": pl.Float64, "high": pl.Float64,
+                                              "low": pl.Float64, "close": pl.Float64, "volume": pl.Float64})
+    return review(task.fills, task.orders, trades=market.get("trades"), quotes=market.get("quotes"),
+                  bars=market.get("bars"), config=task.config)
+
+
+def _groups(fills, orders) -> list[list[str]]:
+    """The symbols in groups that keep every row of an order together: one group per symbol, except that the
+    symbols an order id links (fills of an order under another symbol than the order's) share one."""
+    import polars as pl
+
+    pairs = [fills.select(pl.col("order_id").cast(pl.String), pl.col("symbol").cast(pl.String))]
+    if orders is not None:
+        pairs.append(orders.select(pl.col("order_id").cast(pl.String), pl.col("symbol").cast(pl.String)))
+    pairs = pl.concat(pairs).unique()
+    symbols = sorted(pairs.get_column("symbol").drop_nulls().unique().to_list())
+    parent = {s: s for s in symbols}
+
+    def root(s):
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    links = pairs.drop_nulls().group_by("order_id").agg(pl.col("symbol").unique().sort()).filter(pl.col("symbol").list.len() > 1)
+    for syms in links.get_column("symbol").to_list():  # rare: one entry per order id with several symbols
+        for other in syms[1:]:
+            parent[root(other)] = root(syms[0])
+    out: dict = {}
+    for s in symbols:
+        out.setdefault(root(s), []).append(s)
+    return list(out.values())
+
+
+def _review_tasks(ds, f, o, spans, cfg, n_tasks: int) -> list[ReviewTask]:
+    """The review cut into at most ``n_tasks`` partitions of whole symbol groups, balanced by fills and orders."""
+    import polars as pl
+
+    groups = _groups(f, o)
+    kinds = _market_kinds(ds, spans)
+    bar_range = _bar_range(spans) if spans else None
+    sym = pl.col("symbol").cast(pl.String)
+    # rows without a symbol (set aside by the review): with the first partition
+    loose_f = f.filter(sym.is_null())
+    loose_o = o.filter(sym.is_null()) if o is not None else None
+    counts = dict(f.group_by(sym).len().drop_nulls().iter_rows())
+    if o is not None:
+        for k, n in o.group_by(sym).len().drop_nulls().iter_rows():
+            counts[k] = counts.get(k, 0) + n
+    weights = [sum(counts.get(s, 0) for s in g) for g in groups]
+    n = max(1, min(int(n_tasks), len(groups)))
+    total = sum(weights) or 1
+    batches: list[list[str]] = [[]]
+    acc = 0.0
+    for g, w in zip(groups, weights):
+        if batches[-1] and acc >= total * len(batches) / n and len(batches) < n:
+            batches.append([])
+        batches[-1] += g
+        acc += w
+    root = str(Path(ds.root).absolute())
+    tasks = []
+    for i, b in enumerate(batches):
+        fb = f.filter(sym.is_in(b))
+        ob = o.filter(sym.is_in(b)) if o is not None else None
+        if i == 0 and loose_f.height:
+            fb = pl.concat([fb, loose_f], how="vertical_relaxed")
+        if i == 0 and loose_o is not None and loose_o.height:
+            ob = pl.concat([ob, loose_o], how="vertical_relaxed")
+        tasks.append(ReviewTask(root, tuple(b), fb, ob, {s: spans[s] for s in b if s in spans}, bar_range, kinds, cfg))
+    return tasks
+
+
+def _failed_problem(failure, task, retries: int, n_fills: int):
+    """The problem of a review partition that failed on the cluster: its symbols, the error, what was left out."""
+    syms = list(task.symbols)
+    shown = ", ".join(syms[:10]) + (" ..." if len(syms) > 10 else "")
+    return Problem("partition_failed", f"{task.root}: review partition {shown}",
+                   f"failed on the Dask cluster after {retries} retr{'y' if retries == 1 else 'ies'} ({failure}); its "
+                   f"{task.fills.height} of the {n_fills} fills and their orders are left out of every table; run again, "
+                   "or without the scheduler.")
 
 
 # ----------------------------------------------------------------------------------------- as-of profiles
@@ -531,7 +689,7 @@ def _profile_asof(ds, config, symbols, order_dates, progress):
 
 # ---------------------------------------------------------------------------------------------- the review
 def tca(fills=None, orders=None, *, data, config=None, mapping=None, orders_mapping=None, symbols=None,
-        model: bool = True, progress=None) -> TcaReview:
+        model: bool = True, progress=None, workers: int | None = None, scheduler: str | None = None) -> TcaReview:
     """Post-trade cost review of fills against the market and against the pre-trade model.
 
     Parameters
@@ -558,6 +716,15 @@ def tca(fills=None, orders=None, *, data, config=None, mapping=None, orders_mapp
     progress : callable, optional
         ``progress(total)`` returning a context manager that yields ``advance(n=1)`` (symbol-days of the
         history measured for the as-of profiles).
+    workers : int, optional
+        Threads (``engine.workers``): 2 or more review partitions of whole symbols on that many threads; 0 or 1
+        reviews everything in one piece in the calling thread (the history's tick pass takes 0 as one per core).
+    scheduler : str, optional
+        Run the review's partitions and the history's tick pass on this Dask scheduler, ``tcp://HOST:PORT`` or
+        ``local:N`` (``engine.scheduler``; docs/cluster.md). The review is cut into partitions of whole symbols
+        (every row of an order in one); each worker reads the market data of its partition from the dataset.
+        A partition that still fails after its retries is a problem of the result (its fills are left out of
+        every table, the others are reviewed).
 
     Returns
     -------
@@ -575,11 +742,13 @@ def tca(fills=None, orders=None, *, data, config=None, mapping=None, orders_mapp
     import polars as pl
 
     from liqcost.app import load
+    from liqcost.engine import on_address, planned_width, run_tasks, shared_scheduler
     from liqcost.errors import DataError, NoDataError
     from liqcost.io.dataset import Dataset
-    from liqcost.tca import model_vs_realized, pretrade_estimates, review
+    from liqcost.tca import model_vs_realized, pretrade_estimates
+    from liqcost.tca.review import combine
 
-    cfg = load(config)
+    cfg = load(config, {"engine.workers": workers, "engine.scheduler": scheduler})
     ds = data if hasattr(data, "scan") else Dataset(data)
     kinds = ds.kinds()
     if not ({"trades", "quotes", "bars"} & set(kinds)):
@@ -600,24 +769,41 @@ def tca(fills=None, orders=None, *, data, config=None, mapping=None, orders_mapp
                         "(or its --mapping) and rerun.")
 
     spans = _day_spans(f, o, cfg.session.timezone)
-    market = _read_market(ds, spans)
-    if not market:
+    kinds = _market_kinds(ds, spans)
+    if not kinds:
         raise NoDataError(f"{ds.root}: no market data on the days of the fills ({_span_text(spans)}).")
-    if "trades" not in market and "quotes" not in market:
+    if "trades" not in kinds and "quotes" not in kinds:
         notes.append(f"{ds.root} has bars only on these days: the review gives what bars allow (open, close, day VWAP; "
                      "the arrival price from the fills' decision_price).")
-    res = review(f, o, trades=market.get("trades"), quotes=market.get("quotes"), bars=market.get("bars"), config=cfg)
+    eng = cfg.engine
+    failed: list = []
+    with shared_scheduler(eng.scheduler, eng.worker_threads) as address:
+        run_cfg = load(cfg, on_address(eng.scheduler, address, eng.workers))
+        # in-process: one task in the calling thread (what the review always was) unless engine.workers asks for
+        # threads (>= 2); on a cluster: partitions of whole symbols, a few per worker
+        width = planned_width(run_cfg.engine.workers, address) if address or eng.workers >= 2 else 1
+        tasks = _review_tasks(ds, f, o, spans, cfg, 4 * width if address else width)
+        failures: list = []
+        parts = run_tasks(review_partition, tasks, workers=width, scheduler=address, retries=eng.retries,
+                          threads=eng.worker_threads, failures=failures)
+        for fail in failures:
+            failed.append(_failed_problem(fail, tasks[fail.index], eng.retries, f.height))
+        kept = [p for p in parts if p is not None]
+        if not kept:
+            raise DataError(f"{ds.root}: every partition of the review failed on the Dask cluster; the first: "
+                            f"{failed[0].message}")
+        res = combine(kept, o, config=cfg)
 
-    mr = None
-    filled = res.orders.filter((pl.col("filled_qty_shares") > 0) & pl.col("date").is_not_null())
-    if model and filled.height:
-        dates = filled.get_column("date").unique().to_list()
-        names = sorted(set(filled.get_column("symbol").to_list()))
-        profile_asof = _profile_asof(ds, cfg, names, dates, progress)
-        est = pretrade_estimates(res, profile_asof, cfg)
-        mr = model_vs_realized(res, est, cfg)
-    elif model:
-        notes.append("no order was filled: nothing to compare with the model.")
+        mr = None
+        filled = res.orders.filter((pl.col("filled_qty_shares") > 0) & pl.col("date").is_not_null())
+        if model and filled.height:
+            dates = filled.get_column("date").unique().to_list()
+            names = sorted(set(filled.get_column("symbol").to_list()))
+            profile_asof = _profile_asof(ds, run_cfg, names, dates, progress)
+            est = pretrade_estimates(res, profile_asof, cfg)
+            mr = model_vs_realized(res, est, cfg)
+        elif model:
+            notes.append("no order was filled: nothing to compare with the model.")
 
     quarantine = pl.concat(got["quarantine"] + [_review_quarantine(res.quarantine, got["fills_source"])], how="vertical_relaxed")
     rejected = pl.concat(got["rejected"] + [_review_rejected(res.rejected_orders, got["orders_source"])], how="vertical_relaxed")
@@ -625,7 +811,7 @@ def tca(fills=None, orders=None, *, data, config=None, mapping=None, orders_mapp
     dates = f.get_column("ts").dt.convert_time_zone(cfg.session.timezone).dt.date() if f.height else None
     rng = (dates.min(), dates.max()) if dates is not None and dates.len() else None
     return TcaReview(res, mr, quarantine, rejected, got["n_fills"], got["n_orders"], got["fills_source"], got["orders_source"],
-                     rng, cfg, tuple(notes))
+                     rng, cfg, tuple(notes), tuple(failed))
 
 
 def _span_text(spans: dict) -> str:

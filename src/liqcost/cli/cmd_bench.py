@@ -33,8 +33,14 @@ _STAGES = ("ingest", "read", "tick_pass", "daily", "profile", "ticks_daily", "pr
 @click.option("--compare", type=click.Path(dir_okay=False), default=None,
               help="An earlier --json file: show the change per stage.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the generated data.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Also time the whole `profile --data` stage on this Dask scheduler (rows with cores = cluster: "
+                   "tasks, per-partition overhead, workers' peak memory); the dataset must be at the same path on "
+                   "every worker.")
+@click.option("--cluster", default=None, metavar="local:N",
+              help="As --scheduler, on N local Dask worker processes started for the rounds.")
 @click.pass_obj
-def bench(state, size, dataset, repeat, cores, peers, stages, json_out, compare, seed):
+def bench(state, size, dataset, repeat, cores, peers, stages, json_out, compare, seed, scheduler, cluster):
     """Time liqcost stage by stage: rows/s, ns per row, CPU time, peak memory and the ratio to the floor
     (a plain read of exactly the columns the tick pass uses), on generated tick files or on --data.
 
@@ -57,9 +63,12 @@ def bench(state, size, dataset, repeat, cores, peers, stages, json_out, compare,
     from liqcost.cli.progress import progress
     from liqcost.cli.results import render
 
+    from liqcost.cli.options import scheduler_value
+
+    scheduler = scheduler_value(scheduler, cluster)
     result = run(size, data=dataset, repeat=repeat, cores=cores, peers=peers, stages=list(stages) or None,
                  config=state.config_path, compare=compare, seed=seed,
-                 progress=lambda total, label: progress(state, total, label))
+                 progress=lambda total, label: progress(state, total, label), scheduler=scheduler)
     notes = [result.heading(), *result.notes]
     if json_out:
         notes.append(f"saved the results to {save_results(result, json_out)}")

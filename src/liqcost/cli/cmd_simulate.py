@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from liqcost.cli.options import parse_date
+from liqcost.cli.options import engine_options, parse_date, scheduler_value
 
 TABLES = ("comparison", "cost_risk", "distribution", "orders", "tranches", "fills", "all")
 
@@ -57,10 +57,11 @@ TABLES = ("comparison", "cost_risk", "distribution", "orders", "tranches", "fill
               help="Tables to write (csv/json/parquet); the terminal shows the comparison.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None,
               help="Also write the report's replay section (comparison chart and tables) to this HTML file.")
+@engine_options("the replay (a task per symbol, chunk of start days and variant) and the history's tick pass")
 @click.pass_obj
 def simulate(state, dataset, plan_file, compare_files, symbol, side, qty, limit_price, orders_file, mapping, start, end,
              variants, max_participation, horizon_days, days, schedule, urgency, rules, unfilled, impact, params_file,
-             queue_model, table, html_file):
+             queue_model, table, html_file, workers, scheduler, cluster):
     """Replay plans on the recorded trades and quotes, start day after start day: what a plan would have
     cost (implementation shortfall vs arrival, fill rate, time to complete, participation, spread and own
     impact), its distribution over the start days beside the plan's predicted cost, and a comparison of plan
@@ -84,13 +85,14 @@ def simulate(state, dataset, plan_file, compare_files, symbol, side, qty, limit_
     from liqcost.cli.progress import progress
     from liqcost.cli.results import render
 
+    scheduler = scheduler_value(scheduler, cluster)
     rule_list = tuple(r.strip() for r in rules.split(",") if r.strip()) if rules else None
     result = run(plan_file, data=dataset, compare=compare_files, orders=orders_file, symbol=symbol, side=side, qty=qty,
                  limit_price=limit_price, start=start, end=end, variants=list(variants) or None, config=state.config_path,
                  mapping=mapping, impact=impact, params_file=params_file, queue_model=queue_model, html=html_file,
                  progress=lambda total: progress(state, total, "start days"), max_participation=max_participation,
                  horizon_days=horizon_days, days=days, schedule=schedule, urgency=urgency, rules=rule_list,
-                 unfilled=unfilled)
+                 unfilled=unfilled, workers=workers, scheduler=scheduler)
     if state.format == "table" and not state.output:
         note(state, result.summary_text())
     render(state, result, result.tables(table), result.display_tables(table), title="comparison" if table == "all" else table)

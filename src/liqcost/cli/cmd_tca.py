@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from liqcost.cli.options import html_option, mapping_path
+from liqcost.cli.options import engine_options, html_option, mapping_path, scheduler_value
 
 TABLES = ("all", "summary", "orders", "fills", "aggregates", "model", "model_aggregates", "outliers", "not_compared",
           "quarantine", "rejected_orders")
@@ -30,9 +30,11 @@ TABLES = ("all", "summary", "orders", "fills", "aggregates", "model", "model_agg
               help="Compare each order with its pre-trade estimate from the data before its day (z-scores).")
 @click.option("--table", type=click.Choice(TABLES), default="all", show_default=True,
               help="Table to output: all (the terminal shows the summary, the orders and what was set aside) or one of them.")
+@engine_options("the review's partitions and the history's tick pass")
 @html_option("summary, realized against predicted cost, orders, outliers")
 @click.pass_obj
-def tca(state, dataset, fills_file, orders_file, mapping, orders_mapping, symbols, model, table, html):
+def tca(state, dataset, fills_file, orders_file, mapping, orders_mapping, symbols, model, table, workers, scheduler, cluster,
+        html):
     """Post-trade cost review: what each order cost against its arrival mid, the benchmarks and the model.
 
     Per order: the implementation shortfall in bps and currency split into delay, spread, impact,
@@ -50,6 +52,7 @@ def tca(state, dataset, fills_file, orders_file, mapping, orders_mapping, symbol
       liqcost tca --data sample_data/dataset --fills sample_data/fills.csv --orders sample_data/orders.csv
       liqcost tca --data sample_data/dataset --format json -o tca.json
       liqcost tca --data sample_data/dataset --html tca.html -q
+      liqcost tca --data sample_data/dataset --cluster local:2
     """
     from liqcost.app import tca as run
     from liqcost.cli.options import write_html
@@ -57,12 +60,14 @@ def tca(state, dataset, fills_file, orders_file, mapping, orders_mapping, symbol
     from liqcost.cli.results import render
     from liqcost.errors import UsageError
 
+    scheduler = scheduler_value(scheduler, cluster)
     model_tables = ("model", "model_aggregates", "outliers", "not_compared")
     if table in model_tables and not model:
         raise UsageError(f"--table {table} needs the model comparison; drop --no-model.")
     result = run(fills_file, orders_file, data=dataset, config=state.config_path, mapping=mapping,
                  orders_mapping=orders_mapping, symbols=symbols or None, model=model,
-                 progress=lambda total: progress(state, total, "history symbol-days"))
+                 progress=lambda total: progress(state, total, "history symbol-days"), workers=workers,
+                 scheduler=scheduler)
     if html:
         from liqcost.app.report import result_report
 

@@ -42,3 +42,32 @@ def write_html(state, report, path) -> None:
     with step(state, "writing the HTML report"):
         size = write_report(report, path)
     note(state, f"wrote the HTML report ({len(report.charts)} charts, {size / 1024:.0f} kB) to {path}")
+
+
+def engine_options(what: str):
+    """``--workers``, ``--scheduler tcp://HOST:PORT`` and ``--cluster local:N`` (the engine options of ``profile``),
+    ``what`` saying what runs on the cluster."""
+    def deco(f):
+        f = click.option("--cluster", default=None, metavar="local:N",
+                         help="Start N local Dask worker processes for this run (engine.scheduler = local:N).")(f)
+        f = click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                         help=f"Run {what} on this Dask scheduler (engine.scheduler; needs liqcost[dask]; the dataset "
+                              "must be at the same path on every worker).")(f)
+        return click.option("--workers", type=click.IntRange(min=0), default=None,
+                            help="Threads (engine.workers; 0 = one per core).")(f)
+    return deco
+
+
+def scheduler_value(scheduler, cluster):
+    """The ``engine.scheduler`` of ``--scheduler`` / ``--cluster`` (None when neither); wrong values are usage errors."""
+    from liqcost.errors import UsageError
+
+    if scheduler and cluster:
+        raise UsageError("give --scheduler (an existing Dask cluster) or --cluster local:N (a new one), not both.")
+    if cluster is not None and not cluster.strip().startswith("local:"):
+        raise UsageError(f"--cluster {cluster}: expected local:N (N local worker processes); for an existing "
+                         "cluster use --scheduler tcp://HOST:PORT.")
+    if scheduler is not None and scheduler.strip().startswith("local:"):
+        raise UsageError(f"--scheduler {scheduler}: expected tcp://HOST:PORT; for local worker processes use "
+                         f"--cluster {scheduler}.")
+    return scheduler or cluster

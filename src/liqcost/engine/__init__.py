@@ -11,7 +11,53 @@ from __future__ import annotations
 
 from .local import default_workers, run_local
 
-__all__ = ["run_tasks", "run_local", "default_workers", "planned_width"]
+__all__ = ["run_tasks", "run_local", "default_workers", "planned_width", "shared_scheduler", "recording", "on_address"]
+
+_RECORDING: list = []  # lists receiving the stats of every Dask run (see recording)
+
+
+def recording():
+    """A context manager collecting the ``stats`` of every Dask run inside it (``run_dask``'s dict: per task
+    seconds, pid and peak RSS; per worker peak RSS; wall and connect seconds), in a list it yields. For
+    benchmarks of whole commands (``liqcost bench --scheduler``), whose inner calls do not take ``stats``."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def block():
+        runs: list = []
+        _RECORDING.append(runs)
+        try:
+            yield runs
+        finally:
+            _RECORDING.remove(runs)
+
+    return block()
+
+
+def on_address(scheduler: str | None, address: str | None, workers: int = 0) -> dict:
+    """Config overrides (dotted keys) that run on ``address`` (from :func:`shared_scheduler`) what was planned for
+    ``scheduler``: the address, and for a ``local:N`` cluster N as ``engine.workers`` (so the batches are planned
+    for N workers, not for a remote cluster's default); nothing when the two are the same."""
+    if address == scheduler:
+        return {}
+    return {"engine.scheduler": address, "engine.workers": int(workers) or planned_width(0, scheduler)}
+
+
+def shared_scheduler(scheduler: str | None, threads: int = 1):
+    """A context manager giving the scheduler address to use for several :func:`run_tasks` calls of one command.
+
+    ``local:N`` starts N local worker processes once (and closes them at the end) and gives their
+    ``tcp://`` address, so a command that runs several stages of tasks (``tca``: the review, then the history's
+    tick pass) starts one cluster, not one per stage; any other value (None, ``tcp://...``) is given as is and
+    nothing is started.
+    """
+    import contextlib
+
+    if not scheduler or not str(scheduler).strip().startswith("local:"):
+        return contextlib.nullcontext(scheduler)
+    from liqcost.engine.dask import local_cluster
+
+    return local_cluster(scheduler, threads)
 
 
 def planned_width(workers: int = 0, scheduler: str | None = None) -> int:
@@ -59,6 +105,11 @@ def run_tasks(func, tasks, *, workers: int = 0, scheduler: str | None = None, we
     if scheduler:
         from liqcost.engine.dask import run_dask
 
-        return run_dask(func, tasks, scheduler=scheduler, weights=weights, progress=progress, retries=retries,
-                        threads=threads, failures=failures, stats=stats)
+        if _RECORDING and stats is None:
+            stats = {}
+        out = run_dask(func, tasks, scheduler=scheduler, weights=weights, progress=progress, retries=retries,
+                       threads=threads, failures=failures, stats=stats)
+        for runs in _RECORDING:
+            runs.append(stats)
+        return out
     return run_local(func, tasks, workers=workers, weights=weights, progress=progress)

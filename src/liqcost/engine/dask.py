@@ -27,6 +27,7 @@ dask and distributed are imported only when a scheduler is given; without them t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -34,7 +35,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-__all__ = ["TaskFailure", "parse_scheduler", "run_dask", "cluster_width", "INSTALL_HINT"]
+__all__ = ["TaskFailure", "parse_scheduler", "run_dask", "cluster_width", "local_cluster", "INSTALL_HINT"]
 
 INSTALL_HINT = "pip install 'liqcost[dask]'"
 
@@ -162,6 +163,23 @@ def _short(exc: BaseException) -> str:
     text = str(exc).strip()
     first = text.splitlines()[0] if text else repr(exc)
     return first if len(first) <= 300 else first[:297] + "..."
+
+
+@contextlib.contextmanager
+def local_cluster(scheduler: str, threads: int = 1):
+    """Start the ``local:N`` cluster once and yield its ``tcp://`` address (closed on exit).
+
+    The workers are those :func:`run_dask` starts for ``local:N`` (one task thread each, the thread budget in
+    their environment); several ``run_dask`` calls given the address share them.
+    """
+    kind, target = parse_scheduler(scheduler)
+    if kind != "local":
+        yield target
+        return
+    distributed = _import_distributed()
+    with distributed.LocalCluster(n_workers=int(target), threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  env=worker_env(threads), silence_logs=logging.CRITICAL) as cluster:
+        yield cluster.scheduler_address
 
 
 def run_dask(func, tasks, *, scheduler: str, weights=None, progress=None, retries: int = 2, threads: int = 1,

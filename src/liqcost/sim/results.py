@@ -22,7 +22,7 @@ parts are per filled share; ``fill_rate_frac`` counts every fill (crossings at a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from liqcost.result import Problem, Result
@@ -117,6 +117,7 @@ class DaysResult(Result):
     problem_list: tuple = ()
     run_events: int = 0
     tranches: object = None
+    parts: object = field(default=None, repr=False, compare=False)
 
     def tables(self) -> dict:
         out = {"distribution": self.distribution, "runs": self.runs}

@@ -24,7 +24,7 @@ import numpy as np
 from liqcost.errors import NoDataError, OrderError, UsageError
 from liqcost.result import Problem
 
-__all__ = ["anchor", "plan_variants", "replay_days"]
+__all__ = ["anchor", "combine_days", "plan_variants", "replay_days"]
 
 NS = 1_000_000_000
 
@@ -122,7 +122,7 @@ def _anchor_times(out, tape_days, tz):
 
 
 def replay_days(variants, market, start_days, *, profile=None, impact=None, config=None, options=None,
-                keep_fills: bool = False, keep_tranches: bool = False):
+                keep_fills: bool = False, keep_tranches: bool = False, only=None):
     """Replay plan variants on many start days; the distribution of their cost and fill rate.
 
     Parameters
@@ -147,10 +147,15 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
         Keep every simulated fill (the ``fills`` table).
     keep_tranches : bool
         Keep the tranche table of every run (the ``tranches`` table).
+    only : collection of str, optional
+        Replay only these symbols (a partition of the work; :func:`combine_days` puts partitions together).
+        Without a run, the result then has no tables (``runs`` None) but its problems and notes' parts.
 
     Returns
     -------
     DaysResult
+        With ``parts`` holding what :func:`combine_days` needs to merge partitions (symbol order, each
+        symbol's own-impact parameters per start day, the start days left out, the problems by origin).
     """
     import polars as pl
 
@@ -173,6 +178,7 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
         raise UsageError("no start day to replay on.")
     notes: list[str] = []
     problems: list[Problem] = []
+    origin: list[str] = []  # per problem: template, call or dated (combine_days keeps each kind's order)
 
     def validate(frame, where):
         ts = validate_tranches(frame, where, default_participation=opts["max_participation_frac"],
@@ -189,6 +195,7 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
             continue
         frame, pred = _as_frame_pred(v, config)
         templates[name] = validate(frame, f"variant {name}")
+        origin += ["template"] * (len(problems) - len(origin))
         if pred is not None:
             preds.append(pred.with_columns(pl.lit(name).alias("variant"), pl.lit(None, dtype=pl.Date).alias("start_day")))
     dated: dict[str, list] = {}
@@ -212,9 +219,11 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
                 pending.append((name, s, frame))
             if pred is not None:
                 preds.append(pred.with_columns(pl.lit(name).alias("variant"), pl.lit(s, dtype=pl.Date).alias("start_day")))
+    origin += ["call"] * (len(problems) - len(origin))
     # the dated frames validated in one pass (each frame's orders kept apart), then split again
     for name, s, fr in _validate_many(pending, opts, problems):
         dated.setdefault(name, []).append((s, fr))
+    origin += ["dated"] * (len(problems) - len(origin))
 
     # ---- symbols and their tapes
     symbols: list[str] = []
@@ -225,7 +234,13 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
             symbols += fr["symbol"].unique(maintain_order=True).to_list()
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
+        if only is not None:  # a partition of the work: combine_days says it for all of them
+            parts = {"symbols": [], "impacts": {}, "skipped": set(), "origin": origin}
+            return DaysResult(None, None, None, (), tuple(problems), 0, parts=parts)
         raise OrderError("no variant has a tranche that can be replayed; see the problems.")
+    all_symbols = symbols
+    if only is not None:
+        symbols = [s for s in symbols if s in set(only)]
     tapes = _tapes(market, symbols, start_days, templates, dated, config)
 
     names = list(variants)
@@ -234,6 +249,7 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
     order_parts, fill_parts, tranche_parts, events = [], [], [], 0
     skipped_notes = set()
     day_impacts: dict = {}
+    used: dict = {}  # symbol -> its own-impact parameters (one, or per start day of its runs)
     for sym in symbols:
         tape = tapes[sym]
         tape_days = tape.days()
@@ -245,11 +261,10 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
             ok_days = [s for s in start_days if s in set(tape_days)]
             missing = sorted(set(start_days) - set(ok_days))
             if missing:
-                skipped_notes.add(f"{sym}: {len(missing)} start day(s) without quotes on the tape left out ({missing[0]} ...).")
+                skipped_notes.add(("missing", sym, "", None, tuple(missing)))
             out, skipped = anchor(rows, ok_days, tape_days, config)
             if skipped:
-                skipped_notes.add(f"variant {name} ({sym}): {len(skipped)} start day(s) too close to the end of the tape "
-                                  f"for its span left out (from {skipped[0]}).")
+                skipped_notes.add(("anchor", sym, name, None, tuple(skipped)))
             if out.height == 0:
                 continue
             out = _anchor_times(out, tape_days, config.session.timezone)
@@ -270,8 +285,7 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
                 pieces.append(rows.with_columns(pl.lit(start_days.index(s), dtype=pl.Int64).alias("day_idx"),
                                                 pl.lit(vid[name], dtype=pl.Int64).alias("variant_idx")))
             if late:
-                skipped_notes.add(f"variant {name} ({sym}): {len(late)} start day(s) whose plan ends after the tape "
-                                  f"({last_day}) left out (from {late[0]}).")
+                skipped_notes.add(("late", sym, name, last_day, tuple(late)))
         if not pieces:
             continue
         cols = [c for c in pieces[0].columns]
@@ -288,11 +302,11 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
                 if (sym, j) not in day_impacts:
                     day_impacts[(sym, j)] = impact_for(sym, impact, profile(start_days[j]), config, opts)
                 imps.append(day_impacts[(sym, j)])
-            notes.append(f"{sym}: {_describe_days([day_impacts[(sym, j)] for j in sorted(set(run_map['day_idx'].to_list()))])}.")
+            used[sym] = {start_days[j]: day_impacts[(sym, j)] for j in sorted(set(run_map["day_idx"].to_list()))}
         else:
             imp = impact_for(sym, impact, None if callable(profile) else profile, config, opts)
             imps = [imp] * int(keys.len())
-            notes.append(f"{sym}: {imp.describe()}.")
+            used[sym] = imp
         orders, trs, fills, ev = run_frames(tape, allrows.drop("_key"), imps, opts, keep_fills=keep_fills)
         events += int(ev.sum())
         orders = orders.join(run_map, on="run", how="left")
@@ -301,8 +315,11 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
             fill_parts.append(fills.join(run_map, on="run", how="left"))
         if keep_tranches:
             tranche_parts.append(trs.join(run_map, on="run", how="left"))
-    notes += sorted(skipped_notes)
+    notes += _run_notes(used, skipped_notes)
+    parts = {"symbols": all_symbols, "impacts": used, "skipped": skipped_notes, "origin": origin}
     if not order_parts:
+        if only is not None:  # its problems and the start days it left out still count
+            return DaysResult(None, None, None, (), tuple(problems), 0, parts=parts)
         raise NoDataError("no run could be replayed: every start day is off the tape or too close to its end.")
     def label(frame):
         return frame.with_columns(
@@ -321,7 +338,115 @@ def replay_days(variants, market, start_days, *, profile=None, impact=None, conf
         tranches = tranches.select(lead + [c for c in tranches.columns if c not in lead]).sort(
             ["variant", "start_day", "order_id", "tranche"])
     dist = distribution(runs, names)
-    return DaysResult(dist, runs, fills, tuple(notes), tuple(problems), events, tranches=tranches)
+    return DaysResult(dist, runs, fills, tuple(notes), tuple(problems), events, tranches=tranches, parts=parts)
+
+
+def _run_notes(used: dict, skipped) -> list[str]:
+    """The notes of a replay: each symbol's own impact (in the order replayed), then the start days left out."""
+    notes = []
+    for sym, imp in used.items():
+        if isinstance(imp, dict):
+            notes.append(f"{sym}: {_describe_days([imp[d] for d in sorted(imp)])}.")
+        else:
+            notes.append(f"{sym}: {imp.describe()}.")
+    merged: dict = {}
+    for kind, sym, name, last, days in skipped:
+        merged.setdefault((kind, sym, name, last), set()).update(days)
+    out = set()
+    for (kind, sym, name, last), days in merged.items():
+        days = sorted(days)
+        if kind == "missing":
+            out.add(f"{sym}: {len(days)} start day(s) without quotes on the tape left out ({days[0]} ...).")
+        elif kind == "anchor":
+            out.add(f"variant {name} ({sym}): {len(days)} start day(s) too close to the end of the tape for its span left "
+                    f"out (from {days[0]}).")
+        else:
+            out.add(f"variant {name} ({sym}): {len(days)} start day(s) whose plan ends after the tape ({last}) left out "
+                    f"(from {days[0]}).")
+    return notes + sorted(out)
+
+
+def combine_days(parts, names, *, keep_fills: bool = False, keep_tranches: bool = False):
+    """One :class:`~liqcost.sim.results.DaysResult` from replays of partitions of the same work.
+
+    Each part is :func:`replay_days` of the same variants with ``only`` one group of symbols, over one chunk
+    of the start days and one or more of the variants (None for a part without runs); ``parts`` are in the order
+    (variant, chunk of start days, symbol) and every (symbol, variant, start day) is in one part. The tables are
+    what one call over everything gives: the runs and tranches sorted as it sorts them, the fills in its
+    order (by symbol, variant, start day), the notes and the problems composed again.
+
+    Parameters
+    ----------
+    parts : list of DaysResult or None (a part that failed)
+    names : list of str
+        The variant names in the order given to :func:`replay_days`.
+    keep_fills, keep_tranches : bool
+        As given to the parts.
+
+    Returns
+    -------
+    DaysResult
+    """
+    import polars as pl
+
+    from liqcost.sim.results import DaysResult
+
+    live = [p for p in parts if p is not None]
+    if not live:
+        raise NoDataError("no run could be replayed: every start day is off the tape or too close to its end.")
+    # symbols in the order one call meets them; problems by origin, each kind in the parts' order, once each
+    order: list[str] = []
+    for p in live:
+        order += p.parts["symbols"]
+    order = list(dict.fromkeys(order))
+    problems: dict = {"template": [], "call": [], "dated": []}
+    seen: set = set()
+    for p in live:
+        for prob, kind in zip(p.problem_list, p.parts["origin"]):
+            if (kind, prob) not in seen:
+                seen.add((kind, prob))
+                problems[kind].append(prob)
+    problem_list = tuple(problems["template"] + problems["call"] + problems["dated"])
+    runs_parts = [p for p in live if p.runs is not None]
+    if not order:
+        raise OrderError("no variant has a tranche that can be replayed; see the problems.")
+    if not runs_parts:
+        raise NoDataError("no run could be replayed: every start day is off the tape or too close to its end.")
+    used: dict = {}
+    skipped: set = set()
+    for p in live:
+        skipped |= set(p.parts["skipped"])
+    for p in runs_parts:
+        for sym, imp in p.parts["impacts"].items():
+            if isinstance(imp, dict):
+                used.setdefault(sym, {}).update(imp)
+            else:
+                used.setdefault(sym, imp)
+    used = {s: used[s] for s in order if s in used}
+    notes = tuple(_run_notes(used, skipped))
+    lead = ["variant", "start_day"]
+    runs = pl.concat([p.runs for p in runs_parts], how="diagonal_relaxed")
+    runs = runs.select(lead + [c for c in runs.columns if c not in lead]).sort(["variant", "start_day", "order_id"])
+    sym_pos = {s: i for i, s in enumerate(order)}
+    var_pos = {n: i for i, n in enumerate(names)}
+    fills = None
+    if keep_fills and any(p.fills is not None for p in runs_parts):
+        fills = pl.concat([p.fills for p in runs_parts if p.fills is not None], how="diagonal_relaxed")
+        fills = fills.with_columns(
+            pl.col("symbol").cast(pl.String).replace_strict(sym_pos, return_dtype=pl.Int64).alias("_s"),
+            pl.col("variant").replace_strict(var_pos, return_dtype=pl.Int64).alias("_v"),
+        ).sort(["_s", "_v", "start_day"], maintain_order=True).drop("_s", "_v")
+    tranches = None
+    if keep_tranches and any(p.tranches is not None for p in runs_parts):
+        tranches = pl.concat([p.tranches for p in runs_parts if p.tranches is not None], how="diagonal_relaxed")
+        tranches = tranches.select(lead + [c for c in tranches.columns if c not in lead]).sort(
+            ["variant", "start_day", "order_id", "tranche"])
+    dist = distribution(runs, names)
+    events = sum(p.run_events for p in runs_parts)
+    return DaysResult(dist, runs, fills, notes, problem_list, events, tranches=tranches,
+                      parts={"symbols": order, "impacts": used, "skipped": skipped,
+                             "origin": ["template"] * len(problems["template"]) + ["call"] * len(problems["call"])
+                             + ["dated"] * len(problems["dated"])})
 
 
 def _describe_days(imps) -> str:

@@ -75,7 +75,7 @@ import polars as pl
 
 from liqcost.errors import UsageError
 
-__all__ = ["review", "horizon_labels"]
+__all__ = ["review", "combine", "horizon_labels"]
 
 _NS = 1_000_000_000
 _BPS = 1e4
@@ -211,6 +211,50 @@ def review(fills, orders=None, *, trades=None, quotes=None, bars=None, config=No
     notes = _notes(orders_tab, fills_tab, market, cfg)
     orders_tab = orders_tab.drop("_has_fee")
     return TcaResult(orders_tab, fills_tab, aggs, quarantine, rejected, notes)
+
+
+def combine(parts, orders=None, *, config=None):
+    """One review from the reviews of disjoint groups of orders: what :func:`review` gives on all of them.
+
+    The groups must keep every fill and order row of an order together, and every row of a symbol (a symbol's
+    market data and an order's fills are then in one group); each part is :func:`review` of one group. The
+    tables are concatenated in :func:`review`'s own row order (orders by their row in ``orders``, then the
+    orders known from fills alone by id; fills by order, time and row; set-aside fills by row), and the
+    aggregates and notes are computed again over all of them; the rejected orders are those of ``orders``.
+
+    Parameters
+    ----------
+    parts : list of liqcost.tca.results.TcaResult
+    orders : polars.DataFrame, optional
+        Every order given to the reviews (as given to :func:`review`).
+    config : liqcost.config.Config, optional
+
+    Returns
+    -------
+    liqcost.tca.results.TcaResult
+    """
+    from liqcost.config import Config
+    from liqcost.tca.aggregate import aggregate
+    from liqcost.tca.inputs import normalize_orders_for_review
+    from liqcost.tca.results import TcaResult
+
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    cfg = config or Config()
+    o, rejected = normalize_orders_for_review(orders)
+    tab = pl.concat([p.orders for p in parts], how="diagonal_relaxed")
+    if o is not None:
+        tab = tab.join(o.select("order_id", pl.col("row").alias("_orow")), on="order_id", how="left", maintain_order="left")
+    else:
+        tab = tab.with_columns(pl.lit(None, pl.Int64).alias("_orow"))
+    tab = tab.sort(["_orow", "order_id"], nulls_last=True, maintain_order=True).drop("_orow")
+    fills = pl.concat([p.fills for p in parts], how="diagonal_relaxed").sort(["order_id", "ts_ns", "row"], maintain_order=True)
+    quarantine = pl.concat([p.quarantine for p in parts], how="diagonal_relaxed").sort("row", maintain_order=True)
+    aggs = aggregate(tab, ["symbol", "side", "date", "broker", "venue"])
+    has_fee = bool("fee" in fills.columns and fills.get_column("fee").is_not_null().any())
+    notes = _notes(tab.with_columns(pl.lit(has_fee).alias("_has_fee")), fills, None, cfg)
+    return TcaResult(tab, fills, aggs, quarantine, rejected, notes)
 
 
 # ------------------------------------------------------------------------------------------------ checks
