@@ -99,7 +99,7 @@ def daily_frame():
 def test_spread_and_volume_charts():
     d = daily_frame()
     for c in (ch.spread_history(d), ch.spread_distribution(d), ch.daily_volume(d)):
-        root = svg_ok(c)
+        svg_ok(c)
         assert c.n_marks > 0 and "B&amp;B" in c.svg
     vol = ch.daily_volume(d)
     assert len(marks(svg_ok(vol), "zero_days")) == 1 and "1 zero-volume day(s)" in vol.caption

@@ -4,7 +4,6 @@ against the replayed distribution over start days (plans built with the planner 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-import numpy as np
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -376,7 +376,6 @@ def render_lines(
     transpose: bool | None = None,
 ) -> list[str]:
     """``frame`` as lines of text no wider than ``width`` (None: no limit); see :func:`render_text`."""
-    import polars as pl
 
     if transpose is None:
         transpose = frame.height == 1 and frame.width > 4

@@ -713,14 +713,6 @@ class SimulateResult(Result):
             return {"comparison": self.summary().with_columns(pl.col(pl.Float64).round(3))}
         return self.tables(which)
 
-    @property
-    def notes(self) -> tuple[str, ...]:
-        return tuple(self.note_lines)
-
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        return tuple(self.problem_list)
-
     def summary_text(self) -> str:
         """One line per variant, for a person."""
         out = []
@@ -962,7 +954,7 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
         history = _History(ds, cfg, symbols, asofs, ticks)
 
     # ---- plans for each start day (orders), then the replay
-    from liqcost.sim.variants import distribution, replay_days
+    from liqcost.sim.variants import distribution
 
     with progress(len(days)) as advance:
         if files:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path

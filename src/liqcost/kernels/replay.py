@@ -462,8 +462,6 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
     arrays (inputs checked); returns the fills needed."""
     n = ts.shape[0]
     T = tr_start_ns.shape[0]
-    R = r_tr0.shape[0]
-    F = fi.shape[0]
     # ---- outputs and scratch
     for k in range(T):
         oi[k, OI_PLACED] = -1
@@ -524,7 +522,6 @@ def _loop(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
           o_unopened, o_started, o_seen, run_orders):
     """The event loop of :func:`replay_runs` (see :func:`_core`); returns the fills needed."""
     n = ts.shape[0]
-    T = tr_start_ns.shape[0]
     R = r_tr0.shape[0]
     F = fi.shape[0]
     nf = 0

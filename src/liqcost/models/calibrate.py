@@ -342,8 +342,6 @@ def _istar(th, d, days_per_year):
 def _specs(params) -> dict:
     m = params.models
     dpy = float(m["istar"]["days_per_year"])
-    qc = float(m["crossover"]["crossover_frac_adv"])
-    b = float(m["log"]["b"])
     return {
         "sqrt": _Spec("sqrt", ("y",), ("dimensionless",), (0.0,), (50.0,),
                       lambda th, d: th[0] * d["sigma"] * np.sqrt(d["x"]) * _BPS, {}),

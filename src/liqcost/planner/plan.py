@@ -842,7 +842,6 @@ def _finish(planned: list[_Planned], config, params=None) -> None:
     """Price every planned order along its tranches (one call of the impact models over all of them) and fill
     the tranches' costs against both reference prices, the order's fees, model band, risk band and the cost of
     crossing now (:mod:`liqcost.planner.costs`)."""
-    import polars as pl
 
     from liqcost.models.frontier import risk_band
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from liqcost.result import Problem, Result
+from liqcost.result import Result
 
 __all__ = ["DaysResult", "ReplayResult", "ORDER_SUMMARY_COLUMNS", "DISTRIBUTION_SUMMARY_COLUMNS"]
 
@@ -77,14 +77,6 @@ class ReplayResult(Result):
         cols = [c for c in ORDER_SUMMARY_COLUMNS if c in self.orders.columns]
         return self.orders.select(cols)
 
-    @property
-    def notes(self) -> tuple[str, ...]:
-        return tuple(self.note_lines)
-
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        return tuple(self.problem_list)
-
 
 @dataclass(frozen=True)
 class DaysResult(Result):
@@ -131,10 +123,3 @@ class DaysResult(Result):
         cols = [c for c in DISTRIBUTION_SUMMARY_COLUMNS if c in self.distribution.columns]
         return self.distribution.select(cols)
 
-    @property
-    def notes(self) -> tuple[str, ...]:
-        return tuple(self.note_lines)
-
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        return tuple(self.problem_list)

@@ -17,7 +17,6 @@ the planner: participation 5 / 10 / 20 %, passive / mid / aggressive pricing, ho
 
 from __future__ import annotations
 
-import datetime as dt
 
 import numpy as np
 

@@ -392,7 +392,7 @@ def _per_fill(clean: pl.DataFrame, market, cfg) -> pl.DataFrame:
 def _per_order(fills: pl.DataFrame, o: pl.DataFrame | None, market, cfg):
     """The order table (see the module docstring) and the fills with their order's timing columns."""
     from liqcost.kernels.tca import interval_sums, next_valid_index, twap_integral
-    from liqcost.tca.market import day_bounds, trading_day_index
+    from liqcost.tca.market import day_bounds
 
     tc = cfg.tca
     strict = cfg.measures.quote_match == "strictly_before"
