@@ -23,7 +23,9 @@ In a line that installs liqcost (``pip install``, ``python3 -m venv``), only its
 
 Each line is a test: every ``liqcost`` call in it must exit 0 and the line's shell status be 0, unless the line
 ends with ``# fails: MESSAGE``: then its ``liqcost`` call must fail and say MESSAGE. A line ending with
-``# slow`` (the benchmark-size sample) is parsed, not run. A line that uses the shared data (``$D`` or a
+``# slow`` (the benchmark-size sample) is parsed, not run, and so is a ``liqcost bench --size small|medium|large``
+line: tests/test_bench.py runs the README's, docs/BENCHMARKS.md's and ``bench --help``'s bench lines on the tiny
+size. A line that uses the shared data (``$D`` or a
 variable set from it) skips with the reason when the data are absent, and fails when ``CI=true``. The README's
 ``liqcost sample --days 40 --metaorders 20 -o tca_sample`` is the command tests/test_tca_sample.py runs once per
 session: its folder is linked in rather than generated again.
@@ -74,6 +76,12 @@ class Line:
     @property
     def id(self) -> str:
         return f"{self.source}:{self.lineno}"
+
+    @property
+    def bench_sized(self) -> bool:
+        """A ``liqcost bench`` on a generated size other than tiny: tests/test_bench.py runs it on the tiny size
+        (the same options; small takes a minute and medium several), so here it is parsed, not run."""
+        return re.search(r"(^|[\s;&(])liqcost\s+bench\s.*--size\s+(small|medium|large)\b", self.text) is not None
 
     @property
     def has_liqcost(self) -> bool:
@@ -313,7 +321,7 @@ def outcome(source: str) -> Outcome:
     script = ["__lc_status() { echo \"$1 $2\" >> " + shlex.quote(str(status)) + "; }"]
     for line in lines:
         script.append(f"export LIQCOST_EXAMPLE_LINE={line.index}")
-        script.append(": slow" if line.slow else line.text)
+        script.append(": slow" if line.slow or line.bench_sized else line.text)
         script.append(f"__lc_status {line.index} $?")
     env = {**os.environ, "PATH": f"{root / 'bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "LIQCOST_EXAMPLES_SOCKET": server.path, "D": str(SHARED), "M": "configs/mappings", "COLUMNS": "120",
@@ -373,7 +381,7 @@ def _param(line: Line):
 def test_example_runs(line):
     if _uses_shared_data(line):
         require_shared()
-    if line.slow:
+    if line.slow or line.bench_sized:
         for part in re.split(r"\s*(?:&&|;)\s*", line.text):
             if part.startswith("liqcost "):
                 _parses(shlex.split(part)[1:])
