@@ -13,6 +13,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import liqcost as lc
+from liqcost.app.inputs import read_plan_file
 from liqcost.app.simulate import (
     SimulateResult,
     Variant,
@@ -20,7 +21,6 @@ from liqcost.app.simulate import (
     _replay_columns,
     _Ticks,
     parse_variants,
-    read_plan_file,
 )
 from liqcost.config import Config, load_config
 from liqcost.errors import ConfigError, FileFormatError, NoDataError, UsageError
@@ -173,19 +173,20 @@ def test_plan_files_of_both_schema_versions_and_hand_made_ones(tmp_path):
     f = tmp_path / "mine.csv"
     f.write_text("order_id,symbol,side,window_start,window_end,qty_shares,limit_rule\n"
                  "o,THNB,buy,2025-03-17 10:00,2025-03-17T15:00:00Z,500,mid\n")
-    frame, summary = read_plan_file(f, cfg)
+    got = read_plan_file(f, cfg.session.timezone)
+    frame, summary = got.tranches, got.summary
     assert summary is None
     assert frame["window_start"].to_list() == [dt.datetime(2025, 3, 17, 14, 0, tzinfo=dt.timezone.utc)]
     assert frame["window_end"].to_list() == [dt.datetime(2025, 3, 17, 15, 0, tzinfo=dt.timezone.utc)]
     f.write_text("order_id,symbol,side,window_start,window_end,qty_shares,limit_rule\no,THNB,buy,soon,later,500,mid\n")
     with pytest.raises(FileFormatError, match=r"mine.csv row 1: window_start 'soon' is not a time"):
-        read_plan_file(f, cfg)
+        read_plan_file(f, cfg.session.timezone)
     j = tmp_path / "p.json"
     j.write_text('{"tables": {"summary": []}}')
     with pytest.raises(FileFormatError, match="no plan table in this JSON"):
-        read_plan_file(j, cfg)
+        read_plan_file(j, cfg.session.timezone)
     with pytest.raises(FileFormatError, match="plan file not found"):
-        read_plan_file(tmp_path / "none.csv", cfg)
+        read_plan_file(tmp_path / "none.csv", cfg.session.timezone)
 
 
 def test_a_hand_made_plan_replays_on_every_start_day_and_a_missing_symbol_is_named(sample_data, tmp_path, days):

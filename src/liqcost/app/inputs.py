@@ -3,7 +3,8 @@
 * :func:`read_orders` takes an orders file (CSV, Parquet or YAML, read by :mod:`liqcost.io`) or frames
   and applies the one set of order rules (:func:`liqcost.inputs.normalize_orders`); :func:`single_order`
   does the same for one order given as flags, where a refused order is a usage error.
-* :func:`read_profile_file` is the one reader of profile tables written by ``liqcost profile``.
+* :func:`read_profile_file` is the one reader of profile tables written by ``liqcost profile``, and
+  :func:`read_plan_file` the one reader of plans written by ``liqcost plan -o`` (``simulate`` and ``report``).
 * :class:`Liquidity` is where the profiles come from (a dataset, a profile table or file, or trades /
   quotes / bars frames): the profiles of the orders' names, the reason each missing name has none
   (unknown symbol, no data in the lookback), the as-of date, and for the planner the fill models and
@@ -27,7 +28,8 @@ from liqcost.errors import (
     UsageError,
 )
 
-__all__ = ["Liquidity", "read_orders", "read_profile_file", "single_order", "usable_or_raise"]
+__all__ = ["Liquidity", "PlanFile", "read_orders", "read_plan_file", "read_profile_file", "single_order",
+           "usable_or_raise"]
 
 
 # ----------------------------------------------------------------------------------------------- orders
@@ -211,6 +213,134 @@ def read_profile_file(path: str | Path):
     if frame.height == 0:
         raise EmptyDataError(f"{p}: the profile table is empty.")
     return normalize_profiles(frame, str(p))
+
+
+# ------------------------------------------------------------------------------------------------ plans
+@dataclass(frozen=True)
+class PlanFile:
+    """A plan read back from ``liqcost plan -o FILE``: the tranche table, and the tables written beside it.
+
+    ``tranches`` and ``summary`` have their times as UTC datetimes (``window_start``/``window_end``,
+    ``start``/``end``); ``summary`` and ``fill`` are None when the file came without them.
+    """
+
+    tranches: object
+    summary: object = None
+    fill: object = None
+
+
+def read_plan_file(path, timezone: str) -> PlanFile:
+    """The one reader of plans written by ``liqcost plan`` (used by ``simulate --plan`` and ``report --plan``).
+
+    Parameters
+    ----------
+    path : str or Path
+        ``plan.csv`` or ``plan.parquet`` (with ``plan.summary.*`` and ``plan.fill.*`` beside it when
+        written with ``--table all``), or ``plan.json`` (the output envelope ``{"tables": {"plan": [...],
+        "summary": [...], "fill": [...]}}``, or a bare list of tranche records).
+    timezone : str
+        The exchange's time zone (``session.timezone``): text times without an offset are exchange time.
+
+    Returns
+    -------
+    PlanFile
+
+    Raises
+    ------
+    FileFormatError
+        The file is missing, of an unknown type, empty, or cannot be read; a time that is not one (with its
+        file and row).
+    """
+    import json
+
+    import polars as pl
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError(f"{p}: plan file not found; write one with `liqcost plan ... --table all -o {p.name}`.")
+    suffix = p.suffix.lower()
+
+    def sibling(name):
+        return p.with_name(f"{p.stem}.{name}{p.suffix}")
+
+    summary = fill = None
+    try:
+        if suffix == ".json":
+            data = json.loads(p.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                tables = data.get("tables", data)
+                if not isinstance(tables, dict) or "plan" not in tables:
+                    names = ", ".join(tables) if isinstance(tables, dict) else type(tables).__name__
+                    raise FileFormatError(f"{p}: no plan table in this JSON (tables: {names}); write the plan with "
+                                          "`liqcost --format json -o plan.json plan ...` (its tables plan and summary).")
+                records, srec, frec = tables["plan"], tables.get("summary"), tables.get("fill")
+            elif isinstance(data, list):
+                records, srec, frec = data, None, None
+            else:
+                raise FileFormatError(f"{p}: expected a JSON object of tables or a list of tranches, got {type(data).__name__}.")
+            if not records:
+                raise FileFormatError(f"{p}: the plan table is empty: no tranche to read.")
+            frame = pl.DataFrame(records, infer_schema_length=None)
+            summary = pl.DataFrame(srec, infer_schema_length=None) if srec else None
+            fill = pl.DataFrame(frec, infer_schema_length=None) if frec else None
+        elif suffix in (".csv", ".parquet", ".pq"):
+            def read(f):
+                if suffix in (".parquet", ".pq"):
+                    return pl.read_parquet(f)
+                return pl.read_csv(f, infer_schema_length=10_000)
+
+            frame = read(p)
+            summary = read(sibling("summary")) if sibling("summary").is_file() else None
+            fill = read(sibling("fill")) if sibling("fill").is_file() else None
+        else:
+            raise FileFormatError(f"{p}: unknown plan file type {suffix!r}; give the .csv, .json or .parquet that "
+                                  "`liqcost plan -o` wrote.")
+    except FileFormatError:
+        raise
+    except (pl.exceptions.PolarsError, OSError, ValueError, TypeError) as exc:
+        raise FileFormatError(f"{p}: cannot be read as a plan ({exc.__class__.__name__}: {str(exc).splitlines()[0]}).") from None
+    # a column empty on every row (a CSV's limit_cap_px without caps) reads as text: numbers it is
+    from liqcost.sim.schema import TRANCHES
+
+    empty = [c.name for c in TRANCHES.columns if c.dtype in ("f64", "i64") and c.name in frame.columns
+             and frame.schema[c.name] in (pl.String, pl.Null) and frame.get_column(c.name).null_count() == frame.height]
+    if empty:
+        frame = frame.with_columns(pl.col(empty).cast(pl.Float64))
+    frame = _plan_times(frame, ("window_start", "window_end"), timezone, str(p))
+    if summary is not None:
+        summary = _plan_times(summary, ("start", "end"), timezone, str(sibling("summary")))
+    return PlanFile(frame, summary, fill)
+
+
+def _plan_times(frame, columns, tz: str, source: str):
+    """Times of a plan file as UTC datetimes: text in ISO 8601 with an offset (or Z), and text or stored
+    datetimes without a zone as exchange time (``tz``)."""
+    import polars as pl
+
+    for c in columns:
+        if c not in frame.columns:
+            continue
+        dtype = frame.schema[c]
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:  # as naive text: exchange time
+            frame = frame.with_columns(pl.col(c).dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+                                       .dt.convert_time_zone("UTC"))
+            continue
+        if dtype != pl.String:
+            continue
+        raw = pl.col(c).str.strip_chars().str.replace(r"Z$", "+00:00")
+        with_zone = [raw.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="ns")
+                     for f in ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M%z")]
+        naive = [raw.str.to_datetime(f, strict=False, time_unit="ns")
+                 for f in ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")]
+        local = pl.coalesce(naive).dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+        parsed = frame.select(pl.coalesce(with_zone + [local]).alias(c))
+        bad = frame.with_row_index("_r", offset=1).filter(parsed[c].is_null() & pl.col(c).is_not_null())
+        if bad.height:
+            r = bad.row(0, named=True)
+            raise FileFormatError(f"{source} row {r['_r']}: {c} {r[c]!r} is not a time; write it as ISO 8601 with an offset "
+                                  "(2025-03-17T09:30:00-04:00) or as exchange time (2025-03-17 09:30).")
+        frame = frame.with_columns(parsed[c])
+    return frame
 
 
 def unknown_symbol_message(symbol: str, known: list[str], where: str) -> str:

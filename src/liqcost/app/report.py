@@ -163,85 +163,37 @@ def result_report(result, config=None, *, data=None, profile=None, asof=None):
 
 # ----------------------------------------------------------------------------------------- plan files
 def read_plan(path, timezone: str | None = None):
-    """A plan written by ``liqcost plan -o FILE``: ``(tranches, summary or None, fill table or None)``.
+    """A plan written by ``liqcost plan -o FILE`` for the report: ``(tranches, summary or None, fill or None)``.
 
-    ``-o plan.parquet`` (or ``.csv``) writes the tranches to ``plan.parquet`` and the other tables beside it
-    (``plan.summary.parquet``, ``plan.fill.parquet`` with ``--table all``); ``-o plan.json`` writes them all in one
-    document. Times written as text (CSV, JSON) are read back as datetimes, and the windows are shown in
-    ``timezone`` (the exchange's, ``session.timezone``) when given.
+    Read by the one plan reader (:func:`liqcost.app.inputs.read_plan_file`: ``-o plan.parquet`` or ``.csv``
+    with ``plan.summary.*`` and ``plan.fill.*`` beside it from ``--table all``, or ``-o plan.json`` with them
+    all in one document); the report then needs the tranche table's timeline columns, shows the windows in
+    ``timezone`` (the exchange's, ``session.timezone``; text times without an offset are taken in it, UTC
+    when None) and the trading day as a date.
 
     Raises
     ------
     liqcost.errors.FileFormatError
         The file is missing, unreadable, or not a plan (a column the timeline needs is missing).
     """
-    import json
-
     import polars as pl
 
+    from liqcost.app.inputs import read_plan_file
     from liqcost.errors import FileFormatError
 
     p = Path(path)
-    if not p.is_file():
-        raise FileFormatError(f"{p}: plan file not found; write one with `liqcost plan ... --table all -o {p.name}`.")
-    suffix = p.suffix.lower()
-
-    def sibling(name):
-        s = p.with_name(f"{p.stem}.{name}{p.suffix}")
-        return s if s.is_file() else None
-
-    def read(f):
-        if f is None:
-            return None
-        if suffix in (".parquet", ".pq"):
-            return pl.read_parquet(f)
-        return pl.read_csv(f, try_parse_dates=True, infer_schema_length=None)
-
-    try:
-        if suffix == ".json":
-            doc = json.loads(p.read_text(encoding="utf-8"))
-            tables = doc.get("tables", doc) if isinstance(doc, dict) else {"plan": doc}
-            frames = {k: pl.DataFrame(v, infer_schema_length=None) if v else None for k, v in tables.items()}
-            tranches, summary, fill = frames.get("plan"), frames.get("summary"), frames.get("fill")
-        elif suffix in (".parquet", ".pq", ".csv"):
-            tranches, summary, fill = read(p), read(sibling("summary")), read(sibling("fill"))
-        else:
-            raise FileFormatError(f"{p}: unknown plan file type {suffix!r}; write the plan with -o NAME.parquet, .csv or .json.")
-    except FileFormatError:
-        raise
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise FileFormatError(f"{p}: cannot be read as a plan ({exc.__class__.__name__}: {str(exc).splitlines()[0]}).") from None
+    got = read_plan_file(p, timezone or "UTC")
+    tranches = got.tranches
     need = ("order_id", "date", "window_start", "window_end", "qty_shares", "expected_volume_shares", "limit_rule")
-    missing = [c for c in need if tranches is None or c not in tranches.columns]
+    missing = [c for c in need if c not in tranches.columns]
     if missing:
         raise FileFormatError(f"{p}: not a plan's tranche table (missing {', '.join(missing)}); write it with "
                               f"`liqcost plan ... -o {p.name}`.")
-    return _plan_times(tranches, timezone, p), summary, fill
-
-
-def _plan_times(tranches, timezone, path):
-    """Windows as zone-aware datetimes (in ``timezone`` when given) and ``date`` as a date, from text or as stored."""
-    import polars as pl
-
-    from liqcost.errors import FileFormatError
-
-    out = tranches
-    for c in ("window_start", "window_end"):
-        dtype = out.schema[c]
-        if dtype == pl.String:
-            text = pl.col(c).str.replace(r"([+-]\d\d):(\d\d)$", "$1$2")  # +HH:MM -> +HHMM for %z
-            parsed = pl.coalesce([text.str.to_datetime(f, strict=False, time_zone="UTC") for f in
-                                  ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%.f%z")])
-            out = out.with_columns(parsed.alias(c))
-            if out.get_column(c).null_count() > tranches.get_column(c).null_count():
-                raise FileFormatError(f"{path}: {c} holds times that cannot be read (expected ISO 8601 with an offset).")
-        elif isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
-            out = out.with_columns(pl.col(c).dt.replace_time_zone("UTC"))
-        if timezone:
-            out = out.with_columns(pl.col(c).dt.convert_time_zone(timezone))
-    if out.schema["date"] == pl.String:
-        out = out.with_columns(pl.col("date").str.to_date(strict=False))
-    return out
+    if timezone:
+        tranches = tranches.with_columns(pl.col("window_start", "window_end").dt.convert_time_zone(timezone))
+    if tranches.schema["date"] == pl.String:
+        tranches = tranches.with_columns(pl.col("date").str.to_date(strict=False))
+    return tranches, got.summary, got.fill
 
 
 # ----------------------------------------------------------------------------------------- the report

@@ -34,14 +34,13 @@ from liqcost.errors import (
     CalibrationError,
     ConfigError,
     FewObservationsWarning,
-    FileFormatError,
     NoDataError,
     OrderError,
     UsageError,
 )
 from liqcost.result import Problem, Result
 
-__all__ = ["SimulateResult", "Variant", "parse_variants", "read_plan_file", "simulate"]
+__all__ = ["SimulateResult", "Variant", "parse_variants", "simulate"]
 
 #: pricing words of ``--variants pricing=...`` and the planner's limit rules they stand for
 PRICING = {"passive": ("join",), "mid": ("mid",), "aggressive": ("cross",)}
@@ -245,29 +244,6 @@ def _variants_file(path: Path) -> list[Variant]:
 # ------------------------------------------------------------------------------------------ plan files
 
 
-def _parse_times(frame, columns, tz: str, source: str):
-    """Text times of a plan file as UTC datetimes: ISO with an offset (or Z), or naive exchange time."""
-    import polars as pl
-
-    for c in columns:
-        if c not in frame.columns or frame.schema[c] != pl.String:
-            continue
-        raw = pl.col(c).str.strip_chars().str.replace(r"Z$", "+00:00")
-        with_zone = [raw.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="ns")
-                     for f in ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M%z")]
-        naive = [raw.str.to_datetime(f, strict=False, time_unit="ns")
-                 for f in ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")]
-        local = pl.coalesce(naive).dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-        parsed = frame.select(pl.coalesce(with_zone + [local]).alias(c))
-        bad = frame.with_row_index("_r", offset=1).filter(parsed[c].is_null() & pl.col(c).is_not_null())
-        if bad.height:
-            r = bad.row(0, named=True)
-            raise FileFormatError(f"{source} row {r['_r']}: {c} {r[c]!r} is not a time; write it as ISO 8601 with an offset "
-                                  "(2025-03-17T09:30:00-04:00) or as exchange time (2025-03-17 09:30).")
-        frame = frame.with_columns(parsed[c])
-    return frame
-
-
 def _replay_columns(frame, orders=None, cap=None):
     """A plan's tranche table in the replay's contract (:data:`liqcost.sim.schema.TRANCHES`).
 
@@ -297,88 +273,11 @@ def _replay_columns(frame, orders=None, cap=None):
     return frame
 
 
-def read_plan_file(path, config) -> tuple:
-    """The tranches and the summary of a plan written by ``liqcost plan``.
-
-    Parameters
-    ----------
-    path : str or Path
-        ``plan.csv`` (with ``plan.summary.csv`` beside it, when written), ``plan.parquet`` (and
-        ``plan.summary.parquet``), or ``plan.json`` (the output envelope ``{"tables": {"plan": [...],
-        "summary": [...]}}``, or a bare list of tranche records). Times with an offset, or exchange time.
-    config : liqcost.config.Config
-        ``session.timezone`` for times without an offset.
-
-    Returns
-    -------
-    (polars.DataFrame, polars.DataFrame or None)
-        The tranche table and the per-order summary (None when the file comes without one).
-
-    Raises
-    ------
-    FileFormatError
-        The file is missing, of an unknown type, or cannot be read.
-    """
-    import json
-
-    import polars as pl
-
-    p = Path(path)
-    if not p.is_file():
-        raise FileFormatError(f"{p}: plan file not found; write one with `liqcost --format csv -o {p.stem}.csv plan ...`.")
-    suffix = p.suffix.lower()
-    summary = None
-    try:
-        if suffix == ".json":
-            data = json.loads(p.read_text())
-            if isinstance(data, dict):
-                tables = data.get("tables", data)
-                if not isinstance(tables, dict) or "plan" not in tables:
-                    names = ", ".join(tables) if isinstance(tables, dict) else type(tables).__name__
-                    raise FileFormatError(f"{p}: no plan table in this JSON (tables: {names}); write the plan with "
-                                          "`liqcost --format json -o plan.json plan ...` (its tables plan and summary).")
-                records, srec = tables["plan"], tables.get("summary")
-            elif isinstance(data, list):
-                records, srec = data, None
-            else:
-                raise FileFormatError(f"{p}: expected a JSON object of tables or a list of tranches, got {type(data).__name__}.")
-            if not records:
-                raise FileFormatError(f"{p}: the plan table is empty: nothing to replay.")
-            frame = pl.DataFrame(records, infer_schema_length=None)
-            summary = pl.DataFrame(srec, infer_schema_length=None) if srec else None
-        elif suffix in (".csv", ".txt"):
-            frame = pl.read_csv(p, infer_schema_length=10_000)
-            side = p.with_name(f"{p.stem}.summary{p.suffix}")
-            summary = pl.read_csv(side, infer_schema_length=10_000) if side.is_file() else None
-        elif suffix in (".parquet", ".pq"):
-            frame = pl.read_parquet(p)
-            side = p.with_name(f"{p.stem}.summary{p.suffix}")
-            summary = pl.read_parquet(side) if side.is_file() else None
-        else:
-            raise FileFormatError(f"{p}: unknown plan file type {suffix!r}; give the .csv, .json or .parquet that "
-                                  "`liqcost plan -o` wrote.")
-    except FileFormatError:
-        raise
-    except (pl.exceptions.PolarsError, OSError, ValueError, TypeError) as exc:
-        raise FileFormatError(f"{p}: cannot be read as a plan ({exc.__class__.__name__}: {str(exc).splitlines()[0]}).") from None
-    # a column empty on every row (a CSV's limit_cap_px without caps) reads as text: numbers it is
-    from liqcost.sim.schema import TRANCHES
-
-    empty = [c.name for c in TRANCHES.columns if c.dtype in ("f64", "i64") and c.name in frame.columns
-             and frame.schema[c.name] in (pl.String, pl.Null) and frame.get_column(c.name).null_count() == frame.height]
-    if empty:
-        frame = frame.with_columns(pl.col(empty).cast(pl.Float64))
-    tz = config.session.timezone
-    frame = _parse_times(frame, ("window_start", "window_end"), tz, str(p))
-    if summary is not None:
-        summary = _parse_times(summary, ("start", "end"), tz, str(p.with_name(f"{p.stem}.summary{p.suffix}")))
-    return frame, summary
-
-
 def _plan_templates(files, variants, config, opts) -> tuple[dict, list]:
     """``name -> (tranches, predicted)`` for each plan file and variant, and notes."""
     import polars as pl
 
+    from liqcost.app.inputs import read_plan_file
     from liqcost.sim.replay import tranches_from_plan
     from liqcost.sim.schema import validate_tranches
 
@@ -387,7 +286,8 @@ def _plan_templates(files, variants, config, opts) -> tuple[dict, list]:
     out = {}
     for f, stem in zip(files, stems):
         name = stem if stems.count(stem) == 1 else str(f)
-        frame, summary = read_plan_file(f, config)
+        read = read_plan_file(f, config.session.timezone)
+        frame, summary = read.tranches, read.summary
         if summary is not None and "order_id" in summary.columns:
             summary = summary.with_columns(pl.col("order_id").cast(pl.String))
         holder = _FilePlan(frame, summary)
@@ -754,7 +654,7 @@ def simulate(plan=None, *, data=None, compare=(), orders=None, symbol: str | Non
     Parameters
     ----------
     plan : str, Path or sequence, optional
-        A plan file written by ``liqcost plan`` (:func:`read_plan_file`); several files (or ``compare``)
+        A plan file written by ``liqcost plan`` (:func:`liqcost.app.inputs.read_plan_file`); several files (or ``compare``)
         are compared, each a variant named by its file name.
     data : str or Path
         The dataset written by ``liqcost ingest`` (trades and quotes; the profiles for own impact and planning).
