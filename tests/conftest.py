@@ -7,6 +7,7 @@ so a CI run can never pass by silently skipping its real-data checks.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -78,6 +79,19 @@ def sample_dataset_with(dest: Path, kinds) -> Path:
     for kind, source in drop:
         remove_sources(dest, [source], Config(), kind=kind)
     return dest
+
+
+@contextlib.contextmanager
+def two_worker_cluster():
+    """A real Dask ``LocalCluster`` for the engine tests: 2 worker processes, one thread each and the worker
+    thread budget of ``liqcost.engine.dask.worker_env``; yields the scheduler's address."""
+    import distributed
+
+    from liqcost.engine.dask import worker_env
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  env=worker_env(1)) as cluster:
+        yield cluster.scheduler_address
 
 
 def cli_ok(*args, ok=(0,)):

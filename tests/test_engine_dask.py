@@ -38,11 +38,10 @@ OVERRIDES = {"engine.batch_rows": 1000, "engine.retries": 1}
 @pytest.fixture(scope="module")
 def scheduler():
     """One LocalCluster for the module: 2 worker processes, one thread each, one thread budget."""
-    from liqcost.engine.dask import worker_env
+    from conftest import two_worker_cluster
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  env=worker_env(1)) as cluster:
-        yield cluster.scheduler_address
+    with two_worker_cluster() as address:
+        yield address
 
 
 @pytest.fixture(scope="module")

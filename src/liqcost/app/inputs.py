@@ -263,7 +263,14 @@ def read_plan_file(path, timezone: str) -> PlanFile:
     def sibling(name):
         return p.with_name(f"{p.stem}.{name}{p.suffix}")
 
-    summary = fill = None
+    def read(f):
+        return pl.read_parquet(f) if suffix in (".parquet", ".pq") else pl.read_csv(f, infer_schema_length=10_000)
+
+    def read_beside(name):
+        """The table written beside the plan (``plan.summary.csv``), or None."""
+        f = sibling(name)
+        return read(f) if f.is_file() else None
+
     try:
         if suffix == ".json":
             data = json.loads(p.read_text(encoding="utf-8"))
@@ -284,14 +291,7 @@ def read_plan_file(path, timezone: str) -> PlanFile:
             summary = pl.DataFrame(srec, infer_schema_length=None) if srec else None
             fill = pl.DataFrame(frec, infer_schema_length=None) if frec else None
         elif suffix in (".csv", ".parquet", ".pq"):
-            def read(f):
-                if suffix in (".parquet", ".pq"):
-                    return pl.read_parquet(f)
-                return pl.read_csv(f, infer_schema_length=10_000)
-
-            frame = read(p)
-            summary = read(sibling("summary")) if sibling("summary").is_file() else None
-            fill = read(sibling("fill")) if sibling("fill").is_file() else None
+            frame, summary, fill = read(p), read_beside("summary"), read_beside("fill")
         else:
             raise FileFormatError(f"{p}: unknown plan file type {suffix!r}; give the .csv, .json or .parquet that "
                                   "`liqcost plan -o` wrote.")
