@@ -1,8 +1,10 @@
 """A command compiles (or loads) only the kernels it uses.
 
-Each command runs in its own process with a fresh ``NUMBA_CACHE_DIR``; what it used is read from the
-dispatchers that hold a compiled signature after the run and from the cache files the run wrote, never
-from timings. ``pretrade`` on a dataset with trades and quotes only uses no bar estimator; on the sample
+Each command runs in its own process; what it used is read from the dispatchers that hold a signature after
+the run (compiled or loaded from numba's cache alike), never from timings. The commands use the suite's
+numba cache: compiling the bar estimators from an empty cache here again cost three minutes of the suite,
+and a kernel loaded from the cache counts as used just as one compiled. ``warmup`` writing the cache is
+checked with a fresh ``NUMBA_CACHE_DIR`` on its smallest stage. ``pretrade`` on a dataset with trades and quotes only uses no bar estimator; on the sample
 (ticks and bars, every tick value defined) neither; on bars only, the estimators its prices read;
 ``plan`` adds the fill kernels; ``warmup`` compiles each stage once.
 """
@@ -42,8 +44,8 @@ _PROBE = textwrap.dedent("""
 """)
 
 
-def _run(args, cache: Path) -> dict[str, int]:
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT / "src"))
+def _run(args) -> dict[str, int]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     p = subprocess.run([sys.executable, "-c", _PROBE, "-q", *map(str, args)], capture_output=True, text=True, env=env,
                        cwd=ROOT)
     assert p.returncode == 0, p.stderr[-2000:]
@@ -74,29 +76,25 @@ def bars_only(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_commands_compile_only_the_kernels_they_use(ticks_only, bars_only, tmp_path):
-    cache = tmp_path / "numba"
+def test_commands_compile_only_the_kernels_they_use(ticks_only, bars_only):
     orders = SAMPLE_DATA / "orders.csv"
 
-    used = _run(["pretrade", "--data", ticks_only, "--orders", orders], cache)
+    used = _run(["pretrade", "--data", ticks_only, "--orders", orders])
     assert "tickpass.tick_pass" in used
     assert not [k for k in used if k.startswith(("bar_", "fills."))], used
-    assert "tickpass" in _cache_modules(cache)
-    assert not {m for m in _cache_modules(cache) if m.startswith("bar_")}
 
     # the sample has bars too, but every value pricing takes from them is defined on the ticks (the
     # zero-volume share it reports from the bars needs no kernel): no bar kernel runs, the tick pass loads
-    used = _run(["pretrade", "--data", SAMPLE_DATA / "dataset", "--orders", orders], cache)
+    used = _run(["pretrade", "--data", SAMPLE_DATA / "dataset", "--orders", orders])
     assert not [k for k in used if k.startswith("bar_")], used
-    assert not {m for m in _cache_modules(cache) if m.startswith("bar_")}
 
-    used = _run(["plan", "--data", SAMPLE_DATA / "dataset", "--symbol", "THNB", "--side", "buy", "--qty", "8000"], cache)
+    used = _run(["plan", "--data", SAMPLE_DATA / "dataset", "--symbol", "THNB", "--side", "buy", "--qty", "8000"])
     assert "fills.virtual_fills" in used and "tickpass.tick_pass" in used
     assert not [k for k in used if k.startswith("bar_")], used
 
     # a bars-only dataset needs the estimators behind spread_bps (bars.spread_estimators), the volatility
     # and the volume families, but not LOT nor the zero-return/FHT family
-    used = _run(["pretrade", "--data", bars_only, "--symbol", "THNA", "--side", "buy", "--qty", "1000"], cache)
+    used = _run(["pretrade", "--data", bars_only, "--symbol", "THNA", "--side", "buy", "--qty", "1000"])
     fams = {k.split(".")[0] for k in used if k.startswith("bar_")} - {"bar_numerics"}  # (shared helpers)
     assert fams == {"bar_edge", "bar_ar", "bar_roll", "bar_cs", "bar_volatility", "bar_volume"}, used
     assert "tickpass.tick_pass" not in used
@@ -137,6 +135,44 @@ def test_warmup_compiles_a_stage_once_then_loads_it(tmp_path):
     assert "fills" in _cache_modules(tmp_path / "numba")
     second = warm()
     assert second["kernels_compiled"] == 0 and second["kernels_loaded"] >= 1
+
+
+def test_one_worker_warms_its_stages_in_turn_and_a_failure_names_the_stage(monkeypatch):
+    """Stages are dealt round-robin to the workers; a worker that dies names the stage it was on, not its first."""
+    from liqcost.app import warmup as W
+
+    seen = []
+
+    class Died:
+        returncode = 1
+        stderr = "Traceback (most recent call last):\n  ...\nMemoryError\n"
+
+        def __init__(self, group):
+            self.stdout = json.dumps({"stage": group[0], "kernels_compiled": 1, "kernels_loaded": 0, "seconds": 1.0}) + "\n"
+
+    def fake_run(cmd, **kw):
+        seen.append(cmd[3:])
+        return Died(cmd[3:])
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    with pytest.raises(W.WarmupError, match="warmup stage 'ticks' failed \\(MemoryError\\)"):
+        W.run_stages(["bars-moments", "ticks"], 1)
+    assert seen == [["bars-moments", "ticks"]]
+    seen.clear()
+    with pytest.raises(W.WarmupError):
+        W.run_stages(["bars-moments", "ticks", "bars-edge-lot", "fills"], 2)
+    assert sorted(seen) == [["bars-moments", "bars-edge-lot"], ["ticks", "fills"]]
+
+
+def test_a_worker_counts_each_stage_on_its_own(tmp_path):
+    """Two stages in one worker: the second's counts are its own kernels, not the running total of the process."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    p = subprocess.run([sys.executable, "-m", "liqcost.app.warmup", "fills", "fills"], capture_output=True, text=True,
+                       env=env, cwd=ROOT)
+    assert p.returncode == 0, p.stderr[-2000:]
+    first, second = (json.loads(ln) for ln in p.stdout.splitlines())
+    assert first["kernels_compiled"] + first["kernels_loaded"] >= 1
+    assert second["kernels_compiled"] == second["kernels_loaded"] == 0  # already in this process: nothing new
 
 
 def test_warmup_stage_failure_is_one_sentence(monkeypatch):

@@ -3,12 +3,12 @@
 numba compiles a kernel the first time it is called and keeps the machine code in its on-disk cache
 (next to the package, or under ``NUMBA_CACHE_DIR``); every later process loads it in milliseconds. A
 command compiles only the kernels it calls (``pretrade`` on ticks does not compile the bar estimators);
-warming compiles all of them, in stages that run in parallel processes (one per core), each calling the
+warming compiles all of them, in stages dealt to parallel processes (one per core), each calling the
 same library functions the commands call on a few rows of synthetic data, so that every kernel is
 compiled for exactly the argument types the commands use.
 
-Run as ``python -m liqcost.app.warmup STAGE`` it warms one stage in this process and prints a JSON line
-(the worker of :func:`warmup`).
+Run as ``python -m liqcost.app.warmup STAGE [STAGE ...]`` it warms those stages in this process, one after the
+other, and prints a JSON line after each (the worker of :func:`warmup`).
 """
 
 from __future__ import annotations
@@ -80,7 +80,14 @@ def warmup(stages=None, *, jobs: int = 0, progress=None) -> WarmupResult:
 
 
 def run_stages(names: list[str], jobs: int, progress=None) -> list[dict]:
-    """Warm ``names`` in worker processes, ``jobs`` at a time; one result row per stage, in ``names`` order."""
+    """Warm ``names`` in ``jobs`` worker processes (at most one per stage); one result row per stage, in ``names``
+    order.
+
+    The stages are dealt round-robin in the order given (``STAGES`` lists the slowest first), and each worker
+    warms its stages one after the other: a process start (imports and numba's own set-up, about a second on a
+    2-core machine) is paid once per worker, not once per stage. A stage's row counts only what it compiled or
+    loaded itself; the first stage of a worker also carries that worker's start.
+    """
     import json
     import subprocess
     import sys
@@ -88,22 +95,26 @@ def run_stages(names: list[str], jobs: int, progress=None) -> list[dict]:
 
     import contextlib
 
-    def one(name: str) -> dict:
-        p = subprocess.run([sys.executable, "-m", "liqcost.app.warmup", name], capture_output=True, text=True)
-        lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
-        if p.returncode != 0 or not lines:
+    groups = [names[i::max(1, min(jobs, len(names)))] for i in range(max(1, min(jobs, len(names))))]
+
+    def one(group: list[str]) -> list[dict]:
+        p = subprocess.run([sys.executable, "-m", "liqcost.app.warmup", *group], capture_output=True, text=True)
+        rows = [json.loads(ln) for ln in p.stdout.splitlines() if ln.startswith("{")]
+        if p.returncode != 0 or len(rows) < len(group):
+            failed = group[min(len(rows), len(group) - 1)]
             last = (p.stderr.strip().splitlines() or ["no output"])[-1]
-            raise WarmupError(f"warmup stage {name!r} failed ({last}); run `python -m liqcost.app.warmup {name}` "
+            raise WarmupError(f"warmup stage {failed!r} failed ({last}); run `python -m liqcost.app.warmup {failed}` "
                               "to see the traceback and report it.")
-        return json.loads(lines[-1])
+        return rows
 
     results: dict[str, dict] = {}
     bar = progress(len(names), "compiling kernels") if progress is not None else contextlib.nullcontext(lambda *a: None)
-    with bar as advance, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(one, n): n for n in names}
+    with bar as advance, ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        futures = [pool.submit(one, g) for g in groups if g]
         for f in as_completed(futures):
-            results[futures[f]] = f.result()
-            advance()
+            for row in f.result():
+                results[row["stage"]] = row
+                advance()
     return [results[n] for n in names]
 
 
@@ -227,23 +238,27 @@ def _warm_fills() -> None:
 
 
 def _worker(name: str) -> dict:
+    """Warm one stage in this process; the counts are this stage's own (the process may have warmed others)."""
+    import sys
     import time
 
-    t0 = time.perf_counter()
-    globals()[STAGES[name][2]]()
     from liqcost.kernels import cache_stats
 
+    compiled0, loaded0 = cache_stats() if "numba" in sys.modules else (0, 0)  # the first stage pays the imports
+    t0 = time.perf_counter()
+    globals()[STAGES[name][2]]()
     compiled, loaded = cache_stats()
-    return {"stage": name, "kernels_compiled": compiled, "kernels_loaded": loaded,
+    return {"stage": name, "kernels_compiled": compiled - compiled0, "kernels_loaded": loaded - loaded0,
             "seconds": round(time.perf_counter() - t0, 2), "compiles": STAGES[name][0], "used_by": STAGES[name][1]}
 
 
-if __name__ == "__main__":  # the worker of one stage
+if __name__ == "__main__":  # the worker: warms the stages named, in order, printing a JSON line after each
     import json
     import sys
     import warnings
 
-    if len(sys.argv) != 2 or sys.argv[1] not in STAGES:
-        sys.exit(f"usage: python -m liqcost.app.warmup {{{','.join(STAGES)}}}")
+    if len(sys.argv) < 2 or not set(sys.argv[1:]) <= set(STAGES):
+        sys.exit(f"usage: python -m liqcost.app.warmup STAGE [STAGE ...]; stages: {', '.join(STAGES)}")
     warnings.simplefilter("ignore")
-    print(json.dumps(_worker(sys.argv[1])))
+    for stage in sys.argv[1:]:
+        print(json.dumps(_worker(stage)), flush=True)

@@ -3,7 +3,7 @@
 numba compiles a kernel the first time it is called and keeps the machine code in its on-disk cache
 (next to the package, or under ``NUMBA_CACHE_DIR``); every later process loads it in milliseconds. A
 command compiles only the kernels it calls (``pretrade`` on ticks does not compile the bar estimators);
-``warmup`` compiles all of them, in stages that run in parallel processes (one per core), each calling
+``warmup`` compiles all of them, in stages dealt to parallel processes (one per core), each calling
 the same library functions the commands call on a few rows of synthetic data, so that every kernel is
 compiled for exactly the argument types the commands use.
 
@@ -21,7 +21,7 @@ from liqcost.app.warmup import STAGES  # noqa: E402  (the stage names for --stag
 @click.option("--stage", "stages", multiple=True, type=click.Choice(list(STAGES)),
               help="Warm only this stage (repeat); all stages by default.")
 @click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Stages compiled at once, each in its own process (0: one per core).")
+              help="Worker processes compiling stages at once, the stages dealt among them (0: one per core).")
 @click.pass_obj
 def warmup(state, stages, jobs):
     """Compile every numba kernel once (about half a minute per core on a small machine), so that the
