@@ -23,9 +23,8 @@ In a line that installs liqcost (``pip install``, ``python3 -m venv``), only its
 
 Each line is a test: every ``liqcost`` call in it must exit 0 and the line's shell status be 0, unless the line
 ends with ``# fails: MESSAGE``: then its ``liqcost`` call must fail and say MESSAGE. A line ending with
-``# slow`` (the benchmark-size sample) is parsed, not run, and so is a ``liqcost bench --size small|medium|large``
-line: tests/test_bench.py runs the README's, docs/BENCHMARKS.md's and ``bench --help``'s bench lines on the tiny
-size. A line that uses the shared data (``$D`` or a
+``# slow`` (the benchmark-size sample) is parsed, not run, and so is every ``liqcost bench`` line of the README,
+docs/BENCHMARKS.md and ``bench --help``: tests/test_bench.py runs those on the tiny size. A line that uses the shared data (``$D`` or a
 variable set from it) skips with the reason when the data are absent, and fails when ``CI=true``. The README's
 ``liqcost sample --days 40 --metaorders 20 -o tca_sample`` is the command tests/test_tca_sample.py runs once per
 session: its folder is linked in rather than generated again.

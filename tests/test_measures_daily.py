@@ -5,6 +5,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference.frames import quotes_frame, random_days, trades_frame, ts
 
 from liqcost.config import load_config
@@ -184,3 +186,23 @@ def test_session_bounds_follow_daylight_saving():
     hours = [(x // 10**9 % 86400) / 3600 for x in o]
     assert hours == [14.5, 13.5]
     assert (c - o == 6.5 * 3600 * 10**9).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 900), st.integers(0, 400)), min_size=1, max_size=12),
+       st.sampled_from(["America/New_York", "Europe/London"]))
+def test_symbol_grids_equal_each_symbols_own_grid(spans, tz):
+    """The one exchange grid cut per symbol gives each symbol the days trading_grid gives it on its own."""
+    from liqcost.calendar import holidays_for
+    from liqcost.measures.daily import _symbol_grids
+
+    cfg = load_config(overrides={"session.timezone": tz, "session.holidays": [dt.date(2024, 7, 5)]})
+    base = dt.date(2023, 12, 20)
+    frame = pl.DataFrame({"symbol": [f"S{i}" for i in range(len(spans))],
+                          "first": [base + dt.timedelta(days=a) for a, _ in spans],
+                          "last": [base + dt.timedelta(days=a + b) for a, b in spans]})
+    got = _symbol_grids(frame, cfg)
+    want = [(s, d) for s, f, l in frame.iter_rows()
+            for d in trading_grid(f, l, cfg.session.trading_days, holidays_for(cfg, f, l))]
+    assert list(got.iter_rows()) == want
+    assert got.schema == {"symbol": pl.String, "date": pl.Date}

@@ -389,6 +389,28 @@ _ZERO_ON_NO_DATA = (
 )
 
 
+def _symbol_grids(spans: pl.DataFrame, config) -> pl.DataFrame:
+    """Each symbol's trading days from its ``first`` to its ``last`` date (columns symbol, date).
+
+    One exchange grid over the span of all symbols, cut per symbol by binary search: the calendar is worked
+    out once, not once a name (5,000 names of one day each spent 0.2 s here in a per-name loop); the days
+    are the same as ``trading_grid(first, last, ...)`` of each symbol, because holidays depend on the date only.
+    """
+    if spans.height == 0:
+        return pl.DataFrame(schema={"symbol": pl.String, "date": pl.Date})
+    first = spans.get_column("first").to_numpy().astype("datetime64[D]")
+    last = spans.get_column("last").to_numpy().astype("datetime64[D]")
+    g0, g1 = spans.get_column("first").min(), spans.get_column("last").max()
+    days = np.array(trading_grid(g0, g1, config.session.trading_days, holidays_for(config, g0, g1)),
+                    dtype="datetime64[D]")
+    lo = np.searchsorted(days, first, side="left")
+    n = np.maximum(np.searchsorted(days, last, side="right") - lo, 0)
+    starts = np.cumsum(n) - n
+    pos = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(starts, n) + np.repeat(lo, n)
+    return pl.DataFrame({"symbol": spans.get_column("symbol").gather(np.repeat(np.arange(spans.height), n)),
+                         "date": pl.Series(days[pos], dtype=pl.Date)})
+
+
 def finalize_daily(raw: pl.DataFrame | None, config) -> pl.DataFrame:
     """Complete raw per-partition rows: day grid with zero-volume days, returns, Amihud, Kyle, volatility.
 
@@ -401,12 +423,7 @@ def finalize_daily(raw: pl.DataFrame | None, config) -> pl.DataFrame:
         raise NoDataError("no symbol-day had trades or quotes in the selection.")
     raw = raw.sort(["symbol", "date"])
     spans = raw.group_by("symbol").agg(pl.col("date").min().alias("first"), pl.col("date").max().alias("last"))
-    grid_rows = []
-    for sym, first, last in spans.iter_rows():
-        hol = holidays_for(config, first, last)
-        for d in trading_grid(first, last, config.session.trading_days, hol):
-            grid_rows.append((sym, d))
-    grid = pl.DataFrame(grid_rows, schema={"symbol": pl.String, "date": pl.Date}, orient="row")
+    grid = _symbol_grids(spans, config)
     keys = pl.concat([grid, raw.select("symbol", "date")]).unique()
     daily = keys.join(raw, on=["symbol", "date"], how="left").sort(["symbol", "date"])
     n_bins = TickParams.from_config(config).n_bins
