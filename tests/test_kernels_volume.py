@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 from reference import volume as R
 from reference.streams import tick_day
 
@@ -78,13 +79,29 @@ def test_percentile_linear_equals_numpy(xs, q):
     np.testing.assert_array_equal(x, np.array(xs))  # input untouched
 
 
+# the inner helpers have no Python entry point (kernels.INNER): called here through a kernel, as the others do
+@njit
+def _select_inplace(a, k):
+    return K._select_inplace(a, k)
+
+
+@njit
+def _percentile_bracketed(x, q, buf, sample):
+    return K._percentile_bracketed(x, q, buf, sample)
+
+
+@njit
+def _percentiles2_bracketed(x, q1, q2, buf, sample):
+    return K._percentiles2_bracketed(x, q1, q2, buf, sample)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from([1.0, 100.0, 100.0, 200.0]), st.floats(-1e3, 1e3)), min_size=1, max_size=120),
        st.data())
 def test_selection_places_the_kth_element(xs, data):
     k = data.draw(st.integers(0, len(xs) - 1))
     a = np.array(xs)
-    got = K._select_inplace(a, k)
+    got = _select_inplace(a, k)
     assert got == np.sort(np.array(xs))[k] == a[k]
     assert (a[:k] <= a[k]).all() and (a[k + 1:] >= a[k]).all()
     assert sorted(a.tolist()) == sorted(xs)  # a permutation of the input
@@ -98,7 +115,7 @@ def test_bracketed_percentile_equals_the_plain_one(xs, q, sample, ordered):
     # plain selection decides; the value is the same to the last bit either way
     x = np.sort(np.array(xs)) if ordered else np.array(xs)
     buf = np.full(len(xs), -7.0)
-    got = K._percentile_bracketed(x, q, buf, sample)
+    got = _percentile_bracketed(x, q, buf, sample)
     assert got == K.percentile_inplace(x.copy(), q)
     assert got == pytest.approx(np.percentile(x, q), rel=1e-12)
     np.testing.assert_array_equal(x, np.sort(np.array(xs)) if ordered else np.array(xs))  # input untouched
@@ -128,7 +145,7 @@ def test_percentile_buffered_on_large_inputs(kind):
 def test_two_percentiles_in_one_pass_equal_the_plain_ones(xs, q1, q2, sample):
     x = np.array(xs)
     buf = np.full(2 * len(xs), -7.0)
-    got = K._percentiles2_bracketed(x, q1, q2, buf, sample)
+    got = _percentiles2_bracketed(x, q1, q2, buf, sample)
     assert got == (K.percentile_inplace(x.copy(), q1), K.percentile_inplace(x.copy(), q2))
     np.testing.assert_array_equal(x, np.array(xs))
     big = np.exp(np.random.default_rng(len(xs)).normal(4.5, 1.0, 9000))

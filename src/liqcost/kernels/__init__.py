@@ -2,7 +2,18 @@
 
 See DESIGN.md. Nothing here imports anything else from liqcost, sees a polars object, a dict or a config.
 Problems come back as NaN or a status code. Each module is imported on use (importing numba costs ~0.25 s).
+
+Helpers that only other kernels call (the names with a leading underscore) are compiled with ``**INNER``:
+without the CPython and C-callable entry points numba otherwise builds for every function, whose argument
+unboxing code for records of many arrays (the tick pass's day state) took as long to compile as the helper
+itself. From an empty cache, side by side with the tree before (benchmarks/bench_coldstart.py, 2026-12-04):
+the quick start's main job compiled in 0.81x the CPU time (35.3 s against 43.8 s) and ``profile`` of the
+sample in 0.76x (59.1 s against 77.9 s). Such a helper cannot be called from Python: tests reach one
+through a small kernel of their own.
 """
+
+#: jit options of the kernels' inner helpers: no CPython wrapper, no C-callable wrapper (see above)
+INNER = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 
 
 def set_threads(n: int) -> None:

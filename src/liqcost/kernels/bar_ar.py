@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 from .bar_numerics import (
     pair_window,
 )
@@ -17,7 +19,7 @@ from .bar_numerics import (
 __all__ = ["ar_panel"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _ar_contrib(lh, ll, lc, t):
     e1 = 0.5 * (lh[t - 1] + ll[t - 1])
     e2 = 0.5 * (lh[t] + ll[t])
@@ -26,7 +28,7 @@ def _ar_contrib(lh, ll, lc, t):
     return math.isfinite(p), p
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _ar_segment(lh, ll, lc, a, b, window, min_periods, two_day, signed, out, status):
     n = b - a
     if n <= 0:

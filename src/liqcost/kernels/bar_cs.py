@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 from .bar_numerics import (
     pair_window,
 )
@@ -19,7 +21,7 @@ __all__ = ["cs_panel"]
 _CS_K = 3.0 - 2.0 * math.sqrt(2.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _cs_pair(h, l, c, t, overnight):
     """Two-day Corwin-Schultz spread for days (t-1, t): (ok, S, informative)."""
     h1 = h[t - 1]
@@ -56,7 +58,7 @@ def _cs_pair(h, l, c, t, overnight):
 
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _cs_segment(h, l, c, a, b, window, min_periods, two_day, overnight, signed, out, status):
     n = b - a
     if n <= 0:

@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 from .bar_numerics import (
     NEGATIVE_SQUARE,
     NO_VARIATION,
@@ -24,7 +26,7 @@ __all__ = ["edge_full_panel", "edge_rolling_panel"]
 _EDGE_K = 34  # number of per-period products (moment conditions) of the estimator
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _ind(x, y):
     """bidask's indicator ``np.where(isnan(x) | isnan(y), nan, x != y)``."""
     if math.isnan(x) or math.isnan(y):
@@ -32,7 +34,7 @@ def _ind(x, y):
     return 1.0 if x != y else 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _edge_fill_rows(lo, lh, ll, lc, a, b, X, rowok):
     """The 34 per-period products of ``bidask.edge_rolling`` (row 0 of a symbol is all NaN)."""
     n = b - a
@@ -116,7 +118,7 @@ def _edge_fill_rows(lo, lh, ll, lc, a, b, X, rowok):
             rowok[k] = ok
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _edge_combine(e1, e2, v1, v2, sign):
     """EDGE's final step (Ardia, Guidotti and Kroencke 2024; the authors' pseudocode): the GMM-optimal
     (inverse-variance) combination of the two moment estimates ``e1, e2``, each weighted by the other's
@@ -136,7 +138,7 @@ def _edge_combine(e1, e2, v1, v2, sign):
     return s, s2
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _edge_from_means(mm, sign):
     """The spread from the 34 window means (bidask.edge_rolling's closing algebra, same operation order)."""
     pt = mm[4]
@@ -231,7 +233,7 @@ def _pd_remove(X, r, sum_x, comp_rem, nobs, neg, dense):
                     neg[j] -= 1
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _edge_rolling_segment(lo, lh, ll, lc, a, b, window, min_periods, sign, out, status):
     n = b - a
     if n <= 0:
@@ -369,7 +371,7 @@ def edge_rolling_panel(lo, lh, ll, lc, offsets, window, min_periods, sign, out, 
                               status)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _edge_full_segment(lo, lh, ll, lc, a, b, min_periods, sign, sq_pow):
     n = b - a
     if n < 3:

@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 from .bar_numerics import (
     LOG_SQRT2PI,
     NO_VARIATION,
@@ -28,7 +30,7 @@ from .bar_numerics import (
 __all__ = ["lot_fit", "lot_panel"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _phi_interval(lo_, up):
     """P(lo_ <= Z <= up) for standard normal Z, computed in the tail that keeps precision."""
     if up <= lo_:
@@ -40,7 +42,7 @@ def _phi_interval(lo_, up):
     return 1.0 - 0.5 * math.erfc(up / SQRT2) - 0.5 * math.erfc(-lo_ / SQRT2)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _lot_eval(theta, free, r, mk, n, grad, hess):
     """Log-likelihood of the LOT model in Olsen's parametrization, with gradient and Hessian.
 
@@ -116,7 +118,7 @@ def _lot_eval(theta, free, r, mk, n, grad, hess):
     return ll
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _solve_neg(hess, grad, step):
     """Solve ``(-H + mu I) step = grad`` by Cholesky, raising ``mu`` until it is positive definite."""
     A = np.empty((4, 4))
@@ -159,7 +161,7 @@ def _solve_neg(hess, grad, step):
     return False
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _lot_newton(theta, free, r, mk, n):
     """Maximize the concave LOT log-likelihood from ``theta`` (in place); returns (loglik, converged)."""
     grad = np.empty(4)
@@ -297,7 +299,7 @@ def lot_fit(r, mk, n, use_beta, result):
     return OK if best_conv else NOT_CONVERGED
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _lot_segment(lc, mkt, a, b, window, min_periods, use_beta, last_only, out, status):
     n = b - a
     if n <= 0:

@@ -50,6 +50,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 __all__ = [
     "LOG_SQRT2PI",
     "NEGATIVE",
@@ -142,7 +144,7 @@ def min_count(min_periods, lag, floor):
     return floor if floor > k else k
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _pairwise_leaf(a, lo, n):
     """numpy's pairwise-sum leaf (``n <= 128``): eight accumulators, then the remainder."""
     if n < 8:
@@ -266,7 +268,7 @@ def ndtri(p):
     return _ndtri_lower(p)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _ndtri_lower(p):
     # p in (0, 0.5]
     if p < 0.02425:

@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 from .bar_numerics import (
     NEGATIVE,
     NO_VARIATION,
@@ -25,7 +27,7 @@ from .bar_numerics import (
 __all__ = ["roll_panel"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _roll_contrib(lc, t):
     r0 = lc[t] - lc[t - 1]
     r1 = lc[t - 1] - lc[t - 2]
@@ -35,7 +37,7 @@ def _roll_contrib(lc, t):
 
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _roll_segment(lc, a, b, window, min_periods, signed, out, status):
     n = b - a
     if n <= 0:

@@ -15,6 +15,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 from .bar_numerics import NEGATIVE, NO_VARIATION, OK, TOO_FEW, nadd
 
 __all__ = ["CC", "GK", "NAMES", "PARKINSON", "RS", "YZ", "volatility_panel"]
@@ -32,7 +34,7 @@ _GK_C = 2.0 * math.log(2.0) - 1.0
 _INV_4LN2 = 1.0 / (4.0 * math.log(2.0))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _bar_terms(lo, lh, ll, lc, t):
     """(ok, squared log range, GK term, RS term) of bar ``t``."""
     o = lo[t]
@@ -48,7 +50,7 @@ def _bar_terms(lo, lh, ll, lc, t):
     return ok, u, gk, rs
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _yz_terms(lo, lh, ll, lc, t):
     """(ok, overnight return, open-to-close return, RS term) of period ``t`` (needs the previous close)."""
     on = lo[t] - lc[t - 1]
@@ -62,7 +64,7 @@ def _yz_terms(lo, lh, ll, lc, t):
     return ok, on, oc, rs
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _vol_segment(lo, lh, ll, lc, a, b, window, min_periods, out, status):
     n = b - a
     if n <= 0:

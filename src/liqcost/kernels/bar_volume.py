@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 from .bar_numerics import (
     NO_SHARES,
     NO_VOLUME,
@@ -22,7 +24,7 @@ from .bar_numerics import (
 __all__ = ["median_panel", "volume_panel"]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _volume_segment(vol, dv, shares, lc, a, b, window, min_periods, adv, adv_usd, zvf, turnover, amihud,
                     n_days, st_vol, st_turn, st_ami):
     n = b - a
@@ -162,7 +164,7 @@ def volume_panel(vol, dv, shares, lc, offsets, window, min_periods, adv, adv_usd
                         zvf, turnover, amihud, n_days, st_vol, st_turn, st_ami)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _heap_push(h, size, v, sign):
     """Push onto a binary heap stored in ``h[:size]``; ``sign`` +1 min-heap, -1 max-heap (stored negated)."""
     i = size
@@ -179,7 +181,7 @@ def _heap_push(h, size, v, sign):
     return size + 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _heap_pop(h, size):
     top = h[0]
     size -= 1
@@ -202,7 +204,7 @@ def _heap_pop(h, size):
     return top, size
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _median_segment(x, a, b, window, min_periods, out, status):
     n = b - a
     if n <= 0:

@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 from .bar_numerics import (
     NO_VARIATION,
     NO_ZERO_RETURNS,
@@ -25,7 +27,7 @@ from .bar_numerics import (
 __all__ = ["zero_return_panel"]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _zero_segment(lc, a, b, window, min_periods, zr_out, zr_status, fht_out, fht_status):
     n = b - a
     if n <= 0:

@@ -33,6 +33,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 __all__ = ["CODE_MID", "STATUS_OK", "STATUS_PARAM", "STATUS_SHAPE", "STATUS_UNSORTED", "limit_ticks", "virtual_fills"]
 
 CODE_MID = -1
@@ -71,7 +73,7 @@ def limit_ticks(side, bid_ticks, ask_ticks, code):
     return ask_ticks - k
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _is_sorted(a):
     for i in range(1, a.shape[0]):
         if a[i] < a[i - 1]:
@@ -79,7 +81,7 @@ def _is_sorted(a):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _last_at_or_before(ts, t):
     """Index of the last element of sorted ``ts`` that is <= t, or -1."""
     lo = 0

@@ -12,6 +12,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 __all__ = ["ols_add", "ols_from_sums", "ols_sums", "pooled_within_from_sums"]
 
 
@@ -132,7 +134,7 @@ def pooled_within_from_sums(sums, min_n):
     return out
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _residual_ss(syy, b, sxy, raw_yy):
     """Residual sum of squares ``Syy - b Sxy``, floored at 0 when it is below the rounding noise.
 

@@ -88,6 +88,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 __all__ = [
     "CODE_CROSS", "CODE_FIXED", "CODE_MID", "DECAY_CONTINUOUS", "DECAY_PAUSE", "FILL_CLEANUP", "FILL_CROSS",
     "FILL_PASSIVE", "KIND_QUOTE", "KIND_TRADE", "POL_CARRY", "POL_CROSS_AT_END", "POL_LEAVE", "QM_PROB", "QM_QUEUE",
@@ -241,7 +243,7 @@ def sweep_price(x, consumed, far_ticks, far_size, side, tick, refill_min, limit_
     return _sweep(x, consumed, far_ticks, far_size, side, tick, refill_min, limit_ticks)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _sorted_events(ts, kind):
     for i in range(1, ts.shape[0]):
         if ts[i] < ts[i - 1] or (ts[i] == ts[i - 1] and kind[i] < kind[i - 1]):
@@ -249,13 +251,13 @@ def _sorted_events(ts, kind):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _upper_bound(ts, t):
     """Index of the first element of sorted ``ts`` that is > t."""
     return _upper_bound_from(ts, t, 0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _upper_bound_from(ts, t, lo):
     """Index of the first element of sorted ``ts`` that is > t, searched from ``lo`` on."""
     hi = ts.shape[0]
@@ -274,7 +276,7 @@ def _valid_quote(b, a):
     return b > 0.0 and a >= b and a < np.inf
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _last_quote(kind, val, i):
     """Index of the last usable quote event before index ``i`` (-1 if none)."""
     j = i - 1
@@ -453,7 +455,7 @@ def replay_runs(tape, tr, runs, tick, queue_model, queue_frac, queue_power, refi
     return STATUS_FULL if nf > F else STATUS_OK
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_price_px, tr_cap_px, tr_max_part,
           tr_policy, tr_next_idx, tr_order, r_tr0, r_tr1, r_scale, r_perm, r_half, tick, queue_model, queue_frac,
           queue_power, refill_min_shares, decay_mode, jump, oi, of, fi, ff, run_events, do_trace, trace_disp,
@@ -514,7 +516,7 @@ def _core(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_pr
 # scratch comes from :func:`_core`), and with the runtime on, every inlined helper that takes an array paid an
 # atomic incref/decref pair per call, half the time per event (perf, 2026-12-04). Numba refuses to compile an
 # allocation here, so the flag cannot silently leak memory.
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, **INNER)
 def _loop(ts, kind, val, tr_start_ns, tr_end_ns, tr_side, tr_qty, tr_code, tr_price_px, tr_cap_px, tr_max_part,
           tr_policy, tr_next_idx, tr_order, r_tr0, r_tr1, r_scale, r_perm, r_half, tick, queue_model, queue_frac,
           queue_power, refill_min_shares, decay_mode, jump, oi, of, fi, ff, run_events, do_trace, trace_disp,
@@ -1090,7 +1092,7 @@ def _queue_init(side, price_t, bt, at, bsz, asz, queue_frac):
     return np.inf, np.nan
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _place(k, side, code, price, cap, state, queue, lt, at_cap, lvl, cumtr, oi, of, bt, at, bsz, asz, disp, tick,
            queue_frac, bid, ask, t):
     state[k] = _PLACED
@@ -1182,7 +1184,7 @@ def _is_taker(code, side, ltk, bt, at):
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _take(k, t, side, code, price, cap, max_part, ltk, rem, capped_fill, oi, of, fi, ff, nf, F, bt, at, bsz, asz,
           cons_bid, cons_ask, disp, tick, refill_min, bid, ask):
     """A marketable order takes what the participation cap allows now. Returns (nf, cons_bid, cons_ask, shares)."""

@@ -24,6 +24,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 __all__ = [
     "PX_RTOL",
     "RULE_FEED",
@@ -120,7 +122,7 @@ def tick_step(p, have_prev, prev, last):
     return sign, rule, move + (1 - moved) * last
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _near(a, b):
     return abs(a - b) <= PX_RTOL * abs(b)
 

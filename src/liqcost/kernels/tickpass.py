@@ -62,6 +62,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 from .regression import ols_add
 from .signing import (
     RULE_FEED,
@@ -442,7 +444,7 @@ def run(batch: Batch, prm: Params, work: Work | None = None) -> tuple[DayOut, Tr
 
 # ------------------------------------------------------------------------- partitions of a batch
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _is_sorted(x):
     for i in range(1, x.shape[0]):
         if x[i] < x[i - 1]:
@@ -546,7 +548,7 @@ def partition_runs(run_len, run_code, ts, bounds):
     return pids, starts, ordered
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _partition_runs(run_len, run_code, ts, bounds, pids, starts, fill):
     """One pass of :func:`partition_runs`: the number of runs (written out when ``fill``) and the order."""
     n_days = bounds.shape[0] - 1
@@ -683,7 +685,7 @@ def grid_size(open_ns, close_ns, rv_ns) -> int:
     return max(k, 0) + 1
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _reset(k, open_ns, bucket_ns, bin_ns, n_bk, n_grid):
     """The carried state before a partition's first chunk."""
     cf = k.cf
@@ -717,7 +719,7 @@ def _reset(k, open_ns, bucket_ns, bin_ns, n_bk, n_grid):
         k.cnt[x] = 0
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _quote_pass(q, qa, qb, open_ns, close_ns, max_age, after, v, k):
     """The quotes of rows ``[qa, qb)``, once, after those of the earlier chunks: the valid ones appended to
     the compacted list ``v`` (``v.idx`` their batch row) with an expiry entry after each quote that runs
@@ -832,7 +834,7 @@ def _quote_pass(q, qa, qb, open_ns, close_ns, max_age, after, v, k):
     return True, n_ent
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _quote_finish(open_ns, close_ns, max_age, k, day):
     """The quote in force at the close into the time-weighted sums, and the day's quote fields."""
     cf = k.cf
@@ -878,7 +880,7 @@ def _quote_finish(open_ns, close_ns, max_age, k, day):
     day.locked_time_frac = (locked / 1e9) / cov_s if cov_s > 0 else np.nan
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _trade_pass(t, a, b, open_ns, close_ns, la, want_trades, v, o_use, o_qidx, c, c0, k):
     """Every trade of rows ``[a, b)``: classification (``USE_*``), volume and prices into the carried
     state; the continuous trades appended to ``c`` from position ``c0`` (``c.i`` their batch row) for the
@@ -958,7 +960,7 @@ def _trade_pass(t, a, b, open_ns, close_ns, la, want_trades, v, o_use, o_qidx, c
     return True, n_cont
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _trade_finish(k, day):
     cf = k.cf
     ck = k.ck
@@ -978,7 +980,7 @@ def _trade_finish(k, day):
     day.close_auction_shares = cf[F_CAUC]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _spread_pass(c0, n_cont, c, la, method, use_feed, v, want_trades, tout, k):
     """Continuous trades ``c[c0:n_cont]``: prevailing quote (asof.prevailing_quotes, a walk over the
     compacted quotes), sign (signing.sign_trades), location (spreads.trade_location), effective spread
@@ -1069,7 +1071,7 @@ def _spread_pass(c0, n_cont, c, la, method, use_feed, v, want_trades, tout, k):
     ck[K_NSTALE] = n_stale
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _spread_finish(k, pbuf, inplace, day):
     """The day's spread and signing fields from the carried sums; the median quote age (in place over the
     carried ages when ``inplace``, else through ``pbuf``: the same value)."""
@@ -1123,7 +1125,7 @@ def _spread_finish(k, pbuf, inplace, day):
         day.quote_age_median_s = percentile_buffered(k.ages[:n_age], 50.0, pbuf)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _activity_pass(c0, n_cont, c, bucket_ns, close_ns, bin_ns, n_bins, odd_lot, bins, k):
     """Continuous trades ``c[c0:n_cont]``: sizes (volume.size_stats), gaps (volume.trade_gaps), idle
     buckets (volume.bucket_activity), bulk volume classification on the same buckets and volume bins
@@ -1185,7 +1187,7 @@ def _activity_pass(c0, n_cont, c, bucket_ns, close_ns, bin_ns, n_bins, odd_lot, 
     ck[K_NACT] = g
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _activity_finish(k, n_bk, w, inplace, day):
     """Trade sizes, gaps, idle buckets and bulk volume classification of the day from the carried values."""
     cf = k.cf
@@ -1267,7 +1269,7 @@ def _activity_finish(k, n_bk, w, inplace, day):
     day.bvc_buy_volume_frac = bvc
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _grid_trades(c, n_cont, open_ns, close_ns, rv_ns, grid):
     """The last continuous trade price at or before each realized-volatility grid time
     (``open, open + rv, ..., close``; volume.sample_last) among ``c[:n_cont]``: a later chunk overwrites
@@ -1282,7 +1284,7 @@ def _grid_trades(c, n_cont, open_ns, close_ns, rv_ns, grid):
             grid[0, g] = c.px[j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _lookups(v, n_ent, open_ns, close_ns, la, rv_ns, complete_ns, k):
     """The day's look-ups in the quotes that do not belong to a trade: the mid in force at the open and at
     the close (less the lag) and the last midpoint at or before each realized-volatility grid time among
@@ -1310,7 +1312,7 @@ def _lookups(v, n_ent, open_ns, close_ns, la, rv_ns, complete_ns, k):
     ck[K_GRES] = g
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _next_lookup(open_ns, close_ns, la, rv_ns, k):
     """The earliest time a look-up of :func:`_lookups` still waits for (``_TS_MAX`` when none)."""
     ck = k.ck
@@ -1328,7 +1330,7 @@ def _next_lookup(open_ns, close_ns, la, rv_ns, k):
     return x
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _rv_finish(open_ns, close_ns, rv_ns, k, day):
     """Realized volatility of trade prices and of midpoints on the grid (volume.realized_variance)."""
     k_grid = (close_ns - open_ns + rv_ns - 1) // rv_ns
@@ -1391,7 +1393,7 @@ def _hz_store(hz, h, hzs):
     hz[h, 2] = hzs[h, 3]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _clock_horizons(h0, h1, h2, h3, hor_ns, c, c0, n_cont, v, close_ns, lag_after, clip, want_trades, mid_h, hzs):
     """Four clock horizons at once (rows ``h0..h3`` of ``hor_ns``): for each continuous trade of
     ``c[c0:n_cont]`` the mid in force at ``min(t + h, close) - lag`` (asof.asof_mid_at_horizon; NaN past
@@ -1446,7 +1448,7 @@ def _mid_after(c_mid, ci, step, n_cont, m_end):
     return c_mid[U(ci + step)] if ci + step < n_cont else m_end
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _count_horizons(h0, h1, h2, hor_tr, n_h1, c, c1, n_cont, m_end, want_trades, mid_h, hzs):
     """Three trade-count horizons at once (rows ``h0..h2`` of ``hor_tr``, rows ``n_h1 + h`` of the
     outputs), for the trades ``c[:c1]``: the mid of the ``step``-th later continuous trade of ``c[:n_cont]``
@@ -1484,7 +1486,7 @@ def _count_horizons(h0, h1, h2, hor_tr, n_h1, c, c1, n_cont, m_end, want_trades,
     hzs[r2, 0], hzs[r2, 1], hzs[r2, 2], hzs[r2, 3] = sw2, sr2, sp2, n2
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _kyle_pass(c1, c, kyle):
     """Kyle's lambda sums (regression.ols_add), added to ``kyle``: the mid change (bps) from each
     continuous trade of ``c[:c1]`` to the next on its signed size."""
@@ -1640,7 +1642,7 @@ def tick_pass(batch, prm, work, dout, tout):
                     tout.qidx[i] = QIDX_NONE
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _drop_before(v, k, d):
     """Forget the compacted quotes no later look-up needs: every entry before the last one before ``d``."""
     ck = k.ck
@@ -1657,7 +1659,7 @@ def _drop_before(v, k, d):
     ck[K_NE] = ne - r
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _keep_pending(c, k):
     """Move the waiting continuous trades of the previous chunk to the front of ``c``."""
     ck = k.ck

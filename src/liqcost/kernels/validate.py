@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 __all__ = ["rolling_median_groups", "bad_print_flags", "pair_one_sided", "first_out_of_order", "equal_neighbours",
            "PAIR_UNTOUCHED", "PAIR_MERGED", "PAIR_NO_BID", "PAIR_NO_ASK"]
 
@@ -66,7 +68,7 @@ def equal_neighbours(group_start, ts, out):
     return count
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _insert(buf, k, x):
     """Insert ``x`` into the sorted ``buf[:k]`` (room for one more); returns the new length."""
     j = k
@@ -77,7 +79,7 @@ def _insert(buf, k, x):
     return k + 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INNER)
 def _remove(buf, k, x):
     """Remove one value equal to ``x`` from the sorted ``buf[:k]``; returns the new length."""
     lo = 0

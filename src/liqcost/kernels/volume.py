@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import INNER
+
 __all__ = [
     "bucket_activity",
     "median",
@@ -212,7 +214,7 @@ def rv_step(v, prev, s, cnt):
     return v, s, cnt
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _select_inplace(a, k):
     """Put the k-th smallest element of ``a`` at ``a[k]`` (smaller before, not smaller after); returns it.
 
@@ -296,7 +298,7 @@ def percentile_buffered(x, q, buf):
     return _percentile_bracketed(x, q, buf, sample)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _percentile_bracketed(x, q, buf, sample):
     """:func:`percentile_buffered` with the sample size as a parameter (0: no bracketing)."""
     k = x.shape[0]
@@ -327,7 +329,7 @@ def percentiles2_buffered(x, q1, q2, buf):
     return _percentiles2_bracketed(x, q1, q2, buf, np.int64(_BRACKET_SAMPLE if x.shape[0] >= _BRACKET_MIN else 0))
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _percentiles2_bracketed(x, q1, q2, buf, sample):
     """:func:`percentiles2_buffered` with the sample size as a parameter (0: no bracketing)."""
     k = x.shape[0]
@@ -362,7 +364,7 @@ def _percentiles2_bracketed(x, q1, q2, buf, sample):
     return r1, r2
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _rank(q, k):
     """Fractional rank of the ``q``-th percentile of ``k`` values, its floor, and whether the next order
     statistic is needed (numpy's linear interpolation)."""
@@ -371,7 +373,7 @@ def _rank(q, k):
     return rank, lo, (1 if lo < k - 1 else 0)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _bracket(x, lo, sample):
     """Values that bracket the ``lo``-th order statistic of ``x`` with high probability, from a strided
     sample (``-inf``/``inf`` at the ends)."""
@@ -389,7 +391,7 @@ def _bracket(x, lo, sample):
     return v_lo, v_hi
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", **INNER)
 def _interpolate(part, kk, need_b, rank, lo):
     """``percentile_inplace``'s interpolation between the ``kk``-th and next order statistics of ``part``."""
     a = _select_inplace(part, kk)
