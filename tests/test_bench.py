@@ -266,3 +266,19 @@ def test_peers_found_in_the_checkout_or_the_current_folder(tmp_path, monkeypatch
     assert missing["dir"] is None and "LIQCOST_PEERS_DIR" in missing["error"] and "pip install -e ." in missing["error"]
     monkeypatch.setenv("LIQCOST_PEERS_DIR", str(ROOT / "benchmarks" / "peers"))
     assert find_peers()["error"] is None
+
+
+def test_the_docs_latest_figures_are_the_saved_run():
+    """docs/BENCHMARKS.md's "Latest figures" block is benchmarks/bench_table.py's rendering of the saved JSON,
+    word for word: the page cannot drift from the run it names."""
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_table", ROOT / "benchmarks" / "bench_table.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    path = "benchmarks/results/bench_cli_medium.json"
+    text = mod.render(json.loads((ROOT / path).read_text()), path)
+    assert "| `ticks_daily` |" in text and "| one | pandas | `ticks_daily` |" in text
+    assert text in (ROOT / "docs" / "BENCHMARKS.md").read_text()
