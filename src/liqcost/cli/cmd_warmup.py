@@ -24,10 +24,10 @@ from liqcost.app.warmup import STAGES  # noqa: E402  (the stage names for --stag
               help="Worker processes compiling stages at once, the stages dealt among them (0: one per core).")
 @click.pass_obj
 def warmup(state, stages, jobs):
-    """Compile every numba kernel once (about half a minute per core on a small machine), so that the
-    first run of each command does not wait for the compiler; the kernels are cached on disk and later
-    runs load them in milliseconds. Without it, each command compiles the kernels it needs on its first
-    run. Run it again after upgrading liqcost or numba; a stage whose kernels are cached takes a second.
+    """Compile every numba kernel once (about a minute on a 2-core machine), so that the first run of each
+    command does not wait for the compiler; the kernels are cached on disk and later runs load them in
+    milliseconds. Without it, each command compiles the kernels it needs on its first run. Run it again
+    after upgrading liqcost or numba; with every kernel cached it takes a few seconds (starting the workers).
 
     \b
     Examples:
