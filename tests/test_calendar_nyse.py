@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from liqcost.calendar import (
     early_closes_for,
@@ -106,3 +108,35 @@ def test_trading_days_between_skips_holidays():
     # 11-24, 25, 26, 28, 12-01 after the 21st (Thanksgiving 11-27 closed); 28th, 1st after the 26th; ...
     assert n.tolist() == [5, 2, 1, 0]
     assert holidays_for(cfg.session, dt.date(2025, 11, 1), dt.date(2025, 11, 30)) == {dt.date(2025, 11, 27)}
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(-10**9, 10**9), min_size=1, max_size=300),
+       st.sampled_from(["America/New_York", "Europe/London", "Asia/Tokyo", "Australia/Sydney", "UTC",
+                        "America/Santiago", "Asia/Beirut", "America/Havana"]),
+       st.sampled_from(["2024-03-01", "2024-09-01", "2024-10-25", "2025-04-01"]))
+def test_local_days_equal_the_time_zone_conversion(offsets_s, tz, around):
+    """The binary search over local midnights gives each time stamp the date polars' time zone conversion gives,
+    across DST changes; in a zone whose clock changes at midnight it declines (None) instead of guessing."""
+    import polars as pl
+
+    from liqcost.calendar import NS, local_date_expr, local_days
+
+    base = int(dt.datetime.fromisoformat(around).replace(tzinfo=dt.timezone.utc).timestamp()) * NS
+    ts = np.array(sorted(base + s * NS // 50 for s in offsets_s), dtype=np.int64)
+    got = local_days(ts, tz)
+    want = pl.DataFrame({"ts": pl.Series(ts).cast(pl.Datetime("ns", "UTC"))}).select(
+        local_date_expr("ts", tz).cast(pl.Int32)).to_series().to_numpy()
+    if got is None:
+        assert tz in ("America/Santiago", "Asia/Beirut", "America/Havana")
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def test_local_days_declines_a_midnight_clock_change():
+    from liqcost.calendar import NS, local_days
+
+    # Chile moved its clocks from 00:00 to 01:00 on 2024-09-08
+    t = int(dt.datetime(2024, 9, 8, 12, tzinfo=dt.timezone.utc).timestamp()) * NS
+    assert local_days([t], "America/Santiago") is None
+    assert local_days([t], "America/New_York") is not None

@@ -35,6 +35,7 @@ __all__ = [
     "sessions",
     "session_bounds_ns",
     "local_date_expr",
+    "local_days",
 ]
 
 NS = 1_000_000_000
@@ -351,3 +352,36 @@ def local_date_expr(ts_col: str, tz: str):
     import polars as pl
 
     return pl.col(ts_col).dt.convert_time_zone(tz).dt.date()
+
+
+def local_days(ts_ns, tz: str):
+    """Exchange-local dates of UTC time stamps, as int32 days since 1970-01-01 (the physical value of polars'
+    ``Date``): what :func:`local_date_expr` gives, without converting every row to the time zone.
+
+    ``ts_ns`` is a numpy int64 array of UTC nanoseconds without missing values. The UTC instants of the
+    local midnights around its range are worked out once (DST-aware) and each row's day is found by binary
+    search: about a quarter of the CPU time of polars' per-row conversion on 2.5 M quotes. Returns None when
+    a local midnight in the range is skipped or repeated by a clock change (zones whose transition falls at
+    midnight): there a day's first instant is not one midnight, and the caller should use
+    :func:`local_date_expr`.
+    """
+    import numpy as np
+    from zoneinfo import ZoneInfo
+
+    ts_ns = np.asarray(ts_ns, dtype=np.int64)
+    if ts_ns.size == 0:
+        return np.zeros(0, dtype=np.int32)
+    zone = ZoneInfo(tz)
+    utc = dt.timezone.utc
+    epoch = dt.date(1970, 1, 1)
+    first = dt.datetime.fromtimestamp(int(ts_ns.min()) // NS, utc).date() - dt.timedelta(days=2)
+    last = dt.datetime.fromtimestamp(int(ts_ns.max()) // NS, utc).date() + dt.timedelta(days=2)
+    bounds = np.empty((last - first).days + 1, dtype=np.int64)
+    for k in range(bounds.size):
+        midnight = dt.datetime.combine(first + dt.timedelta(days=k), dt.time(0), tzinfo=zone)
+        if midnight.utcoffset() != midnight.replace(fold=1).utcoffset():
+            return None  # a clock change at midnight: no single first instant of the day
+        delta = midnight - dt.datetime(1970, 1, 1, tzinfo=utc)
+        bounds[k] = (delta.days * 86_400 + delta.seconds) * NS
+    days = np.searchsorted(bounds, ts_ns, side="right") - 1 + (first - epoch).days
+    return days.astype(np.int32)
