@@ -225,6 +225,19 @@ def test_partition_runs_match_reference(runs, data):
     assert ordered == ref_ordered
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-5, 5), max_size=40), st.data())
+def test_runs_in_time_matches_reference(ts_list, data):
+    ts = np.array(ts_list, np.int64)
+    ts.flags.writeable = False  # (as the frames' time stamps reach it)
+    n = ts.size
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, n), max_size=8))) | {0, n}) if n else [0]
+    starts = np.array(cuts, np.int64)
+    assert K.runs_in_time(ts, starts) == R.runs_in_time(ts, starts)
+    if n > 1:
+        assert K.runs_in_time(np.sort(ts), np.array([0, n], np.int64))
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(tick_day(max_trades=25, max_quotes=25), min_size=1, max_size=3), st.booleans())
 def test_day_outputs_do_not_depend_on_audit_or_working_arrays(days, dirty):

@@ -201,6 +201,11 @@ def partition_ids(run_len, run_code, ts, bounds):
     return np.array(pid, dtype=np.int64), keys == sorted(keys)
 
 
+def runs_in_time(ts, starts):
+    """Slow twin of liqcost.kernels.tickpass.runs_in_time: rows of a run never earlier than the row before."""
+    return all(ts[i] >= ts[i - 1] for a, b in zip(starts[:-1], starts[1:]) for i in range(a + 1, b))
+
+
 def run_starts(x):
     """Slow twin of liqcost.kernels.tickpass.run_starts."""
     values, starts = [], []

@@ -114,6 +114,7 @@ __all__ = [
     "ordered_by_partition",
     "partition_ids",
     "partition_runs",
+    "runs_in_time",
     "run",
     "run_starts",
     "tick_pass",
@@ -576,6 +577,19 @@ def _partition_runs(run_len, run_code, ts, bounds, pids, starts, fill):
             prev_t = t
             i += 1
     return k, ordered
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def runs_in_time(ts, starts):
+    """Whether the time stamps never go back inside any run of rows ``[starts[r], starts[r + 1])``
+    (``starts`` as :func:`partition_runs` returns them: the first row of each run, then the number of rows).
+    One pass, stopping at the first row out of order; a row earlier than the last row of the run before it
+    is fine (a new run)."""
+    for r in range(starts.shape[0] - 1):
+        for i in range(starts[r] + 1, starts[r + 1]):
+            if ts[i] < ts[i - 1]:
+                return False
+    return True
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -402,11 +402,12 @@ def _gather(src, starts: np.ndarray, lengths: np.ndarray, kind: str) -> tuple[di
 def _one_run_each(pids: np.ndarray, starts: np.ndarray, ts: np.ndarray) -> bool:
     """Whether every partition (id >= 0) is one run of rows and the time stamps never go back within a run
     (``pids``, ``starts`` of :func:`liqcost.kernels.tickpass.partition_runs`)."""
+    from liqcost.kernels.tickpass import runs_in_time
+
     valid = pids[pids >= 0]
     if np.unique(valid).size != valid.size:
         return False
-    back = np.flatnonzero(np.diff(ts) < 0) + 1  # rows whose time is before the previous row's
-    return bool(np.isin(back, starts[1:-1]).all())
+    return bool(runs_in_time(ts, starts))
 
 
 def plan_frames(trades: pl.DataFrame | None, quotes: pl.DataFrame | None, timezone: str,
@@ -766,10 +767,10 @@ def _daily_frame(symbols, dates, dout, params: TickParams) -> pl.DataFrame:
         cols[f"realized_spread_{lab}_bps"] = pl.Series(hz[:, h, 0])
         cols[f"price_impact_{lab}_bps"] = pl.Series(hz[:, h, 1])
         cols[f"n_impact_{lab}"] = pl.Series(hz[:, h, 2]).cast(pl.Int64)
-    cols["volume_bins_shares"] = pl.Series("volume_bins_shares", list(dout.bins), dtype=pl.List(pl.Float64)) if len(
-        symbols) else pl.Series("volume_bins_shares", [], dtype=pl.List(pl.Float64))
-    cols["kyle_ols_sums"] = pl.Series("kyle_ols_sums", list(dout.kyle), dtype=pl.List(pl.Float64)) if len(
-        symbols) else pl.Series("kyle_ols_sums", [], dtype=pl.List(pl.Float64))
+    # (a 2-D array becomes a fixed-size Array column in one copy, then a List: not one Python object a row)
+    for name, arr in (("volume_bins_shares", dout.bins), ("kyle_ols_sums", dout.kyle)):
+        cols[name] = (pl.Series(name, np.ascontiguousarray(arr, dtype=np.float64)).cast(pl.List(pl.Float64))
+                      if len(symbols) and arr.shape[1] else pl.Series(name, [list(r) for r in arr], dtype=pl.List(pl.Float64)))
     return pl.DataFrame(cols)
 
 
