@@ -23,6 +23,8 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
 settings.register_profile("dev", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI", "").lower() == "true" else "dev"))
 SAMPLE_DATA = ROOT / "sample_data"
+#: the docs whose `liqcost bench` lines tests/test_bench.py runs (on the tiny size) and test_examples only parses
+BENCH_DOCS = ("README.md", "docs/BENCHMARKS.md")
 
 # notes and tables wrap to COLUMNS when it is set; pytest-xdist's workers inherit one from the runner, so the
 # tests see the same width as a pipe would (a test that wants a width sets COLUMNS itself)

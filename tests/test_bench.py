@@ -202,10 +202,10 @@ def _help_examples() -> list[list[str]]:
 def _doc_examples() -> list[list[str]]:
     import re
 
-    from conftest import ROOT
+    from conftest import BENCH_DOCS, ROOT
 
     out = []
-    for doc in ("README.md", "docs/BENCHMARKS.md"):
+    for doc in BENCH_DOCS:
         for block in re.findall(r"```bash\n(.*?)```", (ROOT / doc).read_text(), flags=re.S):
             for line in block.splitlines():
                 line = line.split("  #")[0].strip()

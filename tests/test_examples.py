@@ -49,7 +49,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SHARED, require_shared
+from conftest import BENCH_DOCS, SHARED, require_shared
 
 from liqcost.cli import COMMANDS, _available, cli, hoist_global_options
 
@@ -81,7 +81,7 @@ class Line:
         """A ``liqcost bench`` line that tests/test_bench.py runs: it runs every bench example of the README,
         docs/BENCHMARKS.md and ``liqcost bench --help`` on the tiny size (small takes a minute and medium
         several; running the tiny ones twice cost minutes of the suite), so here it is parsed, not run."""
-        if self.source not in ("README.md", "docs/BENCHMARKS.md", "liqcost bench --help"):
+        if self.source not in (*BENCH_DOCS, "liqcost bench --help"):
             return False
         return re.search(r"(^|[\s;&(])liqcost\s+(?:-\S+\s+(?:[^-\s]\S*\s+)?)*bench\b", self.text) is not None
 

@@ -35,6 +35,7 @@ __all__ = [
     "sessions",
     "session_bounds_ns",
     "local_date_expr",
+    "local_day_bounds_ns",
     "local_days",
 ]
 
@@ -373,15 +374,22 @@ def local_days(ts_ns, tz: str):
         return np.zeros(0, dtype=np.int32)
     zone = ZoneInfo(tz)
     utc = dt.timezone.utc
-    epoch = dt.date(1970, 1, 1)
     first = dt.datetime.fromtimestamp(int(ts_ns.min()) // NS, utc).date() - dt.timedelta(days=2)
     last = dt.datetime.fromtimestamp(int(ts_ns.max()) // NS, utc).date() + dt.timedelta(days=2)
-    bounds = np.empty((last - first).days + 1, dtype=np.int64)
-    for k in range(bounds.size):
+    for k in range((last - first).days + 2):
         midnight = dt.datetime.combine(first + dt.timedelta(days=k), dt.time(0), tzinfo=zone)
         if midnight.utcoffset() != midnight.replace(fold=1).utcoffset():
             return None  # a clock change at midnight: no single first instant of the day
-        delta = midnight - dt.datetime(1970, 1, 1, tzinfo=utc)
-        bounds[k] = (delta.days * 86_400 + delta.seconds) * NS
-    days = np.searchsorted(bounds, ts_ns, side="right") - 1 + (first - epoch).days
+    bounds = local_day_bounds_ns(first, last, tz)
+    days = np.searchsorted(bounds, ts_ns, side="right") - 1 + (first - dt.date(1970, 1, 1)).days
     return days.astype(np.int32)
+
+
+def local_day_bounds_ns(first: dt.date, last: dt.date, timezone: str):
+    """UTC ns of every local midnight from ``first`` to ``last + 1`` (``len = days + 2``), DST-aware."""
+    import numpy as np
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(timezone)
+    return np.array([int(dt.datetime.combine(first + dt.timedelta(days=k), dt.time(0), tzinfo=tz).timestamp()) * NS
+                     for k in range((last - first).days + 2)], dtype=np.int64)

@@ -95,7 +95,8 @@ def run_stages(names: list[str], jobs: int, progress=None) -> list[dict]:
 
     import contextlib
 
-    groups = [names[i::max(1, min(jobs, len(names)))] for i in range(max(1, min(jobs, len(names))))]
+    workers = max(1, min(jobs, len(names)))
+    groups = [names[i::workers] for i in range(workers)]
 
     def one(group: list[str]) -> list[dict]:
         p = subprocess.run([sys.executable, "-m", "liqcost.app.warmup", *group], capture_output=True, text=True)
@@ -109,7 +110,7 @@ def run_stages(names: list[str], jobs: int, progress=None) -> list[dict]:
 
     results: dict[str, dict] = {}
     bar = progress(len(names), "compiling kernels") if progress is not None else contextlib.nullcontext(lambda *a: None)
-    with bar as advance, ThreadPoolExecutor(max_workers=len(groups)) as pool:
+    with bar as advance, ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(one, g) for g in groups if g]
         for f in as_completed(futures):
             for row in f.result():

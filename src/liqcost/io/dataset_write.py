@@ -79,33 +79,26 @@ class Bucket:
         return self.frame.height
 
 
-def _day_expr(frame, kind: str, tz: str):
-    import polars as pl
-
-    if kind == "bars" and "date" in frame.columns:
-        day = pl.coalesce(pl.col("date"), local_date_expr("ts", tz)) if "ts" in frame.columns else pl.col("date")
-    elif "ts" in frame.columns:
-        day = local_date_expr("ts", tz)
-    else:
-        return pl.lit(None, pl.Int32)
-    return day.cast(pl.Int32)
-
-
-def _fast_days(frame, kind: str, tz: str):
-    """The local day of every row as an Int32 Series, by binary search of the local midnights
-    (:func:`liqcost.calendar.local_days`), for rows whose day is their time stamp's (not bars with a date);
-    None when that does not apply (missing time stamps, a clock change at midnight): then :func:`_day_expr`."""
+def _days(frame, kind: str, tz: str):
+    """The local day of every row (Int32 days since 1970): for rows whose day is their time stamp's, an Int32
+    Series found by binary search of the local midnights (:func:`liqcost.calendar.local_days`); otherwise
+    (bars with a date, missing time stamps, a clock change at midnight) the per-row expression."""
     import polars as pl
 
     from liqcost.calendar import local_days
 
-    if kind == "bars" or "ts" not in frame.columns or not isinstance(frame.schema["ts"], pl.Datetime):
-        return None
-    ts = frame.get_column("ts")
-    if ts.null_count():
-        return None
-    days = local_days(ts.dt.cast_time_unit("ns").to_physical().to_numpy(), tz)
-    return None if days is None else pl.Series(DAY, days, dtype=pl.Int32)
+    if kind == "bars" and "date" in frame.columns:
+        day = pl.coalesce(pl.col("date"), local_date_expr("ts", tz)) if "ts" in frame.columns else pl.col("date")
+    elif "ts" in frame.columns:
+        ts = frame.get_column("ts")
+        if isinstance(ts.dtype, pl.Datetime) and not ts.null_count():
+            days = local_days(ts.dt.cast_time_unit("ns").to_physical().to_numpy(), tz)
+            if days is not None:
+                return pl.Series(DAY, days, dtype=pl.Int32)
+        day = local_date_expr("ts", tz)
+    else:
+        return pl.lit(None, pl.Int32)
+    return day.cast(pl.Int32)
 
 
 def _sort_keys(frame, kind: str) -> list[str]:
@@ -142,9 +135,7 @@ def split_buckets(frame, kind: str, tz: str, days=None) -> list[Bucket]:
             frame = frame.with_columns(pl.coalesce(pl.col("date"), local_date_expr("ts", tz)).alias("date"))
         elif "ts" in frame.columns:
             frame = frame.with_columns(local_date_expr("ts", tz).alias("date"))
-    if days is None:
-        days = _fast_days(frame, kind, tz)
-    frame = frame.with_columns((days if days is not None else _day_expr(frame, kind, tz)).alias(DAY),
+    frame = frame.with_columns((days if days is not None else _days(frame, kind, tz)).alias(DAY),
                                pl.lit(0, pl.UInt32).alias(SOURCE_COLUMN)).rechunk()
     runs = _runs(frame, kind)
     if runs is None:  # not in storage order: sort (stably) by symbol, bucket, time

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from liqcost.calendar import local_day_bounds_ns
 from liqcost.errors import DataError
 
 __all__ = [
@@ -149,11 +150,6 @@ def session_bounds_ns(dates, params: TickParams) -> tuple[np.ndarray, np.ndarray
     from liqcost.calendar import session_bounds_ns as bounds
 
     return bounds(dates, params)
-
-
-def _to_ns(t: dt.datetime) -> int:
-    delta = t.astimezone(dt.timezone.utc) - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-    return (delta.days * 86_400 + delta.seconds) * NS + delta.microseconds * 1000
 
 
 @dataclass(frozen=True)
@@ -325,14 +321,6 @@ def _assemble(symbols, dates, trades: pl.DataFrame, t_counts, quotes: pl.DataFra
         q_ts=_np(quotes, "ts", np.int64), q_bid=_np(quotes, "bid", np.float64), q_ask=_np(quotes, "ask", np.float64),
         q_bsz=_np(quotes, "bid_size", np.float64), q_asz=_np(quotes, "ask_size", np.float64), q_off=q_off,
     )
-
-
-def local_day_bounds_ns(first: dt.date, last: dt.date, timezone: str) -> np.ndarray:
-    """UTC ns of every local midnight from ``first`` to ``last + 1`` (``len = days + 2``), DST-aware."""
-    tz = ZoneInfo(timezone)
-    n = (last - first).days + 2
-    return np.array([_to_ns(dt.datetime.combine(first + dt.timedelta(days=k), dt.time(0), tzinfo=tz)) for k in range(n)],
-                    dtype=np.int64)
 
 
 @dataclass
