@@ -230,13 +230,17 @@ def test_doc_examples_run_on_the_tiny_size(tmp_path, monkeypatch):
     shutil.copytree(SAMPLE_DATA / "dataset", tmp_path / "sample_data" / "dataset")
     monkeypatch.chdir(tmp_path)
     done = set()
+    outputs = {}
     for args in map(_cheap, examples):
         if tuple(args) in done or args == ["bench", "--size", "tiny", "--peers", "--repeat", "1", "--cores", "one"]:
             continue  # the README's line on the tiny size is the module fixture's run
         done.add(tuple(args))
-        _invoke(args)
+        outputs[tuple(args)] = _invoke(args).output
     assert os.path.exists("medium.json")
-    assert any("process_profile" in args for args in done)  # the whole-process stages ran too
+    whole = [out for args, out in outputs.items() if "process_profile" in args]
+    assert whole  # the whole-process stages ran too, each reported
+    for stage in ON_REQUEST:
+        assert any(f"one    {stage}" in out for out in whole), stage
 
 
 def test_help_examples_run(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from liqcost import __version__
@@ -113,3 +114,41 @@ def test_kernel_cache_is_found_under_numba_cache_dir(tmp_path, monkeypatch):
     (cache / "x" / "kernels").mkdir(parents=True)
     (cache / "x" / "kernels" / "tickpass._partition-650.py311.nbi").write_bytes(b"")
     assert cli_mod._kernels_cached()
+
+
+def test_entry_point_tunes_the_collector_and_freezes_before_exit(monkeypatch):
+    """`main` (the console script) collects young objects less often and freezes what is alive when the
+    command is over (a quick interpreter exit); its exit code and output are those of the command."""
+    import gc
+
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    before = gc.get_threshold()
+    try:
+        with pytest.raises(SystemExit) as exc:
+            main(["--version"])
+        assert exc.value.code in (0, None)
+        assert gc.get_threshold()[0] == 10_000 and gc.get_threshold()[1:] == before[1:]
+        assert calls == ["freeze"]
+        with pytest.raises(SystemExit) as exc:  # a failing command freezes too, and keeps its exit code
+            main(["pretrade", "--data", "no/such/dataset", "--symbol", "X", "--side", "buy", "--qty", "1"])
+        assert exc.value.code == 1 and calls == ["freeze", "freeze"]  # (a data error: 1)
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_whole_process_output_is_complete_with_the_quick_exit(tmp_path):
+    """A real `python -m liqcost` process writes every byte of its -o file and its stdout before it ends."""
+    from conftest import SAMPLE_DATA
+
+    import json
+
+    out = tmp_path / "pre.json"
+    head = [sys.executable, "-m", "liqcost", "-q", "--format", "json"]
+    job = ["pretrade", "--data", str(SAMPLE_DATA / "dataset"), "--orders", str(SAMPLE_DATA / "orders.csv")]
+    r = subprocess.run(head + ["-o", str(out)] + job, capture_output=True, text=True, env=_env())
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(out.read_text())
+    assert rows  # parsed whole: the file was flushed and closed
+    r2 = subprocess.run(head + job, capture_output=True, text=True, env=_env())  # to stdout
+    assert r2.returncode == 0 and json.loads(r2.stdout) == rows

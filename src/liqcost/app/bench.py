@@ -63,15 +63,21 @@ STAGES: dict[str, tuple[str, str]] = {
     "bars": ("bar estimators on daily bars, rolling windows (every family)", "bars"),
     "edge": ("rolling EDGE spread over the bar panel (the bidask peer's scope)", "bars"),
     "process_read": ("a whole python process that reads the floor's columns to numpy (start-up and imports "
-                     "included); only with --stage", "trades+quotes"),
+                     "included; it ends as a liqcost command does, objects frozen for a quick exit); only with "
+                     "--stage", "trades+quotes"),
     "process_profile": ("a whole `liqcost profile --data` process, output written (start-up included); only with "
                         "--stage", "trades+quotes"),
+    "process_files": ("a whole `liqcost profile --trades F --quotes F` process on the canonical Parquet files "
+                      "(validation and start-up included); only with --stage", "trades+quotes"),
+    "process_start": ("a whole python process that imports the libraries a liqcost command loads (numpy, polars, "
+                      "numba, pydantic, click, yaml) and runs one kernel from numba's cache: the start-up (and exit) "
+                      "any command with a kernel pays besides its own work; only with --stage", "trades+quotes"),
     "pretrade": ("pre-trade check of one order per symbol (5% of ADV), profile in memory", "orders"),
     "plan": ("tranche plan of one order per symbol (at most 5), fill models read from the dataset", "orders"),
 }
 
 #: stages run only when asked for with ``stages`` (``--stage``): each round starts whole processes
-ON_REQUEST = ("process_read", "process_profile")
+ON_REQUEST = ("process_read", "process_profile", "process_files", "process_start")
 
 #: the kernels' warm-up stages (liqcost.app.warmup) a bench needs
 _WARM = ("ticks", "bars-moments", "bars-edge-lot", "fills")
@@ -655,23 +661,43 @@ class _Worker:
         spec = Path(self.spec["work"]) / f"floor-{self.spec['cores']}.json"
         if not spec.is_file():
             spec.write_text(json.dumps(self.floor))
-        code = ("import json, sys\nimport polars as pl\n"
+        code = ("import gc, json, sys\nimport polars as pl\n"
                 "for files, cols in json.load(open(sys.argv[1])):\n"
                 "    f = pl.read_parquet(files, columns=cols).rechunk()\n"
-                "    [f.get_column(c).to_numpy() for c in cols]\n")
+                "    [f.get_column(c).to_numpy() for c in cols]\n"
+                "gc.freeze()\n")  # the same quick exit as a liqcost command (liqcost.cli._before_exit)
         self._process(["-c", code, str(spec)])
         return self.n_ticks()
 
-    def process_profile(self) -> int:
-        work = Path(self.spec["work"])
-        cfg = work / f"config-{self.spec['cores']}.yaml"
+    def _config_file(self) -> Path:
+        cfg = Path(self.spec["work"]) / f"config-{self.spec['cores']}.yaml"
         if not cfg.is_file():
             import yaml
 
             cfg.write_text(yaml.safe_dump(self.cfg.model_dump(mode="json")))
-        out = work / f"profile-{self.spec['cores']}.csv"
-        self._process(["-m", "liqcost", "--config", str(cfg), "-q", "--format", "csv", "-o", str(out), "profile",
-                       "--data", self.ds_path, "--table", "profile"])
+        return cfg
+
+    def process_profile(self) -> int:
+        out = Path(self.spec["work"]) / f"profile-{self.spec['cores']}.csv"
+        self._process(["-m", "liqcost", "--config", str(self._config_file()), "-q", "--format", "csv", "-o", str(out),
+                       "profile", "--data", self.ds_path, "--table", "profile"])
+        return self.n_ticks()
+
+    def process_files(self) -> int:
+        raw = self.spec.get("raw")
+        if not raw:
+            return -1
+        out = Path(self.spec["work"]) / f"profile-files-{self.spec['cores']}.csv"
+        self._process(["-m", "liqcost", "--config", str(self._config_file()), "-q", "--format", "csv", "-o", str(out),
+                       "profile", "--trades", raw["trades"], "--quotes", raw["quotes"], "--table", "profile"])
+        return self.n_ticks()
+
+    def process_start(self) -> int:
+        code = ("import gc, click, numpy as np, polars, pydantic, yaml\n"
+                "from liqcost.kernels.regression import ols_sums\n"
+                "ols_sums(np.zeros(2), np.zeros(2))\n"
+                "gc.freeze()\n")  # the same quick exit as a liqcost command
+        self._process(["-c", code])
         return self.n_ticks()
 
     def bars_stage(self) -> int:
@@ -885,7 +911,8 @@ def run_worker(spec: dict) -> dict:
     floor = med([r[1] for r in runs["read"]]) if runs.get("read") else None
     for s in stages:
         if s in skipped or not runs[s]:
-            why = {"ingest": "no raw files (--data)", "profile_files": "no raw files (--data)", "bars": "no bars", "edge": "no bars",
+            why = {"ingest": "no raw files (--data)", "profile_files": "no raw files (--data)",
+                   "process_files": "no raw files (--data)", "bars": "no bars", "edge": "no bars",
                    "pretrade": "no symbol with an ADV", "plan": "no symbol with an ADV"}.get(s, "not run")
             w.notes.append(f"stage {s} not run: {why}.")
             continue
@@ -929,3 +956,6 @@ if __name__ == "__main__":  # the worker of one core setting
         sys.exit("usage: python -m liqcost.app.bench SPEC.json OUT.json")
     result = run_worker(json.loads(Path(sys.argv[1]).read_text()))
     Path(sys.argv[2]).write_text(json.dumps(result, default=str))
+    import gc
+
+    gc.freeze()  # a quick exit, as the command line's (liqcost.cli._before_exit)

@@ -263,3 +263,6 @@ if __name__ == "__main__":  # the worker: warms the stages named, in order, prin
     warnings.simplefilter("ignore")
     for stage in sys.argv[1:]:
         print(json.dumps(_worker(stage)), flush=True)
+    import gc
+
+    gc.freeze()  # a quick exit, as the command line's (liqcost.cli._before_exit)

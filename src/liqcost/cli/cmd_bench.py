@@ -9,7 +9,7 @@ import click
 
 _SIZES = ("tiny", "small", "medium", "large")
 _STAGES = ("ingest", "read", "tick_pass", "daily", "profile", "ticks_daily", "profile_e2e", "profile_files", "bars", "edge",
-           "process_read", "process_profile", "pretrade", "plan")
+           "process_read", "process_profile", "process_files", "process_start", "pretrade", "plan")
 
 
 @click.command("bench")
@@ -26,8 +26,8 @@ _STAGES = ("ingest", "read", "tick_pass", "daily", "profile", "ticks_daily", "pr
               help="Also time the peers (pandas, polars, bidask EDGE) of benchmarks/peers, each checked equal to "
                    "liqcost's outputs first (needs a source checkout).")
 @click.option("--stage", "stages", multiple=True, type=click.Choice(_STAGES),
-              help="Only this stage (repeat); the floor `read` is always timed. process_read and process_profile "
-                   "(whole processes: start-up included) run only when named.")
+              help="Only this stage (repeat); the floor `read` is always timed. process_read, process_profile, "
+                   "process_files and process_start (whole processes: start-up included) run only when named.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
               help="Save the results (stages, peers, compile, machine, load) to this JSON file.")
 @click.option("--compare", type=click.Path(dir_okay=False), default=None,
