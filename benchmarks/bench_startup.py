@@ -46,9 +46,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-# both end as a liqcost command does (liqcost.cli._before_exit: gc.freeze, a quick exit)
-LIBS = "import gc, click, numpy, polars, pydantic, yaml\nimport numba\ngc.freeze()\n"
-FLOOR = ("import gc, click, numpy as np, polars, pydantic, yaml\n"
+# both set the collector and end as a liqcost command does (liqcost.cli.main: gc.set_threshold, gc.freeze)
+LIBS = ("import gc\ngc.set_threshold(10_000, 10, 10)\nimport click, numpy, polars, pydantic, yaml\nimport numba\n"
+        "gc.freeze()\n")
+FLOOR = ("import gc\ngc.set_threshold(10_000, 10, 10)\nimport click, numpy as np, polars, pydantic, yaml\n"
          "from liqcost.kernels.regression import ols_sums\n"
          "ols_sums(np.zeros(2), np.zeros(2))\n"
          "gc.freeze()\n")

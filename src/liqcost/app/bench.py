@@ -63,7 +63,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "bars": ("bar estimators on daily bars, rolling windows (every family)", "bars"),
     "edge": ("rolling EDGE spread over the bar panel (the bidask peer's scope)", "bars"),
     "process_read": ("a whole python process that reads the floor's columns to numpy (start-up and imports "
-                     "included; it ends as a liqcost command does, objects frozen for a quick exit); only with "
+                     "included; the collector set and the exit as a liqcost command's, liqcost.cli.main); only with "
                      "--stage", "trades+quotes"),
     "process_profile": ("a whole `liqcost profile --data` process, output written (start-up included); only with "
                         "--stage", "trades+quotes"),
@@ -661,11 +661,11 @@ class _Worker:
         spec = Path(self.spec["work"]) / f"floor-{self.spec['cores']}.json"
         if not spec.is_file():
             spec.write_text(json.dumps(self.floor))
-        code = ("import gc, json, sys\nimport polars as pl\n"
+        code = ("import gc, json, sys\ngc.set_threshold(10_000, 10, 10)\nimport polars as pl\n"
                 "for files, cols in json.load(open(sys.argv[1])):\n"
                 "    f = pl.read_parquet(files, columns=cols).rechunk()\n"
                 "    [f.get_column(c).to_numpy() for c in cols]\n"
-                "gc.freeze()\n")  # the same quick exit as a liqcost command (liqcost.cli._before_exit)
+                "gc.freeze()\n")  # the collector as a liqcost command sets it (liqcost.cli.main), the same exit
         self._process(["-c", code, str(spec)])
         return self.n_ticks()
 
@@ -693,10 +693,10 @@ class _Worker:
         return self.n_ticks()
 
     def process_start(self) -> int:
-        code = ("import gc, click, numpy as np, polars, pydantic, yaml\n"
+        code = ("import gc\ngc.set_threshold(10_000, 10, 10)\nimport click, numpy as np, polars, pydantic, yaml\n"
                 "from liqcost.kernels.regression import ols_sums\n"
                 "ols_sums(np.zeros(2), np.zeros(2))\n"
-                "gc.freeze()\n")  # the same quick exit as a liqcost command
+                "gc.freeze()\n")  # the collector set and the exit as a liqcost command's
         self._process(["-c", code])
         return self.n_ticks()
 
