@@ -107,3 +107,23 @@ def test_arbitrary_files_never_crash(header, body):
             assert exc.message and "\n" not in exc.message.strip()
             return
         assert rep.rows_read == rep.rows_kept + rep.rows_quarantined
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["AAA", "BB", "C", " D", "E ", "", None]), st.integers(1, 400)),
+             min_size=1, max_size=40),
+    st.booleans(),
+)
+@settings(max_examples=150, deadline=None)
+def test_text_check_on_runs_equals_the_check_on_every_row(runs, shuffle):
+    """readers._text_is_clean takes distinct values among the runs' values when the column starts in long
+    runs: the verdict is the one of checking every row (any blank-padded or empty value makes it False)."""
+    from liqcost.io.readers import _text_is_clean
+
+    values = [v for v, n in runs for _ in range(n)]
+    s = pl.Series("symbol", values, dtype=pl.String)
+    if shuffle:
+        s = s.sample(fraction=1.0, shuffle=True, seed=3)
+    rows = [v for v in s.to_list() if v is not None]
+    expected = all(v == v.strip() and v != "" for v in rows)
+    assert _text_is_clean(s) == expected

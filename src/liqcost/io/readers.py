@@ -689,9 +689,18 @@ def parse_frame(lf, path: str, kind: str, mapping: Mapping, session_tz: str, win
 
 
 def _text_is_clean(series) -> bool:
-    """True when no value of a text column has surrounding blanks or is empty (checked on distinct values)."""
+    """True when no value of a text column has surrounding blanks or is empty (checked on distinct values).
+
+    Tick files hold a symbol column in long runs (written symbol by symbol, or symbol-day by symbol-day):
+    the distinct values are then taken among the runs' values, one comparison of neighbours a row, instead
+    of hashing every row (0.1 s against 0.4 s for 12.5 M quotes on one core); a column whose first rows
+    change value often (interleaved symbols) is hashed directly.
+    """
     distinct = series.drop_nulls()
     if distinct.len() > 64:
+        head = distinct.head(4096)
+        if head.rle_id().max() < 256:  # long runs at the start: most likely long runs throughout
+            distinct = distinct.rle().struct.field("value")
         distinct = distinct.unique()
     if distinct.len() == 0:
         return True
