@@ -352,10 +352,10 @@ def _before_exit() -> None:
     A command that ran a kernel holds some hundreds of thousands of objects (numba's typing and lowering
     registries, polars, pydantic). At interpreter shutdown the cyclic collector traverses all of them, pass
     after pass while the modules are torn down: 0.3-0.4 s of every command on the reference machine
-    (``benchmarks/bench_startup.py``). Frozen objects are no longer traversed: those in reference cycles are
-    left to the operating system instead of being collected (Python does not promise to finalize objects
-    still alive at exit anyway), the others are still freed as the modules go, and ``atexit`` handlers (the
-    logging shutdown among them) run as before. Every file a command writes is closed before it returns.
+    (``benchmarks/bench_startup.py``). Frozen objects are no longer traversed, so those in reference cycles
+    are left to the operating system instead of being collected (Python does not promise to finalize objects
+    still alive at exit anyway); ``atexit`` handlers (the logging shutdown among them) run as before. Every
+    file a command writes is closed before it returns.
     """
     import gc
 
