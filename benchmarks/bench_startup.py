@@ -37,7 +37,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,26 +45,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from liqcost.app.bench import GC_AS_A_COMMAND, PROCESS_START_CODE, whole_process  # noqa: E402
+
 # both set the collector and end as a liqcost command does (liqcost.cli.main: gc.set_threshold, gc.freeze)
-LIBS = ("import gc\ngc.set_threshold(10_000, 10, 10)\nimport click, numpy, polars, pydantic, yaml\nimport numba\n"
-        "gc.freeze()\n")
-FLOOR = ("import gc\ngc.set_threshold(10_000, 10, 10)\nimport click, numpy as np, polars, pydantic, yaml\n"
-         "from liqcost.kernels.regression import ols_sums\n"
-         "ols_sums(np.zeros(2), np.zeros(2))\n"
-         "gc.freeze()\n")
+LIBS = GC_AS_A_COMMAND[0] + "import click, numpy, polars, pydantic, yaml\nimport numba\n" + GC_AS_A_COMMAND[1]
+FLOOR = PROCESS_START_CODE  # the same process as `liqcost bench --stage process_start`
 
 
 def _run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one whole process; its output is discarded."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=env)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(cmd[:4])} ... failed: {err.strip()[-500:]}")
-    return wall, ru.ru_utime + ru.ru_stime
+    """Wall and CPU seconds (user + system) of one whole ``python`` process (``cmd[0]`` is the interpreter)."""
+    wall, cpu, _ = whole_process(cmd[1:], env=env, cwd=ROOT)
+    return wall, cpu
 
 
 def commands(work: Path) -> dict[str, list[str]]:

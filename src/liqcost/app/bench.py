@@ -643,29 +643,19 @@ class _Worker:
         return self.n_ticks()
 
     def _process(self, args: list[str]) -> None:
-        """Run ``python ARGS`` to the end; its CPU time and peak memory go to ``self.child`` (``os.wait4``)."""
-        import subprocess
-        import tempfile
-
-        with tempfile.TemporaryFile("w+") as err:
-            p = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL, stderr=err, text=True)
-            _, status, ru = os.wait4(p.pid, 0)
-            p.returncode = os.waitstatus_to_exitcode(status)
-            self.child = (ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024)
-            if p.returncode != 0:
-                err.seek(0)
-                last = (err.read().strip().splitlines() or ["no output"])[-1]
-                raise RuntimeError(f"{' '.join(args[:3])} failed: {last}")
+        """Run ``python ARGS`` to the end; its CPU time and peak memory go to ``self.child``."""
+        _, cpu, peak = whole_process(args)
+        self.child = (cpu, peak)
 
     def process_read(self) -> int:
         spec = Path(self.spec["work"]) / f"floor-{self.spec['cores']}.json"
         if not spec.is_file():
             spec.write_text(json.dumps(self.floor))
-        code = ("import gc, json, sys\ngc.set_threshold(10_000, 10, 10)\nimport polars as pl\n"
+        start, end = GC_AS_A_COMMAND
+        code = (start + "import json, sys\nimport polars as pl\n"
                 "for files, cols in json.load(open(sys.argv[1])):\n"
                 "    f = pl.read_parquet(files, columns=cols).rechunk()\n"
-                "    [f.get_column(c).to_numpy() for c in cols]\n"
-                "gc.freeze()\n")  # the collector as a liqcost command sets it (liqcost.cli.main), the same exit
+                "    [f.get_column(c).to_numpy() for c in cols]\n" + end)
         self._process(["-c", code, str(spec)])
         return self.n_ticks()
 
@@ -693,11 +683,7 @@ class _Worker:
         return self.n_ticks()
 
     def process_start(self) -> int:
-        code = ("import gc\ngc.set_threshold(10_000, 10, 10)\nimport click, numpy as np, polars, pydantic, yaml\n"
-                "from liqcost.kernels.regression import ols_sums\n"
-                "ols_sums(np.zeros(2), np.zeros(2))\n"
-                "gc.freeze()\n")  # the collector set and the exit as a liqcost command's
-        self._process(["-c", code])
+        self._process(["-c", PROCESS_START_CODE])
         return self.n_ticks()
 
     def bars_stage(self) -> int:
@@ -765,6 +751,37 @@ class _Worker:
 
     def call(self, stage: str) -> int:
         return (self.bars_stage if stage == "bars" else getattr(self, stage))()
+
+
+#: how a liqcost command sets the collector as it starts and leaves it as it ends (liqcost.cli.main: the first
+#: threshold 10,000, gc.freeze), put around the code of the whole-process comparators (process_read,
+#: process_start, benchmarks/bench_startup.py), so that they differ from a liqcost command by their work only
+GC_AS_A_COMMAND = ("import gc\ngc.set_threshold(10_000, 10, 10)\n", "gc.freeze()\n")
+#: process_start: the libraries a liqcost command loads, then one small kernel run from numba's cache
+PROCESS_START_CODE = (GC_AS_A_COMMAND[0] + "import click, numpy as np, polars, pydantic, yaml\n"
+                      "from liqcost.kernels.regression import ols_sums\nols_sums(np.zeros(2), np.zeros(2))\n"
+                      + GC_AS_A_COMMAND[1])
+
+
+def whole_process(args: list[str], env: dict | None = None, cwd=None) -> tuple[float, float, float]:
+    """Run ``python ARGS`` to the end, its output discarded: wall seconds, and the child's own CPU seconds
+    (user + system) and peak resident MB (``os.wait4``). A failure raises RuntimeError with the last line of
+    its standard error (kept in a file: a pipe left unread could fill and stall the child)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL, stderr=err, text=True, env=env,
+                             cwd=cwd)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            err.seek(0)
+            last = (err.read().strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"{' '.join(args[:3])} failed: {last}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
 def _timed(fn, worker=None):
